@@ -1,0 +1,1 @@
+"""The engine: discovery, probing, diagnosis and export, without any Qt import."""

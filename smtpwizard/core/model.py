@@ -1,0 +1,390 @@
+"""The values that flow through smtpwizard: one vocabulary for probe, diagnosis, CLI and GUI.
+
+Every value that crosses a thread boundary is a frozen dataclass. Enum values are the
+spellings used in the JSON document (DESIGN.md), so ``str(Outcome.OK) == "ok"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from smtpwizard.core.i18n import _
+
+
+class Security(StrEnum):
+    """How a connection is encrypted."""
+
+    TLS = "tls"
+    """Implicit TLS from the first byte ("SSL/TLS"), RFC 8314; usually port 465."""
+    STARTTLS = "starttls"
+    """Plain connection upgraded with the STARTTLS command; usually ports 587, 2525, 25."""
+    NONE = "none"
+    """No encryption at all."""
+
+    @property
+    def label(self) -> str:
+        """The name mail programs show for this mode."""
+        return {
+            Security.TLS: _("SSL/TLS"),
+            Security.STARTTLS: _("STARTTLS"),
+            Security.NONE: _("no encryption"),
+        }[self]
+
+
+class Outcome(StrEnum):
+    """What came of probing one candidate, in the words of the JSON contract."""
+
+    OK = "ok"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    DNS_ERROR = "dns_error"
+    NOT_SMTP = "not_smtp"
+    TLS_ERROR = "tls_error"
+    CERT_UNTRUSTED = "cert_untrusted"
+    CERT_EXPIRED = "cert_expired"
+    CERT_NAME_MISMATCH = "cert_name_mismatch"
+    NO_STARTTLS = "no_starttls"
+    AUTH_UNAVAILABLE = "auth_unavailable"
+    AUTH_FAILED = "auth_failed"
+    INSECURE = "insecure"
+    CANCELLED = "cancelled"
+
+
+class Reason(StrEnum):
+    """The finer cause behind an outcome; the diagnosis turns each into a finding."""
+
+    # resolve
+    NO_SUCH_HOST = "no_such_host"
+    NO_ADDRESS = "no_address"
+    DNS_FAILURE = "dns_failure"
+    DNS_TIMEOUT = "dns_timeout"
+    # connect
+    CONNECT_TIMEOUT = "connect_timeout"
+    CONNECTION_REFUSED = "connection_refused"
+    UNREACHABLE = "unreachable"
+    # greeting and conversation
+    GREETING_TIMEOUT = "greeting_timeout"
+    CLOSED_BEFORE_GREETING = "closed_before_greeting"
+    GREETING_REJECTED = "greeting_rejected"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    HTTP_SERVER = "http_server"
+    NOT_SMTP_REPLY = "not_smtp_reply"
+    EXPECTS_IMPLICIT_TLS = "expects_implicit_tls"
+    REPLY_TIMEOUT = "reply_timeout"
+    CONNECTION_LOST = "connection_lost"
+    REPLY_TOO_LONG = "reply_too_long"
+    PROTOCOL_ERROR = "protocol_error"
+    TIME_LIMIT = "time_limit"
+    # encryption
+    STARTTLS_NOT_OFFERED = "starttls_not_offered"
+    STARTTLS_REFUSED = "starttls_refused"
+    PLAIN_PORT = "plain_port"
+    HANDSHAKE_TIMEOUT = "handshake_timeout"
+    HANDSHAKE_FAILED = "handshake_failed"
+    PROTOCOL_VERSION = "protocol_version"
+    HANDSHAKE_EOF = "handshake_eof"
+    CERT_EXPIRED = "cert_expired"
+    CERT_NOT_YET_VALID = "cert_not_yet_valid"
+    CERT_NAME_MISMATCH = "cert_name_mismatch"
+    CERT_SELF_SIGNED = "cert_self_signed"
+    CERT_UNKNOWN_ISSUER = "cert_unknown_issuer"
+    CERT_INVALID = "cert_invalid"
+    # login
+    AUTH_NOT_OFFERED = "auth_not_offered"
+    OAUTH_ONLY = "oauth_only"
+    NO_SUPPORTED_MECHANISM = "no_supported_mechanism"
+    MECHANISM_NOT_OFFERED = "mechanism_not_offered"
+    AUTH_REJECTED = "auth_rejected"
+    AUTH_TEMPORARY = "auth_temporary"
+    ENCRYPTION_REQUIRED = "encryption_required"
+    PLAINTEXT_LOGIN_REFUSED = "plaintext_login_refused"
+    UNENCRYPTED = "unencrypted"
+    # stopping
+    CANCELLED_BY_USER = "cancelled_by_user"
+    SUPERSEDED = "superseded"
+
+
+class Source(StrEnum):
+    """Where a candidate came from; shown to the person as the reason it was tried."""
+
+    USER = "user"
+    PROVIDER = "provider"
+    AUTOCONFIG = "autoconfig"
+    ISPDB = "ispdb"
+    AUTODISCOVER = "autodiscover"
+    SRV = "srv"
+    GUESS = "guess"
+
+
+class StageName(StrEnum):
+    """The steps of one SMTP conversation, in the order they can happen."""
+
+    RESOLVE = "resolve"
+    CONNECT = "connect"
+    TLS = "tls"
+    GREETING = "greeting"
+    EHLO = "ehlo"
+    STARTTLS = "starttls"
+    EHLO_TLS = "ehlo_tls"
+    AUTH_MECHANISMS = "auth_mechanisms"
+    AUTH = "auth"
+    MAIL_FROM = "mail_from"
+    RCPT_TO = "rcpt_to"
+    RSET = "rset"
+    DATA = "data"
+    QUIT = "quit"
+
+
+class AuthStatus(StrEnum):
+    """What happened to the login on one candidate."""
+
+    OK = "ok"
+    REJECTED = "rejected"
+    TEMPORARY_FAILURE = "temporary_failure"
+    UNSUPPORTED = "unsupported"
+    NOT_OFFERED = "not_offered"
+    PLAINTEXT_REFUSED = "plaintext_refused"
+    NOT_TRIED = "not_tried"
+    NO_CREDENTIALS = "no_credentials"
+    ERROR = "error"
+
+
+class Direction(StrEnum):
+    """Who wrote a transcript line."""
+
+    CLIENT = "C"
+    SERVER = "S"
+    NOTE = "*"
+
+
+class Severity(StrEnum):
+    """How a finding should be shown."""
+
+    OK = "ok"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+#: The usual encryption of the well-known submission ports (DESIGN.md).
+DEFAULT_PORTS: tuple[tuple[int, Security], ...] = (
+    (465, Security.TLS),
+    (587, Security.STARTTLS),
+    (2525, Security.STARTTLS),
+    (25, Security.STARTTLS),
+)
+
+
+def usual_security(port: int) -> tuple[Security, ...]:
+    """The encryption modes worth trying on ``port`` when none was asked for."""
+    for known, security in DEFAULT_PORTS:
+        if known == port:
+            return (security,)
+    return (Security.TLS, Security.STARTTLS)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One server, port and encryption mode to try; identity ignores where it came from."""
+
+    host: str
+    port: int
+    security: Security
+    source: Source = field(default=Source.USER, compare=False)
+    source_detail: str = field(default="", compare=False)
+
+    def label(self) -> str:
+        """``host:port (mode)`` for messages."""
+        return f"{self.host}:{self.port} ({self.security.label})"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A login. The password never appears in ``repr`` and never leaves memory."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An SMTP reply: a three-digit code and its text lines joined with newlines."""
+
+    code: int
+    text: str
+
+    @property
+    def enhanced(self) -> str | None:
+        """The RFC 3463 enhanced status code at the start of the text, e.g. ``5.7.8``."""
+        match = _ENHANCED.match(self.text)
+        return match.group(0) if match else None
+
+    def __str__(self) -> str:
+        lines = self.text.split("\n") if self.text else [""]
+        return "\n".join(f"{self.code} {line}".rstrip() for line in lines)
+
+
+@dataclass(frozen=True, slots=True)
+class StageResult:
+    """One step of a conversation: whether it worked, how long it took, and the evidence."""
+
+    name: StageName
+    ok: bool
+    ms: float
+    detail: str
+    reply: Reply | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CertInfo:
+    """The server's certificate as received, whether or not it could be verified."""
+
+    subject: str
+    issuer: str
+    issuer_name: str
+    names: tuple[str, ...]
+    not_before: dt.datetime
+    not_after: dt.datetime
+    fingerprint_sha256: str
+    serial: str
+    self_signed: bool
+
+    def covers(self, host: str) -> bool:
+        """Whether the certificate's names include ``host`` (one wildcard label allowed)."""
+        host = host.rstrip(".").lower()
+        for name in self.names:
+            name = name.lower()
+            if name == host:
+                return True
+            if name.startswith("*.") and "." in host and host.split(".", 1)[1] == name[2:]:
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class TlsInfo:
+    """What the encryption step established, or how it failed."""
+
+    version: str | None = None
+    cipher: str | None = None
+    cert: CertInfo | None = None
+    verified: bool = False
+    error: str | None = None
+    verify_code: int | None = None
+    pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AuthInfo:
+    """The login mechanisms a server offered and what happened when we used one."""
+
+    offered: tuple[str, ...] = ()
+    status: AuthStatus = AuthStatus.NO_CREDENTIALS
+    mechanism: str | None = None
+    username: str | None = None
+    reply: Reply | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SendCheck:
+    """The dry run (MAIL FROM, RCPT TO, RSET) and the optional real test message."""
+
+    sender: Reply | None = None
+    recipient: Reply | None = None
+    message: Reply | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything that was tried was accepted."""
+        replies = [r for r in (self.sender, self.recipient, self.message) if r is not None]
+        return bool(replies) and all(200 <= r.code < 300 for r in replies)
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLine:
+    """A line of the conversation, already redacted; ``encrypted`` marks lines sent in TLS."""
+
+    direction: Direction
+    text: str
+    encrypted: bool
+    at_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """Everything learnt from one candidate."""
+
+    candidate: Candidate
+    outcome: Outcome
+    reason: Reason | None
+    stages: tuple[StageResult, ...]
+    started_at: dt.datetime
+    elapsed_ms: float
+    addresses: tuple[str, ...] = ()
+    connected_to: str | None = None
+    greeting: Reply | None = None
+    features: tuple[str, ...] = ()
+    starttls_offered: bool | None = None
+    tls: TlsInfo | None = None
+    auth: AuthInfo = AuthInfo()
+    send: SendCheck | None = None
+    transcript: tuple[TranscriptLine, ...] = ()
+
+    @property
+    def failed_stage(self) -> StageResult | None:
+        """The stage that decided a failed outcome (``None`` when the candidate works)."""
+        if self.outcome in (Outcome.OK, Outcome.INSECURE):
+            return None
+        for stage in reversed(self.stages):
+            if not stage.ok and stage.name is not StageName.QUIT:
+                return stage
+        return None
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the conversation was encrypted (TLS established)."""
+        return self.tls is not None and self.tls.version is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A plain-language reading of a result: what happened, why, and what to do."""
+
+    headline: str
+    explanation: str
+    advice: str
+    severity: Severity = Severity.INFO
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """The configuration we advise, and why."""
+
+    candidate: Candidate
+    username: str | None
+    auth_mechanism: str | None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixResult:
+    """The outcome of probing every candidate for one address."""
+
+    email: str
+    results: tuple[ProbeResult, ...]
+    recommended: Recommendation | None
+    credentials_rejected: bool
+    cancelled: bool
+    complete: bool
+    verdict_ms: float
+    elapsed_ms: float
+    started_at: dt.datetime
+    best: ProbeResult | None = None
