@@ -245,6 +245,15 @@ class SmtpProbe:
         return self._auth.offered
 
     @property
+    def may_send(self) -> bool:
+        """Whether a sending check makes sense: logged in, or a relay that wants no login."""
+        if not self.usable:
+            return False
+        if self._will_login:
+            return self.authenticated
+        return not self._auth.offered
+
+    @property
     def authenticated(self) -> bool:
         """Whether a login succeeded."""
         return self._auth.status is AuthStatus.OK
@@ -351,7 +360,7 @@ class SmtpProbe:
             ) from None
         except NotSmtpReply as exc:
             self._clean = False
-            reason = Reason.HTTP_SERVER if exc.line.startswith(b"HTTP/") else Reason.NOT_SMTP_REPLY
+            reason = _not_smtp_kind(exc.line)
             raise self._fail(
                 name,
                 started,
@@ -497,7 +506,7 @@ class SmtpProbe:
         received = exc.received
         conv = self._conversation()
         if received:
-            if received.startswith(b"HTTP/"):
+            if _not_smtp_kind(received) is Reason.HTTP_SERVER:
                 raise self._fail(
                     StageName.GREETING,
                     started,
@@ -985,9 +994,7 @@ def probe_candidate(
     )
     if probe.open() and credentials is not None and probe.can_login:
         probe.login(credentials)
-    wants_check = options.dry_run or options.send_test
-    may_send = probe.authenticated or credentials is None
-    if email is not None and wants_check and probe.usable and may_send:
+    if email is not None and (options.dry_run or options.send_test) and probe.may_send:
         probe.check_sending(email, send_message=options.send_test)
     return probe.finish()
 
@@ -1045,7 +1052,12 @@ def _sniff_after_hello(channel: Channel, timeout: float) -> tuple[Reason | None,
 
 
 def _not_smtp_kind(data: bytes) -> Reason:
-    return Reason.HTTP_SERVER if data.startswith(b"HTTP/") else Reason.NOT_SMTP_REPLY
+    """A web server (status line, or an HTML page as old servers send to odd requests),
+    or something else that is not SMTP."""
+    start = data.lstrip()[:16].lower()
+    if data.startswith(b"HTTP/") or start.startswith((b"<!doctype html", b"<html")):
+        return Reason.HTTP_SERVER
+    return Reason.NOT_SMTP_REPLY
 
 
 def _certificate_failure(code: int | None) -> tuple[Outcome, Reason]:

@@ -168,11 +168,13 @@ class _HostGate:
         host = host.lower()
         with self._cond:
             queue = self._queues[host]
-            while not (queue[0] == index and self._active[host] < self._limit):
+            while True:
                 if cancel.cancelled:
                     queue.remove(index)
                     self._cond.notify_all()
                     return False
+                if queue[0] == index and self._active[host] < self._limit:
+                    break
                 self._cond.wait(0.05)
             queue.popleft()
             self._active[host] += 1
@@ -445,10 +447,7 @@ class Prober:
                 status = probe.login(Credentials(username, password))
                 if not coordinator.report_login(index, status):
                     break
-        logged_in = probe.authenticated
-        relay_only = not will_login and probe.usable and not probe.offered_mechanisms
-        wants_check = self.options.dry_run or self.options.send_test
-        if wants_check and probe.usable and (logged_in or relay_only):
+        if (self.options.dry_run or self.options.send_test) and probe.may_send:
             probe.check_sending(email, send_message=self.options.send_test)
         return probe.finish()
 

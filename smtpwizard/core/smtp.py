@@ -102,7 +102,8 @@ class Conversation(smtplib.SMTP):
             if len(texts) >= MAX_REPLY_LINES:
                 raise ReplyTooLong(f"a reply of more than {MAX_REPLY_LINES} lines", line=line)
         message = b"\n".join(texts)
-        self.last_reply = Reply(code, message.decode("utf-8", "replace"))
+        # Redacted here, where replies are born: a server may echo what it was sent.
+        self.last_reply = Reply(code, self.transcript.redactor(message.decode("utf-8", "replace")))
         return code, message
 
     def command(self, cmd: str, args: str = "") -> Reply:

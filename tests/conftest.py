@@ -1,0 +1,103 @@
+"""Fixtures shared by every test: certificates, real loopback servers, a fixed resolver."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smtpwizard.core.resolve import StaticResolver
+from tests.support.certs import CertSet, make_certs
+from tests.support.listeners import HttpServer, RefusedPort, Script, ScriptedServer, silent
+from tests.support.smtpd import SmtpServer
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+#: The test account on every server.
+USER = "alice@example.test"
+PASSWORD = "correct horse ß battery 9!"  # non-ASCII on purpose: it travels as UTF-8
+
+#: Names the tests use, all pointing at loopback.
+HOSTS = {
+    "mail.example.test": ["127.0.0.1"],
+    "other.example.test": ["127.0.0.1"],
+    "localhost": ["127.0.0.1"],
+}
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> CertSet:
+    return make_certs(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture
+def resolver() -> StaticResolver:
+    """Host names without DNS: tests never use the machine's resolver."""
+    return StaticResolver(HOSTS)
+
+
+@pytest.fixture
+def smtp_server(certs: CertSet) -> Iterator[Callable[..., SmtpServer]]:
+    """Starts SMTP servers for one test: ``smtp_server(mode="tls", cert=certs.expired)``."""
+    started: list[SmtpServer] = []
+
+    def start(**kwargs: Any) -> SmtpServer:
+        kwargs.setdefault("cert", certs.good)
+        kwargs.setdefault("users", {USER: PASSWORD})
+        server = SmtpServer(**kwargs).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[..., ScriptedServer]]:
+    """Starts raw TCP servers running a script per connection."""
+    started: list[ScriptedServer] = []
+
+    def start(script: Script = silent, host: str = "127.0.0.1") -> ScriptedServer:
+        server = ScriptedServer(script, host).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def silent_port(scripted: Callable[..., ScriptedServer]) -> int:
+    """A port that accepts connections and never says anything."""
+    return scripted(silent).port
+
+
+@pytest.fixture
+def http_port() -> Iterator[int]:
+    with HttpServer() as server:
+        yield server.port
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    with RefusedPort() as port:
+        yield port.port
+
+
+@pytest.fixture
+def ca_file(certs: CertSet) -> Path:
+    return certs.ca_file
+
+
+@pytest.fixture
+def blackhole_port() -> Iterator[int]:
+    """A port whose connections time out (packets dropped, as by a filtering firewall)."""
+    from tests.support.listeners import BlackholePort
+
+    with BlackholePort() as port:
+        yield port.port

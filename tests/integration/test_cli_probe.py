@@ -1,0 +1,220 @@
+"""``smtpwizard probe`` end to end: a real process against real servers on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from smtpwizard.cli import main
+from tests.conftest import PASSWORD, USER
+from tests.support.secrets import leaks
+from tests.support.smtpd import SmtpServer
+
+StartSmtp = Callable[..., SmtpServer]
+
+
+def smtpwizard(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "smtpwizard", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def test_json_document_for_a_working_server(smtp_server: StartSmtp, ca_file: Path) -> None:
+    tls_server = smtp_server(mode="tls")
+    starttls_server = smtp_server(mode="starttls")
+    run = smtpwizard(
+        "probe",
+        USER,
+        "--server",
+        "mail.example.test",
+        "--resolve",
+        "mail.example.test=127.0.0.1",
+        "--port",
+        str(tls_server.port),
+        "--security",
+        "tls",
+        "--port",
+        str(starttls_server.port),
+        "--security",
+        "starttls",
+        "--cafile",
+        str(ca_file),
+        "--password-stdin",
+        "--json",
+        stdin=PASSWORD + "\n",
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["schema"] == 1
+    assert doc["email"] == USER
+    assert doc["recommended"] == {
+        "host": "mail.example.test",
+        "port": tls_server.port,
+        "security": "tls",
+        "username": USER,
+        "auth_mechanism": "PLAIN",
+        "reasons": doc["recommended"]["reasons"],
+    }
+    first, second = doc["candidates"]
+    for key in (
+        "host",
+        "port",
+        "security",
+        "source",
+        "outcome",
+        "stages",
+        "tls",
+        "auth",
+        "finding",
+    ):
+        assert key in first
+    assert first["outcome"] == "ok"
+    assert first["source"] == "user"
+    assert {"name", "ok", "ms", "detail"} <= set(first["stages"][0])
+    assert first["tls"]["cert"]["verified"] is True
+    assert set(first["tls"]["cert"]) >= {"subject", "issuer", "not_after", "verified", "error"}
+    assert first["auth"]["result"] == "ok"
+    assert "PLAIN" in first["auth"]["offered"]
+    assert set(first["finding"]) >= {"headline", "explanation", "advice"}
+    assert second["auth"]["result"] == "not_tried"
+    assert isinstance(doc["summary"], str)
+    assert doc["summary"]
+    assert len(tls_server.seen.attempts) + len(starttls_server.seen.attempts) == 1
+    assert leaks(run.stdout + run.stderr, PASSWORD, USER) == []
+
+
+def test_human_report_and_exit_status_when_nothing_works(
+    refused_port: int, blackhole_port: int
+) -> None:
+    run = smtpwizard(
+        "probe",
+        USER,
+        "--server",
+        "127.0.0.1",
+        "--port",
+        str(refused_port),
+        "--port",
+        str(blackhole_port),
+        "--security",
+        "starttls",
+        "--timeout",
+        "0.5",
+    )
+    assert run.returncode == 1, run.stderr
+    assert "Nothing is listening on port" in run.stdout
+    assert "No working configuration found" in run.stdout
+    assert "Traceback" not in run.stderr
+
+
+def test_human_report_recommends_settings(smtp_server: StartSmtp, ca_file: Path) -> None:
+    server = smtp_server(mode="starttls")
+    run = smtpwizard(
+        "probe",
+        USER,
+        "--server",
+        "127.0.0.1",
+        "--port",
+        str(server.port),
+        "--cafile",
+        str(ca_file),
+        "-v",
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Recommended settings:" in run.stdout
+    assert "STARTTLS" in run.stdout
+    assert "EHLO" in run.stdout  # the conversation, with -v
+
+
+def test_wrong_password_exit_status_and_no_leak(smtp_server: StartSmtp, ca_file: Path) -> None:
+    server = smtp_server(mode="tls")
+    wrong = "not-the-right-one"
+    run = smtpwizard(
+        "probe",
+        USER,
+        "--server",
+        "127.0.0.1",
+        "--port",
+        str(server.port),
+        "--cafile",
+        str(ca_file),
+        "--password-stdin",
+        "-v",
+        stdin=wrong,
+    )
+    assert run.returncode == 1
+    assert "username or password was not accepted" in run.stdout
+    assert leaks(run.stdout + run.stderr, wrong, USER) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["probe", "alice", "--server", "x.example"], "missing the @"),
+        (["probe", "alice@", "--server", "x.example"], "domain after the @ is missing"),
+        (["probe", USER, "--server", "bad host"], "cannot contain spaces"),
+        (["probe", USER, "--server", "x.example", "--port", "0"], "ports go from 1 to 65535"),
+        (["probe", USER, "--server", "x.example", "--port", "65536"], "ports go from 1 to 65535"),
+        (["probe", USER, "--server", "x.example", "--port", "smtp"], "not a port number"),
+        (
+            ["probe", USER, "--server", "x.example", "--cafile", "/nonexistent/ca.pem"],
+            "does not exist",
+        ),
+        (
+            [
+                "probe",
+                USER,
+                "--server",
+                "x.example",
+                "--port",
+                "1",
+                "--port",
+                "2",
+                "--security",
+                "tls",
+                "--security",
+                "none",
+                "--security",
+                "tls",
+            ],
+            "once for each --port",
+        ),
+        (["probe", USER, "--server", "x.example", "--timeout", "-1"], "timeout"),
+        (
+            ["probe", USER, "--server", "x.example", "--resolve", "x.example=nope"],
+            "not an IP address",
+        ),
+        (["probe", USER], "--server"),
+    ],
+)
+def test_bad_input_gets_one_clear_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_empty_password_is_bad_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    assert main(["probe", USER, "--server", "x.example", "--password-stdin"]) == 2
+    assert "password is empty" in capsys.readouterr().err
