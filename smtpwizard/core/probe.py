@@ -76,9 +76,11 @@ from smtpwizard.core.smtp import (
 )
 from smtpwizard.core.transcript import Redactor, Transcript
 
-#: How long to wait for a silent port to show what it is (TLS or HTTP) after the greeting
-#: did not come.
-SNIFF_TIMEOUT = 3.0
+#: After a greeting that did not come: how long a ClientHello may take to be answered (a
+#: TLS server answers within one round trip), and then how long a line end may take to draw
+#: a web server's error page.
+SNIFF_TIMEOUT = 2.0
+POKE_TIMEOUT = 1.0
 #: How long QUIT may take; its answer changes nothing.
 QUIT_TIMEOUT = 3.0
 
@@ -659,7 +661,7 @@ class SmtpProbe:
             except NetworkTimeout:
                 self._clean = False
                 if not channel.handshake_bytes:
-                    kind, data = _sniff_after_hello(channel, self._step_timeout(SNIFF_TIMEOUT))
+                    kind, data = _sniff_after_hello(channel, self._step_timeout(POKE_TIMEOUT))
                     if kind is not None:
                         raise self._fail(
                             StageName.TLS,
@@ -1037,7 +1039,7 @@ def _sniff(channel: Channel, host: str, timeout: float) -> tuple[Reason | None, 
         return Reason.EXPECTS_IMPLICIT_TLS, data
     if data:
         return _not_smtp_kind(data), data
-    return _sniff_after_hello(channel, timeout)
+    return _sniff_after_hello(channel, min(timeout, POKE_TIMEOUT))
 
 
 def _sniff_after_hello(channel: Channel, timeout: float) -> tuple[Reason | None, bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,9 @@ from aiosmtpd.smtp import MISSING, AuthResult, Envelope, LoginPassword, Session,
 from aiosmtpd.smtp import SMTP as SMTPServerProtocol
 
 from tests.support.certs import server_context
+
+# aiosmtpd warns about its own attribute on every successful login, on its server thread.
+warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
 
 ALL_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 HOSTNAME = "mail.example.test"
