@@ -24,15 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from smtpwizard.core.address import parse_email  # noqa: E402
-from smtpwizard.core.model import Candidate, Credentials, Outcome, Security  # noqa: E402
-from smtpwizard.core.probe import ProbeOptions, make_tls_context, probe_candidate  # noqa: E402
-from smtpwizard.core.prober import Prober  # noqa: E402
-from smtpwizard.core.resolve import StaticResolver  # noqa: E402
-from tests.support.certs import make_certs  # noqa: E402
-from tests.support.listeners import ScriptedServer, silent  # noqa: E402
-from tests.support.proxy import DelayProxy  # noqa: E402
-from tests.support.smtpd import SmtpServer  # noqa: E402
+from smtpwizard.core.address import parse_email
+from smtpwizard.core.model import Candidate, Credentials, Outcome, Security
+from smtpwizard.core.probe import ProbeOptions, make_tls_context, probe_candidate
+from smtpwizard.core.prober import Prober
+from smtpwizard.core.resolve import StaticResolver
+from tests.support.certs import make_certs
+from tests.support.listeners import ScriptedServer, silent
+from tests.support.proxy import DelayProxy
+from tests.support.smtpd import SmtpServer
 
 USER = "alice@example.test"
 PASSWORD = "bench-password"
@@ -75,8 +75,12 @@ def main() -> None:
         def alone() -> float:
             start = time.perf_counter()
             result = probe_candidate(
-                candidates[0], options, email=email, credentials=credentials,
-                context=context, resolver=resolver,
+                candidates[0],
+                options,
+                email=email,
+                credentials=credentials,
+                context=context,
+                resolver=resolver,
             )
             assert result.outcome is Outcome.OK, result.failed_stage
             return (time.perf_counter() - start) * 1000
@@ -92,8 +96,12 @@ def main() -> None:
             start = time.perf_counter()
             for candidate in candidates:
                 probe_candidate(
-                    candidate, options, email=email, credentials=credentials,
-                    context=context, resolver=resolver,
+                    candidate,
+                    options,
+                    email=email,
+                    credentials=credentials,
+                    context=context,
+                    resolver=resolver,
                 )
             return (time.perf_counter() - start) * 1000
 
@@ -103,8 +111,10 @@ def main() -> None:
         end_ms = statistics.median(e for _, e in runs)
         sequential_ms = statistics.median(sequential() for _ in range(max(1, args.runs // 3)))
 
-    print(f"matrix: 4 candidates, 2 silent; one-way delay {args.delay:g} ms; "
-          f"step timeout {args.timeout:g} s; medians of {args.runs} runs")
+    print(
+        f"matrix: 4 candidates, 2 silent; one-way delay {args.delay:g} ms; "
+        f"step timeout {args.timeout:g} s; medians of {args.runs} runs"
+    )
     print(f"{'':34}{'ms':>10}{'x best alone':>14}")
     rows = [
         ("best candidate probed alone", alone_ms),
