@@ -296,6 +296,8 @@ def print_report(matrix: MatrixResult, out: TextIO, verbose: bool = False) -> No
         if rec.auth_mechanism:
             print(f"  {_('login')}:       {rec.auth_mechanism}", file=out)
         print(f"  {_('why')}:         " + "; ".join(rec.reasons), file=out)
+        for warning in rec.warnings:
+            print(f"  {_('warning')}:     {warning}", file=out)
         print(file=out)
     problems = [
         r

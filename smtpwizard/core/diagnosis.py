@@ -596,14 +596,30 @@ def recommend(result: ProbeResult, email: str) -> Recommendation:
         reasons.append(_("encrypted from the first byte (SSL/TLS)"))
     elif candidate.security is Security.STARTTLS:
         reasons.append(_("encrypted with STARTTLS"))
-    else:
-        reasons.append(_("NOT encrypted: anyone on the way can read your password and mail"))
     if result.tls is not None and result.tls.verified:
         reasons.append(_("the server's certificate is valid"))
     if result.auth.status is AuthStatus.OK:
         reasons.append(_("your login was accepted"))
-    if result.send is not None and result.send.ok:
+    warnings: list[str] = []
+    send = result.send
+    if send is not None and send.ok:
         reasons.append(_("the server accepts your address as sender"))
+    elif send is not None:
+        refused = next(
+            (
+                r
+                for r in (send.sender, send.recipient, send.message)
+                if r is not None and not 200 <= r.code < 300
+            ),
+            None,
+        )
+        warnings.append(
+            _("but the server refused a test with your address: {reply}").format(
+                reply=str(refused).replace("\n", " ") if refused else "-"
+            )
+        )
+    if candidate.security is Security.NONE:
+        warnings.append(_("not encrypted: anyone on the way can read your password and mail"))
     if candidate.source is Source.USER:
         reasons.append(_("it is the server you entered"))
     username = result.auth.username or (email if result.auth.offered else None)
@@ -612,7 +628,7 @@ def recommend(result: ProbeResult, email: str) -> Recommendation:
         mechanism = next(
             (m for m in ("PLAIN", "LOGIN", "CRAM-MD5") if m in result.auth.offered), None
         )
-    return Recommendation(candidate, username, mechanism, tuple(reasons))
+    return Recommendation(candidate, username, mechanism, tuple(reasons), tuple(warnings))
 
 
 def summarize(matrix: MatrixResult) -> str:
@@ -625,7 +641,10 @@ def summarize(matrix: MatrixResult) -> str:
         )
         if rec.username:
             text += _(", username {user}").format(user=rec.username)
-        return text + ": " + "; ".join(rec.reasons) + "."
+        text += ": " + "; ".join(rec.reasons) + "."
+        if rec.warnings:
+            text += " " + _("Warning: {warnings}.").format(warnings="; ".join(rec.warnings))
+        return text
     if matrix.cancelled and not matrix.complete:
         return _("Stopped before a verdict.")
     if matrix.credentials_rejected:

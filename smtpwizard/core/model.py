@@ -372,6 +372,7 @@ class Recommendation:
     username: str | None
     auth_mechanism: str | None
     reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

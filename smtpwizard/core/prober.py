@@ -137,15 +137,15 @@ EventListener = Callable[[ProbeEvent], None]
 
 
 def works(result: ProbeResult, *, will_login: bool, allow_plaintext: bool) -> bool:
-    """Whether a result is a configuration that can be used as it is."""
+    """Whether a result is a configuration that can be used: connected, encrypted (unless
+    plain text was allowed) and, when credentials were given, logged in. A refusal in the
+    dry run is a warning on the recommendation, not a failure of the settings."""
     if result.outcome is Outcome.INSECURE:
         if not allow_plaintext:
             return False
     elif result.outcome is not Outcome.OK:
         return False
-    if will_login and result.auth.status is not AuthStatus.OK:
-        return False
-    return result.send is None or result.send.ok
+    return not will_login or result.auth.status is AuthStatus.OK
 
 
 # -- coordination ----------------------------------------------------------------------------
@@ -253,9 +253,7 @@ class _Coordinator:
                     self.verdict = position
                     self.verdict_certain = True
                     return True
-                if self._will_login and position == self.winner:
-                    break  # logged in, but not working (sending refused): that is the verdict
-            if all(r is not None for r in self._final) or self.winner is not None:
+            if all(r is not None for r in self._final):
                 self.verdict_certain = True
                 return True
             return False

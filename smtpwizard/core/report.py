@@ -139,6 +139,7 @@ def matrix_document(matrix: MatrixResult) -> Json:
             "username": rec.username,
             "auth_mechanism": rec.auth_mechanism,
             "reasons": list(rec.reasons),
+            "warnings": list(rec.warnings),
         },
         "candidates": [candidate_document(r, matrix.results) for r in matrix.results],
         "summary": summarize(matrix),

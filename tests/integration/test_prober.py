@@ -193,7 +193,15 @@ def test_nothing_encrypted_works_and_plain_text_is_not_recommended(
     allowed = make_prober(allow_plaintext=True).run(EMAIL, candidates, password=PASSWORD)
     assert allowed.recommended is not None
     assert allowed.recommended.candidate.security is Security.NONE
-    assert any("NOT encrypted" in reason for reason in allowed.recommended.reasons)
+    assert any("not encrypted" in warning for warning in allowed.recommended.warnings)
+
+
+def test_a_refused_dry_run_is_a_warning_not_a_failure(make_prober, smtp_server: StartSmtp) -> None:
+    server = smtp_server(mode="tls", recipient_reply="550 5.1.2 Recipient domain not found")
+    matrix = make_prober().run(EMAIL, [tls(server.port)], password=PASSWORD)
+    assert matrix.recommended is not None
+    assert matrix.recommended.warnings
+    assert "550 5.1.2" in matrix.recommended.warnings[0]
 
 
 def test_cancel_returns_promptly_with_what_is_known(
