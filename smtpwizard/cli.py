@@ -279,7 +279,7 @@ def print_report(matrix: MatrixResult, out: TextIO, verbose: bool = False) -> No
         finding = explain(r, results)
         time_text = _seconds(r.elapsed_ms) if r.stages else "-"
         print(
-            f"{mark:<2}{c.host + ':' + str(c.port):<{width}}  {c.security.label:<13}"
+            f"{mark:<3}{c.host + ':' + str(c.port):<{width}}  {c.security.label:<13}"
             f"{r.outcome!s:<20}{time_text:>9}  {finding.headline}",
             file=out,
         )
