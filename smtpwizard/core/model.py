@@ -330,6 +330,7 @@ class ProbeResult:
     elapsed_ms: float
     addresses: tuple[str, ...] = ()
     connected_to: str | None = None
+    local_address: str | None = None
     greeting: Reply | None = None
     features: tuple[str, ...] = ()
     starttls_offered: bool | None = None

@@ -214,6 +214,7 @@ class SmtpProbe:
         self._clean = True
         self._addresses: list[Address] = []
         self._connected: Address | None = None
+        self._local: str | None = None
         self._greeting: Reply | None = None
         self._features: tuple[str, ...] = ()
         self._starttls_offered: bool | None = None
@@ -446,6 +447,7 @@ class SmtpProbe:
                 total_deadline=self._total_deadline,
                 max_bytes=self.options.max_bytes,
             )
+            self._local = str(channel.local_address[0]).split("%", 1)[0]
             ehlo_name = self.options.ehlo_name or address_literal(channel.local_address)
             self._conv = Conversation(channel, candidate.host, ehlo_name, self.transcript)
             self.transcript.note(f"connected to {self._connected} port {candidate.port}")
@@ -944,6 +946,7 @@ class SmtpProbe:
             elapsed_ms=round((self._clock() - self._t0) * 1000, 1),
             addresses=tuple(a.ip for a in self._addresses),
             connected_to=self._connected.ip if self._connected else None,
+            local_address=self._local,
             greeting=self._greeting,
             features=self._features,
             starttls_offered=self._starttls_offered,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from smtpwizard import __version__
@@ -88,6 +89,7 @@ def candidate_document(result: ProbeResult, others: tuple[ProbeResult, ...] = ()
         "elapsed_ms": result.elapsed_ms,
         "addresses": list(result.addresses),
         "connected_to": result.connected_to,
+        "local_address": result.local_address,
         "stages": [_stage(s) for s in result.stages],
         "greeting": _reply(result.greeting),
         "features": list(result.features),
@@ -122,14 +124,29 @@ def candidate_document(result: ProbeResult, others: tuple[ProbeResult, ...] = ()
     }
 
 
-def matrix_document(matrix: MatrixResult) -> Json:
-    """The whole run as the JSON document of the CLI contract."""
+def tested_from(result: ProbeResult | None) -> str:
+    """The network a test ran from, in words ("IPv4 address 192.0.2.7")."""
+    if result is None or not result.local_address:
+        return ""
+    family = "IPv6" if ":" in result.local_address else "IPv4"
+    return f"{family} address {result.local_address}"
+
+
+def matrix_document(matrix: MatrixResult, incoming: Sequence[Json] = ()) -> Json:
+    """The whole run as the JSON document of the CLI contract.
+
+    Args:
+        matrix: the probe run.
+        incoming: incoming (IMAP/POP3) servers known for the address, as
+            ``{protocol, host, port, security, username, source, tested}``.
+    """
     rec = matrix.recommended
     return {
         "schema": SCHEMA,
         "app_version": __version__,
         "email": matrix.email,
         "tested_at": _time(matrix.started_at),
+        "tested_from": tested_from(matrix.best),
         "recommended": None
         if rec is None
         else {
@@ -142,6 +159,7 @@ def matrix_document(matrix: MatrixResult) -> Json:
             "warnings": list(rec.warnings),
         },
         "candidates": [candidate_document(r, matrix.results) for r in matrix.results],
+        "incoming": [dict(server) for server in incoming],
         "summary": summarize(matrix),
         "credentials_rejected": matrix.credentials_rejected,
         "cancelled": matrix.cancelled,

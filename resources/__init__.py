@@ -1,0 +1,1 @@
+"""Data files shipped with smtpwizard (found through importlib.resources)."""
