@@ -210,7 +210,7 @@ def _server(entry: str, data: Any, protocol: Protocol | None) -> ServerSpec:
     if not isinstance(port, int) or not 1 <= port <= 65535:
         raise _fail(entry, f"bad port {port!r} for {host}")
     try:
-        security = Security(data.get("security"))
+        security = Security(str(data.get("security")))
     except ValueError:
         raise _fail(entry, f"bad security {data.get('security')!r} for {host}") from None
     verified = data.get("verified", True)
