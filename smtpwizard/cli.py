@@ -13,7 +13,7 @@ import os
 import ssl
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn, TextIO
 
 from smtpwizard import __version__
@@ -26,6 +26,15 @@ from smtpwizard.core.address import (
 )
 from smtpwizard.core.channel import CancelToken
 from smtpwizard.core.diagnosis import explain, summarize
+from smtpwizard.core.discovery import (
+    ISPDB_URL,
+    Discoverer,
+    DiscoveryEvent,
+    DiscoveryResult,
+    DiscoverySettings,
+    SourceFinished,
+)
+from smtpwizard.core.dnsclient import parse_nameserver
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
     DEFAULT_PORTS,
@@ -38,7 +47,9 @@ from smtpwizard.core.model import (
 )
 from smtpwizard.core.probe import ProbeOptions, make_tls_context
 from smtpwizard.core.prober import CandidateFinished, EventListener, ProbeEvent, Prober, rank
-from smtpwizard.core.report import matrix_document
+from smtpwizard.core.providers import Provider, ProviderKind
+from smtpwizard.core.providers import load as load_knowledge_base
+from smtpwizard.core.report import discovery_document, matrix_document, provider_document
 from smtpwizard.core.resolve import Resolver, StaticResolver, SystemResolver
 
 EXIT_OK = 0
@@ -87,7 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     probe.add_argument("email", help=_("your email address"))
-    probe.add_argument("--server", required=True, metavar="HOST", help=_("the SMTP server"))
+    probe.add_argument(
+        "--server",
+        metavar="HOST",
+        help=_("the SMTP server (default: find the candidates for the address first)"),
+    )
     probe.add_argument(
         "--port",
         action="append",
@@ -111,7 +126,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=_("read the password from standard input (asks for it on a terminal)"),
     )
-    probe.add_argument("--cafile", metavar="FILE", help=_("extra certificate authorities to trust"))
     probe.add_argument(
         "--timeout",
         type=_positive_seconds,
@@ -119,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=_("how long each step may take (default 10)"),
     )
+    _discovery_options(probe)
     probe.add_argument(
         "--allow-plaintext",
         action="store_true",
@@ -153,7 +168,83 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=_("also print each conversation (passwords hidden)"),
     )
+
+    discover = commands.add_parser(
+        "discover",
+        help=_("find the candidate servers for an address, without testing them"),
+        description=_(
+            "Find every plausible outgoing server for an address and say where each came "
+            "from: smtpwizard's provider list (by domain and by the domain's MX), the "
+            "domain's autoconfig document, Thunderbird's ISPDB, Exchange Autodiscover, "
+            "DNS SRV records, and guesses."
+        ),
+    )
+    discover.add_argument("email", help=_("your email address"))
+    discover.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help=_("how long each lookup may take (default 5)"),
+    )
+    _discovery_options(discover)
+    discover.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+
+    providers = commands.add_parser(
+        "providers", help=_("list the providers and sending services smtpwizard knows")
+    )
+    providers.add_argument("--json", action="store_true", help=_("print the list as JSON"))
     return parser
+
+
+def _discovery_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cafile", metavar="FILE", help=_("extra certificate authorities to trust")
+    )
+    parser.add_argument(
+        "--nameserver",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help=_("ask this DNS server instead of the system's (repeatable)"),
+    )
+    parser.add_argument(
+        "--provider",
+        metavar="ID",
+        help=_("use this provider or sending service (see: smtpwizard providers)"),
+    )
+    parser.add_argument(
+        "--choice",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=_("a choice the provider needs, such as region=eu-west-1 for Amazon SES"),
+    )
+    parser.add_argument(
+        "--no-ispdb", action="store_true", help=_("do not ask Thunderbird's central ISPDB")
+    )
+    parser.add_argument(
+        "--ispdb-url",
+        metavar="URL",
+        default=ISPDB_URL,
+        help=_("the ISPDB to ask (default: Thunderbird's)"),
+    )
+    parser.add_argument(
+        "--send-address",
+        action="store_true",
+        help=_("send the full address, not only the domain, to autoconfig servers and the ISPDB"),
+    )
+    parser.add_argument(
+        "--no-http",
+        action="store_true",
+        help=_("never fetch an autoconfig document without encryption"),
+    )
+    parser.add_argument(
+        "--no-autodiscover", action="store_true", help=_("do not ask Exchange Autodiscover")
+    )
+    # Where https:// and http:// go: for tests and networks that redirect these ports.
+    parser.add_argument("--https-port", type=int, default=443, help=argparse.SUPPRESS)
+    parser.add_argument("--http-port", type=int, default=80, help=argparse.SUPPRESS)
 
 
 def _candidates(host: str, ports: Sequence[str], securities: Sequence[str]) -> list[Candidate]:
@@ -175,9 +266,10 @@ def _candidates(host: str, ports: Sequence[str], securities: Sequence[str]) -> l
     return [Candidate(host, port, mode, Source.USER) for port, mode in pairs]
 
 
-def _resolver(entries: Sequence[str]) -> Resolver:
+def _resolver(entries: Sequence[str], base: Resolver | None = None) -> Resolver:
+    base = base or SystemResolver()
     if not entries:
-        return SystemResolver()
+        return base
     table: dict[str, list[str]] = {}
     for entry in entries:
         name, sep, address = entry.partition("=")
@@ -190,7 +282,7 @@ def _resolver(entries: Sequence[str]) -> Resolver:
                 _("--resolve: “{address}” is not an IP address").format(address=address)
             ) from None
         table.setdefault(check_host(name), []).append(address)
-    return StaticResolver(table, fallback=SystemResolver())
+    return StaticResolver(table, fallback=base)
 
 
 def _read_password(stdin: TextIO) -> str:
@@ -328,29 +420,136 @@ def print_report(matrix: MatrixResult, out: TextIO, verbose: bool = False) -> No
     print(summarize(matrix), file=out)
 
 
+def _context(cafile: str | None) -> ssl.SSLContext:
+    if not cafile:
+        return make_tls_context()
+    if not os.path.isfile(cafile):
+        raise UsageError(_("The CA file {path} does not exist.").format(path=cafile))
+    try:
+        return make_tls_context(cafile)
+    except (OSError, ssl.SSLError):
+        raise UsageError(
+            _("The CA file {path} cannot be read as certificates (PEM).").format(path=cafile)
+        ) from None
+
+
+def _discoverer(
+    args: argparse.Namespace,
+    context: ssl.SSLContext,
+    listener: Callable[[DiscoveryEvent], None] | None = None,
+) -> Discoverer:
+    try:
+        nameservers = tuple(parse_nameserver(text) for text in args.nameserver)
+    except ValueError as exc:
+        raise UsageError(f"--nameserver: {exc}") from None
+    for port in (args.https_port, args.http_port):
+        check_port(port)
+    settings = DiscoverySettings(
+        timeout=min(args.timeout, 10.0),
+        nameservers=nameservers,
+        cafile=args.cafile,
+        ispdb_url=None if args.no_ispdb else args.ispdb_url,
+        send_address=args.send_address,
+        allow_http=not args.no_http,
+        https_port=args.https_port,
+        http_port=args.http_port,
+        autodiscover=not args.no_autodiscover,
+    )
+    return Discoverer(settings, context=context, listener=listener)
+
+
+def _choices(entries: Sequence[str]) -> dict[str, str]:
+    choices = {}
+    for entry in entries:
+        name, sep, value = entry.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise UsageError(_("--choice wants NAME=VALUE, not “{entry}”").format(entry=entry))
+        choices[name.strip()] = value.strip()
+    return choices
+
+
+def _discover(
+    args: argparse.Namespace, email: EmailAddress, discoverer: Discoverer
+) -> DiscoveryResult:
+    choices = _choices(args.choice)
+    if choices and not args.provider:
+        raise UsageError(_("--choice needs --provider"))
+    with CancelToken() as cancel:
+        try:
+            return discoverer.run(email, cancel=cancel, provider_id=args.provider, choices=choices)
+        except KeyboardInterrupt:
+            cancel.cancel()
+            raise
+
+
+def _discovery_progress(stream: TextIO) -> Callable[[DiscoveryEvent], None]:
+    """Prints each source's answer as it comes in (for a person watching a terminal)."""
+    lock = threading.Lock()
+
+    def listener(event: DiscoveryEvent) -> None:
+        if isinstance(event, SourceFinished):
+            report = event.report
+            with lock:
+                print(f"  {report.name}: {report.status}", file=stream, flush=True)
+
+    return listener
+
+
+def _usernames(
+    args: argparse.Namespace, email: EmailAddress, discovery: DiscoveryResult | None
+) -> list[str]:
+    if args.username is not None:
+        if not args.username.strip():
+            raise UsageError(_("The username is empty."))
+        return [args.username]
+    if discovery is not None and discovery.usernames:
+        return list(discovery.usernames)
+    provider = discovery.provider if discovery is not None else None
+    if provider is not None and not provider.username:
+        raise UsageError(
+            _("{provider} gives you a login name ({hint}); pass it with --username.").format(
+                provider=provider.name, hint=provider.username_hint
+            )
+        )
+    return [str(email)]
+
+
 def cmd_probe(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     """``smtpwizard probe``."""
     email = parse_email(args.email)
-    host = check_host(args.server)
-    candidates = rank(_candidates(host, args.port, args.security))
-    resolver = _resolver(args.resolve)
-    if args.cafile:
-        if not os.path.isfile(args.cafile):
-            raise UsageError(_("The CA file {path} does not exist.").format(path=args.cafile))
-        try:
-            context = make_tls_context(args.cafile)
-        except (OSError, ssl.SSLError):
-            raise UsageError(
-                _("The CA file {path} cannot be read as certificates (PEM).").format(
-                    path=args.cafile
-                )
-            ) from None
+    context = _context(args.cafile)
+    show_progress = err.isatty()
+    discovery: DiscoveryResult | None = None
+    if args.server:
+        if args.provider:
+            raise UsageError(_("give either --server or --provider, not both"))
+        discoverer = _discoverer(args, context)
+        host = check_host(args.server)
+        candidates = rank(_candidates(host, args.port, args.security))
     else:
-        context = make_tls_context()
+        if args.port or args.security:
+            raise UsageError(_("--port and --security need --server"))
+        discoverer = _discoverer(args, context, _discovery_progress(err) if show_progress else None)
+        if show_progress:
+            print(
+                _("Looking for the servers of {domain}…").format(domain=email.domain),
+                file=err,
+                flush=True,
+            )
+        discovery = _discover(args, email, discoverer)
+        candidates = rank(discovery.candidates)
+        if not candidates:
+            if args.json:
+                json.dump(discovery_document(discovery), out, indent=2, ensure_ascii=False)
+                out.write("\n")
+            else:
+                _print_discovery(discovery, out)
+            print(_("No outgoing server found for {domain}.").format(domain=email.domain), file=err)
+            return EXIT_NONE_WORKS
+    base = discoverer.resolver if args.nameserver else None
+    resolver = _resolver(args.resolve, base)
+    usernames = _usernames(args, email, discovery)
     password = _read_password(stdin) if args.password_stdin else None
-    usernames = [args.username] if args.username else [str(email)]
-    if args.username is not None and not args.username.strip():
-        raise UsageError(_("The username is empty."))
     options = ProbeOptions(
         timeout=args.timeout,
         cafile=args.cafile,
@@ -358,25 +557,117 @@ def cmd_probe(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
         dry_run=not args.no_dry_run,
         send_test=args.send_test,
     )
-    show_progress = err.isatty()
     listener = _progress_listener(err) if show_progress else None
     prober = Prober(options, resolver=resolver, context=context, listener=listener)
     if show_progress:
-        modes = ", ".join(f"{c.port} {c.security.label}" for c in candidates)
-        print(_("Testing {host}: {modes}").format(host=host, modes=modes), file=err, flush=True)
+        modes = ", ".join(f"{c.host}:{c.port} {c.security.label}" for c in candidates)
+        print(_("Testing {modes}").format(modes=modes), file=err, flush=True)
     matrix, interrupted = _run_matrix(
         prober, email, candidates, password, usernames, wait_all=args.all
     )
     if matrix is None:
         return EXIT_INTERRUPTED
+    incoming = discovery.incoming if discovery is not None else ()
     if args.json:
-        json.dump(matrix_document(matrix), out, indent=2, ensure_ascii=False)
+        document = matrix_document(matrix, incoming, discovery)
+        json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
+        if discovery is not None:
+            _print_discovery(discovery, out, candidates=False)
         print_report(matrix, out, verbose=args.verbose)
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if matrix.recommended is not None else EXIT_NONE_WORKS
+
+
+def provider_advice(provider: Provider) -> list[str]:
+    """The provider's login requirements and notes in plain words."""
+    lines = []
+    if provider.username_hint:
+        lines.append(_("Username: {hint}").format(hint=provider.username_hint))
+    if provider.password_hint:
+        lines.append(_("Password: {hint}").format(hint=provider.password_hint))
+    if provider.app_password_url:
+        lines.append(_("App passwords: {url}").format(url=provider.app_password_url))
+    lines.extend(provider.notes)
+    return lines
+
+
+def _print_discovery(result: DiscoveryResult, out: TextIO, candidates: bool = True) -> None:
+    provider = result.provider
+    if provider is not None:
+        how = {
+            "domain": _("recognised by its domain"),
+            "mx": _("recognised by the domain's mail servers (MX)"),
+            "chosen": _("as you chose"),
+        }.get(result.provider_match or "", "")
+        print(_("Provider: {name} ({how})").format(name=provider.name, how=how), file=out)
+        for line in provider_advice(provider):
+            print(f"  {line}", file=out)
+        print(f"  {_('Help')}: {provider.help_url}", file=out)
+    if candidates:
+        print(_("Outgoing servers for {email}:").format(email=result.email), file=out)
+        if not result.candidates:
+            print("  " + _("none found"), file=out)
+        width = max((len(f"{c.host}:{c.port}") for c in result.candidates), default=10)
+        for c in result.candidates:
+            print(
+                f"  {c.host + ':' + str(c.port):<{width}}  {c.security.label:<13}"
+                f"{c.source_detail or c.source}",
+                file=out,
+            )
+        if result.incoming:
+            print(_("Incoming servers:"), file=out)
+            for server in result.incoming:
+                print(
+                    f"  {server.protocol.name:<5} {server.host}:{server.port}  "
+                    f"{server.security.label:<13}{server.source_detail or server.source}",
+                    file=out,
+                )
+        if result.usernames:
+            print(_("Username: {names}").format(names=", ".join(result.usernames)), file=out)
+    print(_("Sources asked:"), file=out)
+    for report in result.reports:
+        print(f"  {report.name:<13}{report.status:<9}{report.message}", file=out)
+        for warning in report.warnings:
+            print(f"  {'':<22}{_('warning')}: {warning}", file=out)
+    print(file=out)
+
+
+def cmd_discover(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``smtpwizard discover``."""
+    email = parse_email(args.email)
+    context = _context(args.cafile)
+    show_progress = err.isatty() and not args.json
+    discoverer = _discoverer(args, context, _discovery_progress(err) if show_progress else None)
+    result = _discover(args, email, discoverer)
+    if args.json:
+        json.dump(discovery_document(result), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        _print_discovery(result, out)
+    return EXIT_OK if result.candidates else EXIT_NONE_WORKS
+
+
+def cmd_providers(args: argparse.Namespace, out: TextIO) -> int:
+    """``smtpwizard providers``."""
+    knowledge = load_knowledge_base()
+    if args.json:
+        listing = [provider_document(p, None, "user@example.com") for p in knowledge.providers]
+        json.dump(listing, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return EXIT_OK
+    sections = (
+        (ProviderKind.MAILBOX, _("Mailbox providers")),
+        (ProviderKind.SERVICE, _("Sending services")),
+    )
+    for kind, title in sections:
+        print(f"{title}:", file=out)
+        for p in sorted((p for p in knowledge.providers if p.kind is kind), key=lambda p: p.id):
+            extra = "; ".join(f"{n}: {', '.join(v.values)}" for n, v in p.variables.items())
+            print(f"  {p.id:<24}{p.name}" + (f"  ({extra})" if extra else ""), file=out)
+    return EXIT_OK
 
 
 def _start_gui() -> int:
@@ -412,6 +703,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "probe":
             return cmd_probe(args, sys.stdin, sys.stdout, sys.stderr)
+        if args.command == "discover":
+            return cmd_discover(args, sys.stdout, sys.stderr)
+        if args.command == "providers":
+            return cmd_providers(args, sys.stdout)
     except (InvalidInput, UsageError) as exc:
         print(f"smtpwizard {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

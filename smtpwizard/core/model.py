@@ -34,6 +34,14 @@ class Security(StrEnum):
         }[self]
 
 
+class Protocol(StrEnum):
+    """Mail protocols a server speaks."""
+
+    SMTP = "smtp"
+    IMAP = "imap"
+    POP3 = "pop3"
+
+
 class Outcome(StrEnum):
     """What came of probing one candidate, in the words of the JSON contract."""
 
@@ -199,6 +207,21 @@ class Candidate:
     def label(self) -> str:
         """``host:port (mode)`` for messages."""
         return f"{self.host}:{self.port} ({self.security.label})"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerInfo:
+    """A server some source named (incoming or outgoing), with how to log in to it."""
+
+    protocol: Protocol
+    host: str
+    port: int
+    security: Security
+    username: str | None = None
+    source: Source = Source.USER
+    source_detail: str = ""
+    auth: tuple[str, ...] = ()
+    tested: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ Schema of one provider entry (JSON object)::
                   "*.example" matches any name below example; may be empty
     smtp          outgoing servers: [{"host", "port", "security", "verified"?, "note"?}]
     incoming      incoming servers: [{"protocol": "imap"|"pop3", "host", "port", "security", ...}]
-    username      "%EMAILADDRESS%", "%EMAILLOCALPART%", a fixed name ("apikey"), or "" when
-                  the service issues one (then username_hint says where to find it)
+    username      "%EMAILADDRESS%", "%EMAILLOCALPART%", a fixed name ("apikey"), a name
+                  using %EMAILDOMAIN%, or "" when the service issues one (then
+                  username_hint says where to find it)
     username_hint plain words on the username (may be "")
     password_hint plain words on what goes in the password field (may be "")
     requirements  list of: app_password, app_password_with_2fa, oauth2_only,
@@ -44,15 +45,21 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from smtpwizard.core.model import Candidate, Security, Source
+from smtpwizard.core.model import Candidate, Protocol, Security, Source
 
-
-class Protocol(StrEnum):
-    """Mail protocols a server speaks."""
-
-    SMTP = "smtp"
-    IMAP = "imap"
-    POP3 = "pop3"
+__all__ = [
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "Protocol",
+    "Provider",
+    "ProviderKind",
+    "Requirement",
+    "ServerSpec",
+    "Variable",
+    "load",
+    "parse",
+    "parse_provider",
+]
 
 
 class ProviderKind(StrEnum):
@@ -180,7 +187,6 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HOST = re.compile(
     r"^(\*\.)?([a-z0-9{}]([a-z0-9{}_-]*[a-z0-9{}])?\.)*[a-z0-9{}]([a-z0-9{}-]*[a-z0-9{}])?$"
 )
-_TEMPLATE_USERNAMES = ("%EMAILADDRESS%", "%EMAILLOCALPART%")
 
 
 def _fail(entry: str, message: str) -> KnowledgeBaseError:
@@ -200,7 +206,10 @@ def _server(entry: str, data: Any, protocol: Protocol | None) -> ServerSpec:
     unknown = set(data) - {"protocol", "host", "port", "security", "verified", "note"}
     if unknown:
         raise _fail(entry, f"unknown server fields {sorted(unknown)}")
-    proto = protocol or Protocol(str(data.get("protocol", "")))
+    try:
+        proto = protocol or Protocol(str(data.get("protocol", "")))
+    except ValueError:
+        raise _fail(entry, f"unknown protocol {data.get('protocol')!r}") from None
     if protocol is None and proto is Protocol.SMTP:
         raise _fail(entry, "incoming servers must be imap or pop3")
     host = data.get("host")
@@ -265,7 +274,10 @@ def parse_provider(data: Any) -> Provider:
     for value in (*domains, *mx):
         if value != value.lower() or not _HOST.match(value):
             raise _fail(entry, f"bad domain or MX pattern {value!r}")
-    requirements = frozenset(Requirement(r) for r in _strings(entry, data, "requirements"))
+    try:
+        requirements = frozenset(Requirement(r) for r in _strings(entry, data, "requirements"))
+    except ValueError:
+        raise _fail(entry, f"unknown value in requirements {data.get('requirements')!r}") from None
     smtp_data = data.get("smtp", [])
     incoming_data = data.get("incoming", [])
     if not isinstance(smtp_data, list) or not isinstance(incoming_data, list):
@@ -277,8 +289,8 @@ def parse_provider(data: Any) -> Provider:
     username = data.get("username", "")
     if not isinstance(username, str):
         raise _fail(entry, "username must be a string")
-    if "%" in username and username not in _TEMPLATE_USERNAMES:
-        raise _fail(entry, f"unknown username template {username!r}")
+    if "%" in re.sub(r"%EMAIL(ADDRESS|LOCALPART|DOMAIN)%", "", username):
+        raise _fail(entry, f"unknown placeholder in username {username!r}")
     hints = {}
     for key in ("username_hint", "password_hint"):
         value = data.get(key, "")

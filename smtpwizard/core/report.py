@@ -8,14 +8,17 @@ from typing import Any
 
 from smtpwizard import __version__
 from smtpwizard.core.diagnosis import explain, summarize
+from smtpwizard.core.discovery import DiscoveryResult
 from smtpwizard.core.model import (
     CertInfo,
     MatrixResult,
     ProbeResult,
     Reply,
+    ServerInfo,
     StageResult,
     TlsInfo,
 )
+from smtpwizard.core.providers import Provider
 
 SCHEMA = 1
 
@@ -132,16 +135,20 @@ def tested_from(result: ProbeResult | None) -> str:
     return f"{family} address {result.local_address}"
 
 
-def matrix_document(matrix: MatrixResult, incoming: Sequence[Json] = ()) -> Json:
+def matrix_document(
+    matrix: MatrixResult,
+    incoming: Sequence[ServerInfo] = (),
+    discovery: DiscoveryResult | None = None,
+) -> Json:
     """The whole run as the JSON document of the CLI contract.
 
     Args:
         matrix: the probe run.
-        incoming: incoming (IMAP/POP3) servers known for the address, as
-            ``{protocol, host, port, security, username, source, tested}``.
+        incoming: incoming (IMAP/POP3) servers known for the address.
+        discovery: how the candidates were found, when they were.
     """
     rec = matrix.recommended
-    return {
+    document: Json = {
         "schema": SCHEMA,
         "app_version": __version__,
         "email": matrix.email,
@@ -159,11 +166,87 @@ def matrix_document(matrix: MatrixResult, incoming: Sequence[Json] = ()) -> Json
             "warnings": list(rec.warnings),
         },
         "candidates": [candidate_document(r, matrix.results) for r in matrix.results],
-        "incoming": [dict(server) for server in incoming],
+        "incoming": [server_document(server) for server in incoming],
         "summary": summarize(matrix),
         "credentials_rejected": matrix.credentials_rejected,
         "cancelled": matrix.cancelled,
         "complete": matrix.complete,
         "verdict_ms": matrix.verdict_ms,
         "elapsed_ms": matrix.elapsed_ms,
+    }
+    if discovery is not None:
+        document["provider"] = provider_document(
+            discovery.provider, discovery.provider_match, discovery.email
+        )
+        document["discovery"] = discovery_document(discovery)["sources"]
+    return document
+
+
+def server_document(server: ServerInfo) -> Json:
+    """An incoming or outgoing server named by a source."""
+    return {
+        "protocol": str(server.protocol),
+        "host": server.host,
+        "port": server.port,
+        "security": str(server.security),
+        "username": server.username,
+        "source": str(server.source),
+        "source_detail": server.source_detail or None,
+        "tested": server.tested,
+    }
+
+
+def provider_document(provider: Provider | None, match: str | None, email: str) -> Json | None:
+    """What the knowledge base says about the address's provider."""
+    if provider is None:
+        return None
+    return {
+        "id": provider.id,
+        "name": provider.name,
+        "kind": str(provider.kind),
+        "match": match,
+        "username": provider.username_for(email),
+        "username_hint": provider.username_hint or None,
+        "password_hint": provider.password_hint or None,
+        "requirements": sorted(str(r) for r in provider.requirements),
+        "help_url": provider.help_url,
+        "app_password_url": provider.app_password_url,
+        "notes": list(provider.notes),
+        "checked": provider.checked.isoformat(),
+    }
+
+
+def discovery_document(result: DiscoveryResult) -> Json:
+    """The document of ``smtpwizard discover --json``."""
+    return {
+        "schema": SCHEMA,
+        "app_version": __version__,
+        "email": result.email,
+        "domain": result.domain,
+        "provider": provider_document(result.provider, result.provider_match, result.email),
+        "mx": list(result.mx),
+        "candidates": [
+            {
+                "host": c.host,
+                "port": c.port,
+                "security": str(c.security),
+                "source": str(c.source),
+                "source_detail": c.source_detail or None,
+            }
+            for c in result.candidates
+        ],
+        "incoming": [server_document(s) for s in result.incoming],
+        "usernames": list(result.usernames),
+        "sources": [
+            {
+                "name": r.name,
+                "detail": r.detail,
+                "status": str(r.status),
+                "message": r.message,
+                "ms": r.ms,
+                "warnings": list(r.warnings),
+            }
+            for r in result.reports
+        ],
+        "elapsed_ms": result.elapsed_ms,
     }

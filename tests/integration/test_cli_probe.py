@@ -198,7 +198,11 @@ def test_wrong_password_exit_status_and_no_leak(smtp_server: StartSmtp, ca_file:
             ["probe", USER, "--server", "x.example", "--resolve", "x.example=nope"],
             "not an IP address",
         ),
-        (["probe", USER], "--server"),
+        (["probe", USER, "--port", "25"], "need --server"),
+        (["probe", USER, "--server", "x.example", "--provider", "sendgrid"], "not both"),
+        (["probe", USER, "--nameserver", "nonsense"], "--nameserver"),
+        (["discover", USER, "--choice", "region=eu-west-1"], "--choice needs --provider"),
+        (["discover", USER, "--provider", "sendgrid", "--choice", "oops"], "NAME=VALUE"),
     ],
 )
 def test_bad_input_gets_one_clear_line(
