@@ -447,9 +447,11 @@ class Discoverer:
         )
         errors: list[str] = []
         reachable = False
+        tried_http = False
         for scheme in ("https", "http"):
             if scheme == "http" and (not self.settings.allow_http or not reachable):
                 break
+            tried_http = tried_http or scheme == "http"
             for host, path in paths:
                 url = f"{scheme}://{host}{path}{query}"
                 self._start("autoconfig", url)
@@ -457,19 +459,22 @@ class Discoverer:
                     config, result = self._fetch_config(url, email, Source.AUTOCONFIG, cancel)
                 except FetchError as exc:
                     reachable = reachable or exc.kind != "dns"
-                    errors.append(f"{host}: {exc}")
+                    errors.append(str(exc))
                     continue
                 except DocumentError as exc:
                     reachable = True
                     errors.append(f"{host}: {exc}")
                     continue
                 return self._config_found("autoconfig", url, config, result)
+        message = "; ".join(dict.fromkeys(errors)) or _("not asked")
+        if tried_http:
+            message += " " + _("(also tried without encryption)")
         return _Found(
             SourceReport(
                 "autoconfig",
                 domain,
                 SourceStatus.NOTHING if errors else SourceStatus.SKIPPED,
-                "; ".join(errors) or _("not asked"),
+                message,
             )
         )
 
