@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 from smtpwizard.core.providers import Protocol
 
@@ -52,6 +53,10 @@ class ExportConfig:
     cert_issuer: str = ""
     password: str | None = None
     """The password, present only when the person asked to include it in this export."""
+    login_tested: bool = False
+    """Whether the probe logged in with ``smtp.username`` (not only reached the server)."""
+    warnings: tuple[str, ...] = ()
+    """The recommendation's warnings, in words for a person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,8 @@ class Exporter:
     needs_incoming: bool
     render: Render
     description: str = ""
+    carries_password: bool = True
+    """Whether the format can hold a password at all; mail programs ask for it themselves."""
 
 
 _REGISTRY: dict[str, Exporter] = {}
@@ -102,7 +109,139 @@ def registry() -> Mapping[str, Exporter]:
 def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
     """Builds the configuration from a probe's JSON document (``smtpwizard probe --json``).
 
+    The SMTP server is the recommended one; the candidate that proved it gives the
+    certificate issuer and whether the login was tested. The incoming server is the first
+    IMAP server of ``incoming``, else the first POP3 one.
+
     Raises:
-        ExportError: the document has no recommended (working) configuration.
+        ExportError: the document is not a probe result, or it has no recommended
+            (working) configuration.
     """
-    raise NotImplementedError
+    if not isinstance(document, Mapping) or "recommended" not in document:
+        raise ExportError(_("This is not a result of “smtpwizard probe --json”."))
+    email = document.get("email")
+    if not isinstance(email, str) or "@" not in email:
+        raise ExportError(_("The probe result names no email address."))
+    rec = document["recommended"]
+    if rec is None:
+        raise ExportError(
+            _(
+                "The probe found no working configuration, so there is nothing to export. "
+                "Run the probe again once it finds one."
+            )
+        )
+    if not isinstance(rec, Mapping):
+        raise ExportError(_("The recommended configuration in the probe result is damaged."))
+    smtp = _server(rec, Protocol.SMTP)
+    match = _matching_candidate(document.get("candidates"), smtp)
+    tested = match is not None and match.get("outcome") in ("ok", "insecure")
+    smtp = ServerSettings(
+        protocol=Protocol.SMTP,
+        host=smtp.host,
+        port=smtp.port,
+        security=smtp.security,
+        username=smtp.username,
+        auth_mechanism=_text(rec.get("auth_mechanism")) or None,
+        tested=tested,
+    )
+    issuer = ""
+    login_tested = False
+    if match is not None:
+        tls = match.get("tls")
+        cert = tls.get("cert") if isinstance(tls, Mapping) else None
+        if isinstance(cert, Mapping):
+            issuer = _text(cert.get("issuer_name")) or _text(cert.get("issuer"))
+        auth = match.get("auth")
+        login_tested = isinstance(auth, Mapping) and auth.get("result") == "ok"
+    warnings = rec.get("warnings")
+    return ExportConfig(
+        email=email,
+        smtp=smtp,
+        incoming=_incoming(document.get("incoming")),
+        provider=_text(document.get("provider")),
+        tested_at=_when(document.get("tested_at")),
+        tested_from=_text(document.get("tested_from")),
+        summary=_text(document.get("summary")),
+        cert_issuer=issuer,
+        login_tested=login_tested,
+        warnings=tuple(w for w in warnings if isinstance(w, str))
+        if isinstance(warnings, list)
+        else (),
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _server(entry: Mapping[str, Any], protocol: Protocol) -> ServerSettings:
+    """One server entry of the document, checked."""
+    host = entry.get("host")
+    port = entry.get("port")
+    try:
+        security: Security | None = Security(str(entry.get("security")))
+    except ValueError:
+        security = None
+    if (
+        not isinstance(host, str)
+        or not host.strip()
+        or any(c.isspace() for c in host)
+        or isinstance(port, bool)
+        or not isinstance(port, int)
+        or not 0 < port < 65536
+        or security is None
+    ):
+        raise ExportError(
+            _("The {protocol} server in the probe result is incomplete or damaged.").format(
+                protocol=str(protocol).upper()
+            )
+        )
+    username = entry.get("username")
+    return ServerSettings(
+        protocol=protocol,
+        host=host.strip(),
+        port=port,
+        security=security,
+        username=username if isinstance(username, str) and username else None,
+        tested=entry.get("tested") is True,
+    )
+
+
+def _matching_candidate(candidates: Any, smtp: ServerSettings) -> Mapping[str, Any] | None:
+    """The candidate that proved the recommended settings (a working one first)."""
+    if not isinstance(candidates, list):
+        return None
+    same = [
+        c
+        for c in candidates
+        if isinstance(c, Mapping)
+        and c.get("host") == smtp.host
+        and c.get("port") == smtp.port
+        and c.get("security") == str(smtp.security)
+    ]
+    same.sort(key=lambda c: c.get("outcome") not in ("ok", "insecure"))
+    return same[0] if same else None
+
+
+def _incoming(entries: Any) -> ServerSettings | None:
+    """The first IMAP server, else the first POP3 one; damaged entries are skipped."""
+    if not isinstance(entries, list):
+        return None
+    for protocol in (Protocol.IMAP, Protocol.POP3):
+        for entry in entries:
+            if isinstance(entry, Mapping) and entry.get("protocol") == str(protocol):
+                try:
+                    return _server(entry, protocol)
+                except ExportError:
+                    continue
+    return None
+
+
+def _when(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)

@@ -1,0 +1,210 @@
+"""What every exporter needs: the test stamp, where the secret lives, and quoting per language.
+
+File contents are not translated: they are read by programs and by administrators who search
+the web for the exact key names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shlex
+import urllib.parse
+from collections.abc import Iterable
+
+from smtpwizard.core.credentials import keyring_service, lookup_command
+from smtpwizard.core.exporters.base import ExportConfig, ExportError, ExportOptions
+from smtpwizard.core.i18n import _
+from smtpwizard.core.model import Security
+
+#: Seconds applications should wait for the server; their defaults range from 30 s to forever.
+TIMEOUT = 30
+
+
+def written_password(config: ExportConfig, options: ExportOptions) -> str | None:
+    """The password to write into the file, or ``None`` when the file must refer to it."""
+    if options.include_password and config.password is not None and config.smtp.username:
+        return config.password
+    return None
+
+
+def env_name(options: ExportOptions) -> str:
+    """The environment variable applications read the password from, checked."""
+    name = options.password_env
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ExportError(
+            _("“{name}” cannot be the name of an environment variable.").format(name=name)
+        )
+    return name
+
+
+def keyring_lookup(config: ExportConfig) -> str | None:
+    """The shell command that prints the password smtpwizard stored, if there is a login."""
+    if not config.smtp.username:
+        return None
+    return lookup_command(config.smtp.host, config.smtp.username)
+
+
+def keyring_store(config: ExportConfig) -> str | None:
+    """The shell command that stores the password where :func:`keyring_lookup` finds it."""
+    entry = keyring_entry(config)
+    if entry is None:
+        return None
+    return f"python3 -m keyring set {entry[0]} {shlex.quote(entry[1])}"
+
+
+def tested_line(config: ExportConfig) -> str:
+    """One line saying when, from where and with what result the settings were tested."""
+    if not config.smtp.tested:
+        return "Not tested by smtpwizard: check these settings before relying on them."
+    parts = ["Tested by smtpwizard"]
+    if config.tested_at is not None:
+        parts.append(f"on {when(config.tested_at)}")
+    if config.tested_from:
+        parts.append(f"from {config.tested_from}")
+    line = " ".join(parts) + ": "
+    line += "login accepted" if config.login_tested else "server reached, login not tried"
+    return line + "."
+
+
+def when(moment: dt.datetime) -> str:
+    """A test time as people read it, in UTC so that it means the same everywhere."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def header(config: ExportConfig, title: str) -> list[str]:
+    """The opening lines every text export starts with (without comment markers)."""
+    smtp = config.smtp
+    lines = [
+        f"{title} for {config.email}",
+        f"Outgoing server {smtp.host} port {smtp.port}, {security_words(smtp.security)}.",
+        tested_line(config),
+    ]
+    lines.extend(f"Warning: {warning}" for warning in config.warnings)
+    return lines
+
+
+def security_words(security: Security) -> str:
+    """The mode in words that do not depend on any one program's vocabulary."""
+    return {
+        Security.TLS: "implicit TLS (SSL/TLS: encrypted from the first byte)",
+        Security.STARTTLS: "STARTTLS (starts in plain text, then switches to encryption)",
+        Security.NONE: "no encryption (the password and the mail travel readable)",
+    }[security]
+
+
+def comment(lines: Iterable[str], marker: str = "#") -> str:
+    """Lines as comments; empty lines stay bare markers so that blocks stay together."""
+    return "\n".join(f"{marker} {line}".rstrip() for line in lines)
+
+
+def secret_hint(config: ExportConfig, options: ExportOptions, env: bool = True) -> list[str]:
+    """Comment lines saying where the password comes from when the file does not hold it."""
+    if written_password(config, options) is not None:
+        return ["This file holds the password: keep it readable only by you."]
+    if not config.smtp.username:
+        return ["The server took no login, so there is no password."]
+    lines = []
+    if env:
+        lines.append(
+            f"The password is not in this file: set the environment variable {env_name(options)}."
+        )
+    else:
+        lines.append("The password is not in this file.")
+    command = keyring_lookup(config)
+    if command:
+        lines.append(f"If smtpwizard stored it in your keyring, this prints it: {command}")
+    return lines
+
+
+def keyring_entry(config: ExportConfig) -> tuple[str, str] | None:
+    """The keyring service and user name under which smtpwizard stores the password."""
+    if not config.smtp.username:
+        return None
+    return keyring_service(config.smtp.host), config.smtp.username
+
+
+def from_address(config: ExportConfig) -> str:
+    """``Name <address>`` when a display name is known, else the address."""
+    name = config.display_name.strip()
+    if not name:
+        return config.email
+    if re.fullmatch(r"[A-Za-z0-9 !#$%&'*+/=?^_`{|}~.-]+", name) and not name.startswith("."):
+        return f"{name} <{config.email}>"
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}" <{config.email}>'
+
+
+def one_line(text: str) -> str:
+    """Text with line breaks folded, for formats where a break would end the value."""
+    return " ".join(text.split())
+
+
+# --- quoting, one function per language --------------------------------------------------
+
+
+def py_str(text: str) -> str:
+    """A Python string literal."""
+    return repr(text)
+
+
+def js_str(text: str) -> str:
+    """A JavaScript (and JSON) string literal; ASCII only so that any file encoding works."""
+    return json.dumps(text)
+
+
+def quoted_single(text: str) -> str:
+    """A single-quoted PHP or Ruby literal: only backslash and quote are special there."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_ENV_PLAIN = re.compile(r"[A-Za-z0-9_.@%+/:,=\-]*")
+
+
+def env_value(text: str) -> str:
+    """A value for a ``.env`` file that phpdotenv, Symfony Dotenv, python-dotenv and a POSIX
+    shell all read back unchanged.
+
+    Single quotes keep everything literal in all of them (no ``$`` expansion); a value that
+    contains a single quote falls back to double quotes with ``\\``, ``"`` and ``$`` escaped.
+    """
+    if _ENV_PLAIN.fullmatch(text):
+        return text
+    if "'" not in text and "\n" not in text and "\r" not in text:
+        return f"'{text}'"
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("$", "\\$")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+    return f'"{escaped}"'
+
+
+def url_part(text: str) -> str:
+    """A user name or password inside a URL: every reserved character percent-encoded."""
+    return urllib.parse.quote(text, safe="")
+
+
+def properties_value(text: str) -> str:
+    """A value for a Java ``.properties`` file, ASCII only (``\\uXXXX`` for the rest)."""
+    out = []
+    for index, char in enumerate(text):
+        code = ord(char)
+        if char == "\\":
+            out.append("\\\\")
+        elif char == " " and index == 0:
+            out.append("\\ ")
+        elif char in "\t\n\r\f":
+            out.append({"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}[char])
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code > 0xFFFF:
+            # Java strings are UTF-16: characters beyond the BMP are written as a surrogate pair.
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)

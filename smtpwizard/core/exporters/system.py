@@ -1,0 +1,222 @@
+"""System tools: msmtp, Postfix as a relay client, and git send-email."""
+
+from __future__ import annotations
+
+import shlex
+
+from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
+from smtpwizard.core.exporters.common import (
+    comment,
+    header,
+    keyring_lookup,
+    keyring_store,
+    one_line,
+    written_password,
+)
+from smtpwizard.core.model import Security
+
+
+def _msmtp_arg(text: str) -> str:
+    """An msmtp argument: the rest of the line, in double quotes when blanks would be lost."""
+    text = one_line(text) if "\n" in text else text
+    if text != text.strip() or text.startswith('"'):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def _account_name(config: ExportConfig) -> str:
+    """An msmtp account name: no blanks or colons, which the syntax reserves."""
+    name = "".join(c if c.isalnum() or c in "@._-" else "-" for c in config.email)
+    return name or "smtpwizard"
+
+
+def render_msmtp(config: ExportConfig, options: ExportOptions) -> str:
+    """An msmtp configuration (``~/.msmtprc`` or ``~/.config/msmtp/config``)."""
+    smtp = config.smtp
+    password = written_password(config, options)
+    account = _account_name(config)
+    notes = [
+        "tls on + tls_starttls off = implicit TLS (SSL/TLS); tls_starttls on = STARTTLS.",
+        "Certificates are checked against the system's trusted authorities.",
+    ]
+    body = [
+        f"account {account}",
+        f"host {smtp.host}",
+        f"port {smtp.port}",
+        f"tls {'off' if smtp.security is Security.NONE else 'on'}",
+    ]
+    if smtp.security is not Security.NONE:
+        body.append(f"tls_starttls {'on' if smtp.security is Security.STARTTLS else 'off'}")
+    body.append(f"from {_msmtp_arg(config.email)}")
+    if smtp.username:
+        body += ["auth on", f"user {_msmtp_arg(smtp.username)}"]
+        if password is not None:
+            body.append(f"password {_msmtp_arg(password)}")
+            notes.append("This file holds the password: msmtp wants it readable only by you.")
+        else:
+            command = keyring_lookup(config)
+            notes += [
+                "The password is not in this file: msmtp runs the passwordeval command,",
+                "which reads it from the keyring where smtpwizard stored it. Without it,",
+                f"store it once with: {keyring_store(config)}",
+            ]
+            # msmtp hands the command to the shell; </dev/null keeps it off msmtp's input.
+            body.append(f"passwordeval {command} </dev/null")
+    else:
+        body.append("auth off")
+    body += ["timeout 30", "", f"account default : {account}"]
+    return (
+        comment([*header(config, "msmtp configuration"), *notes]) + "\n\n" + "\n".join(body) + "\n"
+    )
+
+
+def render_postfix(config: ExportConfig, options: ExportOptions) -> str:
+    """``main.cf`` lines for Postfix relaying through the server, and its password map."""
+    smtp = config.smtp
+    password = written_password(config, options)
+    relay = f"[{smtp.host}]:{smtp.port}"
+    lines = [
+        comment(
+            [
+                *header(config, "Postfix relay (main.cf)"),
+                "Add to /etc/postfix/main.cf (replacing an existing relayhost line).",
+                "Brackets in relayhost: send to this host itself, without an MX lookup.",
+            ]
+        ),
+        f"relayhost = {relay}",
+    ]
+    if smtp.security is Security.TLS:
+        lines += [
+            "# Implicit TLS (SSL/TLS): Postfix calls it wrapper mode.",
+            "smtp_tls_wrappermode = yes",
+            "smtp_tls_security_level = encrypt",
+        ]
+    elif smtp.security is Security.STARTTLS:
+        lines += [
+            "# STARTTLS, and refuse to send if it fails.",
+            "smtp_tls_security_level = encrypt",
+        ]
+    else:
+        lines += ["# Tested without encryption.", "smtp_tls_security_level = may"]
+    if smtp.username:
+        lines += [
+            "smtp_sasl_auth_enable = yes",
+            "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd",
+            "smtp_sasl_security_options = noanonymous",
+            "smtp_sasl_tls_security_options = noanonymous",
+            "",
+            "# The password map: /etc/postfix/sasl_passwd holds one line, whose first field",
+            "# must be exactly the relayhost value above:",
+        ]
+        if password is not None:
+            lines.append(f"#   {relay} {smtp.username}:{password}")
+            fill = (
+                f"#   printf '%s %s:%s\\n' {shlex.quote(relay)} {shlex.quote(smtp.username)} "
+                f"{shlex.quote(password)} > /etc/postfix/sasl_passwd"
+            )
+        else:
+            lines.append(f"#   {relay} {smtp.username}:YOUR-PASSWORD")
+            command = keyring_lookup(config)
+            fill = (
+                f"#   printf '%s %s:%s\\n' {shlex.quote(relay)} {shlex.quote(smtp.username)} "
+                f'"$({command})" > /etc/postfix/sasl_passwd'
+            )
+        lines += [
+            "# Create it, keep it private, build the map and reload (as root):",
+            "#   umask 077",
+            fill,
+            "#   postmap /etc/postfix/sasl_passwd",
+            "#   postfix reload",
+        ]
+        if password is None:
+            lines.append(
+                "# (the command in $(...) prints the password smtpwizard stored in the keyring)"
+            )
+    else:
+        lines += [
+            "",
+            "# The server took no login: no password map is needed.",
+            "#   postfix reload",
+        ]
+    if smtp.security is not Security.NONE:
+        lines += [
+            "",
+            "# encrypt insists on encryption but does not check the certificate as smtpwizard",
+            "# did; to check it too: smtp_tls_security_level = secure and",
+            "# smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt (Debian's bundle).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _git_value(text: str) -> str:
+    """A git-config value: quoted, with backslash and quote escaped (``#`` and ``;`` are safe)."""
+    text = one_line(text)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_git(config: ExportConfig, options: ExportOptions) -> str:
+    """A ``[sendemail]`` section for ``~/.gitconfig`` (or ``git config --file``)."""
+    smtp = config.smtp
+    password = written_password(config, options)
+    encryption = {Security.TLS: "ssl", Security.STARTTLS: "tls", Security.NONE: "none"}
+    notes = [
+        "Add to ~/.gitconfig, or to .git/config of one repository.",
+        "smtpEncryption: ssl = implicit TLS (SSL/TLS), tls = STARTTLS; any other value,",
+        "such as none, means no encryption.",
+    ]
+    if smtp.username and password is None:
+        notes += [
+            "No password here: git send-email asks for it (and can keep it with a git",
+            "credential helper).",
+        ]
+    elif password is not None:
+        notes.append("This file holds the password: keep it readable only by you.")
+    values = [
+        ("smtpServer", smtp.host),
+        ("smtpServerPort", str(smtp.port)),
+        ("smtpEncryption", encryption[smtp.security]),
+    ]
+    if smtp.username:
+        values.append(("smtpUser", smtp.username))
+    if password is not None:
+        values.append(("smtpPass", password))
+    name = one_line(config.display_name)
+    values.append(("from", f"{name} <{config.email}>" if name else config.email))
+    lines = [
+        comment([*header(config, "git send-email"), *notes]),
+        "[sendemail]",
+        *(f"\t{key} = {_git_value(value)}" for key, value in values),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+for _exporter in (
+    Exporter(
+        name="msmtp",
+        title="msmtp (msmtprc)",
+        filename="msmtprc",
+        family="system",
+        needs_incoming=False,
+        render=render_msmtp,
+        description="For ~/.msmtprc; sendmail-compatible sending from scripts and cron.",
+    ),
+    Exporter(
+        name="postfix",
+        title="Postfix relay client (main.cf)",
+        filename="main.cf.smtpwizard",
+        family="system",
+        needs_incoming=False,
+        render=render_postfix,
+        description="Relay a server's mail through this SMTP server.",
+    ),
+    Exporter(
+        name="git-send-email",
+        title="git send-email (git config)",
+        filename="gitconfig-sendemail",
+        family="system",
+        needs_incoming=False,
+        render=render_git,
+        description="A [sendemail] section for git config.",
+    ),
+):
+    register(_exporter)
