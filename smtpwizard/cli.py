@@ -25,7 +25,7 @@ from smtpwizard.core.address import (
     parse_email,
 )
 from smtpwizard.core.channel import CancelToken
-from smtpwizard.core.diagnosis import explain, summarize
+from smtpwizard.core.diagnosis import Context, explain, level_label, summarize
 from smtpwizard.core.discovery import (
     ISPDB_URL,
     Discoverer,
@@ -38,6 +38,7 @@ from smtpwizard.core.dnsclient import parse_nameserver
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
     DEFAULT_PORTS,
+    AuthStatus,
     Candidate,
     MatrixResult,
     Outcome,
@@ -318,6 +319,7 @@ def _run_matrix(
     password: str | None,
     usernames: list[str],
     wait_all: bool,
+    provider: Provider | None = None,
 ) -> tuple[MatrixResult | None, bool]:
     """Runs the matrix on a worker thread so that Ctrl-C cancels it cleanly."""
     box: dict[str, MatrixResult | BaseException] = {}
@@ -332,6 +334,7 @@ def _run_matrix(
                     usernames=usernames,
                     cancel=cancel,
                     wait_all=wait_all,
+                    provider=provider,
                 )
             except BaseException as exc:  # re-raised on the main thread
                 box["error"] = exc
@@ -356,19 +359,26 @@ def _seconds(ms: float) -> str:
     return f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.0f} ms"
 
 
-def print_report(matrix: MatrixResult, out: TextIO, verbose: bool = False) -> None:
-    """The human-readable report."""
+def print_report(
+    matrix: MatrixResult, out: TextIO, verbose: bool = False, provider: Provider | None = None
+) -> None:
+    """The human-readable report: a table, the recommendation, each problem explained, and a
+    summary paragraph."""
     results = matrix.results
+    context = Context(results, provider)
     width = max((len(f"{r.candidate.host}:{r.candidate.port}") for r in results), default=10)
     print(
-        f"{'':2}{'server':<{width}}  {'encryption':<13}{'result':<20}{'time':>9}  finding", file=out
+        f"{'':3}{_('server'):<{width}}  {_('encryption'):<13}{_('result'):<20}"
+        f"{_('time'):>9}  {_('finding')}",
+        file=out,
     )
     for r in results:
         c = r.candidate
-        mark = (
-            "OK" if r.outcome in (Outcome.OK,) else "--" if r.outcome is Outcome.CANCELLED else "!!"
+        works = r.outcome is Outcome.OK or (
+            r.outcome is Outcome.INSECURE and r.auth.status is AuthStatus.OK
         )
-        finding = explain(r, results)
+        mark = "OK" if works else "--" if r.outcome is Outcome.CANCELLED else "!!"
+        finding = explain(r, context)
         time_text = _seconds(r.elapsed_ms) if r.stages else "-"
         print(
             f"{mark:<3}{c.host + ':' + str(c.port):<{width}}  {c.security.label:<13}"
@@ -379,17 +389,20 @@ def print_report(matrix: MatrixResult, out: TextIO, verbose: bool = False) -> No
     rec = matrix.recommended
     if rec is not None:
         c = rec.candidate
-        print(_("Recommended settings:"), file=out)
-        print(f"  {_('server')}:      {c.host}", file=out)
-        print(f"  {_('port')}:        {c.port}", file=out)
-        print(f"  {_('encryption')}:  {c.security.label}", file=out)
+        print(_("Recommended settings ({level}):").format(level=level_label(rec.level)), file=out)
+        print(f"  {_('server'):<12}{c.host}", file=out)
+        print(f"  {_('port'):<12}{c.port}", file=out)
+        print(f"  {_('encryption'):<12}{c.security.label}", file=out)
         if rec.username:
-            print(f"  {_('username')}:    {rec.username}", file=out)
+            print(f"  {_('username'):<12}{rec.username}", file=out)
         if rec.auth_mechanism:
-            print(f"  {_('login')}:       {rec.auth_mechanism}", file=out)
-        print(f"  {_('why')}:         " + "; ".join(rec.reasons), file=out)
+            print(f"  {_('login'):<12}{rec.auth_mechanism}", file=out)
+        print(f"  {_('why'):<12}" + "; ".join(rec.reasons), file=out)
         for warning in rec.warnings:
-            print(f"  {_('warning')}:     {warning}", file=out)
+            print(f"  {_('warning'):<12}{warning}", file=out)
+        if rec.alternatives:
+            also = ", ".join(f"{a.host}:{a.port} {a.security.label}" for a in rec.alternatives)
+            print(f"  {_('also works'):<12}{also}", file=out)
         print(file=out)
     problems = [
         r
@@ -399,13 +412,20 @@ def print_report(matrix: MatrixResult, out: TextIO, verbose: bool = False) -> No
     ]
     for r in problems:
         c = r.candidate
-        finding = explain(r, results)
+        finding = explain(r, context)
         print(f"{c.host}:{c.port} ({c.security.label}): {finding.headline}", file=out)
         print(f"  {finding.explanation}", file=out)
         print(f"  {_('What to do')}: {finding.advice}", file=out)
-        stage = r.failed_stage
-        if stage is not None:
-            print(f"  {_('Evidence')} [{stage.name}]: {stage.detail}", file=out)
+        if finding.link:
+            print(f"  {_('Help')}: {finding.link}", file=out)
+        shown = dict(finding.evidence)
+        keys = (
+            list(shown)
+            if verbose
+            else [k for k in (_("failed step"), _("detail"), _("server reply")) if k in shown]
+        )
+        for key in keys:
+            print(f"  {key}: {shown[key]}", file=out)
         print(file=out)
     if verbose:
         for r in results:
@@ -417,7 +437,7 @@ def print_report(matrix: MatrixResult, out: TextIO, verbose: bool = False) -> No
                 lock = "🔒" if line.encrypted else "  "
                 print(f"{line.at_ms:8.1f} {lock} {line.direction} {line.text}", file=out)
             print(file=out)
-    print(summarize(matrix), file=out)
+    print(_("Summary: {text}").format(text=summarize(matrix, provider)), file=out)
 
 
 def _context(cafile: str | None) -> ssl.SSLContext:
@@ -546,6 +566,11 @@ def cmd_probe(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
                 _print_discovery(discovery, out)
             print(_("No outgoing server found for {domain}.").format(domain=email.domain), file=err)
             return EXIT_NONE_WORKS
+    provider = (
+        discovery.provider
+        if discovery is not None
+        else load_knowledge_base().for_address(email.domain, [(c.host, c.port) for c in candidates])
+    )
     base = discoverer.resolver if args.nameserver else None
     resolver = _resolver(args.resolve, base)
     usernames = _usernames(args, email, discovery)
@@ -563,19 +588,21 @@ def cmd_probe(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
         modes = ", ".join(f"{c.host}:{c.port} {c.security.label}" for c in candidates)
         print(_("Testing {modes}").format(modes=modes), file=err, flush=True)
     matrix, interrupted = _run_matrix(
-        prober, email, candidates, password, usernames, wait_all=args.all
+        prober, email, candidates, password, usernames, wait_all=args.all, provider=provider
     )
     if matrix is None:
         return EXIT_INTERRUPTED
     incoming = discovery.incoming if discovery is not None else ()
     if args.json:
-        document = matrix_document(matrix, incoming, discovery)
+        document = matrix_document(matrix, incoming, discovery, provider)
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
         if discovery is not None:
             _print_discovery(discovery, out, candidates=False)
-        print_report(matrix, out, verbose=args.verbose)
+        if discovery is None and provider is not None:
+            print(_("Provider: {name}").format(name=provider.name), file=out)
+        print_report(matrix, out, verbose=args.verbose, provider=provider)
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if matrix.recommended is not None else EXIT_NONE_WORKS

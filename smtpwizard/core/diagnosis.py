@@ -1,12 +1,22 @@
 """From probe results to plain words: what happened, why, and what to do next.
 
-Written for a person who does not know what TLS is. The technical evidence (stage, reply,
-exception) stays in the result, one click away; these sentences never need it to make sense.
+Written for a person who does not know what TLS is: technical words are explained where they
+first appear in a finding, and the technical evidence (stage, reply, exception, certificate)
+travels with each finding, one click away. The same findings feed the CLI report, the JSON
+``finding`` and ``summary`` fields, and the wizard.
+
+What changes the meaning of a result, and is therefore part of its :class:`Context`:
+- the other results of the run (a port that times out while another port of the same
+  server answers is blocked on the way; every port timing out means the server is
+  unreachable from here);
+- the provider, when known (its own steps and help page; what its replies mean).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from smtpwizard.core.certs import name_matches
 from smtpwizard.core.i18n import _
@@ -18,13 +28,25 @@ from smtpwizard.core.model import (
     ProbeResult,
     Reason,
     Recommendation,
+    Reply,
     Security,
+    SecurityLevel,
     Severity,
     Source,
     StageName,
 )
+from smtpwizard.core.providers import Provider, Requirement
 
-#: Issuer names of products that intercept encrypted connections (DIAGNOSIS-FACTS.md §4a).
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What else is known when reading one result."""
+
+    others: Sequence[ProbeResult] = ()
+    provider: Provider | None = None
+
+
+#: Issuer names of products that inspect encrypted connections (DIAGNOSIS-FACTS.md §4a).
 INTERCEPTORS: tuple[tuple[str, str], ...] = (
     ("avast", "Avast antivirus (Mail Shield)"),
     ("avg ", "AVG antivirus (Mail Shield)"),
@@ -42,6 +64,17 @@ INTERCEPTORS: tuple[tuple[str, str], ...] = (
     ("superfish", "Superfish adware"),
 )
 
+#: Ports that networks commonly block on the way out, and who does (DIAGNOSIS-FACTS.md §5).
+COMMONLY_BLOCKED = {
+    25: _(
+        "Port 25 is meant for mail servers talking to each other; most home internet "
+        "providers and cloud hosts (Google Cloud, Azure, AWS, DigitalOcean…) block it to "
+        "stop spam. That is normal and not a fault of yours."
+    ),
+    465: _("Some cloud hosts (Linode, Hetzner Cloud) block port 465 for new accounts."),
+    587: _("Some cloud hosts (Linode, for new accounts) block port 587 as well."),
+}
+
 
 def interceptor(issuer: str) -> str | None:
     """The product whose certificate authority this is, if it is a known interceptor."""
@@ -50,6 +83,24 @@ def interceptor(issuer: str) -> str | None:
         if needle in text:
             return product
     return None
+
+
+def security_level(result: ProbeResult) -> SecurityLevel:
+    """How well a working result protects the password and the mail."""
+    if result.candidate.security is Security.NONE or not result.encrypted:
+        return SecurityLevel.NONE
+    if result.tls is not None and result.tls.verified:
+        return SecurityLevel.VERIFIED
+    return SecurityLevel.ACCEPTED
+
+
+def level_label(level: SecurityLevel) -> str:
+    """The security level as the person sees it."""
+    return {
+        SecurityLevel.VERIFIED: _("encrypted and verified"),
+        SecurityLevel.ACCEPTED: _("encrypted, certificate accepted by you"),
+        SecurityLevel.NONE: _("NOT encrypted"),
+    }[level]
 
 
 def _stage_title(name: StageName) -> str:
@@ -71,26 +122,275 @@ def _stage_title(name: StageName) -> str:
     }[name]
 
 
-def _reply(result: ProbeResult) -> str:
+def _one_line(reply: Reply | None) -> str:
+    return str(reply).replace("\n", " ") if reply is not None else ""
+
+
+def _failing_reply(result: ProbeResult) -> Reply | None:
     stage = result.failed_stage
-    if stage is not None and stage.reply is not None:
-        return str(stage.reply).replace("\n", " ")
-    return ""
+    return stage.reply if stage is not None else None
 
 
-def explain(result: ProbeResult, others: Sequence[ProbeResult] = ()) -> Finding:
-    """The finding for one result; ``others`` (the rest of the matrix) give context."""
+# -- evidence ---------------------------------------------------------------------------------
+
+
+def evidence(result: ProbeResult) -> tuple[tuple[str, str], ...]:
+    """The technical facts behind a result, as (label, value) pairs."""
+    items: list[tuple[str, str]] = []
+    c = result.candidate
+    items.append((_("server"), f"{c.host}:{c.port} ({c.security.label})"))
+    if c.source_detail or c.source:
+        items.append((_("found in"), c.source_detail or str(c.source)))
+    items.append(
+        (_("outcome"), f"{result.outcome}" + (f" ({result.reason})" if result.reason else ""))
+    )
+    if result.addresses:
+        items.append((_("addresses"), ", ".join(result.addresses)))
+    if result.connected_to:
+        items.append((_("connected to"), result.connected_to))
+    stage = result.failed_stage
+    if stage is not None:
+        items.append((_("failed step"), f"{stage.name} ({stage.ms:g} ms)"))
+        items.append((_("detail"), stage.detail))
+        if stage.reply is not None:
+            items.append((_("server reply"), _one_line(stage.reply)))
+        if stage.error:
+            items.append((_("error"), stage.error))
+    tls = result.tls
+    if tls is not None:
+        if tls.version:
+            items.append((_("encryption"), f"{tls.version} {tls.cipher or ''}".strip()))
+        if tls.error:
+            code = f" (code {tls.verify_code})" if tls.verify_code is not None else ""
+            items.append((_("encryption error"), f"{tls.error}{code}"))
+        cert = tls.cert
+        if cert is not None:
+            items.extend(
+                [
+                    (_("certificate for"), ", ".join(cert.names) or cert.subject),
+                    (_("issued by"), cert.issuer),
+                    (
+                        _("valid"),
+                        f"{cert.not_before:%Y-%m-%d %H:%M} – {cert.not_after:%Y-%m-%d %H:%M} UTC",
+                    ),
+                    (_("fingerprint (SHA-256)"), cert.fingerprint_sha256),
+                ]
+            )
+    if result.auth.offered:
+        items.append((_("login methods"), " ".join(result.auth.offered)))
+    if result.auth.reply is not None and (stage is None or stage.reply != result.auth.reply):
+        items.append((_("login reply"), _one_line(result.auth.reply)))
+    return tuple(items)
+
+
+# -- provider-specific replies (PROVIDERS.md §6) ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _ReplyRule:
+    """A reading of a login reply: matched on code, enhanced code and a text fragment."""
+
+    match: Callable[[Reply, Provider | None], bool]
+    headline: str
+    explanation: str
+    advice: str
+
+
+def _text(pattern: str) -> Callable[[Reply, Provider | None], bool]:
+    regex = re.compile(pattern, re.IGNORECASE)
+    return lambda reply, _provider: bool(regex.search(str(reply)))
+
+
+def _provider_and(ids: set[str], pattern: str) -> Callable[[Reply, Provider | None], bool]:
+    regex = re.compile(pattern, re.IGNORECASE)
+    return lambda reply, p: p is not None and p.id in ids and bool(regex.search(str(reply)))
+
+
+_GOOGLE = {"gmail", "google-workspace", "google-smtp-relay"}
+_YAHOO = {"yahoo", "aol", "att"}
+
+_LOGIN_RULES: tuple[_ReplyRule, ...] = (
+    _ReplyRule(
+        _text(r"\b5\.7\.14\b|log ?in via your web browser"),
+        _("Google blocked this sign-in as suspicious"),
+        _("Google wants you to confirm the sign-in in a web browser before it lets a program in."),
+        _(
+            "Sign in to your Google account in a browser, confirm it was you, then use an app "
+            "password here."
+        ),
+    ),
+    _ReplyRule(
+        _text(r"\b5\.7\.9\b|application-specific password|\b534\b"),
+        _("This account needs an app password"),
+        _(
+            "The server refused your normal password for mail programs. Accounts with two-step "
+            "verification need a separate app password: a password made only for one program."
+        ),
+        _("Create an app password in your account's security settings and use it here."),
+    ),
+    _ReplyRule(
+        _provider_and(_GOOGLE, r"\b5\.7\.8\b|not accepted"),
+        _("Google does not accept your normal password here"),
+        _(
+            "Google no longer lets mail programs sign in with the account password. It takes an "
+            "app password (which needs two-step verification switched on) or Google's own "
+            "sign-in (OAuth2)."
+        ),
+        _("Turn on two-step verification, create an app password, and use it here."),
+    ),
+    _ReplyRule(
+        _text(r"#AUTH005|too many bad auth"),
+        _("The provider refused the password (it wants an app password)"),
+        _(
+            "Yahoo and AOL answer “too many bad attempts” even on the first try when the normal "
+            "account password is used for a mail program."
+        ),
+        _("Create an app password in your account security settings and use it here."),
+    ),
+    _ReplyRule(
+        _text(r"5\.7\.139.*security defaults"),
+        _("Your organisation's security defaults block password sign-in for mail"),
+        _("Microsoft 365 “security defaults” switch off password sign-in for mail programs."),
+        _(
+            "Ask your administrator to allow SMTP login for this mailbox, or use a program that "
+            "signs in with Microsoft (OAuth2)."
+        ),
+    ),
+    _ReplyRule(
+        _text(r"5\.7\.139.*basic authentication is disabled|\b5\.7\.30\b"),
+        _("Password sign-in is switched off for this account"),
+        _(
+            "Microsoft no longer accepts a password here: Outlook.com accounts since September "
+            "2024, and organisations that turned it off. Only Microsoft's own sign-in (OAuth2) "
+            "works."
+        ),
+        _(
+            "Use a mail program that signs in with Microsoft (Thunderbird, Outlook), or ask "
+            "your administrator."
+        ),
+    ),
+    _ReplyRule(
+        _text(r"\b5\.7\.139\b|smtpclientauthentication is disabled"),
+        _("Logging in to send mail is turned off for this mailbox"),
+        _(
+            "The password may be right, but the organisation has switched off SMTP login "
+            "(“Authenticated SMTP”) for the mailbox or the whole organisation."
+        ),
+        _("Ask your administrator to turn on Authenticated SMTP for your mailbox."),
+    ),
+    _ReplyRule(
+        _text(r"\b5\.7\.3\b"),
+        _("Microsoft refused the login"),
+        _(
+            "Microsoft says only “authentication unsuccessful”: the password may be wrong, the "
+            "account may need an app password, or SMTP login may be switched off for it."
+        ),
+        _(
+            "Check the password; if it is right, ask your administrator whether Authenticated "
+            "SMTP is on for your mailbox."
+        ),
+    ),
+    _ReplyRule(
+        _text(r"too many (login|auth|failed)|try again later"),
+        _("Too many login attempts: the server is refusing logins for a while"),
+        _(
+            "After several failed logins, servers pause logins from your connection to protect "
+            "the account."
+        ),
+        _(
+            "Wait a while (often 15 minutes to an hour) before trying again, with the right "
+            "password."
+        ),
+    ),
+    _ReplyRule(
+        _provider_and({"sendgrid"}, r"."),
+        _("SendGrid refused the login"),
+        _(
+            "SendGrid's username is literally “apikey”, and the password is an API key with "
+            "permission to send mail."
+        ),
+        _("Use the username apikey and paste a current API key as the password."),
+    ),
+    _ReplyRule(
+        _provider_and({"amazon-ses"}, r"."),
+        _("Amazon SES refused the login"),
+        _(
+            "SES needs its own SMTP credentials, made in the SES console for this region; your "
+            "AWS access keys do not work as they are."
+        ),
+        _(
+            "Create SMTP credentials in the SES console (for the same region as the server) and "
+            "use those."
+        ),
+    ),
+    _ReplyRule(
+        _provider_and({"mailgun-us", "mailgun-eu"}, r"."),
+        _("Mailgun refused the login"),
+        _(
+            "Mailgun wants the SMTP credentials of your sending domain, and the right region "
+            "(US or EU)."
+        ),
+        _("Check the domain's SMTP login in Mailgun, and use smtp.eu.mailgun.org for EU domains."),
+    ),
+    _ReplyRule(
+        _provider_and({"brevo"}, r"."),
+        _("Brevo refused the login"),
+        _("Brevo wants its SMTP login and an SMTP key, not the account password or an API key."),
+        _("Copy the SMTP login and create an SMTP key under SMTP & API in Brevo."),
+    ),
+)
+
+
+# -- findings ---------------------------------------------------------------------------------
+
+
+def explain(result: ProbeResult, context: Context | None = None) -> Finding:
+    """The finding for one result, read in its context."""
+    context = context or Context()
+    finding = _finding(result, context)
+    link = finding.link or _provider_link(result, context.provider)
+    return Finding(
+        finding.headline,
+        finding.explanation,
+        finding.advice,
+        finding.severity,
+        evidence(result),
+        link,
+    )
+
+
+def _provider_link(result: ProbeResult, provider: Provider | None) -> str | None:
+    if provider is None:
+        return None
+    login_trouble = result.outcome in (Outcome.AUTH_FAILED, Outcome.AUTH_UNAVAILABLE)
+    if (
+        login_trouble
+        and provider.app_password_url
+        and (provider.requirements & {Requirement.APP_PASSWORD, Requirement.APP_PASSWORD_WITH_2FA})
+    ):
+        return provider.app_password_url
+    if result.outcome is not Outcome.OK:
+        return provider.help_url
+    return None
+
+
+def _f(
+    headline: str, explanation: str, advice: str, severity: Severity = Severity.ERROR
+) -> Finding:
+    return Finding(headline, explanation, advice, severity)
+
+
+def _finding(result: ProbeResult, context: Context) -> Finding:
     c = result.candidate
     where = f"{c.host} port {c.port}"
     reason = result.reason
     outcome = result.outcome
-    stage = result.failed_stage
 
     if outcome in (Outcome.OK, Outcome.INSECURE) and reason not in (
         Reason.UNENCRYPTED,
         Reason.PLAINTEXT_LOGIN_REFUSED,
     ):
-        return _working(result, others)
+        return _working(result, context)
     if reason in (Reason.UNENCRYPTED, Reason.PLAINTEXT_LOGIN_REFUSED):
         advice = (
             _("This server offers STARTTLS: choose STARTTLS for port {port} instead.").format(
@@ -99,232 +399,199 @@ def explain(result: ProbeResult, others: Sequence[ProbeResult] = ()) -> Finding:
             if result.starttls_offered
             else _("Use an encrypted port instead: 465 with SSL/TLS, or 587 with STARTTLS.")
         )
-        return Finding(
-            _("{where} works only without encryption").format(where=where),
+        return _f(
+            _("{where} works only without encryption: unsafe").format(where=where),
             _(
-                "Everything sent this way, your password included, crosses the network "
-                "readable by anyone on the way. smtpwizard does not log in like this unless "
-                "you allow it."
+                "Everything sent this way, your password included, crosses the network readable "
+                "by anyone on the way. smtpwizard does not log in like this unless you allow it."
             ),
             advice,
             Severity.WARNING,
         )
 
     if reason is Reason.NO_SUCH_HOST:
-        return Finding(
+        return _f(
             _("The server name {host} does not exist").format(host=c.host),
             _(
-                "The name could not be found in the internet's address book (DNS). It may "
-                "be misspelt, or the domain has no server of that name."
+                "The name could not be found in the DNS, the internet's address book. It may be "
+                "misspelt, or the domain has no server of that name."
             ),
             _("Check the spelling; your provider's help pages give the exact server name."),
-            Severity.ERROR,
         )
     if reason is Reason.NO_ADDRESS:
-        return Finding(
+        return _f(
             _("The name {host} exists but points to no server").format(host=c.host),
-            _("The name is registered, but it has no internet address to connect to."),
+            _(
+                "The name is registered in the DNS (the internet's address book) but has no "
+                "internet address to connect to."
+            ),
             _("Check the server name with your provider."),
-            Severity.ERROR,
         )
     if reason in (Reason.DNS_FAILURE, Reason.DNS_TIMEOUT):
-        return Finding(
-            _("The server name could not be looked up right now"),
+        return _f(
+            _("{host} could not be looked up right now").format(host=c.host),
             _(
-                "Your network's name service (DNS) did not give an answer. This is a "
-                "problem on your side of the connection, not the mail server's."
+                "Your network's name service (DNS, which turns names into internet addresses) "
+                "did not answer. This is a problem on your side of the connection, not the mail "
+                "server's."
             ),
             _("Check that you are online, then try again."),
-            Severity.ERROR,
         )
     if reason is Reason.CONNECT_TIMEOUT:
-        answered = [
-            o
-            for o in others
-            if o.candidate.host == c.host
-            and o is not result
-            and any(s.name is StageName.CONNECT and s.ok for s in o.stages)
-        ]
-        if answered:
-            ports = ", ".join(sorted({str(o.candidate.port) for o in answered}))
-            return Finding(
-                _("Port {port} is blocked on the way").format(port=c.port),
-                _(
-                    "Other ports of this server ({ports}) answer, but port {port} does not: "
-                    "something between you and the server silently drops these connections. "
-                    "Internet providers, company firewalls and cloud hosts do this, above all "
-                    "to port 25."
-                ).format(ports=ports, port=c.port),
-                _("Use one of the ports that answer."),
-                Severity.WARNING,
-            )
-        return Finding(
-            _("{host} does not answer on port {port}").format(host=c.host, port=c.port),
-            _(
-                "No answer came within the time allowed. Either the server is down, or your "
-                "network blocks outgoing mail connections on this port."
-            ),
-            _(
-                "Check that you are online. Trying from another network (a phone hotspot) "
-                "tells the two apart."
-            ),
-            Severity.ERROR,
-        )
+        return _timeout(result, context)
     if reason is Reason.UNREACHABLE:
-        return Finding(
+        return _f(
             _("Your computer has no route to {host}").format(host=c.host),
             _(
-                "Your network says there is no way to reach this server's address. Often "
-                "this is an IPv6 address on a network without IPv6, or you are offline."
+                "Your network says there is no way to reach this server's address. Often this is "
+                "an IPv6 address on a network without IPv6, or you are offline."
             ),
             _("Check your connection, or try from another network."),
-            Severity.ERROR,
         )
     if reason is Reason.CONNECTION_REFUSED:
-        return Finding(
-            _("Nothing is listening on port {port}").format(port=c.port),
+        return _f(
+            _("Nothing is listening on port {port} of {host}").format(port=c.port, host=c.host),
             _(
-                "The server answered but refused the connection: no mail service runs on "
-                "this port, or a firewall at the server rejects it."
+                "The server answered but refused the connection: no mail service runs on this "
+                "port, or a firewall at the server rejects it. The network on the way is fine."
             ),
             _("Try the other ports; your provider's help pages say which ones it uses."),
-            Severity.ERROR,
         )
     if reason is Reason.EXPECTS_IMPLICIT_TLS:
-        return Finding(
+        return _f(
             _("Port {port} expects SSL/TLS from the start").format(port=c.port),
             _(
-                "This port wants encryption from the very first byte, so it stays silent "
-                "when a program starts in plain text as STARTTLS does."
+                "This port wants encryption from the very first byte (SSL/TLS), so it stays silent "
+                "when a program starts in plain text, as STARTTLS does."
             ),
             _("Choose SSL/TLS (sometimes called SSL) for port {port}.").format(port=c.port),
-            Severity.ERROR,
         )
     if reason is Reason.PLAIN_PORT:
-        return Finding(
+        return _f(
             _("Port {port} starts without encryption: use STARTTLS").format(port=c.port),
             _(
-                "This port begins in plain text and switches to encryption with the "
-                "STARTTLS command, so encryption from the first byte (SSL/TLS) cannot work."
+                "This port begins in plain text and then switches to encryption with the STARTTLS "
+                "command, so encryption from the first byte (SSL/TLS) cannot work here."
             ),
             _("Choose STARTTLS for port {port}.").format(port=c.port),
-            Severity.ERROR,
         )
     if reason is Reason.HTTP_SERVER:
-        return Finding(
+        return _f(
             _("A web server answers on port {port}, not a mail server").format(port=c.port),
             _("This port belongs to a website. Mail programs need the server's mail ports."),
             _("Use port 465 or 587 on the mail server your provider names."),
-            Severity.ERROR,
         )
     if reason in (Reason.NOT_SMTP_REPLY, Reason.PROTOCOL_ERROR, Reason.REPLY_TOO_LONG):
-        return Finding(
+        return _f(
             _("Something other than a mail server answers on port {port}").format(port=c.port),
             _(
                 "What came back does not follow the mail protocol (SMTP). It may be another "
-                "service, or a broken server."
+                "service, a broken server, or something on the way that interferes."
             ),
             _("Check the server name and port."),
-            Severity.ERROR,
         )
     if reason is Reason.GREETING_TIMEOUT:
-        return Finding(
+        return _f(
             _("{where} accepted the connection but never said hello").format(where=where),
             _(
                 "A mail server greets first. This one stayed silent: it may be overloaded, or "
                 "something on the way holds the connection open without passing anything."
             ),
             _("Try again later, or another port."),
-            Severity.ERROR,
         )
     if reason is Reason.CLOSED_BEFORE_GREETING:
-        return Finding(
+        return _f(
             _("{where} hung up straight away").format(where=where),
-            _("The connection was accepted and closed before any greeting."),
+            _("The connection was accepted and closed again before any greeting."),
             _(
-                "Try again later; if it persists, the server may not accept connections "
-                "from your network."
+                "Try again later; if it persists, the server may not accept connections from "
+                "your network."
             ),
-            Severity.ERROR,
         )
     if reason is Reason.GREETING_REJECTED:
-        return Finding(
+        return _f(
             _("{where} refuses to talk to you").format(where=where),
             _(
-                "The server turned the connection down: {reply}. Often your internet address "
-                "is on a block list or in a range the server does not accept (home "
-                "connections on port 25 often are)."
-            ).format(reply=_reply(result)),
+                "The server turned the connection down ({reply}). Often your internet address is "
+                "on a block list, or in a range the server does not accept: home connections on "
+                "port 25 often are."
+            ).format(reply=_one_line(_failing_reply(result))),
             _("Use the submission ports (465 or 587) and log in."),
-            Severity.ERROR,
         )
     if reason is Reason.SERVICE_UNAVAILABLE:
-        return Finding(
+        return _f(
             _("{where} is busy or shutting down").format(where=where),
-            _("The server said it cannot take the connection now: {reply}.").format(
-                reply=_reply(result)
+            _("The server said it cannot take the connection now ({reply}).").format(
+                reply=_one_line(_failing_reply(result))
             ),
             _("Try again in a few minutes."),
-            Severity.ERROR,
         )
     if reason in (Reason.REPLY_TIMEOUT, Reason.TIME_LIMIT):
+        stage = result.failed_stage
         during = _stage_title(stage.name) if stage else _("the conversation")
-        return Finding(
+        return _f(
             _("{where} stopped answering while {during}").format(where=where, during=during),
             _("The server went quiet in the middle of the conversation."),
             _("Try again later, or another port."),
-            Severity.ERROR,
         )
     if reason is Reason.CONNECTION_LOST:
+        stage = result.failed_stage
         during = _stage_title(stage.name) if stage else _("the conversation")
-        return Finding(
+        return _f(
             _("{where} hung up while {during}").format(where=where, during=during),
             _("The server closed the connection in the middle of the conversation."),
             _("Try again later, or another port."),
-            Severity.ERROR,
         )
     if reason is Reason.STARTTLS_NOT_OFFERED:
-        return Finding(
+        stripped = any("XXXX" in feature.upper() for feature in result.features)
+        return _f(
             _("{where} cannot encrypt the connection").format(where=where),
-            _(
-                "The server does not offer STARTTLS here, so your password would travel "
-                "readable. Sometimes a firewall or antivirus removes STARTTLS on the way."
+            (
+                _(
+                    "The server's list of features was masked on the way (“XXXX”): a firewall "
+                    "(Cisco ASA does this) removes STARTTLS, the command that switches to "
+                    "encryption."
+                )
+                if stripped
+                else _(
+                    "The server does not offer STARTTLS, the command that switches a connection "
+                    "to encryption, so your password would travel readable. Sometimes a firewall "
+                    "or antivirus removes STARTTLS on the way."
+                )
             ),
             _("Use another port: 465 with SSL/TLS, or 587 with STARTTLS."),
-            Severity.ERROR,
         )
     if reason is Reason.STARTTLS_REFUSED:
-        return Finding(
+        return _f(
             _("{where} offered encryption, then refused it").format(where=where),
-            _("The server answered STARTTLS with: {reply}.").format(reply=_reply(result)),
+            _(
+                "The server answered STARTTLS (the switch to encryption) with: {reply}. "
+                "smtpwizard never continues without encryption."
+            ).format(reply=_one_line(_failing_reply(result))),
             _("Try again later, or use port 465 with SSL/TLS."),
-            Severity.ERROR,
         )
     if reason is Reason.HANDSHAKE_TIMEOUT:
-        return Finding(
+        return _f(
             _("{where} did not answer the encryption request").format(where=where),
             _("The server never replied to the start of the encrypted connection."),
             _("Check that this port uses SSL/TLS; otherwise try STARTTLS or another port."),
-            Severity.ERROR,
         )
     if reason is Reason.PROTOCOL_VERSION:
-        return Finding(
+        return _f(
             _("{where} only speaks an outdated kind of encryption").format(where=where),
             _(
                 "The server and this computer have no encryption version in common; the "
-                "server's is too old to be safe (before TLS 1.2)."
+                "server's is too old to be safe (older than TLS 1.2)."
             ),
             _("Ask the server's administrator to update it, or use another server."),
-            Severity.ERROR,
         )
     if reason in (Reason.HANDSHAKE_FAILED, Reason.HANDSHAKE_EOF):
-        return Finding(
+        return _f(
             _("The encryption with {where} could not be set up").format(where=where),
             _("The encrypted connection broke off before it was established ({error}).").format(
-                error=result.tls.error if result.tls else ""
+                error=result.tls.error if result.tls else "-"
             ),
             _("Try the other encryption mode or another port."),
-            Severity.ERROR,
         )
     if reason in (
         Reason.CERT_EXPIRED,
@@ -335,99 +602,148 @@ def explain(result: ProbeResult, others: Sequence[ProbeResult] = ()) -> Finding:
         Reason.CERT_INVALID,
     ):
         return _certificate(result)
-    if reason in (Reason.AUTH_NOT_OFFERED,):
+    if reason is Reason.AUTH_NOT_OFFERED:
         if c.port == 25:
-            return Finding(
+            return _f(
                 _("Port 25 does not offer login"),
                 _(
-                    "Port 25 is for mail servers passing mail to each other, not for your "
+                    "Port 25 is for mail servers passing mail to each other (relay), not for your "
                     "own mail program or application, so it offers no login."
                 ),
                 _("Use port 465 (SSL/TLS) or 587 (STARTTLS)."),
-                Severity.ERROR,
             )
-        return Finding(
+        return _f(
             _("{where} does not offer login").format(where=where),
             _("The server does not let anyone log in on this port."),
             _("Use the port your provider gives for sending with a login (usually 465 or 587)."),
-            Severity.ERROR,
         )
     if reason is Reason.OAUTH_ONLY:
-        return Finding(
-            _("{where} only accepts sign-in through your provider's web page").format(where=where),
+        return _f(
+            _("{where} accepts only your provider's own sign-in, not a password").format(
+                where=where
+            ),
             _(
-                "The server accepts only OAuth2 sign-in, not a password. Mail programs such "
-                "as Thunderbird and Outlook can sign in this way; a password cannot."
+                "The server takes only OAuth2 sign-in (the provider's web sign-in page), not a "
+                "password. Mail programs such as Thunderbird and Outlook can sign in this way."
             ),
             _("Use a program with OAuth2 sign-in, or an app password if your provider offers one."),
-            Severity.ERROR,
         )
     if reason in (Reason.NO_SUPPORTED_MECHANISM, Reason.MECHANISM_NOT_OFFERED):
-        return Finding(
+        return _f(
             _("{where} offers no login method smtpwizard can use").format(where=where),
             _("The server offers: {mechs}.").format(mechs=" ".join(result.auth.offered) or "-"),
             _("Use another port or server."),
-            Severity.ERROR,
         )
     if reason is Reason.ENCRYPTION_REQUIRED:
-        return Finding(
+        return _f(
             _("{where} takes logins only over an encrypted connection").format(where=where),
-            _("The server refused a login without encryption: {reply}.").format(
-                reply=_reply(result)
-            ),
+            _(
+                "The server refused a login without encryption ({reply}). It wants STARTTLS first."
+            ).format(reply=_one_line(result.auth.reply)),
             _("Choose STARTTLS or SSL/TLS."),
-            Severity.ERROR,
         )
-    if reason is Reason.AUTH_TEMPORARY:
-        return Finding(
-            _("The login failed for now"),
-            _("The server could not check your login at this moment: {reply}.").format(
-                reply=_reply(result)
-            ),
-            _("Wait a few minutes and try again."),
-            Severity.ERROR,
-        )
-    if reason is Reason.AUTH_REJECTED:
-        return _rejected(result)
+    if reason in (Reason.AUTH_TEMPORARY, Reason.AUTH_REJECTED):
+        return _login_refused(result, context)
     if outcome is Outcome.CANCELLED:
         if reason is Reason.SUPERSEDED:
-            return Finding(
+            return _f(
                 _("Not needed: a better server already works"),
                 _("This test was stopped because a better-ranked server already works."),
-                _("Run again with all servers tested to see its result."),
+                _("Run again with every test finished to see this one."),
                 Severity.INFO,
             )
-        return Finding(
+        return _f(
             _("Stopped before it finished"),
             _("The test was cancelled."),
             _("Run it again to see the result."),
             Severity.INFO,
         )
-    return Finding(
+    return _f(
         _("{where} did not work").format(where=where),
         _("The test ended with: {outcome}.").format(outcome=outcome),
         _("See the details for what the server said."),
-        Severity.ERROR,
     )
 
 
-def _working(result: ProbeResult, others: Sequence[ProbeResult]) -> Finding:
+def _same_host(result: ProbeResult, others: Sequence[ProbeResult]) -> list[ProbeResult]:
+    return [o for o in others if o.candidate.host == result.candidate.host and o is not result]
+
+
+def _answered(result: ProbeResult) -> bool:
+    return any(s.name is StageName.CONNECT and s.ok for s in result.stages)
+
+
+def blocked_on_the_way(result: ProbeResult, others: Sequence[ProbeResult]) -> bool:
+    """Whether a connect timeout is a block on the way: another port of the server answered."""
+    return result.reason is Reason.CONNECT_TIMEOUT and any(
+        _answered(o) for o in _same_host(result, others)
+    )
+
+
+def _timeout(result: ProbeResult, context: Context) -> Finding:
+    c = result.candidate
+    siblings = _same_host(result, context.others)
+    answered = [o for o in siblings if _answered(o)]
+    note = COMMONLY_BLOCKED.get(c.port, "")
+    if answered:
+        ports = ", ".join(sorted({str(o.candidate.port) for o in answered}, key=int))
+        return _f(
+            _("Port {port} is blocked on the way").format(port=c.port),
+            (
+                _(
+                    "Other ports of this server ({ports}) answer, but port {port} does not: "
+                    "something between you and the server silently drops these connections."
+                ).format(ports=ports, port=c.port)
+                + (" " + note if note else "")
+            ),
+            _("Use one of the ports that answer."),
+            Severity.WARNING,
+        )
+    silent = [o for o in siblings if o.reason is Reason.CONNECT_TIMEOUT]
+    if silent:
+        ports = ", ".join(sorted({str(o.candidate.port) for o in [*silent, result]}, key=int))
+        return _f(
+            _("{host} cannot be reached from here").format(host=c.host),
+            _(
+                "None of the ports tried ({ports}) answered. Either the server is down, or your "
+                "network blocks outgoing mail connections altogether (company and hotel networks "
+                "often do)."
+            ).format(ports=ports),
+            _(
+                "Check that you are online. Trying from another network (a phone hotspot) tells "
+                "the two apart."
+            ),
+        )
+    return _f(
+        _("{host} does not answer on port {port}").format(host=c.host, port=c.port),
+        (
+            _(
+                "No answer came within the time allowed: the server is down, or your network "
+                "drops connections to this port."
+            )
+            + (" " + note if note else "")
+        ),
+        _("Try another port, or another network (a phone hotspot) to tell the two apart."),
+    )
+
+
+def _working(result: ProbeResult, context: Context) -> Finding:
     c = result.candidate
     parts: list[str] = []
     if c.security is Security.TLS:
         parts.append(_("encrypted from the first byte (SSL/TLS)"))
     elif c.security is Security.STARTTLS:
-        parts.append(_("encrypted with STARTTLS"))
+        parts.append(_("encrypted after connecting (STARTTLS)"))
     if result.tls is not None and result.tls.verified:
-        parts.append(_("the certificate is valid"))
+        parts.append(_("the server proved its identity with a valid certificate"))
     status = result.auth.status
+    rejected_elsewhere = any(o.auth.status is AuthStatus.REJECTED for o in context.others)
     if status is AuthStatus.OK:
         parts.append(_("your login was accepted"))
     elif status is AuthStatus.NOT_TRIED:
-        rejected = any(o.auth.status is AuthStatus.REJECTED for o in others)
         parts.append(
             _("the login was not tried here because it was refused elsewhere")
-            if rejected
+            if rejected_elsewhere
             else _("the login was not needed here: another server already accepted it")
         )
     elif result.auth.offered:
@@ -438,31 +754,106 @@ def _working(result: ProbeResult, others: Sequence[ProbeResult]) -> Finding:
     explanation = explanation[0].upper() + explanation[1:]
     advice = _("You can use these settings.")
     severity = Severity.OK
-    if result.send is not None and not result.send.ok:
-        refused = (
-            result.send.recipient
-            if result.send.sender and result.send.sender.code == 250
-            else result.send.sender
-        )
-        explanation += " " + _("But the server refused your address: {reply}.").format(
-            reply=str(refused).replace("\n", " ") if refused else "-"
-        )
-        advice = _(
-            "The server does not let this login send as this address. Check that the address "
-            "belongs to the account you log in with."
-        )
+    sending = explain_sending(result)
+    if sending is not None:
+        explanation += " " + sending.explanation
+        advice = sending.advice
         severity = Severity.WARNING
-    elif status is AuthStatus.NOT_TRIED and any(
-        o.auth.status is AuthStatus.REJECTED for o in others
-    ):
+        headline = _("{host} port {port} works, but refused your address").format(
+            host=c.host, port=c.port
+        )
+        return _f(headline, explanation, advice, severity)
+    if status is AuthStatus.NOT_TRIED and rejected_elsewhere:
         severity = Severity.INFO
         advice = _("Fix the login first.")
-    return Finding(
+    return _f(
         _("{host} port {port} works").format(host=c.host, port=c.port),
         explanation,
         advice,
         severity,
     )
+
+
+def explain_sending(result: ProbeResult) -> Finding | None:
+    """What a refused dry run (MAIL FROM, RCPT TO) or test message usually means."""
+    send = result.send
+    if send is None or send.ok:
+        return None
+    for step, reply in (
+        ("sender", send.sender),
+        ("recipient", send.recipient),
+        ("message", send.message),
+    ):
+        if reply is None or 200 <= reply.code < 300:
+            continue
+        text = _one_line(reply)
+        lowered = text.lower()
+        if "5.7.57" in text or reply.code == 530 or "authentication required" in lowered:
+            return _f(
+                _("The server wants a login before sending"),
+                _("The server refused to take mail without a login ({reply}).").format(reply=text),
+                _("Give your username and password."),
+                Severity.WARNING,
+            )
+        if "5.7.60" in text or "send as" in lowered:
+            return _f(
+                _("This login may not send as this address"),
+                _(
+                    "The server refused the sender ({reply}): the account you log in with has no "
+                    "right to send as this address."
+                ).format(reply=text),
+                _(
+                    "Send from the account's own address, or ask the administrator for “Send As” "
+                    "rights."
+                ),
+                Severity.WARNING,
+            )
+        if step == "sender":
+            return _f(
+                _("The server refused your address as sender"),
+                _(
+                    "The server refused {reply}. Usually the address does not belong to the "
+                    "account you log in with, or its domain is not verified with the sending "
+                    "service."
+                ).format(reply=text),
+                _(
+                    "Check that the address belongs to the account you log in with (or is verified "
+                    "as a sender with your sending service)."
+                ),
+                Severity.WARNING,
+            )
+        if step == "recipient":
+            if "relay" in lowered:
+                return _f(
+                    _("The server will not pass mail on for you"),
+                    _(
+                        "The server refused to relay ({reply}): it only delivers to its own "
+                        "addresses unless you are logged in."
+                    ).format(reply=text),
+                    _("Log in, or use the port meant for sending (465 or 587)."),
+                    Severity.WARNING,
+                )
+            return _f(
+                _("The server refused your own address as recipient"),
+                _(
+                    "The server refused {reply}. The address may not exist on this server, or the "
+                    "server checks recipients strictly."
+                ).format(reply=text),
+                _("Check the address; sending to other people may still work."),
+                Severity.WARNING,
+            )
+        return _f(
+            _("The server refused the test message"),
+            _(
+                "The server refused the message itself ({reply}), often a spam or size filter."
+            ).format(reply=text),
+            _(
+                "Try sending a normal message from your mail program; if it fails too, contact "
+                "the provider."
+            ),
+            Severity.WARNING,
+        )
+    return None
 
 
 def _certificate(result: ProbeResult) -> Finding:
@@ -472,26 +863,28 @@ def _certificate(result: ProbeResult) -> Finding:
     reason = result.reason
     if reason is Reason.CERT_EXPIRED:
         when = f"{cert.not_after:%-d %B %Y}" if cert else _("some time ago")
-        return Finding(
+        return _f(
             _("The server's certificate expired on {when}").format(when=when),
             _(
-                "A certificate proves you are talking to the real server, and an expired "
-                "one can no longer prove it; usually its renewal was forgotten. If this date "
-                "is still to come, your computer's clock is wrong."
+                "A certificate is the server's proof of identity, and an expired one proves "
+                "nothing any more; usually its renewal was forgotten. If this date is still to "
+                "come, your computer's clock is wrong."
             ),
             _(
                 "Tell the server's administrator. Until it is renewed, do not send your "
                 "password there."
             ),
-            Severity.ERROR,
         )
     if reason is Reason.CERT_NOT_YET_VALID:
         when = f"{cert.not_before:%-d %B %Y}" if cert else _("a later date")
-        return Finding(
+        return _f(
             _("The server's certificate is only valid from {when}").format(when=when),
-            _("Almost always this means your computer's date or time is wrong."),
+            _(
+                "A certificate is the server's proof of identity, valid between two dates. One "
+                "that is not valid yet almost always means your computer's date or time is "
+                "wrong."
+            ),
             _("Check your computer's date, time and time zone, then try again."),
-            Severity.ERROR,
         )
     if reason is Reason.CERT_NAME_MISMATCH:
         names = ", ".join(cert.names[:6]) if cert else _("other names")
@@ -501,160 +894,275 @@ def _certificate(result: ProbeResult) -> Finding:
                 (n for n in cert.names if "*" not in n and not name_matches(cert, c.host)),
                 None,
             )
-        advice = (
-            _("Use {better} as the server name: the certificate is made out to it.").format(
-                better=better
-            )
-            if better
-            else _("Use the server name your provider documents.")
-        )
-        return Finding(
+        return _f(
             _("The certificate belongs to {names}, not to {host}").format(names=names, host=c.host),
             _(
-                "The server proved an identity, but for another name than the one you "
-                "used. Often the provider wants its own server name rather than your domain."
+                "The server proved an identity (with its certificate), but for another name than "
+                "the one you used. Often the provider wants its own server name rather than your "
+                "domain."
             ),
-            advice,
-            Severity.ERROR,
+            (
+                _("Use {better} as the server name: the certificate is made out to it.").format(
+                    better=better
+                )
+                if better
+                else _("Use the server name your provider documents.")
+            ),
         )
     issuer = cert.issuer_name if cert else _("an unknown issuer")
     product = interceptor(cert.issuer) if cert else None
     if product:
-        return Finding(
+        return _f(
             _("{product} is inspecting your encrypted mail connection").format(product=product),
             _(
-                "The certificate was issued by “{issuer}”, not by the mail server's own "
-                "authority: {product} decrypts and re-encrypts your connection to scan it."
+                "The server's certificate (its proof of identity) was issued by “{issuer}”, not by "
+                "the mail server's own authority: {product} decrypts and re-encrypts your "
+                "connection to scan it."
             ).format(issuer=issuer, product=product),
             _(
-                "Turn off the mail or SSL scanning in {product} (or ask your IT department), "
-                "then test again."
+                "Turn off the mail or SSL scanning in {product} (or ask your IT department), then "
+                "test again."
             ).format(product=product),
-            Severity.ERROR,
         )
-    self_signed = reason is Reason.CERT_SELF_SIGNED
-    return Finding(
+    self_signed = reason is Reason.CERT_SELF_SIGNED or (cert is not None and cert.self_signed)
+    return _f(
         _("The server's certificate is not trusted (issued by {issuer})").format(issuer=issuer),
         (
-            _("The server made its own certificate, which your computer cannot check.")
+            _(
+                "A certificate is a server's proof of identity. This server made its own, which "
+                "your computer cannot check."
+            )
             if self_signed
             else _(
-                "It was issued by an authority your computer does not trust. The server may "
-                "use a private certificate, or something on your network intercepts the "
-                "connection."
+                "A certificate is a server's proof of identity. This one was issued by an "
+                "authority your computer does not trust: the server may use a private "
+                "certificate, or something on your network intercepts the connection."
             )
         ),
         _(
-            "If this is your own or your company's server, give smtpwizard its CA "
-            "certificate file; otherwise, do not send your password there."
+            "If this is your own or your company's server, give smtpwizard its CA certificate "
+            "file; otherwise, do not send your password there."
         ),
-        Severity.ERROR,
     )
 
 
-def _rejected(result: ProbeResult) -> Finding:
-    reply = result.auth.reply
-    text = str(reply).replace("\n", " ") if reply else ""
-    enhanced = reply.enhanced if reply else None
-    lowered = text.lower()
-    if (reply and reply.code == 534) or enhanced == "5.7.9" or "application-specific" in lowered:
-        return Finding(
-            _("This account needs an app password"),
+def _login_refused(result: ProbeResult, context: Context) -> Finding:
+    reply = result.auth.reply or Reply(0, "")
+    text = _one_line(reply)
+    provider = context.provider
+    if result.reason is not Reason.AUTH_TEMPORARY or re.search(r"too many", text, re.I):
+        for rule in _LOGIN_RULES:
+            if rule.match(reply, provider):
+                return _f(rule.headline, f"{rule.explanation} ({text})", rule.advice)
+    if provider is not None and Requirement.OAUTH2_ONLY in provider.requirements:
+        return _f(
+            _("{name} accepts only its own sign-in, not a password").format(name=provider.name),
             _(
-                "The server refused your normal password for mail programs: {reply}. "
-                "Accounts with two-step verification need a separate app password."
-            ).format(reply=text),
-            _("Create an app password in your account's security settings and use it here."),
-            Severity.ERROR,
+                "{name} switched off password sign-in for mail programs; only its own sign-in "
+                "page (OAuth2) works ({reply})."
+            ).format(name=provider.name, reply=text),
+            _("Use a mail program that signs in with {name} (Thunderbird, Outlook).").format(
+                name=provider.name
+            ),
         )
-    if enhanced in ("5.7.139", "5.7.3") or "smtpclientauthentication is disabled" in lowered:
-        return Finding(
-            _("Logging in to send mail is turned off for this mailbox"),
-            _(
-                "The password may be right, but the organisation has switched off SMTP "
-                "login for this mailbox: {reply}."
-            ).format(reply=text),
-            _("Ask your administrator to enable SMTP AUTH for the mailbox."),
-            Severity.ERROR,
+    if result.reason is Reason.AUTH_TEMPORARY:
+        return _f(
+            _("The login failed for now"),
+            _("The server could not check your login at this moment ({reply}).").format(reply=text),
+            _("Wait a few minutes and try again."),
         )
-    return Finding(
+    advice = _(
+        "Check the username (often your full email address) and the password. If your "
+        "account uses two-step verification, you need an app password."
+    )
+    if provider is not None:
+        advice = _provider_login_advice(provider) or advice
+    return _f(
         _("Your username or password was not accepted"),
         _("The server said: {reply}.").format(reply=text),
-        _(
-            "Check the username (often your full email address) and the password. If your "
-            "account uses two-step verification, you need an app password."
-        ),
-        Severity.ERROR,
+        advice,
     )
 
 
-def recommend(result: ProbeResult, email: str) -> Recommendation:
+def _provider_login_advice(provider: Provider) -> str:
+    parts: list[str] = []
+    requirements = provider.requirements
+    if Requirement.APP_PASSWORD in requirements:
+        parts.append(
+            _("{name} needs an app password here, not your account password.").format(
+                name=provider.name
+            )
+        )
+    elif Requirement.APP_PASSWORD_WITH_2FA in requirements:
+        parts.append(
+            _("With two-step verification on, {name} needs an app password.").format(
+                name=provider.name
+            )
+        )
+    if Requirement.ENABLE_ACCESS in requirements:
+        parts.append(
+            _("Access for mail programs must be switched on once in {name}'s web settings.").format(
+                name=provider.name
+            )
+        )
+    if Requirement.ADMIN_ENABLE_SMTP_AUTH in requirements:
+        parts.append(
+            _("An administrator must allow SMTP login (Authenticated SMTP) for your mailbox.")
+        )
+    if Requirement.API_KEY in requirements and provider.password_hint:
+        parts.append(provider.password_hint)
+    if provider.username_hint:
+        parts.append(provider.username_hint)
+    return " ".join(parts)
+
+
+# -- recommendation and summary ----------------------------------------------------------------
+
+
+def recommend(
+    result: ProbeResult,
+    email: str,
+    alternatives: Sequence[ProbeResult] = (),
+    provider: Provider | None = None,
+) -> Recommendation:
     """The settings to use from a working result, with the reasons that make it good."""
     candidate = result.candidate
+    level = security_level(result)
     reasons: list[str] = [_("it works from here")]
     if candidate.security is Security.TLS:
         reasons.append(_("encrypted from the first byte (SSL/TLS)"))
     elif candidate.security is Security.STARTTLS:
         reasons.append(_("encrypted with STARTTLS"))
-    if result.tls is not None and result.tls.verified:
+    if level is SecurityLevel.VERIFIED:
         reasons.append(_("the server's certificate is valid"))
     if result.auth.status is AuthStatus.OK:
         reasons.append(_("your login was accepted"))
-    warnings: list[str] = []
-    send = result.send
-    if send is not None and send.ok:
+    if result.send is not None and result.send.ok:
         reasons.append(_("the server accepts your address as sender"))
-    elif send is not None:
-        refused = next(
-            (
-                r
-                for r in (send.sender, send.recipient, send.message)
-                if r is not None and not 200 <= r.code < 300
-            ),
-            None,
-        )
-        warnings.append(
-            _("but the server refused a test with your address: {reply}").format(
-                reply=str(refused).replace("\n", " ") if refused else "-"
-            )
-        )
-    if candidate.security is Security.NONE:
-        warnings.append(_("not encrypted: anyone on the way can read your password and mail"))
     if candidate.source is Source.USER:
         reasons.append(_("it is the server you entered"))
+    elif candidate.source in (
+        Source.PROVIDER,
+        Source.AUTOCONFIG,
+        Source.ISPDB,
+        Source.AUTODISCOVER,
+    ):
+        name = provider.name if provider is not None else _("your provider")
+        reasons.append(_("{name} documents it").format(name=name))
+    elif candidate.source is Source.SRV:
+        reasons.append(_("your domain announces it in the DNS"))
+    warnings: list[str] = []
+    sending = explain_sending(result)
+    if sending is not None:
+        warnings.append(f"{sending.headline}. {sending.explanation}")
+    if level is SecurityLevel.NONE:
+        warnings.append(_("not encrypted: anyone on the way can read your password and mail"))
+    elif level is SecurityLevel.ACCEPTED:
+        warnings.append(_("the certificate could not be verified; you chose to trust it"))
     username = result.auth.username or (email if result.auth.offered else None)
     mechanism = result.auth.mechanism
     if mechanism is None:
         mechanism = next(
             (m for m in ("PLAIN", "LOGIN", "CRAM-MD5") if m in result.auth.offered), None
         )
-    return Recommendation(candidate, username, mechanism, tuple(reasons), tuple(warnings))
+    return Recommendation(
+        candidate,
+        username,
+        mechanism,
+        tuple(reasons),
+        tuple(warnings),
+        level,
+        tuple(a.candidate for a in alternatives if a is not result),
+    )
 
 
-def summarize(matrix: MatrixResult) -> str:
-    """One or two sentences: the verdict for the whole run."""
+def _ports(results: Sequence[ProbeResult]) -> str:
+    ports = sorted({r.candidate.port for r in results})
+    words = [str(p) for p in ports]
+    if len(words) <= 1:
+        return "".join(words)
+    return _("{first} and {last}").format(first=", ".join(words[:-1]), last=words[-1])
+
+
+def summarize(matrix: MatrixResult, provider: Provider | None = None) -> str:
+    """One paragraph on the whole run: what works, what does not and why, what to do."""
+    results = list(matrix.results)
+    context = Context(results, provider)
+    sentences: list[str] = []
     rec = matrix.recommended
     if rec is not None:
         c = rec.candidate
-        text = _("Use {host}, port {port}, {mode}").format(
-            host=c.host, port=c.port, mode=c.security.label
+        sentences.append(
+            _("{host} port {port} with {mode} works ({level}).").format(
+                host=c.host, port=c.port, mode=c.security.label, level=level_label(rec.level)
+            )
         )
-        if rec.username:
-            text += _(", username {user}").format(user=rec.username)
-        text += ": " + "; ".join(rec.reasons) + "."
-        if rec.warnings:
-            text += " " + _("Warning: {warnings}.").format(warnings="; ".join(rec.warnings))
-        return text
-    if matrix.cancelled and not matrix.complete:
-        return _("Stopped before a verdict.")
-    if matrix.credentials_rejected:
-        rejected = next((r for r in matrix.results if r.auth.status is AuthStatus.REJECTED), None)
-        headline = explain(rejected, matrix.results).headline if rejected else ""
-        return _("Your login was refused: {headline}.").format(headline=headline)
-    if matrix.best is not None:
-        return explain(matrix.best, matrix.results).headline + "."
-    failures = [r for r in matrix.results if r.outcome is not Outcome.CANCELLED]
-    if not failures:
-        return _("Nothing was tested.")
-    first = explain(failures[0], matrix.results)
-    return _("No working configuration found. {headline}.").format(headline=first.headline)
+        if rec.alternatives:
+            alt = ", ".join(f"{a.port} ({a.security.label})" for a in rec.alternatives[:3])
+            sentences.append(_("Also working: {alt}.").format(alt=alt))
+        for warning in rec.warnings:
+            sentences.append(_("Note: {warning}.").format(warning=warning))
+    elif matrix.cancelled and not matrix.complete:
+        sentences.append(_("Stopped before a verdict."))
+    elif matrix.credentials_rejected:
+        rejected = next(r for r in results if r.auth.status is AuthStatus.REJECTED)
+        finding = explain(rejected, context)
+        sentences.append(
+            _("The servers can be reached, but the login was refused: {headline}.").format(
+                headline=finding.headline
+            )
+        )
+        sentences.append(finding.advice)
+    else:
+        tested = [r for r in results if r.outcome is not Outcome.CANCELLED]
+        if not tested:
+            return _("Nothing was tested.")
+        first = explain(tested[0], context)
+        sentences.append(
+            _("No working configuration found. {headline}.").format(headline=first.headline)
+        )
+        sentences.append(first.advice)
+
+    blocked = [r for r in results if blocked_on_the_way(r, results)]
+    if blocked:
+        sentences.append(
+            _("Port {ports} is blocked by your network on the way to the server").format(
+                ports=_ports(blocked)
+            )
+            + (
+                ", " + _("which is normal for home and cloud connections") + "."
+                if all(r.candidate.port == 25 for r in blocked)
+                else "."
+            )
+        )
+    certs = [
+        r
+        for r in results
+        if r.outcome in (Outcome.CERT_EXPIRED, Outcome.CERT_UNTRUSTED, Outcome.CERT_NAME_MISMATCH)
+    ]
+    if certs and rec is not None:
+        sentences.append(explain(certs[0], context).headline + ".")
+    insecure = [r for r in results if r.outcome is Outcome.INSECURE]
+    if insecure and (rec is None or rec.level is not SecurityLevel.NONE):
+        sentences.append(
+            _("Port {ports} works only without encryption and is not recommended.").format(
+                ports=_ports(insecure)
+            )
+        )
+    return " ".join(s.strip() for s in sentences if s.strip())
+
+
+__all__ = [
+    "COMMONLY_BLOCKED",
+    "INTERCEPTORS",
+    "Context",
+    "blocked_on_the_way",
+    "evidence",
+    "explain",
+    "explain_sending",
+    "interceptor",
+    "level_label",
+    "recommend",
+    "security_level",
+    "summarize",
+]

@@ -168,6 +168,17 @@ class Direction(StrEnum):
     NOTE = "*"
 
 
+class SecurityLevel(StrEnum):
+    """How well a working configuration protects the password and the mail (RFC 8314 §5)."""
+
+    VERIFIED = "encrypted_verified"
+    """Encrypted, and the server proved who it is with a valid certificate."""
+    ACCEPTED = "encrypted_accepted"
+    """Encrypted, with a certificate the person chose to trust although it could not be checked."""
+    NONE = "not_encrypted"
+    """Not encrypted: anyone on the way can read the password and the mail."""
+
+
 class Severity(StrEnum):
     """How a finding should be shown."""
 
@@ -386,6 +397,10 @@ class Finding:
     explanation: str
     advice: str
     severity: Severity = Severity.INFO
+    evidence: tuple[tuple[str, str], ...] = ()
+    """Technical facts behind the finding, as (label, value) pairs, for the curious."""
+    link: str | None = None
+    """The provider's own help page for this problem, when known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +412,9 @@ class Recommendation:
     auth_mechanism: str | None
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    level: SecurityLevel = SecurityLevel.VERIFIED
+    alternatives: tuple[Candidate, ...] = ()
+    """Other configurations that also worked, best first."""
 
 
 @dataclass(frozen=True, slots=True)

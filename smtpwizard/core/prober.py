@@ -44,6 +44,7 @@ from smtpwizard.core.model import (
     StageResult,
 )
 from smtpwizard.core.probe import ProbeOptions, SmtpProbe, make_tls_context
+from smtpwizard.core.providers import Provider
 from smtpwizard.core.resolve import Resolver, SystemResolver
 from smtpwizard.core.transcript import Redactor
 
@@ -311,6 +312,7 @@ class Prober:
         usernames: Sequence[str] = (),
         cancel: CancelToken | None = None,
         wait_all: bool = False,
+        provider: Provider | None = None,
     ) -> MatrixResult:
         """Probes every candidate and returns what works best.
 
@@ -321,6 +323,7 @@ class Prober:
             usernames: login names to try in order (default: the address).
             cancel: stops the run from another thread; the result holds what is known.
             wait_all: finish every candidate even after the verdict (the full picture).
+            provider: the address's provider, when known (for the recommendation's reasons).
         """
         started_at = dt.datetime.now(dt.UTC)
         t0 = self._clock()
@@ -395,7 +398,15 @@ class Prober:
         if best is not None and works(
             best, will_login=will_login, allow_plaintext=self.options.allow_plaintext
         ):
-            recommended = recommend(best, str(email))
+            alternatives = [
+                r
+                for r in final
+                if r is not best
+                and works(r, will_login=False, allow_plaintext=self.options.allow_plaintext)
+                and r.auth.status
+                in (AuthStatus.OK, AuthStatus.NOT_TRIED, AuthStatus.NO_CREDENTIALS)
+            ]
+            recommended = recommend(best, str(email), alternatives, provider)
         return MatrixResult(
             email=str(email),
             results=tuple(final),

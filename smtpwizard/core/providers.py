@@ -189,6 +189,10 @@ _HOST = re.compile(
 )
 
 
+def _is_ip(host: str) -> bool:
+    return bool(re.fullmatch(r"[0-9.]+|[0-9a-f:]+", host)) and ("." in host or ":" in host)
+
+
 def _fail(entry: str, message: str) -> KnowledgeBaseError:
     return KnowledgeBaseError(f"provider {entry!r}: {message}")
 
@@ -381,6 +385,28 @@ class KnowledgeBase:
                 if provider.matches_mx(host):
                     return provider
         return None
+
+    def by_smtp_host(self, host: str, port: int | None = None) -> Provider | None:
+        """The provider that runs this outgoing server (variables in host names match any
+        label), when only the server is known. An IP address (Proton Bridge's 127.0.0.1)
+        only identifies a provider together with its port."""
+        host = host.rstrip(".").lower()
+        for provider in self.providers:
+            for server in provider.smtp:
+                if _is_ip(server.host) and port != server.port:
+                    continue
+                pattern = re.escape(server.host).replace(r"\{", "{").replace(r"\}", "}")
+                pattern = re.sub(r"{\w+}", "[a-z0-9-]+", pattern)
+                if re.fullmatch(pattern, host):
+                    return provider
+        return None
+
+    def for_address(self, domain: str, servers: Sequence[tuple[str, int]] = ()) -> Provider | None:
+        """The provider known from the address's domain, else from a server in use."""
+        return self.by_domain(domain) or next(
+            (p for p in (self.by_smtp_host(h, port) for h, port in servers) if p is not None),
+            None,
+        )
 
     def services(self) -> list[Provider]:
         """Sending services, by name."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from smtpwizard import __version__
-from smtpwizard.core.diagnosis import explain, summarize
+from smtpwizard.core.diagnosis import Context, explain, level_label, summarize
 from smtpwizard.core.discovery import DiscoveryResult
 from smtpwizard.core.model import (
     CertInfo,
@@ -76,10 +76,10 @@ def _tls(tls: TlsInfo | None) -> Json | None:
     }
 
 
-def candidate_document(result: ProbeResult, others: tuple[ProbeResult, ...] = ()) -> Json:
+def candidate_document(result: ProbeResult, context: Context | None = None) -> Json:
     """One candidate's entry in the document."""
     c = result.candidate
-    finding = explain(result, others)
+    finding = explain(result, context)
     send = result.send
     return {
         "host": c.host,
@@ -119,6 +119,8 @@ def candidate_document(result: ProbeResult, others: tuple[ProbeResult, ...] = ()
             "explanation": finding.explanation,
             "advice": finding.advice,
             "severity": str(finding.severity),
+            "evidence": dict(finding.evidence),
+            "link": finding.link,
         },
         "transcript": [
             {"dir": str(line.direction), "text": line.text, "tls": line.encrypted, "ms": line.at_ms}
@@ -139,6 +141,7 @@ def matrix_document(
     matrix: MatrixResult,
     incoming: Sequence[ServerInfo] = (),
     discovery: DiscoveryResult | None = None,
+    provider: Provider | None = None,
 ) -> Json:
     """The whole run as the JSON document of the CLI contract.
 
@@ -146,8 +149,12 @@ def matrix_document(
         matrix: the probe run.
         incoming: incoming (IMAP/POP3) servers known for the address.
         discovery: how the candidates were found, when they were.
+        provider: the address's provider (default: the one discovery found).
     """
     rec = matrix.recommended
+    if provider is None and discovery is not None:
+        provider = discovery.provider
+    context = Context(matrix.results, provider)
     document: Json = {
         "schema": SCHEMA,
         "app_version": __version__,
@@ -164,20 +171,25 @@ def matrix_document(
             "auth_mechanism": rec.auth_mechanism,
             "reasons": list(rec.reasons),
             "warnings": list(rec.warnings),
+            "security_level": str(rec.level),
+            "security_level_text": level_label(rec.level),
+            "alternatives": [
+                {"host": a.host, "port": a.port, "security": str(a.security)}
+                for a in rec.alternatives
+            ],
         },
-        "candidates": [candidate_document(r, matrix.results) for r in matrix.results],
+        "candidates": [candidate_document(r, context) for r in matrix.results],
         "incoming": [server_document(server) for server in incoming],
-        "summary": summarize(matrix),
+        "summary": summarize(matrix, provider),
         "credentials_rejected": matrix.credentials_rejected,
         "cancelled": matrix.cancelled,
         "complete": matrix.complete,
         "verdict_ms": matrix.verdict_ms,
         "elapsed_ms": matrix.elapsed_ms,
     }
+    match = discovery.provider_match if discovery is not None else "server"
+    document["provider"] = provider_document(provider, match, matrix.email)
     if discovery is not None:
-        document["provider"] = provider_document(
-            discovery.provider, discovery.provider_match, discovery.email
-        )
         document["discovery"] = discovery_document(discovery)["sources"]
     return document
 

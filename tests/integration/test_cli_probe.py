@@ -61,15 +61,19 @@ def test_json_document_for_a_working_server(smtp_server: StartSmtp, ca_file: Pat
     doc = json.loads(run.stdout)
     assert doc["schema"] == 1
     assert doc["email"] == USER
-    assert doc["recommended"] == {
+    rec = doc["recommended"]
+    assert {k: rec[k] for k in ("host", "port", "security", "username", "auth_mechanism")} == {
         "host": "mail.example.test",
         "port": tls_server.port,
         "security": "tls",
         "username": USER,
         "auth_mechanism": "PLAIN",
-        "reasons": doc["recommended"]["reasons"],
-        "warnings": [],
     }
+    assert rec["security_level"] == "encrypted_verified"
+    assert rec["warnings"] == []
+    assert rec["alternatives"] == [
+        {"host": "mail.example.test", "port": starttls_server.port, "security": "starttls"}
+    ]
     first, second = doc["candidates"]
     for key in (
         "host",
@@ -135,7 +139,7 @@ def test_human_report_recommends_settings(smtp_server: StartSmtp, ca_file: Path)
         "-v",
     )
     assert run.returncode == 0, run.stderr
-    assert "Recommended settings:" in run.stdout
+    assert "Recommended settings (encrypted and verified):" in run.stdout
     assert "STARTTLS" in run.stdout
     assert "EHLO" in run.stdout  # the conversation, with -v
 

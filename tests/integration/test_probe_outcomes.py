@@ -156,7 +156,9 @@ def test_sender_refused_at_dry_run_keeps_outcome_but_fails_send(
     assert not result.send.ok
     assert result.send.sender is not None
     assert result.send.sender.code == 553
-    assert "refused your address" in explain(result).explanation
+    finding = explain(result)
+    assert "refused your address" in finding.headline
+    assert "553 5.7.1" in finding.explanation
 
 
 def test_ipv6_loopback(probe, smtp_server: StartSmtp) -> None:
