@@ -134,8 +134,9 @@ def parse_msmtprc(text: str) -> dict[str, dict[str, str]]:
             continue
         command, _sep, arg = line.partition(" ")
         arg = arg.strip()
+        # msmtp strips one pair of enclosing quotes and knows no escapes.
         if len(arg) >= 2 and arg.startswith('"') and arg.endswith('"'):
-            arg = re.sub(r"\\(.)", r"\1", arg[1:-1])
+            arg = arg[1:-1]
         if command == "defaults":
             current = defaults
         elif command == "account":

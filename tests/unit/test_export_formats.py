@@ -742,3 +742,25 @@ def test_outlook_sheet_asks_for_the_incoming_server_when_unknown() -> None:
     assert "not known" in tables["Incoming mail"]["Server"]
     assert tables["Outgoing mail (SMTP)"]["Encryption"].startswith("STARTTLS")
     assert "New Outlook" in text
+
+
+def test_msmtp_refuses_a_line_break_it_could_not_hold() -> None:
+    with pytest.raises(ExportError, match="line break"):
+        render("msmtp", make_config(password="a\nb"), OPTED_IN)
+
+
+def test_git_keeps_control_characters(tmp_path: Path) -> None:
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    config = tmp_path / "gitconfig"
+    secret = 'tab\there "q" back\\slash\nnext line'
+    config.write_text(render("git-send-email", make_config(password=secret), OPTED_IN))
+    run = subprocess.run(
+        [git, "config", "--file", str(config), "--get", "sendemail.smtppass"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert run.stdout == secret + "\n"

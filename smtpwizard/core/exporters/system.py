@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import shlex
 
-from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
+from smtpwizard.core.exporters.base import (
+    ExportConfig,
+    Exporter,
+    ExportError,
+    ExportOptions,
+    register,
+)
 from smtpwizard.core.exporters.common import (
     comment,
     header,
@@ -13,14 +19,21 @@ from smtpwizard.core.exporters.common import (
     one_line,
     written_password,
 )
+from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 
 
 def _msmtp_arg(text: str) -> str:
-    """An msmtp argument: the rest of the line, in double quotes when blanks would be lost."""
-    text = one_line(text) if "\n" in text else text
-    if text != text.strip() or text.startswith('"'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """An msmtp argument: the rest of the line, taken literally.
+
+    msmtp knows no escapes: it only strips one pair of enclosing double quotes. So a value
+    is enclosed when blanks at its ends would otherwise be lost, or when it is itself
+    enclosed in quotes.
+    """
+    if "\n" in text or "\r" in text:
+        raise ExportError(_("msmtp cannot hold a value with a line break in it."))
+    if text != text.strip() or (text.startswith('"') and text.endswith('"')):
+        return f'"{text}"'
     return text
 
 
@@ -149,9 +162,15 @@ def render_postfix(config: ExportConfig, options: ExportOptions) -> str:
 
 
 def _git_value(text: str) -> str:
-    """A git-config value: quoted, with backslash and quote escaped (``#`` and ``;`` are safe)."""
-    text = one_line(text)
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A git-config value: quoted, with backslash, quote and control characters escaped."""
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\t", "\\t")
+        .replace("\b", "\\b")
+    )
+    return f'"{escaped}"'
 
 
 def render_git(config: ExportConfig, options: ExportOptions) -> str:
