@@ -73,6 +73,7 @@ SAMPLE: dict[str, Any] = {
         },
     ],
     "summary": "Use smtp.example.test, port 465, SSL/TLS.",
+    "provider": {"id": "example", "name": "Example Mail", "kind": "mailbox"},
 }
 PASSWORD = "correct horse ß battery 9!"
 
@@ -311,3 +312,9 @@ def test_without_a_terminal_the_password_is_not_read_from_the_pipe(result_file: 
 
 def test_module_main_reports_usage_errors_with_status_2() -> None:
     assert export_cli.main(["--no-such-option"]) == 2
+
+
+def test_the_providers_name_labels_mail_program_exports(result_file: Path) -> None:
+    code, out, _err = run("-f", "thunderbird-xml", "-i", str(result_file))
+    assert code == 0
+    assert check_thunderbird_xml(out)["displayName"] == "Example Mail"

@@ -158,7 +158,7 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
         email=email,
         smtp=smtp,
         incoming=_incoming(document.get("incoming")),
-        provider=_text(document.get("provider")),
+        provider=_provider_name(document.get("provider")),
         tested_at=_when(document.get("tested_at")),
         tested_from=_text(document.get("tested_from")),
         summary=_text(document.get("summary")),
@@ -172,6 +172,13 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _provider_name(value: Any) -> str:
+    """The provider's name: the knowledge base entry's ``name`` (older documents: a string)."""
+    if isinstance(value, Mapping):
+        return _text(value.get("name"))
+    return _text(value)
 
 
 def _server(entry: Mapping[str, Any], protocol: Protocol) -> ServerSettings:
