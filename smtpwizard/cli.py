@@ -368,20 +368,22 @@ def print_report(
     context = Context(results, provider)
     width = max((len(f"{r.candidate.host}:{r.candidate.port}") for r in results), default=10)
     print(
-        f"{'':3}{_('server'):<{width}}  {_('encryption'):<13}{_('result'):<20}"
+        f"{'':3}{_('server'):<{width}}  {_('encryption'):<15}{_('result'):<20}"
         f"{_('time'):>9}  {_('finding')}",
         file=out,
     )
     for r in results:
         c = r.candidate
-        works = r.outcome is Outcome.OK or (
+        usable = r.outcome is Outcome.OK or (
             r.outcome is Outcome.INSECURE and r.auth.status is AuthStatus.OK
         )
-        mark = "OK" if works else "--" if r.outcome is Outcome.CANCELLED else "!!"
+        if matrix.credentials_rejected and r.auth.status is not AuthStatus.OK:
+            usable = False
+        mark = "OK" if usable else "--" if r.outcome in (Outcome.CANCELLED, Outcome.OK) else "!!"
         finding = explain(r, context)
         time_text = _seconds(r.elapsed_ms) if r.stages else "-"
         print(
-            f"{mark:<3}{c.host + ':' + str(c.port):<{width}}  {c.security.label:<13}"
+            f"{mark:<3}{c.host + ':' + str(c.port):<{width}}  {c.security.label:<15}"
             f"{r.outcome!s:<20}{time_text:>9}  {finding.headline}",
             file=out,
         )
@@ -640,7 +642,7 @@ def _print_discovery(result: DiscoveryResult, out: TextIO, candidates: bool = Tr
         width = max((len(f"{c.host}:{c.port}") for c in result.candidates), default=10)
         for c in result.candidates:
             print(
-                f"  {c.host + ':' + str(c.port):<{width}}  {c.security.label:<13}"
+                f"  {c.host + ':' + str(c.port):<{width}}  {c.security.label:<15}"
                 f"{c.source_detail or c.source}",
                 file=out,
             )
@@ -649,7 +651,7 @@ def _print_discovery(result: DiscoveryResult, out: TextIO, candidates: bool = Tr
             for server in result.incoming:
                 print(
                     f"  {server.protocol.name:<5} {server.host}:{server.port}  "
-                    f"{server.security.label:<13}{server.source_detail or server.source}",
+                    f"{server.security.label:<15}{server.source_detail or server.source}",
                     file=out,
                 )
         if result.usernames:

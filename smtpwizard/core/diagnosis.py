@@ -764,8 +764,17 @@ def _working(result: ProbeResult, context: Context) -> Finding:
         )
         return _f(headline, explanation, advice, severity)
     if status is AuthStatus.NOT_TRIED and rejected_elsewhere:
-        severity = Severity.INFO
-        advice = _("Fix the login first.")
+        return _f(
+            _("{host} port {port} answers; the login was not tried here").format(
+                host=c.host, port=c.port
+            ),
+            explanation,
+            _(
+                "Fix the login first: smtpwizard tries a refused login only once, so your "
+                "provider does not lock the account."
+            ),
+            Severity.INFO,
+        )
     return _f(
         _("{host} port {port} works").format(host=c.host, port=c.port),
         explanation,
@@ -953,7 +962,7 @@ def _login_refused(result: ProbeResult, context: Context) -> Finding:
     if result.reason is not Reason.AUTH_TEMPORARY or re.search(r"too many", text, re.I):
         for rule in _LOGIN_RULES:
             if rule.match(reply, provider):
-                return _f(rule.headline, f"{rule.explanation} ({text})", rule.advice)
+                return _f(rule.headline, rule.explanation, rule.advice)
     if provider is not None and Requirement.OAUTH2_ONLY in provider.requirements:
         return _f(
             _("{name} accepts only its own sign-in, not a password").format(name=provider.name),
@@ -1117,11 +1126,16 @@ def summarize(matrix: MatrixResult, provider: Provider | None = None) -> str:
         tested = [r for r in results if r.outcome is not Outcome.CANCELLED]
         if not tested:
             return _("Nothing was tested.")
-        first = explain(tested[0], context)
-        sentences.append(
-            _("No working configuration found. {headline}.").format(headline=first.headline)
-        )
-        sentences.append(first.advice)
+        sentences.append(_("No working configuration found."))
+        seen: set[str] = set()
+        for failed in tested:
+            if blocked_on_the_way(failed, results) or failed.outcome is Outcome.INSECURE:
+                continue  # said below, once for all such ports
+            finding = explain(failed, context)
+            if finding.headline in seen or len(seen) == 3:
+                continue
+            seen.add(finding.headline)
+            sentences.append(f"{finding.headline}. {finding.advice}")
 
     blocked = [r for r in results if blocked_on_the_way(r, results)]
     if blocked:

@@ -79,22 +79,27 @@ def _port_rank(candidate: Candidate) -> int:
 def rank(candidates: Sequence[Candidate]) -> list[Candidate]:
     """Orders candidates best first and drops repeats (the first occurrence keeps its source).
 
-    Encrypted modes come before plain text; then the person's own entry, then discovered
-    candidates, then guesses; then 465/SSL-TLS (RFC 8314 prefers implicit TLS),
-    587/STARTTLS, other ports including 2525, and 25 (meant for server-to-server relay).
+    Encrypted modes come before plain text; then the person's own entry, then what the
+    provider documents (knowledge base, autoconfig, ISPDB, Autodiscover, SRV), then guesses.
+    Documented candidates keep the order their source gives (providers list their preferred
+    server first); the person's entries and guesses are ordered by port, following RFC 8314:
+    465 with SSL/TLS, 587 with STARTTLS, other ports such as 2525, and 25 last (it is meant for
+    server-to-server relay).
     """
     unique: dict[Candidate, int] = {}
     for index, candidate in enumerate(candidates):
         unique.setdefault(candidate, index)
-    return sorted(
-        unique,
-        key=lambda c: (
+
+    def key(c: Candidate) -> tuple[bool, int, int, int]:
+        by_port = c.source in (Source.USER, Source.GUESS)
+        return (
             c.security is Security.NONE,
             _SOURCE_RANK.get(c.source, 2),
-            _port_rank(c),
+            _port_rank(c) if by_port else 0,
             unique[c],
-        ),
-    )
+        )
+
+    return sorted(unique, key=key)
 
 
 # -- events --------------------------------------------------------------------------------

@@ -23,7 +23,12 @@ def smtpwizard(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, "-m", "smtpwizard", *args],
-        input=stdin, capture_output=True, text=True, timeout=60, env=env, check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
     )
 
 
@@ -49,7 +54,9 @@ def test_discover_names_a_provider_known_only_by_its_mx(dns: DnsServer) -> None:
     assert doc["candidates"][0]["source"] == "provider"
     assert {s["name"] for s in doc["sources"]} >= {"provider", "mx", "autoconfig", "srv"}
     human = smtpwizard("discover", USER, *common(dns))
-    assert "Provider: Google Workspace (recognised by the domain's mail servers (MX))" in human.stdout
+    assert (
+        "Provider: Google Workspace (recognised by the domain's mail servers (MX))" in human.stdout
+    )
     assert "smtp.gmail.com:465" in human.stdout
 
 
@@ -65,11 +72,19 @@ def test_discover_reads_the_domains_autoconfig(dns: DnsServer, certs: CertSet) -
         b"</outgoingServer></emailProvider></clientConfig>"
     )
     cert = certs.ca.issue_cert("autoconfig.example.test", "example.test")
-    with WebServer({"autoconfig.example.test/mail/config-v1.1.xml": Page(document)},
-                   server_context(cert)) as web:
+    with WebServer(
+        {"autoconfig.example.test/mail/config-v1.1.xml": Page(document)}, server_context(cert)
+    ) as web:
         run = smtpwizard(
-            "discover", USER, *common(dns), "--cafile", str(certs.ca_file),
-            "--https-port", str(web.port), "--no-http", "--json",
+            "discover",
+            USER,
+            *common(dns),
+            "--cafile",
+            str(certs.ca_file),
+            "--https-port",
+            str(web.port),
+            "--no-http",
+            "--json",
         )
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
@@ -94,8 +109,14 @@ def test_probe_without_server_discovers_then_tests(
     dns.add("_submissions._tcp.example.test", "SRV", f"0 1 {server.port} mail.example.test.")
     dns.add("mail.example.test", "A", "127.0.0.1")
     run = smtpwizard(
-        "probe", USER, *common(dns, "--no-http"), "--cafile", str(ca_file),
-        "--password-stdin", "--json", stdin=PASSWORD,
+        "probe",
+        USER,
+        *common(dns, "--no-http"),
+        "--cafile",
+        str(ca_file),
+        "--password-stdin",
+        "--json",
+        stdin=PASSWORD,
     )
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
@@ -116,6 +137,7 @@ def test_probe_with_a_chosen_service_needs_its_username(dns: DnsServer) -> None:
 def test_providers_lists_mailboxes_and_services() -> None:
     run = smtpwizard("providers")
     assert run.returncode == 0
-    assert "gmail" in run.stdout and "sendgrid" in run.stdout
+    assert "gmail" in run.stdout
+    assert "sendgrid" in run.stdout
     listing = json.loads(smtpwizard("providers", "--json").stdout)
     assert all(p["help_url"].startswith("https://") for p in listing)

@@ -48,3 +48,12 @@ def test_repeats_are_dropped_keeping_the_first_source() -> None:
 def test_order_is_deterministic_for_equal_ranks() -> None:
     given = [Candidate("h", p, STARTTLS) for p in (8025, 1025, 2526)]
     assert [c.port for c in rank(given)] == [8025, 1025, 2526]
+
+
+def test_documented_candidates_keep_the_order_their_source_gives() -> None:
+    given = [
+        Candidate("smtp.sendgrid.net", 587, STARTTLS, Source.PROVIDER),
+        Candidate("smtp.sendgrid.net", 465, TLS, Source.PROVIDER),
+        Candidate("smtp.sendgrid.net", 2525, STARTTLS, Source.PROVIDER),
+    ]
+    assert [c.port for c in rank(given)] == [587, 465, 2525]
