@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import NoReturn, TextIO
 
-from smtpwizard import __version__
+from smtpwizard import __version__, export_cli
 from smtpwizard.core.address import (
     EmailAddress,
     InvalidInput,
@@ -190,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _discovery_options(discover)
     discover.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+
+    export_cli.add_parser(commands)
 
     providers = commands.add_parser(
         "providers", help=_("list the providers and sending services smtpwizard knows")
@@ -736,6 +738,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_discover(args, sys.stdout, sys.stderr)
         if args.command == "providers":
             return cmd_providers(args, sys.stdout)
+        if args.command == "export":
+            return export_cli.run(args, sys.stdin, sys.stdout, sys.stderr)
     except (InvalidInput, UsageError) as exc:
         print(f"smtpwizard {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
