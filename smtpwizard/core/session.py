@@ -1,0 +1,100 @@
+"""The wizard's working state, kept in the engine so every step can be tested without a screen.
+
+The pages write what the person chose into a :class:`SetupDraft`; the draft turns it into the
+engine's inputs (discovery settings, candidates, credentials) and the results back into what
+the next page shows (the export configuration).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from smtpwizard.core.address import EmailAddress
+from smtpwizard.core.discovery import DiscoveryResult
+from smtpwizard.core.exporters.base import ExportConfig, config_from_document
+from smtpwizard.core.model import Candidate, MatrixResult, ServerInfo
+from smtpwizard.core.providers import Provider
+from smtpwizard.core.report import matrix_document
+
+
+class Purpose(StrEnum):
+    """What the person is setting up."""
+
+    MAIL_PROGRAM = "mail_program"
+    APPLICATION = "application"
+    FIX = "fix"
+
+
+@dataclass
+class SetupDraft:
+    """Everything chosen and found so far. The password lives here, in memory only."""
+
+    purpose: Purpose = Purpose.MAIL_PROGRAM
+    email: EmailAddress | None = None
+    display_name: str = ""
+    service_id: str | None = None
+    choices: dict[str, str] = field(default_factory=dict)
+    discovery: DiscoveryResult | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    username: str = ""
+    password: str = field(default="", repr=False)
+    remember: bool = False
+    allow_plaintext: bool = False
+    matrix: MatrixResult | None = None
+
+    @property
+    def provider(self) -> Provider | None:
+        """The provider discovery recognised (or the service the person chose)."""
+        return self.discovery.provider if self.discovery is not None else None
+
+    @property
+    def incoming(self) -> tuple[ServerInfo, ...]:
+        """The incoming servers known for the address (exports for mail programs need one)."""
+        return self.discovery.incoming if self.discovery is not None else ()
+
+    def usernames(self) -> list[str]:
+        """The login names to try: the person's, else discovery's suggestions, else the address."""
+        if self.username.strip():
+            return [self.username.strip()]
+        if self.discovery is not None and self.discovery.usernames:
+            return list(self.discovery.usernames)
+        return [str(self.email)] if self.email is not None else []
+
+    def suggested_username(self) -> str:
+        """What the sign-in page pre-fills."""
+        if self.discovery is not None and self.discovery.usernames:
+            return self.discovery.usernames[0]
+        provider = self.provider
+        if provider is not None and not provider.username:
+            return ""  # the service issues one; the hint says where to find it
+        return str(self.email) if self.email is not None else ""
+
+    def forget_results(self) -> None:
+        """Drops the test results (the inputs changed)."""
+        self.matrix = None
+
+    def document(self) -> dict[str, object]:
+        """The JSON document of the last test (as ``smtpwizard probe --json`` writes it)."""
+        if self.matrix is None:
+            raise ValueError("nothing tested yet")
+        return matrix_document(self.matrix, self.incoming, self.discovery, self.provider)
+
+    def export_config(self, include_password: bool = False) -> ExportConfig:
+        """The configuration exporters write, from the last test.
+
+        Raises:
+            ExportError: nothing works, so there is nothing to export.
+        """
+        config = config_from_document(self.document())
+        if self.display_name:
+            config = _replace(config, display_name=self.display_name)
+        if include_password and self.password:
+            config = _replace(config, password=self.password)
+        return config
+
+
+def _replace(config: ExportConfig, **changes: object) -> ExportConfig:
+    from dataclasses import replace
+
+    return replace(config, **changes)  # type: ignore[arg-type]
