@@ -25,7 +25,7 @@ from smtpwizard.core.address import (
     parse_email,
 )
 from smtpwizard.core.channel import CancelToken
-from smtpwizard.core.diagnosis import Context, explain, level_label, summarize
+from smtpwizard.core.diagnosis import Context, explain, level_label, login_hints, summarize
 from smtpwizard.core.discovery import (
     ISPDB_URL,
     Discoverer,
@@ -613,12 +613,8 @@ def cmd_probe(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
 
 
 def provider_advice(provider: Provider) -> list[str]:
-    """The provider's login requirements and notes in plain words."""
-    lines = []
-    if provider.username_hint:
-        lines.append(_("Username: {hint}").format(hint=provider.username_hint))
-    if provider.password_hint:
-        lines.append(_("Password: {hint}").format(hint=provider.password_hint))
+    """The provider's login requirements, links and notes in plain words."""
+    lines = login_hints(provider)
     if provider.app_password_url:
         lines.append(_("App passwords: {url}").format(url=provider.app_password_url))
     lines.extend(provider.notes)

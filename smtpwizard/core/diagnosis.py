@@ -1176,7 +1176,68 @@ __all__ = [
     "explain_sending",
     "interceptor",
     "level_label",
+    "login_hints",
     "recommend",
     "security_level",
     "summarize",
 ]
+
+
+def login_hints(provider: Provider) -> list[str]:
+    """What a person must know about signing in to this provider, in plain sentences."""
+    name = provider.name
+    hints: list[str] = []
+    requirements = provider.requirements
+    if Requirement.NO_SMTP in requirements:
+        hints.append(
+            _(
+                "{name} does not let other programs send mail through it at all; use a "
+                "sending service instead."
+            ).format(name=name)
+        )
+    if Requirement.OAUTH2_ONLY in requirements:
+        hints.append(
+            _(
+                "{name} no longer accepts passwords from programs like this one, only its "
+                "own sign-in page (OAuth2). smtpwizard can still test the servers without "
+                "signing in; your mail program signs in with {name} itself."
+            ).format(name=name)
+        )
+    if Requirement.APP_PASSWORD in requirements:
+        hints.append(
+            _(
+                "{name} needs an app password here: a separate password you create in "
+                "your account's security settings, not your normal one."
+            ).format(name=name)
+        )
+    elif Requirement.APP_PASSWORD_WITH_2FA in requirements:
+        hints.append(
+            _(
+                "If two-step verification is on, {name} needs an app password instead "
+                "of your normal password."
+            ).format(name=name)
+        )
+    if Requirement.ENABLE_ACCESS in requirements:
+        hints.append(
+            _("Access for mail programs must be switched on once in {name}'s web settings.").format(
+                name=name
+            )
+        )
+    if Requirement.ADMIN_ENABLE_SMTP_AUTH in requirements:
+        hints.append(
+            _(
+                "An administrator must allow sending from programs (Authenticated SMTP) "
+                "for your mailbox."
+            )
+        )
+    if Requirement.LOCAL_BRIDGE in requirements:
+        hints.append(
+            _("{name} runs on your own computer: start the Bridge app first.").format(name=name)
+        )
+    if Requirement.VERIFIED_SENDER in requirements:
+        hints.append(_("Your sender address must be verified with {name} first.").format(name=name))
+    if provider.username_hint:
+        hints.append(_("Username: {hint}").format(hint=provider.username_hint))
+    if provider.password_hint:
+        hints.append(_("Password: {hint}").format(hint=provider.password_hint))
+    return hints

@@ -42,10 +42,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from smtpwizard.core.model import Candidate, Protocol, Security, Source
+from smtpwizard.resources_access import resource
 
 __all__ = [
     "KnowledgeBase",
@@ -429,5 +429,5 @@ def parse(text: str) -> KnowledgeBase:
 @cache
 def load() -> KnowledgeBase:
     """The bundled knowledge base (``resources/providers.json``), validated once."""
-    text = resources.files("smtpwizard.resources").joinpath("providers.json").read_text("utf-8")
+    text = resource("providers.json").read_text("utf-8")
     return parse(text)

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
 from smtpwizard import __version__
 from smtpwizard.core.i18n import _
 
+#: Set by the start-up benchmark: print "shown" once the wizard is on screen, then quit.
+QUIT_WHEN_SHOWN = "SMTPWIZARD_QUIT_WHEN_SHOWN"
 
-class MainWindow(QMainWindow):
-    """The application's window."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWindowTitle(_("SMTP Wizard"))
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
-        title = QLabel(_("<h2>SMTP Wizard</h2>"), body)
-        text = QLabel(
-            _(
-                "Finds the outgoing mail server that works for your address, tests it for "
-                "real and explains what it found. Meanwhile, the command line does the "
-                "testing: smtpwizard probe you@example.com --server smtp.example.com"
-            ),
-            body,
-        )
-        text.setWordWrap(True)
-        layout.addWidget(title)
-        layout.addWidget(text)
-        layout.addStretch(1)
-        self.setCentralWidget(body)
-        self.resize(640, 420)
+def has_display() -> bool:
+    """Whether a window can be opened (always on Windows and macOS; on other systems an X11
+    or Wayland session, or a Qt platform chosen explicitly)."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def create_application(argv: Sequence[str]) -> QApplication:
@@ -44,12 +32,34 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app.setApplicationDisplayName(_("SMTP Wizard"))
     app.setApplicationVersion(__version__)
     app.setOrganizationDomain("smtpwizard.invalid")
+    app.setDesktopFileName("io.github.smtpwizard.SmtpWizard")
     return app
 
 
 def run_app(argv: Sequence[str] | None = None) -> int:
-    """Runs the application until its window closes; returns the exit status."""
+    """Runs the wizard until its window closes; returns the exit status."""
+    if not has_display():
+        print(
+            _(
+                "smtpwizard cannot open its window: there is no display here. Everything the "
+                "wizard does is available on the command line too; see: smtpwizard --help"
+            ),
+            file=sys.stderr,
+        )
+        return 2
     app = create_application(sys.argv if argv is None else argv)
-    window = MainWindow()
-    window.show()
+    from smtpwizard.gui.widgets import app_icon
+    from smtpwizard.gui.wizard import SetupWizard
+
+    app.setWindowIcon(app_icon())
+    wizard = SetupWizard()
+    wizard.show()
+    if os.environ.get(QUIT_WHEN_SHOWN):
+
+        def shown() -> None:
+            print("shown", flush=True)
+            wizard.close()
+            app.quit()
+
+        QTimer.singleShot(0, shown)
     return app.exec()

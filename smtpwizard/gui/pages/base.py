@@ -1,0 +1,34 @@
+"""What every page shares: typed access to the wizard, its draft and its services."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWizardPage
+
+if TYPE_CHECKING:
+    from smtpwizard.core.session import SetupDraft
+    from smtpwizard.gui.wizard import Services, SetupWizard
+
+
+class Page(QWizardPage):
+    """A page of the :class:`~smtpwizard.gui.wizard.SetupWizard`."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self._setup = wizard
+
+    @property
+    def setup(self) -> SetupWizard:
+        """The wizard this page belongs to."""
+        return self._setup
+
+    @property
+    def draft(self) -> SetupDraft:
+        """The wizard's working state."""
+        return self.setup.draft
+
+    @property
+    def services(self) -> Services:
+        """The engine's collaborators."""
+        return self.setup.services

@@ -1,0 +1,281 @@
+"""Page 6: what works, what does not and why; the recommended settings; a test message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+
+from smtpwizard.core.channel import CancelToken
+from smtpwizard.core.diagnosis import Context, explain, level_label, summarize
+from smtpwizard.core.i18n import _
+from smtpwizard.core.model import (
+    AuthStatus,
+    Credentials,
+    MatrixResult,
+    Outcome,
+    ProbeResult,
+    Severity,
+)
+from smtpwizard.core.probe import probe_candidate
+from smtpwizard.gui.bridge import Task
+from smtpwizard.gui.pages.base import Page
+from smtpwizard.gui.widgets import StatusLine, level_icon, severity_icon, wrapped
+
+if TYPE_CHECKING:
+    from smtpwizard.gui.wizard import SetupWizard
+
+
+class ResultPage(Page):
+    """The verdict, the settings to use, and every problem explained."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle(_("The result"))
+        layout = QVBoxLayout(self)
+        self.headline = QLabel(self)
+        font = QFont(self.headline.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.headline.setFont(font)
+        self.headline.setWordWrap(True)
+        self.headline.setAccessibleName(_("Verdict"))
+        self.summary = wrapped("", self)
+        self.summary.setAccessibleName(_("Summary"))
+        layout.addWidget(self.headline)
+        layout.addWidget(self.summary)
+
+        self.card = QGroupBox(_("Use these settings"), self)
+        self.card_form = QFormLayout(self.card)
+        self.level = QLabel(self.card)
+        self.level_icon = QLabel(self.card)
+        level_row = QHBoxLayout()
+        level_row.addWidget(self.level_icon)
+        level_row.addWidget(self.level, 1)
+        self.fields: dict[str, QLabel] = {}
+        for key, title in (
+            ("host", _("Server")),
+            ("port", _("Port")),
+            ("security", _("Encryption")),
+            ("username", _("Username")),
+            ("auth", _("Login method")),
+        ):
+            value = QLabel(self.card)
+            value.setTextInteractionFlags(value.textInteractionFlags().TextSelectableByMouse)
+            value.setAccessibleName(title)
+            self.fields[key] = value
+            self.card_form.addRow(title + ":", value)
+        self.card_form.addRow(_("Security:"), level_row)
+        self.alternatives = wrapped("", self.card)
+        self.card_form.addRow(self.alternatives)
+        layout.addWidget(self.card)
+
+        self.problems = QTreeWidget(self)
+        self.problems.setHeaderHidden(True)
+        self.problems.setAccessibleName(_("What did not work, and why"))
+        layout.addWidget(
+            QLabel(_("What did not work, and why (open a line for the details):"), self)
+        )
+        layout.addWidget(self.problems, 1)
+
+        actions = QHBoxLayout()
+        self.send_test = QPushButton(_("Send a &test message to myself"), self)
+        self.copy = QPushButton(_("&Copy the summary"), self)
+        actions.addWidget(self.send_test)
+        actions.addWidget(self.copy)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.status = StatusLine(self)
+        self.keyring_status = StatusLine(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.keyring_status)
+
+        self.test_task = Task(self)
+        self.test_task.finished.connect(self._on_test_sent)
+        self.test_task.failed.connect(lambda m: self.status.show_message(m, Severity.ERROR))
+        self.keyring_task = Task(self)
+        self.keyring_task.finished.connect(self._on_saved)
+        self.keyring_task.failed.connect(
+            lambda m: self.keyring_status.show_message(m, Severity.WARNING)
+        )
+        self.send_test.clicked.connect(self._send_test)
+        self.copy.clicked.connect(self._copy)
+
+    def initializePage(self) -> None:
+        """Shows the verdict of the last test run."""
+        matrix = self.draft.matrix
+        assert matrix is not None
+        provider = self.draft.provider
+        context = Context(matrix.results, provider)
+        rec = matrix.recommended
+        if rec is not None:
+            self.headline.setText(_("It works."))
+        elif matrix.cancelled:
+            self.headline.setText(_("Stopped before the end."))
+        elif matrix.credentials_rejected:
+            self.headline.setText(_("The servers answer, but the login was refused."))
+        else:
+            self.headline.setText(_("Nothing works yet."))
+        self.summary.setText(summarize(matrix, provider))
+        self.card.setVisible(rec is not None)
+        self.send_test.setVisible(rec is not None)
+        self.status.show_message("")
+        self.keyring_status.show_message("")
+        if rec is not None:
+            c = rec.candidate
+            self.fields["host"].setText(c.host)
+            self.fields["port"].setText(str(c.port))
+            self.fields["security"].setText(c.security.label)
+            self.fields["username"].setText(rec.username or _("(no login)"))
+            self.fields["auth"].setText(rec.auth_mechanism or "–")
+            self.level.setText(level_label(rec.level))
+            self.level_icon.setPixmap(level_icon(rec.level).pixmap(18, 18))
+            lines = list(rec.warnings)
+            if rec.alternatives:
+                lines.insert(
+                    0,
+                    _("Also working: {list}.").format(
+                        list=", ".join(
+                            f"{a.host}:{a.port} {a.security.label}" for a in rec.alternatives
+                        )
+                    ),
+                )
+            self.alternatives.setText("\n".join(lines))
+            self.alternatives.setVisible(bool(lines))
+        self._fill_problems(matrix, context)
+        email = self.draft.email
+        if email is not None:
+            self.setup.settings.remember_address(str(email), self.draft.display_name)
+        self._save_password(matrix)
+
+    def _fill_problems(self, matrix: MatrixResult, context: Context) -> None:
+        self.problems.clear()
+        for result in matrix.results:
+            finding = explain(result, context)
+            if finding.severity is Severity.OK:
+                continue
+            c = result.candidate
+            top = QTreeWidgetItem([f"{c.host}:{c.port} ({c.security.label}): {finding.headline}"])
+            top.setIcon(0, severity_icon(finding.severity))
+            top.setToolTip(0, finding.explanation)
+            QTreeWidgetItem(top, [finding.explanation])
+            QTreeWidgetItem(top, [_("What to do: {advice}").format(advice=finding.advice)])
+            if finding.link:
+                QTreeWidgetItem(top, [_("Help: {url}").format(url=finding.link)])
+            details = QTreeWidgetItem(top, [_("Details")])
+            for label, value in finding.evidence:
+                QTreeWidgetItem(details, [f"{label}: {value}"])
+            if result.transcript:
+                talk = QTreeWidgetItem(top, [_("The conversation (passwords hidden)")])
+                for line in result.transcript:
+                    lock = "🔒 " if line.encrypted else ""
+                    QTreeWidgetItem(talk, [f"{line.direction} {lock}{line.text}"])
+            self.problems.addTopLevelItem(top)
+        if self.problems.topLevelItemCount() == 0:
+            self.problems.addTopLevelItem(QTreeWidgetItem([_("Nothing: everything tested works.")]))
+
+    def _best(self) -> ProbeResult | None:
+        matrix = self.draft.matrix
+        return matrix.best if matrix is not None else None
+
+    def _save_password(self, matrix: MatrixResult) -> None:
+        """Saves the password once a login with it worked, if the person asked for that."""
+        best = matrix.best
+        draft = self.draft
+        if not (
+            draft.remember
+            and draft.password
+            and best is not None
+            and best.auth.status is AuthStatus.OK
+            and best.auth.username
+        ):
+            return
+        store = self.services.credentials
+        host, username, password = best.candidate.host, best.auth.username, draft.password
+
+        def work(_report: Callable[[object], None], _cancel: CancelToken) -> object:
+            store.save(host, username, password)
+            return host
+
+        self.keyring_task.start(work, "keyring save")
+
+    @Slot(object)
+    def _on_saved(self, _host: object) -> None:
+        self.keyring_status.show_message(
+            _("Your password is saved in the system's password store."), Severity.OK
+        )
+
+    @Slot()
+    def _send_test(self) -> None:
+        best = self._best()
+        email = self.draft.email
+        if best is None or email is None:
+            return
+        services = self.services
+        draft = self.draft
+        username = best.auth.username or (draft.usernames() or [str(email)])[0]
+        credentials = Credentials(username, draft.password) if draft.password else None
+        candidate = best.candidate
+
+        def work(_report: Callable[[object], None], cancel: CancelToken) -> ProbeResult:
+            from dataclasses import replace
+
+            options = replace(services.probe, send_test=True, allow_plaintext=draft.allow_plaintext)
+            return probe_candidate(
+                candidate,
+                options,
+                email=email,
+                credentials=credentials,
+                context=services.context(),
+                resolver=services.probe_resolver(),
+                cancel=cancel,
+            )
+
+        self.send_test.setEnabled(False)
+        self.status.show_message(_("Sending a test message to {email}…").format(email=email))
+        self.test_task.start(work, "test message")
+
+    @Slot(object)
+    def _on_test_sent(self, result: object) -> None:
+        assert isinstance(result, ProbeResult)
+        self.send_test.setEnabled(True)
+        send = result.send
+        if send is not None and send.message is not None and send.message.code == 250:
+            self.status.show_message(
+                _("Sent. Check your inbox (and the spam folder) for “smtpwizard test message”."),
+                Severity.OK,
+            )
+            return
+        finding = explain(result, Context((), self.draft.provider))
+        if result.outcome is Outcome.OK and send is not None:
+            reply = send.message or send.recipient or send.sender
+            text = _("The server did not take the test message: {reply}").format(
+                reply=str(reply).replace("\n", " ") if reply else "-"
+            )
+        else:
+            text = f"{finding.headline}. {finding.advice}"
+        self.status.show_message(text, Severity.ERROR)
+
+    @Slot()
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(f"{self.headline.text()}\n{self.summary.text()}")
+        self.status.show_message(_("The summary is on the clipboard."), Severity.OK)
+
+    def nextId(self) -> int:
+        """Export only when something works."""
+        from smtpwizard.gui.wizard import PageId
+
+        matrix = self.draft.matrix
+        return int(PageId.EXPORT) if matrix is not None and matrix.recommended else -1

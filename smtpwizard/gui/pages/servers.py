@@ -1,0 +1,373 @@
+"""Page 3: finding the servers, with live feedback; the list can be edited by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from smtpwizard.core.address import InvalidInput, check_host, check_port
+from smtpwizard.core.channel import CancelToken
+from smtpwizard.core.discovery import (
+    DiscoveryResult,
+    SourceFinished,
+    SourceStarted,
+    SourceStatus,
+)
+from smtpwizard.core.i18n import _
+from smtpwizard.core.model import Candidate, Security, Severity, Source, usual_security
+from smtpwizard.core.prober import rank
+from smtpwizard.gui.bridge import Task
+from smtpwizard.gui.pages.base import Page
+from smtpwizard.gui.widgets import StatusLine, escape, link, severity_icon, standard_icon, wrapped
+
+if TYPE_CHECKING:
+    from smtpwizard.gui.wizard import SetupWizard
+
+SOURCE_TITLES = {
+    "provider": _("smtpwizard's provider list"),
+    "mx": _("your domain's mail servers (MX records)"),
+    "autoconfig": _("your domain's configuration file (autoconfig)"),
+    "ispdb": _("Thunderbird's provider database (ISPDB)"),
+    "autodiscover": _("Microsoft Autodiscover"),
+    "srv": _("DNS service records (SRV)"),
+    "guess": _("usual names (smtp., mail.)"),
+}
+
+_STATUS_SEVERITY = {
+    SourceStatus.FOUND: Severity.OK,
+    SourceStatus.NOTHING: Severity.INFO,
+    SourceStatus.SKIPPED: Severity.INFO,
+    SourceStatus.ERROR: Severity.WARNING,
+    SourceStatus.TIMEOUT: Severity.WARNING,
+}
+
+SOURCE_WORDS = {
+    Source.USER: _("entered by you"),
+    Source.GUESS: _("a guess"),
+}
+
+COLUMNS = (_("Server"), _("Port"), _("Encryption"), _("Found in"))
+
+
+def security_combo(value: Security) -> QComboBox:
+    combo = QComboBox()
+    for security in Security:
+        combo.addItem(security.label, security.value)
+    combo.setCurrentIndex(combo.findData(value.value))
+    combo.setAccessibleName(_("Encryption"))
+    return combo
+
+
+class ServersPage(Page):
+    """Runs discovery and shows what each source said; the candidates can be edited."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle(_("Finding your outgoing mail servers"))
+        layout = QVBoxLayout(self)
+
+        self.provider = wrapped("", self, rich=True)
+        self.provider.setAccessibleName(_("Provider"))
+        layout.addWidget(self.provider)
+
+        busy = QHBoxLayout()
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName(_("Looking for servers"))
+        self.stop = QPushButton(_("&Stop looking"), self)
+        self.again = QPushButton(_("&Look again"), self)
+        busy.addWidget(self.progress, 1)
+        busy.addWidget(self.stop)
+        busy.addWidget(self.again)
+        layout.addLayout(busy)
+
+        self.sources = QListWidget(self)
+        self.sources.setAccessibleName(_("Sources asked"))
+        self.sources.setMaximumHeight(150)
+        self.sources.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        layout.addWidget(self.sources)
+
+        layout.addWidget(QLabel(_("Servers to test (you can edit the list):"), self))
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setAccessibleName(_("Servers to test"))
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        layout.addWidget(self.table, 1)
+
+        self.manual = QGroupBox(_("I know my server"), self)
+        manual = QHBoxLayout(self.manual)
+        self.manual_host = QLineEdit(self.manual)
+        self.manual_host.setPlaceholderText(_("smtp.example.com"))
+        self.manual_host.setAccessibleName(_("Server name"))
+        self.manual_port = QSpinBox(self.manual)
+        self.manual_port.setRange(1, 65535)
+        self.manual_port.setValue(587)
+        self.manual_port.setAccessibleName(_("Port"))
+        self.manual_security = security_combo(Security.STARTTLS)
+        self.manual_add = QPushButton(_("&Add"), self.manual)
+        self.remove = QPushButton(_("&Remove selected"), self.manual)
+        manual.addWidget(self.manual_host, 1)
+        manual.addWidget(self.manual_port)
+        manual.addWidget(self.manual_security)
+        manual.addWidget(self.manual_add)
+        manual.addWidget(self.remove)
+        layout.addWidget(self.manual)
+
+        options = QHBoxLayout()
+        self.send_address = QCheckBox(
+            _("Send my full address to configuration servers (normally only the domain)"), self
+        )
+        self.use_ispdb = QCheckBox(_("Ask Thunderbird's provider database"), self)
+        options.addWidget(self.send_address)
+        options.addWidget(self.use_ispdb)
+        layout.addLayout(options)
+        self.status = StatusLine(self)
+        layout.addWidget(self.status)
+
+        self.task = Task(self)
+        self.task.progress.connect(self._on_event)
+        self.task.finished.connect(self._on_finished)
+        self.task.failed.connect(self._on_failed)
+        self.stop.clicked.connect(self.task.cancel)
+        self.again.clicked.connect(self.start_discovery)
+        self.manual_add.clicked.connect(self._add_manual)
+        self.manual_port.valueChanged.connect(self._manual_port_changed)
+        self.remove.clicked.connect(self._remove_selected)
+        self._items: dict[str, QListWidgetItem] = {}
+        self._searched_for: str | None = None
+
+    # -- page ------------------------------------------------------------------------------------
+
+    def initializePage(self) -> None:
+        """Starts discovery for a new address; going back and forth keeps the list."""
+        settings = self.setup.settings
+        self.send_address.setChecked(settings.send_address)
+        self.use_ispdb.setChecked(settings.use_ispdb)
+        email = self.draft.email
+        key = f"{email}|{self.draft.service_id}|{self.draft.choices}"
+        if self.draft.discovery is None or key != self._searched_for:
+            self.start_discovery()
+        else:
+            self._show_candidates(self.draft.candidates)
+
+    def cleanupPage(self) -> None:
+        """Going back stops the search."""
+        self.task.abandon()
+        self._busy(False)
+
+    def isComplete(self) -> bool:
+        """Next once the search ended and there is something to test."""
+        return not self.task.running and self.table.rowCount() > 0
+
+    def validatePage(self) -> bool:
+        """Takes the (possibly edited) list as the candidates."""
+        try:
+            candidates = self.candidates()
+        except InvalidInput as exc:
+            self.status.show_message(str(exc), Severity.ERROR)
+            return False
+        if candidates != self.draft.candidates:
+            self.draft.forget_results()
+        self.draft.candidates = candidates
+        settings = self.setup.settings
+        settings.send_address = self.send_address.isChecked()
+        settings.use_ispdb = self.use_ispdb.isChecked()
+        return True
+
+    # -- discovery ---------------------------------------------------------------------------------
+
+    @Slot()
+    def start_discovery(self) -> None:
+        """Asks every source again."""
+        email = self.draft.email
+        if email is None:
+            return
+        self._searched_for = f"{email}|{self.draft.service_id}|{self.draft.choices}"
+        self.sources.clear()
+        self._items.clear()
+        self.table.setRowCount(0)
+        self.provider.setText(
+            _("Looking for the servers of {domain}…").format(domain=escape(email.domain))
+        )
+        self.status.show_message("")
+        self._busy(True)
+        services = self.services
+        send_address, use_ispdb = self.send_address.isChecked(), self.use_ispdb.isChecked()
+        service, choices = self.draft.service_id, dict(self.draft.choices)
+
+        def work(report: Callable[[object], None], cancel: CancelToken) -> DiscoveryResult:
+            discoverer = services.discoverer(
+                send_address=send_address, use_ispdb=use_ispdb, listener=report
+            )
+            return discoverer.run(email, cancel=cancel, provider_id=service, choices=choices)
+
+        self.task.start(work, "discovery")
+
+    def _busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.stop.setVisible(busy)
+        self.again.setVisible(not busy)
+        self.completeChanged.emit()
+
+    @Slot(object)
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, SourceStarted):
+            item = self._item(event.name)
+            item.setText(
+                f"{SOURCE_TITLES.get(event.name, event.name)}: {_('asking')} {event.detail}…"
+            )
+            item.setIcon(standard_icon(QStyle.StandardPixmap.SP_BrowserReload))
+        elif isinstance(event, SourceFinished):
+            report = event.report
+            item = self._item(report.name)
+            text = f"{SOURCE_TITLES.get(report.name, report.name)}: {report.message}"
+            if report.warnings:
+                text += " — " + "; ".join(report.warnings)
+            item.setText(text)
+            item.setToolTip(text)
+            item.setIcon(severity_icon(_STATUS_SEVERITY.get(report.status, Severity.INFO)))
+
+    def _item(self, name: str) -> QListWidgetItem:
+        item = self._items.get(name)
+        if item is None:
+            item = QListWidgetItem(self.sources)
+            self._items[name] = item
+        return item
+
+    @Slot(object)
+    def _on_finished(self, result: object) -> None:
+        assert isinstance(result, DiscoveryResult)
+        self.draft.discovery = result
+        self._busy(False)
+        self._show_provider(result)
+        self._show_candidates(rank(result.candidates))
+        if not result.candidates:
+            self.status.show_message(
+                _(
+                    "No outgoing server was found for {domain}. If you know yours, enter it below."
+                ).format(domain=result.domain),
+                Severity.WARNING,
+            )
+            self.manual_host.setFocus()
+        self.completeChanged.emit()
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._busy(False)
+        self.status.show_message(message, Severity.ERROR)
+
+    def _show_provider(self, result: DiscoveryResult) -> None:
+        provider = result.provider
+        if provider is None:
+            self.provider.setText(
+                _(
+                    "Your provider is not one smtpwizard knows; the servers "
+                    "below come from your domain's own records."
+                )
+            )
+            return
+        how = {
+            "domain": _("recognised from your address"),
+            "mx": _("recognised from your domain's mail servers"),
+            "chosen": _("as you chose"),
+        }.get(result.provider_match or "", "")
+        text = _("<b>{name}</b> ({how}).").format(name=escape(provider.name), how=escape(how))
+        if provider.notes:
+            text += " " + escape(provider.notes[0])
+        text += " " + link(provider.help_url, _("Provider's help"))
+        self.provider.setText(text)
+
+    # -- the list ----------------------------------------------------------------------------------
+
+    def _show_candidates(self, candidates: list[Candidate]) -> None:
+        self.table.setRowCount(0)
+        for candidate in candidates:
+            self._append(candidate)
+        self.completeChanged.emit()
+
+    def _append(self, candidate: Candidate, row: int | None = None) -> None:
+        row = self.table.rowCount() if row is None else row
+        self.table.insertRow(row)
+        self.table.setItem(row, 0, QTableWidgetItem(candidate.host))
+        self.table.setItem(row, 1, QTableWidgetItem(str(candidate.port)))
+        self.table.setCellWidget(row, 2, security_combo(candidate.security))
+        where = candidate.source_detail or SOURCE_WORDS.get(candidate.source, str(candidate.source))
+        found = QTableWidgetItem(where)
+        found.setFlags(found.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        found.setData(Qt.ItemDataRole.UserRole, (candidate.source, candidate.source_detail))
+        found.setToolTip(where)
+        self.table.setItem(row, 3, found)
+
+    def candidates(self) -> list[Candidate]:
+        """The list as it stands.
+
+        Raises:
+            InvalidInput: a row has a bad server name or port.
+        """
+        result: list[Candidate] = []
+        for row in range(self.table.rowCount()):
+            host_item, port_item = self.table.item(row, 0), self.table.item(row, 1)
+            combo = self.table.cellWidget(row, 2)
+            found = self.table.item(row, 3)
+            host = check_host(host_item.text() if host_item else "")
+            port = check_port(port_item.text() if port_item else "")
+            security = (
+                Security(combo.currentData()) if isinstance(combo, QComboBox) else Security.STARTTLS
+            )
+            source, detail = (found.data(Qt.ItemDataRole.UserRole) if found else None) or (
+                Source.USER,
+                "",
+            )
+            result.append(Candidate(host, port, security, source, detail))
+        return result
+
+    @Slot()
+    def _add_manual(self) -> None:
+        try:
+            host = check_host(self.manual_host.text())
+        except InvalidInput as exc:
+            self.status.show_message(str(exc), Severity.ERROR)
+            return
+        security = Security(self.manual_security.currentData())
+        self._append(Candidate(host, self.manual_port.value(), security, Source.USER), row=0)
+        self.status.show_message(_("Added {host}.").format(host=host), Severity.OK)
+        self.completeChanged.emit()
+
+    @Slot(int)
+    def _manual_port_changed(self, port: int) -> None:
+        self.manual_security.setCurrentIndex(
+            self.manual_security.findData(usual_security(port)[0].value)
+        )
+
+    @Slot()
+    def _remove_selected(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
+        for row in rows:
+            self.table.removeRow(row)
+        self.completeChanged.emit()

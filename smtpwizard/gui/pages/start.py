@@ -1,0 +1,85 @@
+"""Page 1: what the person is setting up."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QButtonGroup, QRadioButton, QVBoxLayout
+
+from smtpwizard.core.i18n import _
+from smtpwizard.core.session import Purpose
+from smtpwizard.gui.pages.base import Page
+from smtpwizard.gui.widgets import wrapped
+
+if TYPE_CHECKING:
+    from smtpwizard.gui.wizard import SetupWizard
+
+CHOICES = (
+    (
+        Purpose.MAIL_PROGRAM,
+        _("A mail program"),
+        _("Thunderbird, Outlook, Apple Mail or another program you read and write mail with."),
+    ),
+    (
+        Purpose.APPLICATION,
+        _("An application or script"),
+        _(
+            "A website, a web application (Django, Laravel, WordPress…), a backup script or a "
+            "printer that sends mail."
+        ),
+    ),
+    (
+        Purpose.FIX,
+        _("Fixing a setup that stopped working"),
+        _(
+            "Sending used to work, or a program shows an error. smtpwizard tests your settings "
+            "and explains what goes wrong."
+        ),
+    ),
+)
+
+
+class StartPage(Page):
+    """Chooses the path through the wizard."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle(_("What are you setting up?"))
+        self.setSubTitle(
+            _(
+                "smtpwizard finds the outgoing mail server for your address, tests it for real and "
+                "explains what works and what does not."
+            )
+        )
+        layout = QVBoxLayout(self)
+        self.group = QButtonGroup(self)
+        self.buttons: dict[Purpose, QRadioButton] = {}
+        for index, (purpose, title, description) in enumerate(CHOICES):
+            button = QRadioButton(title, self)
+            button.setAccessibleName(title)
+            button.setAccessibleDescription(description)
+            self.group.addButton(button, index)
+            self.buttons[purpose] = button
+            text = wrapped(description, self)
+            text.setIndent(24)
+            layout.addWidget(button)
+            layout.addWidget(text)
+            layout.addSpacing(8)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        """Selects the last choice."""
+        self.buttons[self.draft.purpose].setChecked(True)
+
+    def purpose(self) -> Purpose:
+        """The chosen path."""
+        for purpose, button in self.buttons.items():
+            if button.isChecked():
+                return purpose
+        return Purpose.MAIL_PROGRAM
+
+    def validatePage(self) -> bool:
+        """Keeps the choice."""
+        self.draft.purpose = self.purpose()
+        self.setup.settings.purpose = self.draft.purpose.value
+        return True

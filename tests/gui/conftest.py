@@ -1,0 +1,92 @@
+"""The wizard pointed at loopback servers: a DNS responder announcing the test SMTP servers,
+an in-memory keyring, and settings in a temporary folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from smtpwizard.core.credentials import CredentialStore
+from smtpwizard.core.discovery import DiscoverySettings
+from smtpwizard.core.dnsclient import Nameserver
+from smtpwizard.core.probe import ProbeOptions
+from smtpwizard.core.settings import SettingsStore
+from smtpwizard.gui.wizard import Services, SetupWizard
+from tests.support.certs import CertSet
+from tests.support.dnsd import DnsServer
+from tests.support.keyrings import MemoryKeyring
+
+
+@pytest.fixture
+def dns() -> Iterator[DnsServer]:
+    with DnsServer(
+        {"example.test": [("A", "127.0.0.1")], "mail.example.test": [("A", "127.0.0.1")]}
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def keyring_backend() -> MemoryKeyring:
+    return MemoryKeyring()
+
+
+@pytest.fixture
+def services(
+    dns: DnsServer, certs: CertSet, tmp_path: Path, keyring_backend: MemoryKeyring
+) -> Services:
+    return Services(
+        discovery=DiscoverySettings(
+            timeout=1.0,
+            nameservers=(Nameserver("127.0.0.1", dns.port),),
+            cafile=str(certs.ca_file),
+            ispdb_url=None,
+            allow_http=False,
+            autodiscover=False,
+        ),
+        probe=ProbeOptions(timeout=2.0, cafile=str(certs.ca_file)),
+        credentials=CredentialStore(keyring_backend),
+        settings=SettingsStore(tmp_path / "config"),
+    )
+
+
+@dataclass
+class Driver:
+    """Drives a wizard page by page, waiting on the pages' own signals."""
+
+    qtbot: QtBot
+    wizard: SetupWizard
+
+    def page(self) -> object:
+        return self.wizard.currentPage()
+
+    def next_and_wait(self, signal: object, timeout: int = 15000) -> None:
+        with self.qtbot.waitSignal(signal, timeout=timeout):
+            self.wizard.next()
+
+
+@pytest.fixture
+def driver(qtbot: QtBot, services: Services) -> Iterator[Driver]:
+    wizard = SetupWizard(services)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    yield Driver(qtbot, wizard)
+    wizard.shutdown()
+
+
+Announce = Callable[..., None]
+
+
+@pytest.fixture
+def announce(dns: DnsServer) -> Announce:
+    """Publishes an SMTP server in the test DNS as example.test's submission service."""
+
+    def publish(port: int, implicit_tls: bool = True) -> None:
+        name = "_submissions._tcp.example.test" if implicit_tls else "_submission._tcp.example.test"
+        dns.add(name, "SRV", f"0 1 {port} mail.example.test.")
+
+    return publish
