@@ -191,7 +191,10 @@ def _request(
     try:
         addresses = resolver.resolve(host, port, timeout=remaining, cancel=cancel)
     except ResolveError as exc:
-        raise FetchError("dns", _("{host}: {error}").format(host=host, error=exc)) from None
+        text = str(exc)
+        if host not in text:
+            text = _("{host}: {error}").format(host=host, error=text)
+        raise FetchError("dns", text) from None
     try:
         sock, _addr = open_connection(
             addresses, port, timeout=max(deadline - time.monotonic(), 0.01), cancel=cancel

@@ -79,6 +79,7 @@ class ExportPage(Page):
         right_layout.addWidget(self.description)
         right_layout.addWidget(self.preview, 1)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([340, 560])
         layout.addWidget(splitter, 1)
 
         row = QHBoxLayout()
@@ -124,6 +125,7 @@ class ExportPage(Page):
                 (e for e in exporters.values() if e.family == family), key=lambda e: e.title
             ):
                 item = QListWidgetItem("   " + exporter.title)
+                item.setToolTip(exporter.title)
                 item.setData(Qt.ItemDataRole.UserRole, exporter.name)
                 self.formats.addItem(item)
                 if first is None or exporter.name == chosen:

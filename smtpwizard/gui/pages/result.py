@@ -27,6 +27,7 @@ from smtpwizard.core.model import (
     MatrixResult,
     Outcome,
     ProbeResult,
+    Reason,
     Severity,
 )
 from smtpwizard.core.probe import probe_candidate
@@ -44,6 +45,7 @@ class ResultPage(Page):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.setTitle(_("The result"))
+        self.setSubTitle(_("What works, what does not, and why."))
         layout = QVBoxLayout(self)
         self.headline = QLabel(self)
         font = QFont(self.headline.font())
@@ -164,7 +166,7 @@ class ResultPage(Page):
         self.problems.clear()
         for result in matrix.results:
             finding = explain(result, context)
-            if finding.severity is Severity.OK:
+            if finding.severity is Severity.OK or result.reason is Reason.SUPERSEDED:
                 continue
             c = result.candidate
             top = QTreeWidgetItem([f"{c.host}:{c.port} ({c.security.label}): {finding.headline}"])
@@ -184,7 +186,13 @@ class ResultPage(Page):
                     QTreeWidgetItem(talk, [f"{line.direction} {lock}{line.text}"])
             self.problems.addTopLevelItem(top)
         if self.problems.topLevelItemCount() == 0:
-            self.problems.addTopLevelItem(QTreeWidgetItem([_("Nothing: everything tested works.")]))
+            skipped = any(r.reason is Reason.SUPERSEDED for r in matrix.results)
+            text = (
+                _("Nothing. The other servers were not needed: a better one already works.")
+                if skipped
+                else _("Nothing: everything tested works.")
+            )
+            self.problems.addTopLevelItem(QTreeWidgetItem([text]))
 
     def _best(self) -> ProbeResult | None:
         matrix = self.draft.matrix

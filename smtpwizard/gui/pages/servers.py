@@ -85,13 +85,16 @@ class ServersPage(Page):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.setTitle(_("Finding your outgoing mail servers"))
+        self.setSubTitle(
+            _("Several sources are asked at once; every server found is tested on the next pages.")
+        )
         layout = QVBoxLayout(self)
 
         self.provider = wrapped("", self, rich=True)
         self.provider.setAccessibleName(_("Provider"))
         layout.addWidget(self.provider)
 
-        busy = QHBoxLayout()
+        busy = self._busy_row = QHBoxLayout()
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
@@ -99,13 +102,15 @@ class ServersPage(Page):
         self.stop = QPushButton(_("&Stop looking"), self)
         self.again = QPushButton(_("&Look again"), self)
         busy.addWidget(self.progress, 1)
+        busy.addStretch(0)  # takes the progress bar's room while it is hidden
         busy.addWidget(self.stop)
         busy.addWidget(self.again)
         layout.addLayout(busy)
 
         self.sources = QListWidget(self)
         self.sources.setAccessibleName(_("Sources asked"))
-        self.sources.setMaximumHeight(150)
+        self.sources.setMaximumHeight(170)
+        self.sources.setWordWrap(True)
         self.sources.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         layout.addWidget(self.sources)
 
@@ -169,6 +174,7 @@ class ServersPage(Page):
         settings = self.setup.settings
         self.send_address.setChecked(settings.send_address)
         self.use_ispdb.setChecked(settings.use_ispdb)
+        self.use_ispdb.setVisible(self.services.discovery.ispdb_url is not None)
         email = self.draft.email
         key = f"{email}|{self.draft.service_id}|{self.draft.choices}"
         if self.draft.discovery is None or key != self._searched_for:
@@ -233,6 +239,7 @@ class ServersPage(Page):
         self.progress.setVisible(busy)
         self.stop.setVisible(busy)
         self.again.setVisible(not busy)
+        self._busy_row.setStretch(1, 0 if busy else 1)
         self.completeChanged.emit()
 
     @Slot(object)

@@ -30,6 +30,19 @@ from smtpwizard.gui.widgets import StatusLine, escape, link, standard_icon, wrap
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
+STORE_NAMES = {
+    "SecretService": _("the Secret Service: GNOME Keyring, KWallet or KeePassXC"),
+    "libsecret": _("the Secret Service: GNOME Keyring, KWallet or KeePassXC"),
+    "kwallet": _("KWallet"),
+    "macOS": _("the macOS Keychain"),
+    "Windows": _("the Windows Credential Manager"),
+}
+
+
+def store_name(backends: str) -> str:
+    """Keyring's backend names in words a person knows."""
+    return ", ".join(STORE_NAMES.get(name.strip(), name.strip()) for name in backends.split(","))
+
 
 class SignInPage(Page):
     """Username and password; what the provider requires; remembering the password."""
@@ -67,10 +80,10 @@ class SignInPage(Page):
         password_label.setBuddy(self.password)
         form.addRow(user_label, self.username)
         form.addRow(password_label, self.password)
-        form.addRow(
-            "", wrapped(_("Leave the password empty to test the servers without signing in."), self)
-        )
         layout.addLayout(form)
+        layout.addWidget(
+            wrapped(_("Leave the password empty to test the servers without signing in."), self)
+        )
 
         keyring_row = QHBoxLayout()
         self.remember = QCheckBox(_("&Remember the password in the system's password store"), self)
@@ -174,7 +187,7 @@ class SignInPage(Page):
         else:
             self.keyring_status.show_message(
                 _("Passwords can be saved in your system's password store ({name}).").format(
-                    name=status.name
+                    name=store_name(status.name)
                 )
             )
 

@@ -166,7 +166,8 @@ class TestingPage(Page):
 
     @Slot()
     def _tick(self) -> None:
-        self.elapsed.setText(f"{time.monotonic() - self._started:.1f} s")
+        seconds = time.monotonic() - self._started
+        self.elapsed.setText(f"{seconds:.1f} s" if seconds >= 1 else f"{seconds * 1000:.0f} ms")
 
     def _set(self, row: int, column: int, text: str, tooltip: str = "") -> None:
         item = self.table.item(row, column)
@@ -199,7 +200,8 @@ class TestingPage(Page):
             )
 
     def _show_stage(self, row: int, stage: StageResult) -> None:
-        mark = YES if stage.ok else NO
+        stopped = bool(stage.error and stage.error.startswith("Cancelled"))
+        mark = YES if stage.ok else "–" if stopped else NO
         tip = stage.detail
         name = stage.name
         if name is StageName.CONNECT:

@@ -1,0 +1,135 @@
+"""Screenshots of the wizard's main pages, from the real app on a virtual X11 screen.
+
+The wizard runs against loopback test servers (a DNS responder, an SMTP server with a test
+certificate, a port that never answers), so every page shows real results. Run from the
+repository root:
+
+    xvfb-run -a -s "-screen 0 1280x900x24" .venv/bin/python packaging/screenshots.py
+
+The pictures go to resources/screenshots/ (the README and the AppStream file show them).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import trustme  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from smtpwizard.core.credentials import CredentialStore  # noqa: E402
+from smtpwizard.core.discovery import DiscoverySettings  # noqa: E402
+from smtpwizard.core.dnsclient import Nameserver  # noqa: E402
+from smtpwizard.core.probe import ProbeOptions  # noqa: E402
+from smtpwizard.core.settings import SettingsStore  # noqa: E402
+from smtpwizard.gui.app import create_application  # noqa: E402
+from smtpwizard.gui.wizard import PageId, Services, SetupWizard  # noqa: E402
+from tests.support.dnsd import DnsServer  # noqa: E402
+from tests.support.keyrings import MemoryKeyring  # noqa: E402
+from tests.support.listeners import RefusedPort  # noqa: E402
+from tests.support.smtpd import SmtpServer  # noqa: E402
+
+OUT = ROOT / "resources" / "screenshots"
+USER = "alice@example.com"
+PASSWORD = "correct horse battery staple"
+
+
+def settle(app: QApplication, ms: int = 300) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_for(signal: object, timeout_ms: int = 30000) -> None:
+    loop = QEventLoop()
+    signal.connect(loop.quit)  # type: ignore[attr-defined]
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
+def shoot(app: QApplication, wizard: SetupWizard, name: str) -> None:
+    settle(app)
+    screen = wizard.screen()
+    picture = screen.grabWindow(wizard.winId())
+    OUT.mkdir(parents=True, exist_ok=True)
+    picture.save(str(OUT / f"{name}.png"))
+    print("saved", OUT / f"{name}.png")
+
+
+def main() -> None:
+    app = create_application(sys.argv)
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        ca = trustme.CA(organization_name="Example Mail")
+        ca_file = tmp / "ca.pem"
+        ca.cert_pem.write_to_path(str(ca_file))
+        cert = ca.issue_cert("mail.example.com")
+        server = stack.enter_context(SmtpServer(mode="tls", cert=cert, users={USER: PASSWORD}))
+        closed = stack.enter_context(RefusedPort())
+        dns = stack.enter_context(
+            DnsServer(
+                {
+                    "example.com": [("A", "127.0.0.1"), ("MX", "10 mail.example.com.")],
+                    "mail.example.com": [("A", "127.0.0.1")],
+                    "_submissions._tcp.example.com": [
+                        ("SRV", f"0 1 {server.port} mail.example.com.")
+                    ],
+                    "_submission._tcp.example.com": [
+                        ("SRV", f"0 1 {closed.port} mail.example.com.")
+                    ],
+                }
+            )
+        )
+        services = Services(
+            discovery=DiscoverySettings(
+                timeout=1.0,
+                nameservers=(Nameserver("127.0.0.1", dns.port),),
+                cafile=str(ca_file),
+                ispdb_url=None,
+                allow_http=False,
+                autodiscover=False,
+            ),
+            probe=ProbeOptions(timeout=2.0, cafile=str(ca_file)),
+            credentials=CredentialStore(MemoryKeyring()),
+            settings=SettingsStore(tmp / "config"),
+        )
+        wizard = SetupWizard(services)
+        wizard.resize(900, 680)
+        wizard.show()
+        shoot(app, wizard, "1-start")
+        wizard.next()
+        account = wizard.currentPage()
+        account.email.setText(USER)  # type: ignore[attr-defined]
+        account.name.setText("Alice Liddell")  # type: ignore[attr-defined]
+        shoot(app, wizard, "2-account")
+        servers = wizard.page(PageId.SERVERS)
+        QTimer.singleShot(0, wizard.next)
+        wait_for(servers.task.finished)  # type: ignore[attr-defined]
+        shoot(app, wizard, "3-servers")
+        signin = wizard.page(PageId.SIGN_IN)
+        QTimer.singleShot(0, wizard.next)
+        wait_for(signin.keyring_task.finished)  # type: ignore[attr-defined]
+        signin.password.setText(PASSWORD)  # type: ignore[attr-defined]
+        shoot(app, wizard, "4-sign-in")
+        testing = wizard.page(PageId.TESTING)
+        QTimer.singleShot(0, wizard.next)
+        wait_for(testing.task.finished)  # type: ignore[attr-defined]
+        shoot(app, wizard, "5-testing")
+        wizard.next()
+        shoot(app, wizard, "6-result")
+        wizard.next()
+        export = wizard.currentPage()
+        export.select("thunderbird-userjs")  # type: ignore[attr-defined]
+        shoot(app, wizard, "7-export")
+        wizard.shutdown()
+        wizard.close()
+
+
+if __name__ == "__main__":
+    main()
