@@ -312,3 +312,28 @@ def test_settings_remember_the_address_but_no_secret(
     assert isinstance(account, AccountPage)
     assert account.email.text() == USER
     again.shutdown()
+
+
+def test_closing_the_window_stops_the_work(
+    driver: Driver, scripted: Callable[..., ScriptedServer], services: Services
+) -> None:
+    from dataclasses import replace
+
+    from smtpwizard.gui.bridge import Task
+
+    services.probe = replace(services.probe, timeout=60)
+    servers = to_servers(driver, email="bob@nowhere.test")
+    servers.manual_host.setText("127.0.0.1")
+    servers.manual_port.setValue(scripted(silent).port)
+    servers.manual_add.click()
+    signin = driver.wizard.page(PageId.SIGN_IN)
+    assert isinstance(signin, SignInPage)
+    driver.next_and_wait(signin.keyring_task.finished)
+    driver.wizard.next()
+    testing = driver.wizard.page(PageId.TESTING)
+    assert isinstance(testing, TestingPage)
+    assert testing.task.running
+    driver.wizard.close()
+    # shutdown() waits at most a second per task: a thread still alive means it ignored
+    # the cancellation.
+    assert all(task.wait(0) for task in driver.wizard.findChildren(Task))
