@@ -12,6 +12,9 @@ from PySide6.QtWidgets import QApplication
 from smtpwizard import __version__
 from smtpwizard.core.i18n import _
 
+#: The application id: the .desktop file, AppStream metainfo and Flatpak are named after it.
+APP_ID = "io.github.smtpwizard.smtpwizard"
+
 #: Set by the start-up benchmark: print "shown" once the wizard is on screen, then quit.
 QUIT_WHEN_SHOWN = "SMTPWIZARD_QUIT_WHEN_SHOWN"
 
@@ -32,7 +35,7 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app.setApplicationDisplayName(_("SMTP Wizard"))
     app.setApplicationVersion(__version__)
     app.setOrganizationDomain("smtpwizard.invalid")
-    app.setDesktopFileName("io.github.smtpwizard.SmtpWizard")
+    app.setDesktopFileName(APP_ID)
     return app
 
 
