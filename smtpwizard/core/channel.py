@@ -396,6 +396,14 @@ class Channel:
                 raise ReplyTooLong(f"a line of more than {limit} bytes", line=bytes(self._buf))
             self._fill()
 
+    def read_exact(self, size: int) -> bytes:
+        """Reads exactly ``size`` bytes (an IMAP literal), within the step's deadline."""
+        while len(self._buf) < size:
+            self._fill()
+        data = bytes(self._buf[:size])
+        del self._buf[:size]
+        return data
+
     def read_some(self) -> bytes:
         """Returns whatever arrives before the step deadline (empty on silence or close)."""
         if not self._buf:
@@ -458,11 +466,25 @@ class Channel:
         if self.closed or self._buf:
             return True
         try:
-            self._sock.recv(1, socket.MSG_PEEK)
+            pending = self._sock.recv(1, socket.MSG_PEEK)
         except (BlockingIOError, InterruptedError):
             return False
         except OSError:
             return True
+        if not pending or self._ssl is None:
+            return True
+        # Encrypted: the bytes may be TLS housekeeping (a TLS 1.3 session ticket) rather
+        # than words from the server. Read them through TLS without waiting to find out.
+        saved = self.deadline
+        self.deadline = self._clock()
+        try:
+            self._fill()
+        except (NetworkTimeout, Cancelled):
+            return False  # nothing from the server (a cancel is noticed by the next step)
+        except (ConnectionLost, ReplyTooLong):
+            return True
+        finally:
+            self.deadline = saved
         return True
 
     @property

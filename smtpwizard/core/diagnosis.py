@@ -385,6 +385,7 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
     where = f"{c.host} port {c.port}"
     reason = result.reason
     outcome = result.outcome
+    stage = result.failed_stage
 
     if outcome in (Outcome.OK, Outcome.INSECURE) and reason not in (
         Reason.UNENCRYPTED,
@@ -525,6 +526,15 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
                 reply=_one_line(_failing_reply(result))
             ),
             _("Try again in a few minutes."),
+        )
+    if reason is Reason.REPLY_TIMEOUT and stage is not None and stage.name is StageName.AUTH:
+        return _f(
+            _("{where} did not answer the login in time").format(where=where),
+            _(
+                "Servers slow their answers down after failed logins from your address, to stop "
+                "password guessing; some also take long to check a login."
+            ),
+            _("Wait a few minutes, then try once more with the right password."),
         )
     if reason in (Reason.REPLY_TIMEOUT, Reason.TIME_LIMIT):
         stage = result.failed_stage

@@ -135,8 +135,10 @@ class StageName(StrEnum):
     TLS = "tls"
     GREETING = "greeting"
     EHLO = "ehlo"
+    CAPABILITIES = "capabilities"
     STARTTLS = "starttls"
     EHLO_TLS = "ehlo_tls"
+    CAPABILITIES_TLS = "capabilities_tls"
     AUTH_MECHANISMS = "auth_mechanisms"
     AUTH = "auth"
     MAIL_FROM = "mail_from"
@@ -214,10 +216,12 @@ class Candidate:
     security: Security
     source: Source = field(default=Source.USER, compare=False)
     source_detail: str = field(default="", compare=False)
+    protocol: Protocol = Protocol.SMTP
 
     def label(self) -> str:
-        """``host:port (mode)`` for messages."""
-        return f"{self.host}:{self.port} ({self.security.label})"
+        """``host:port (mode)`` for messages, with the protocol when it is not SMTP."""
+        kind = "" if self.protocol is Protocol.SMTP else f"{self.protocol.name}, "
+        return f"{self.host}:{self.port} ({kind}{self.security.label})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +252,8 @@ _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """An SMTP reply: a three-digit code and its text lines joined with newlines."""
+    """A server's reply: for SMTP a three-digit code and its text lines joined with newlines;
+    for IMAP and POP3 code 0 and the line as it came ("NO [AUTHENTICATIONFAILED] ...")."""
 
     code: int
     text: str
@@ -260,6 +265,8 @@ class Reply:
         return match.group(0) if match else None
 
     def __str__(self) -> str:
+        if self.code == 0:  # IMAP and POP3 replies carry their status in the text
+            return self.text
         lines = self.text.split("\n") if self.text else [""]
         return "\n".join(f"{self.code} {line}".rstrip() for line in lines)
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
+from typing import Any, ClassVar
 
 from smtpwizard.core.address import EmailAddress
 from smtpwizard.core.certs import name_matches, parse_certificate
@@ -58,6 +59,7 @@ from smtpwizard.core.model import (
     Credentials,
     Outcome,
     ProbeResult,
+    Protocol,
     Reason,
     Reply,
     Security,
@@ -83,6 +85,9 @@ SNIFF_TIMEOUT = 2.0
 POKE_TIMEOUT = 1.0
 #: How long QUIT may take; its answer changes nothing.
 QUIT_TIMEOUT = 3.0
+#: How long a login may take at least: servers slow their answers after failed logins from
+#: the same address (Dovecot waits up to 15 seconds), and directory-backed logins are slow.
+AUTH_TIMEOUT = 20.0
 
 StageListener = Callable[[Candidate, StageResult], None]
 
@@ -166,8 +171,13 @@ class _Stop(Exception):
     """Ends the conversation early; the outcome is already recorded."""
 
 
-class SmtpProbe:
-    """One conversation with one candidate.
+class Probe:
+    """One conversation with one candidate, for any of the mail protocols.
+
+    The subclasses (SMTP here, IMAP and POP3 in their own modules) supply the conversation
+    itself: the greeting, the capabilities, the STARTTLS command, the login and the goodbye.
+    Everything else is shared, so the three protocols have the same stages, outcomes,
+    redaction, bounds and cancellation.
 
     Args:
         candidate: what to try.
@@ -180,6 +190,10 @@ class SmtpProbe:
         redactor: secrets to keep out of the transcript and details.
         clock: monotonic time source.
     """
+
+    PROTOCOL: ClassVar[Protocol]
+    CAPABILITY_STAGES: ClassVar[tuple[StageName, StageName]]
+    OAUTH: ClassVar[frozenset[str]] = OAUTH_MECHANISMS
 
     def __init__(
         self,
@@ -210,7 +224,7 @@ class SmtpProbe:
         self._stages: list[StageResult] = []
         self._failure: tuple[Outcome, Reason] | None = None
         self._auth_failure: tuple[Outcome, Reason] | None = None
-        self._conv: Conversation | None = None
+        self._conv: Any = None
         self._clean = True
         self._addresses: list[Address] = []
         self._connected: Address | None = None
@@ -224,6 +238,52 @@ class SmtpProbe:
         )
         self._send: SendCheck | None = None
         self._result: ProbeResult | None = None
+
+    # -- what the protocols supply ---------------------------------------------------------
+
+    def _make_conversation(self, channel: Channel, host: str, local_name: str) -> Any:
+        raise NotImplementedError
+
+    def _greet(self) -> Reply:
+        """Reads the greeting (raising the engine's errors for what is not the protocol)."""
+        raise NotImplementedError
+
+    def _greeting_refusal(self, reply: Reply) -> tuple[Outcome, Reason, str] | None:
+        """``None`` when the greeting welcomes us, else how it refused."""
+        raise NotImplementedError
+
+    def _capabilities(self, stage: StageName, started: float) -> None:
+        """Asks what the server can do; records the stage; fills features and mechanisms."""
+        raise NotImplementedError
+
+    def _starttls_command(self) -> Reply:
+        """Sends the command that switches to encryption."""
+        raise NotImplementedError
+
+    def _starttls_accepted(self, reply: Reply) -> bool:
+        raise NotImplementedError
+
+    def _supported(self, encrypted: bool) -> tuple[str, ...]:
+        """The login mechanisms we can use, best first."""
+        raise NotImplementedError
+
+    def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
+        """One login attempt: whether it was accepted, and the final reply."""
+        raise NotImplementedError
+
+    def _mechanism_refused(self, reply: Reply) -> bool:
+        """Whether the reply refuses the mechanism itself (the credentials were not judged)."""
+        return False
+
+    def _login_refusal(self, reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
+        raise NotImplementedError
+
+    def _goodbye(self) -> Reply:
+        raise NotImplementedError
+
+    def _fetch_preamble(self, conv: Any) -> bool:
+        """On a second connection: everything before the TLS handshake (STARTTLS mode)."""
+        raise NotImplementedError
 
     # -- state -----------------------------------------------------------------------------
 
@@ -246,15 +306,6 @@ class SmtpProbe:
     def offered_mechanisms(self) -> tuple[str, ...]:
         """The login mechanisms the server offered (after encryption, where there is one)."""
         return self._auth.offered
-
-    @property
-    def may_send(self) -> bool:
-        """Whether a sending check makes sense: logged in, or a relay that wants no login."""
-        if not self.usable:
-            return False
-        if self._will_login:
-            return self.authenticated
-        return not self._auth.offered
 
     @property
     def authenticated(self) -> bool:
@@ -328,13 +379,9 @@ class SmtpProbe:
             ) from None
         except TimeLimit as exc:
             self._clean = False
+            detail = f"the probe used up its {self.options.budget:g} seconds"
             raise self._fail(
-                name,
-                started,
-                Outcome.TIMEOUT,
-                Reason.TIME_LIMIT,
-                f"the probe used up its {self.options.budget:g} seconds",
-                error=exc,
+                name, started, Outcome.TIMEOUT, Reason.TIME_LIMIT, detail, error=exc
             ) from None
         except NetworkTimeout as exc:
             self._clean = False
@@ -353,25 +400,13 @@ class SmtpProbe:
                 if name is StageName.GREETING
                 else Reason.CONNECTION_LOST
             )
-            raise self._fail(
-                name,
-                started,
-                Outcome.REFUSED,
-                reason,
-                f"the server closed the connection ({exc})",
-                error=exc,
-            ) from None
+            detail = f"the server closed the connection ({exc})"
+            raise self._fail(name, started, Outcome.REFUSED, reason, detail, error=exc) from None
         except NotSmtpReply as exc:
             self._clean = False
             reason = _not_smtp_kind(exc.line)
-            raise self._fail(
-                name,
-                started,
-                Outcome.NOT_SMTP,
-                reason,
-                f"not an SMTP reply: {_show(exc.line)}",
-                error=exc,
-            ) from None
+            detail = f"not a {self.PROTOCOL.name} reply: {_show(exc.line)}"
+            raise self._fail(name, started, Outcome.NOT_SMTP, reason, detail, error=exc) from None
         except ReplyTooLong as exc:
             self._clean = False
             raise self._fail(
@@ -388,14 +423,10 @@ class SmtpProbe:
                 name, started, Outcome.NOT_SMTP, Reason.PROTOCOL_ERROR, str(exc), error=exc
             ) from None
 
-    def _conversation(self) -> Conversation:
-        assert self._conv is not None
-        return self._conv
-
     # -- opening -----------------------------------------------------------------------------
 
     def open(self) -> bool:
-        """Runs every stage up to the AUTH mechanisms; returns whether it can go on."""
+        """Runs every stage up to the login mechanisms; returns whether it can go on."""
         with suppress(_Stop):
             self._open()
         return self.usable
@@ -449,66 +480,47 @@ class SmtpProbe:
             )
             self._local = str(channel.local_address[0]).split("%", 1)[0]
             ehlo_name = self.options.ehlo_name or address_literal(channel.local_address)
-            self._conv = Conversation(channel, candidate.host, ehlo_name, self.transcript)
+            self._conv = self._make_conversation(channel, candidate.host, ehlo_name)
             self.transcript.note(f"connected to {self._connected} port {candidate.port}")
             self._record(StageName.CONNECT, started, True, f"connected to {self._connected}")
 
+        first, second = self.CAPABILITY_STAGES
         if candidate.security is Security.TLS:
             self._handshake()
         self._read_greeting()
-        self._ehlo(StageName.EHLO)
+        with self._stage(first) as started:
+            self._capabilities(first, started)
         if candidate.security is Security.STARTTLS:
             self._starttls()
             self._handshake()
-            self._ehlo(StageName.EHLO_TLS)
+            with self._stage(second) as started:
+                self._capabilities(second, started)
         self._check_mechanisms()
 
     def _read_greeting(self) -> None:
-        conv = self._conversation()
+        conv = self._conv
         with self._stage(StageName.GREETING) as started:
             conv.channel.start_step(self._step_timeout())
             try:
-                reply = conv.read_reply()
+                reply = self._greet()
             except NetworkTimeout as exc:
                 self._clean = False
                 self._silent_greeting(started, exc)
                 raise
             self._greeting = reply
-            if reply.code == 220:
+            refusal = self._greeting_refusal(reply)
+            if refusal is None:
                 self._record(StageName.GREETING, started, True, str(reply), reply)
                 return
-            if reply.code == 421:
-                raise self._fail(
-                    StageName.GREETING,
-                    started,
-                    Outcome.REFUSED,
-                    Reason.SERVICE_UNAVAILABLE,
-                    f"the server is not taking connections now: {reply}",
-                    reply,
-                )
-            if reply.code >= 400:
-                raise self._fail(
-                    StageName.GREETING,
-                    started,
-                    Outcome.REFUSED,
-                    Reason.GREETING_REJECTED,
-                    f"the server refused us in its greeting: {reply}",
-                    reply,
-                )
-            self._clean = False
-            raise self._fail(
-                StageName.GREETING,
-                started,
-                Outcome.NOT_SMTP,
-                Reason.PROTOCOL_ERROR,
-                f"an SMTP server greets with 220, this one said: {reply}",
-                reply,
-            )
+            outcome, reason, detail = refusal
+            if outcome is Outcome.NOT_SMTP:
+                self._clean = False
+            raise self._fail(StageName.GREETING, started, outcome, reason, detail, reply)
 
     def _silent_greeting(self, started: float, exc: NetworkTimeout) -> None:
         """The greeting did not come: find out what listens instead, if anything."""
         received = exc.received
-        conv = self._conversation()
+        conv = self._conv
         if received:
             if _not_smtp_kind(received) is Reason.HTTP_SERVER:
                 raise self._fail(
@@ -519,16 +531,16 @@ class SmtpProbe:
                     f"a web server answered: {_show(received)}",
                     error=exc,
                 )
-            if not _SMTP_START.match(received + b"\r"):
+            if not self._looks_like_greeting(received):
                 raise self._fail(
                     StageName.GREETING,
                     started,
                     Outcome.NOT_SMTP,
                     Reason.NOT_SMTP_REPLY,
-                    f"not an SMTP greeting: {_show(received)}",
+                    f"not a {self.PROTOCOL.name} greeting: {_show(received)}",
                     error=exc,
                 )
-            return  # an SMTP greeting started but never finished: a plain timeout
+            return  # a greeting started but never finished: a plain timeout
         if conv.channel.encrypted:
             return
         self.transcript.note("no greeting; checking whether this port expects encryption first")
@@ -553,58 +565,12 @@ class SmtpProbe:
                 error=exc,
             )
 
-    def _ehlo(self, name: StageName) -> None:
-        conv = self._conversation()
-        with self._stage(name) as started:
-            conv.channel.start_step(self._step_timeout())
-            code, _ = conv.ehlo()
-            reply = conv.last_reply
-            assert reply is not None
-            if code == 250:
-                self._features = tuple(reply.text.split("\n")[1:])
-                if name is StageName.EHLO:
-                    self._starttls_offered = conv.has_extn("starttls")
-                shown = ", ".join(self._features) or "no extensions"
-                self._record(name, started, True, f"server supports: {shown}", reply)
-                return
-            if code == 421:
-                raise self._fail(
-                    name,
-                    started,
-                    Outcome.REFUSED,
-                    Reason.SERVICE_UNAVAILABLE,
-                    f"the server closed the session: {reply}",
-                    reply,
-                )
-            # An old server without extensions: HELO is all it knows (RFC 5321 3.2).
-            code, _ = conv.helo()
-            helo_reply = conv.last_reply
-            assert helo_reply is not None
-            if code == 250:
-                self._features = ()
-                if name is StageName.EHLO:
-                    self._starttls_offered = False
-                self._record(
-                    name,
-                    started,
-                    True,
-                    f"EHLO refused ({reply.code}), HELO accepted: the server has no extensions",
-                    helo_reply,
-                )
-                return
-            raise self._fail(
-                name,
-                started,
-                Outcome.REFUSED,
-                Reason.GREETING_REJECTED,
-                f"the server refused both EHLO and HELO: {helo_reply}",
-                helo_reply,
-            )
+    def _looks_like_greeting(self, received: bytes) -> bool:
+        return bool(_SMTP_START.match(received + b"\r"))
 
     def _starttls(self) -> None:
-        conv = self._conversation()
         with self._stage(StageName.STARTTLS) as started:
-            if not conv.has_extn("starttls"):
+            if not self._starttls_offered:
                 raise self._fail(
                     StageName.STARTTLS,
                     started,
@@ -612,9 +578,9 @@ class SmtpProbe:
                     Reason.STARTTLS_NOT_OFFERED,
                     "the server does not offer STARTTLS, so the connection cannot be encrypted",
                 )
-            conv.channel.start_step(self._step_timeout())
-            reply = conv.command("STARTTLS")
-            if reply.code != 220:
+            self._conv.channel.start_step(self._step_timeout())
+            reply = self._starttls_command()
+            if not self._starttls_accepted(reply):
                 raise self._fail(
                     StageName.STARTTLS,
                     started,
@@ -626,7 +592,7 @@ class SmtpProbe:
             self._record(StageName.STARTTLS, started, True, str(reply), reply)
 
     def _handshake(self) -> None:
-        conv = self._conversation()
+        conv = self._conv
         channel = conv.channel
         host = self.candidate.host
         with self._stage(StageName.TLS) as started:
@@ -652,7 +618,7 @@ class SmtpProbe:
             except ssl.SSLError as exc:
                 self._clean = False
                 raw = channel.handshake_bytes
-                outcome, reason = _handshake_failure(exc, raw)
+                outcome, reason = _handshake_failure(exc, raw, self._looks_like_greeting)
                 self._tls = TlsInfo(error=str(exc.reason or exc))
                 detail = f"the encryption could not be set up: {exc.reason or exc}"
                 if raw and not raw.startswith(_TLS_RECORD):
@@ -687,8 +653,7 @@ class SmtpProbe:
                 ) from None
             tls = channel.tls
             assert tls is not None
-            der = tls.getpeercert(binary_form=True)
-            cert = _parse_or_none(der)
+            cert = _parse_or_none(tls.getpeercert(binary_form=True))
             cipher = tls.cipher()
             self._tls = TlsInfo(
                 version=tls.version(),
@@ -725,17 +690,14 @@ class SmtpProbe:
             )
             try:
                 channel.start_step(timeout)
-                conv = Conversation(
+                conv = self._make_conversation(
                     channel,
                     self.candidate.host,
                     "[127.0.0.1]",
-                    Transcript(self.transcript.redactor, self._clock),
                 )
-                if self.candidate.security is Security.STARTTLS:
-                    conv.read_reply()
-                    conv.ehlo()
-                    if conv.command("STARTTLS").code != 220:
-                        return None
+                conv.transcript = Transcript(self.transcript.redactor, self._clock)
+                if self.candidate.security is Security.STARTTLS and not self._fetch_preamble(conv):
+                    return None
                 conv.secure(unverified_context())
                 tls = channel.tls
                 return _parse_or_none(tls.getpeercert(binary_form=True) if tls else None)
@@ -747,10 +709,8 @@ class SmtpProbe:
             return None
 
     def _check_mechanisms(self) -> None:
-        conv = self._conversation()
         with self._stage(StageName.AUTH_MECHANISMS) as started:
-            offered = conv.offered_mechanisms()
-            self._auth = replace(self._auth, offered=offered)
+            offered = self._auth.offered
             detail = f"login offered: {' '.join(offered)}" if offered else "no login offered here"
             if not self._will_login:
                 self._record(StageName.AUTH_MECHANISMS, started, True, detail)
@@ -766,34 +726,30 @@ class SmtpProbe:
                 return
             if not offered:
                 self._auth = replace(self._auth, status=AuthStatus.NOT_OFFERED)
+                reason = self._no_login_reason()
                 raise self._fail(
-                    StageName.AUTH_MECHANISMS,
-                    started,
-                    Outcome.AUTH_UNAVAILABLE,
-                    Reason.AUTH_NOT_OFFERED,
-                    detail,
+                    StageName.AUTH_MECHANISMS, started, Outcome.AUTH_UNAVAILABLE, reason, detail
                 )
             if not self._mechanism_order():
                 self._auth = replace(self._auth, status=AuthStatus.UNSUPPORTED)
                 if self.options.mechanism and self.options.mechanism.upper() not in offered:
                     reason = Reason.MECHANISM_NOT_OFFERED
-                elif set(offered) <= OAUTH_MECHANISMS:
+                elif set(offered) <= self.OAUTH:
                     reason = Reason.OAUTH_ONLY
                 else:
                     reason = Reason.NO_SUPPORTED_MECHANISM
                 raise self._fail(
-                    StageName.AUTH_MECHANISMS,
-                    started,
-                    Outcome.AUTH_UNAVAILABLE,
-                    reason,
-                    detail,
+                    StageName.AUTH_MECHANISMS, started, Outcome.AUTH_UNAVAILABLE, reason, detail
                 )
             self._record(StageName.AUTH_MECHANISMS, started, True, detail)
+
+    def _no_login_reason(self) -> Reason:
+        return Reason.AUTH_NOT_OFFERED
 
     def _reopen(self) -> None:
         """Connects again after the server closed the connection we kept for the login."""
         self.transcript.note("the server closed the connection while we waited; connecting again")
-        self._conversation().close()
+        self._conv.channel.close()
         self._conv = None
         self._clean = True
         with suppress(_Stop):
@@ -801,20 +757,20 @@ class SmtpProbe:
 
     def _mechanism_order(self) -> list[str]:
         offered = self._auth.offered
+        encrypted = self._conv is not None and self._conv.channel.encrypted
+        supported = self._supported(encrypted)
         if self.options.mechanism:
             wanted = self.options.mechanism.upper()
-            return [wanted] if wanted in offered and wanted in SUPPORTED_MECHANISMS else []
-        encrypted = self._conv is not None and self._conv.channel.encrypted
-        preference = SUPPORTED_MECHANISMS if encrypted else PLAINTEXT_PREFERENCE
-        return [m for m in preference if m in offered]
+            return [wanted] if wanted in offered and wanted in supported else []
+        return [m for m in supported if m in offered]
 
     # -- login -------------------------------------------------------------------------------
 
     def login(self, credentials: Credentials) -> AuthStatus:
         """Logs in with the first usable mechanism; a rejection is not retried elsewhere.
 
-        A 504 (mechanism not supported after all) moves on to the next mechanism; any other
-        answer is final for these credentials.
+        A refusal of the mechanism itself moves on to the next one; any other answer is
+        final for these credentials.
         """
         self.transcript.redactor.add(credentials.password)
         conv = self._conv
@@ -828,13 +784,13 @@ class SmtpProbe:
             return self._auth.status
 
     def _login(self, credentials: Credentials) -> AuthStatus:
-        conv = self._conversation()
         attempts = self._auth.attempts
         for mechanism in self._mechanism_order():
             with self._stage(StageName.AUTH) as started:
-                conv.channel.start_step(self._step_timeout())
+                wait = max(self.options.timeout, AUTH_TIMEOUT)
+                self._conv.channel.start_step(min(wait, self._remaining()))
                 attempts += 1
-                reply = conv.authenticate(mechanism, credentials)
+                accepted, reply = self._authenticate(mechanism, credentials)
                 self._auth = replace(
                     self._auth,
                     mechanism=mechanism,
@@ -843,12 +799,12 @@ class SmtpProbe:
                     attempts=attempts,
                 )
                 label = f"{mechanism} as {credentials.username}"
-                if reply.code == 235:
+                if accepted:
                     self._auth = replace(self._auth, status=AuthStatus.OK)
                     self._auth_failure = None
                     self._record(StageName.AUTH, started, True, f"logged in ({label})", reply)
                     return AuthStatus.OK
-                if reply.code == 504:
+                if self._mechanism_refused(reply):
                     self._record(
                         StageName.AUTH,
                         started,
@@ -858,7 +814,7 @@ class SmtpProbe:
                     )
                     attempts -= 1  # the credentials were not judged
                     continue
-                status, outcome, reason = _auth_failure(reply, conv.channel.encrypted)
+                status, outcome, reason = self._login_refusal(reply, self._conv.channel.encrypted)
                 self._auth = replace(self._auth, status=status)
                 self._auth_failure = (outcome, reason)
                 self._record(
@@ -869,7 +825,180 @@ class SmtpProbe:
         self._auth_failure = (Outcome.AUTH_UNAVAILABLE, Reason.NO_SUPPORTED_MECHANISM)
         return AuthStatus.UNSUPPORTED
 
+    # -- finishing ---------------------------------------------------------------------------
+
+    def finish(self) -> ProbeResult:
+        """Says goodbye (when the conversation is still in order), closes, returns the result."""
+        if self._result is not None:
+            return self._result
+        conv = self._conv
+        if conv is not None and not conv.channel.closed:
+            if self._clean and not self._cancel.cancelled:
+                started = self._clock()
+                try:
+                    conv.channel.start_step(self._step_timeout(QUIT_TIMEOUT))
+                    reply = self._goodbye()
+                    self._record(StageName.QUIT, started, True, str(reply), reply)
+                except (ProbeError, OSError) as exc:
+                    self._record(StageName.QUIT, started, True, f"no answer to the goodbye ({exc})")
+            conv.channel.close()
+        outcome, reason = self._final_outcome()
+        self._result = ProbeResult(
+            candidate=self.candidate,
+            outcome=outcome,
+            reason=reason,
+            stages=tuple(self._stages),
+            started_at=self._started_at,
+            elapsed_ms=round((self._clock() - self._t0) * 1000, 1),
+            addresses=tuple(a.ip for a in self._addresses),
+            connected_to=self._connected.ip if self._connected else None,
+            local_address=self._local,
+            greeting=self._greeting,
+            features=self._features,
+            starttls_offered=self._starttls_offered,
+            tls=self._tls,
+            auth=self._auth,
+            send=self._send,
+            transcript=self.transcript.lines,
+        )
+        if self._own_cancel:
+            self._cancel.close()
+        return self._result
+
+    def _final_outcome(self) -> tuple[Outcome, Reason | None]:
+        if self._failure is not None:
+            return self._failure
+        if self._auth_failure is not None:
+            return self._auth_failure
+        if self.candidate.security is Security.NONE:
+            if self._auth.status is AuthStatus.PLAINTEXT_REFUSED:
+                return Outcome.INSECURE, Reason.PLAINTEXT_LOGIN_REFUSED
+            return Outcome.INSECURE, Reason.UNENCRYPTED
+        return Outcome.OK, None
+
+
+class SmtpProbe(Probe):
+    """The SMTP conversation: EHLO, STARTTLS, AUTH, the dry run and the test message, QUIT."""
+
+    PROTOCOL = Protocol.SMTP
+    CAPABILITY_STAGES = (StageName.EHLO, StageName.EHLO_TLS)
+
+    def _make_conversation(self, channel: Channel, host: str, local_name: str) -> Conversation:
+        return Conversation(channel, host, local_name, self.transcript)
+
+    def _conversation(self) -> Conversation:
+        assert isinstance(self._conv, Conversation)
+        return self._conv
+
+    def _greet(self) -> Reply:
+        return self._conversation().read_reply()
+
+    def _greeting_refusal(self, reply: Reply) -> tuple[Outcome, Reason, str] | None:
+        if reply.code == 220:
+            return None
+        if reply.code == 421:
+            return (
+                Outcome.REFUSED,
+                Reason.SERVICE_UNAVAILABLE,
+                f"the server is not taking connections now: {reply}",
+            )
+        if reply.code >= 400:
+            return (
+                Outcome.REFUSED,
+                Reason.GREETING_REJECTED,
+                f"the server refused us in its greeting: {reply}",
+            )
+        return (
+            Outcome.NOT_SMTP,
+            Reason.PROTOCOL_ERROR,
+            f"an SMTP server greets with 220, this one said: {reply}",
+        )
+
+    def _capabilities(self, stage: StageName, started: float) -> None:
+        conv = self._conversation()
+        conv.channel.start_step(self._step_timeout())
+        code, _ = conv.ehlo()
+        reply = conv.last_reply
+        assert reply is not None
+        if code == 250:
+            self._features = tuple(reply.text.split("\n")[1:])
+            if stage is StageName.EHLO:
+                self._starttls_offered = conv.has_extn("starttls")
+            self._auth = replace(self._auth, offered=conv.offered_mechanisms())
+            shown = ", ".join(self._features) or "no extensions"
+            self._record(stage, started, True, f"server supports: {shown}", reply)
+            return
+        if code == 421:
+            raise self._fail(
+                stage,
+                started,
+                Outcome.REFUSED,
+                Reason.SERVICE_UNAVAILABLE,
+                f"the server closed the session: {reply}",
+                reply,
+            )
+        # An old server without extensions: HELO is all it knows (RFC 5321 3.2).
+        code, _ = conv.helo()
+        helo_reply = conv.last_reply
+        assert helo_reply is not None
+        if code == 250:
+            self._features = ()
+            if stage is StageName.EHLO:
+                self._starttls_offered = False
+            self._record(
+                stage,
+                started,
+                True,
+                f"EHLO refused ({reply.code}), HELO accepted: the server has no extensions",
+                helo_reply,
+            )
+            return
+        raise self._fail(
+            stage,
+            started,
+            Outcome.REFUSED,
+            Reason.GREETING_REJECTED,
+            f"the server refused both EHLO and HELO: {helo_reply}",
+            helo_reply,
+        )
+
+    def _starttls_command(self) -> Reply:
+        return self._conversation().command("STARTTLS")
+
+    def _starttls_accepted(self, reply: Reply) -> bool:
+        return reply.code == 220
+
+    def _supported(self, encrypted: bool) -> tuple[str, ...]:
+        return SUPPORTED_MECHANISMS if encrypted else PLAINTEXT_PREFERENCE
+
+    def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
+        reply = self._conversation().authenticate(mechanism, credentials)
+        return reply.code == 235, reply
+
+    def _mechanism_refused(self, reply: Reply) -> bool:
+        return reply.code == 504
+
+    def _login_refusal(self, reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
+        return _auth_failure(reply, encrypted)
+
+    def _goodbye(self) -> Reply:
+        return self._conversation().command("QUIT")
+
+    def _fetch_preamble(self, conv: Conversation) -> bool:
+        conv.read_reply()
+        conv.ehlo()
+        return conv.command("STARTTLS").code == 220
+
     # -- sending -------------------------------------------------------------------------------
+
+    @property
+    def may_send(self) -> bool:
+        """Whether a sending check makes sense: logged in, or a relay that wants no login."""
+        if not self.usable:
+            return False
+        if self._will_login:
+            return self.authenticated
+        return not self._auth.offered
 
     def check_sending(
         self, address: EmailAddress, *, send_message: bool = False
@@ -919,57 +1048,6 @@ class SmtpProbe:
         self._send = check
         return check
 
-    # -- finishing ---------------------------------------------------------------------------
-
-    def finish(self) -> ProbeResult:
-        """Says goodbye (when the conversation is still in order), closes, returns the result."""
-        if self._result is not None:
-            return self._result
-        conv = self._conv
-        if conv is not None and not conv.channel.closed:
-            if self._clean and not self._cancel.cancelled:
-                started = self._clock()
-                try:
-                    conv.channel.start_step(self._step_timeout(QUIT_TIMEOUT))
-                    reply = conv.command("QUIT")
-                    self._record(StageName.QUIT, started, True, str(reply), reply)
-                except (ProbeError, OSError) as exc:
-                    self._record(StageName.QUIT, started, True, f"no answer to QUIT ({exc})")
-            conv.close()
-        outcome, reason = self._final_outcome()
-        self._result = ProbeResult(
-            candidate=self.candidate,
-            outcome=outcome,
-            reason=reason,
-            stages=tuple(self._stages),
-            started_at=self._started_at,
-            elapsed_ms=round((self._clock() - self._t0) * 1000, 1),
-            addresses=tuple(a.ip for a in self._addresses),
-            connected_to=self._connected.ip if self._connected else None,
-            local_address=self._local,
-            greeting=self._greeting,
-            features=self._features,
-            starttls_offered=self._starttls_offered,
-            tls=self._tls,
-            auth=self._auth,
-            send=self._send,
-            transcript=self.transcript.lines,
-        )
-        if self._own_cancel:
-            self._cancel.close()
-        return self._result
-
-    def _final_outcome(self) -> tuple[Outcome, Reason | None]:
-        if self._failure is not None:
-            return self._failure
-        if self._auth_failure is not None:
-            return self._auth_failure
-        if self.candidate.security is Security.NONE:
-            if self._auth.status is AuthStatus.PLAINTEXT_REFUSED:
-                return Outcome.INSECURE, Reason.PLAINTEXT_LOGIN_REFUSED
-            return Outcome.INSECURE, Reason.UNENCRYPTED
-        return Outcome.OK, None
-
 
 def probe_candidate(
     candidate: Candidate,
@@ -983,10 +1061,10 @@ def probe_candidate(
     listener: StageListener | None = None,
     clock: Clock = time.monotonic,
 ) -> ProbeResult:
-    """Probes one candidate completely: open, log in, check sending, finish."""
+    """Probes one candidate completely: open, log in, check sending (SMTP), finish."""
     options = options or ProbeOptions()
     redactor = Redactor([credentials.password] if credentials else [])
-    probe = SmtpProbe(
+    probe = make_probe(
         candidate,
         options,
         context=context,
@@ -999,9 +1077,24 @@ def probe_candidate(
     )
     if probe.open() and credentials is not None and probe.can_login:
         probe.login(credentials)
-    if email is not None and (options.dry_run or options.send_test) and probe.may_send:
+    if (
+        isinstance(probe, SmtpProbe)
+        and email is not None
+        and (options.dry_run or options.send_test)
+        and probe.may_send
+    ):
         probe.check_sending(email, send_message=options.send_test)
     return probe.finish()
+
+
+def make_probe(candidate: Candidate, options: ProbeOptions | None = None, **kwargs: Any) -> Probe:
+    """The probe for the candidate's protocol."""
+    if candidate.protocol is Protocol.SMTP:
+        return SmtpProbe(candidate, options, **kwargs)
+    from smtpwizard.core.incoming import ImapProbe, Pop3Probe
+
+    kind = ImapProbe if candidate.protocol is Protocol.IMAP else Pop3Probe
+    return kind(candidate, options, **kwargs)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -1094,9 +1187,12 @@ def _certificate_detail(message: str, code: int | None, cert: CertInfo | None, h
     return detail
 
 
-def _handshake_failure(exc: ssl.SSLError, raw: bytes) -> tuple[Outcome, Reason]:
+def _handshake_failure(
+    exc: ssl.SSLError, raw: bytes, greets: Callable[[bytes], bool] | None = None
+) -> tuple[Outcome, Reason]:
+    greets = greets or (lambda data: bool(_SMTP_START.match(data + b"\r")))
     if raw and not raw.startswith(_TLS_RECORD):
-        if _SMTP_START.match(raw + b"\r"):
+        if greets(raw):
             return Outcome.TLS_ERROR, Reason.PLAIN_PORT
         return Outcome.NOT_SMTP, _not_smtp_kind(raw)
     reason = str(exc.reason or "").upper()

@@ -38,12 +38,13 @@ from smtpwizard.core.model import (
     MatrixResult,
     Outcome,
     ProbeResult,
+    Protocol,
     Reason,
     Security,
     Source,
     StageResult,
 )
-from smtpwizard.core.probe import ProbeOptions, SmtpProbe, make_tls_context
+from smtpwizard.core.probe import ProbeOptions, SmtpProbe, make_probe, make_tls_context
 from smtpwizard.core.providers import Provider
 from smtpwizard.core.resolve import Resolver, SystemResolver
 from smtpwizard.core.transcript import Redactor
@@ -66,12 +67,20 @@ _SOURCE_RANK = {
 }
 
 
+#: The standard port and mode of each protocol, best first (RFC 8314: implicit TLS first).
+_PREFERRED = {
+    Protocol.SMTP: ((465, Security.TLS), (587, Security.STARTTLS)),
+    Protocol.IMAP: ((993, Security.TLS), (143, Security.STARTTLS)),
+    Protocol.POP3: ((995, Security.TLS), (110, Security.STARTTLS)),
+}
+
+
 def _port_rank(candidate: Candidate) -> int:
-    if (candidate.port, candidate.security) == (465, Security.TLS):
-        return 0
-    if (candidate.port, candidate.security) == (587, Security.STARTTLS):
-        return 1
-    if candidate.port == 25:
+    preferred = _PREFERRED[candidate.protocol]
+    pair = (candidate.port, candidate.security)
+    if pair in preferred:
+        return preferred.index(pair)
+    if candidate.protocol is Protocol.SMTP and candidate.port == 25:
         return 3
     return 2
 
@@ -90,10 +99,11 @@ def rank(candidates: Sequence[Candidate]) -> list[Candidate]:
     for index, candidate in enumerate(candidates):
         unique.setdefault(candidate, index)
 
-    def key(c: Candidate) -> tuple[bool, int, int, int]:
+    def key(c: Candidate) -> tuple[bool, bool, int, int, int]:
         by_port = c.source in (Source.USER, Source.GUESS)
         return (
             c.security is Security.NONE,
+            c.protocol is Protocol.POP3,  # IMAP keeps mail on the server: it comes first
             _SOURCE_RANK.get(c.source, 2),
             _port_rank(c) if by_port else 0,
             unique[c],
@@ -441,7 +451,7 @@ class Prober:
         def on_stage(c: Candidate, stage: StageResult) -> None:
             self._emit(StageFinished(index, c, stage))
 
-        probe = SmtpProbe(
+        probe = make_probe(
             candidate,
             self.options,
             context=self._context,
@@ -461,7 +471,8 @@ class Prober:
                 status = probe.login(Credentials(username, password))
                 if not coordinator.report_login(index, status):
                     break
-        if (self.options.dry_run or self.options.send_test) and probe.may_send:
+        wants_check = self.options.dry_run or self.options.send_test
+        if isinstance(probe, SmtpProbe) and wants_check and probe.may_send:
             probe.check_sending(email, send_message=self.options.send_test)
         return probe.finish()
 

@@ -1,0 +1,309 @@
+"""Incoming-mail test servers: small IMAP and POP3 responders (every outcome on demand, any
+certificate), and a private Dovecot instance (real server software) when the machine has it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trustme
+
+from tests.support.certs import server_context
+from tests.support.listeners import Script
+
+IMAP_FAILED = "NO [AUTHENTICATIONFAILED] Authentication failed."
+
+
+@dataclass
+class Behaviour:
+    """How a responder behaves; every field has the well-behaved default."""
+
+    users: Mapping[str, str] = field(default_factory=dict)
+    cert: trustme.LeafCert | None = None
+    implicit_tls: bool = False
+    starttls: bool = True
+    login_before_tls: bool = False
+    greeting: str | None = None
+    mechanisms: tuple[str, ...] = ("PLAIN",)
+    login_reply: str | None = None
+    logins: list[tuple[str, bool]] = field(default_factory=list)
+
+
+class _Line:
+    """Line I/O on a socket that can switch to TLS."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.sock: socket.socket = conn
+        self.buf = b""
+
+    def send(self, text: str) -> None:
+        self.sock.sendall(text.encode("utf-8") + b"\r\n")
+
+    def readline(self) -> bytes | None:
+        while b"\n" not in self.buf:
+            data = self.sock.recv(4096)
+            if not data:
+                return None
+            self.buf += data
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.rstrip(b"\r")
+
+    def secure(self, cert: trustme.LeafCert) -> None:
+        self.sock = server_context(cert).wrap_socket(self.sock, server_side=True)
+
+
+def _check(b: Behaviour, user: str, password: str) -> bool:
+    ok = b.users.get(user) == password and b.login_reply is None
+    b.logins.append((user, ok))
+    return ok
+
+
+def imap_script(b: Behaviour) -> Script:
+    """An IMAP server: greeting, CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE PLAIN, LOGOUT."""
+
+    def script(conn: socket.socket, stopping: threading.Event) -> None:
+        io = _Line(conn)
+        tls = False
+        if b.implicit_tls:
+            assert b.cert is not None
+            io.secure(b.cert)
+            tls = True
+        io.send(b.greeting or "* OK test IMAP server ready")
+        while (raw := io.readline()) is not None:
+            tag, _, rest = raw.decode("utf-8", "replace").partition(" ")
+            verb, _, args = rest.partition(" ")
+            verb = verb.upper()
+            if verb == "CAPABILITY":
+                caps = ["IMAP4rev1"]
+                if b.starttls and not tls and b.cert is not None:
+                    caps.append("STARTTLS")
+                if not tls and not b.login_before_tls:
+                    caps.append("LOGINDISABLED")
+                elif b.mechanisms:
+                    caps += [f"AUTH={m}" for m in b.mechanisms]
+                io.send("* CAPABILITY " + " ".join(caps))
+                io.send(f"{tag} OK done")
+            elif verb == "STARTTLS" and b.cert is not None and not tls:
+                io.send(f"{tag} OK begin TLS")
+                io.secure(b.cert)
+                tls = True
+            elif verb == "LOGIN":
+                user, _, password = args.partition(" ")
+                ok = _check(b, user.strip('"'), password.strip('"'))
+                io.send(f"{tag} OK logged in" if ok else f"{tag} {b.login_reply or IMAP_FAILED}")
+            elif verb == "AUTHENTICATE" and args.upper() == "PLAIN":
+                io.send("+ ")
+                answer = io.readline() or b""
+                _authz, user, password = base64.b64decode(answer).split(b"\0")
+                ok = _check(b, user.decode(), password.decode())
+                io.send(f"{tag} OK logged in" if ok else f"{tag} {b.login_reply or IMAP_FAILED}")
+            elif verb == "LOGOUT":
+                io.send("* BYE logging out")
+                io.send(f"{tag} OK bye")
+                break
+            else:
+                io.send(f"{tag} BAD unknown command")
+        io.sock.close()
+
+    return script
+
+
+def pop3_script(b: Behaviour) -> Script:
+    """A POP3 server: greeting, CAPA, STLS, USER/PASS, AUTH PLAIN, QUIT."""
+
+    def script(conn: socket.socket, stopping: threading.Event) -> None:
+        io = _Line(conn)
+        tls = False
+        if b.implicit_tls:
+            assert b.cert is not None
+            io.secure(b.cert)
+            tls = True
+        io.send(b.greeting or "+OK test POP3 server ready")
+        user = ""
+        while (raw := io.readline()) is not None:
+            verb, _, args = raw.decode("utf-8", "replace").partition(" ")
+            verb = verb.upper()
+            if verb == "CAPA":
+                io.send("+OK capabilities follow")
+                if b.starttls and not tls and b.cert is not None:
+                    io.send("STLS")
+                if tls or b.login_before_tls:
+                    io.send("USER")
+                    if b.mechanisms:
+                        io.send("SASL " + " ".join(b.mechanisms))
+                io.send(".")
+            elif verb == "STLS" and b.cert is not None and not tls:
+                io.send("+OK begin TLS")
+                io.secure(b.cert)
+                tls = True
+            elif verb == "USER":
+                user = args
+                io.send("+OK")
+            elif verb == "PASS":
+                ok = _check(b, user, args)
+                io.send(
+                    "+OK logged in" if ok else b.login_reply or "-ERR [AUTH] Authentication failed."
+                )
+            elif verb == "AUTH" and args.upper().startswith("PLAIN "):
+                _authz, name, password = base64.b64decode(args.split(" ", 1)[1]).split(b"\0")
+                ok = _check(b, name.decode(), password.decode())
+                io.send(
+                    "+OK logged in" if ok else b.login_reply or "-ERR [AUTH] Authentication failed."
+                )
+            elif verb == "QUIT":
+                io.send("+OK bye")
+                break
+            else:
+                io.send("-ERR unknown command")
+        io.sock.close()
+
+    return script
+
+
+# -- Dovecot ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dovecot:
+    """A running private Dovecot: ports of its four listeners, and its log."""
+
+    imap: int
+    imaps: int
+    pop3: int
+    pop3s: int
+    directory: Path
+    process: subprocess.Popen[bytes]
+
+    def log(self) -> str:
+        try:
+            return (self.directory / "dovecot.log").read_text()
+        except OSError:
+            return ""
+
+
+def dovecot_unavailable() -> str | None:
+    """Why a private Dovecot cannot run here, or None when it can."""
+    if shutil.which("dovecot") is None:
+        return "Dovecot is not installed (Debian: apt-get install dovecot-imapd dovecot-pop3d)"
+    if os.geteuid() != 0:
+        return "a private Dovecot needs root here (it switches to its own users)"
+    try:
+        pwd.getpwnam("dovecot")
+        pwd.getpwnam("dovenull")
+    except KeyError:
+        return "the dovecot and dovenull users are missing (reinstall dovecot-core)"
+    return None
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sockets.append(sock)
+    ports = [s.getsockname()[1] for s in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def start_dovecot(cert: trustme.LeafCert, users: Mapping[str, str]) -> Dovecot:
+    """Starts Dovecot on loopback with ``cert``; logins only after encryption."""
+    directory = Path(tempfile.mkdtemp(prefix="smtpwizard-dovecot-"))
+    directory.chmod(0o755)
+    (directory / "home").mkdir(mode=0o777)
+    (directory / "home").chmod(0o777)
+    chain = b"".join(pem.bytes() for pem in cert.cert_chain_pems)
+    (directory / "cert.pem").write_bytes(chain)
+    cert.private_key_pem.write_to_path(str(directory / "key.pem"))
+    (directory / "users").write_text(
+        # nodelay: no delay after a failed login (Dovecot slows the next logins from the same
+        # address otherwise, which would make the tests depend on their order).
+        "".join(
+            f"{name}:{{PLAIN}}{password}::::::nodelay=yes\n" for name, password in users.items()
+        ),
+        encoding="utf-8",
+    )
+    imap, imaps, pop3, pop3s = _free_ports(4)
+    (directory / "dovecot.conf").write_text(f"""
+base_dir = {directory}/run
+state_dir = {directory}/state
+log_path = {directory}/dovecot.log
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{directory}/cert.pem
+ssl_key = <{directory}/key.pem
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {directory}/users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={directory}/home/%u
+}}
+mail_location = maildir:~/Maildir
+service imap-login {{
+  inet_listener imap {{
+    port = {imap}
+  }}
+  inet_listener imaps {{
+    port = {imaps}
+    ssl = yes
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {pop3}
+  }}
+  inet_listener pop3s {{
+    port = {pop3s}
+    ssl = yes
+  }}
+}}
+""")
+    process = subprocess.Popen(
+        ["dovecot", "-c", str(directory / "dovecot.conf"), "-F"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    server = Dovecot(imap, imaps, pop3, pop3s, directory, process)
+    deadline = time.monotonic() + 15
+    for port in (imap, imaps, pop3, pop3s):
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"Dovecot did not start: {server.log()[-500:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    stop_dovecot(server)
+                    raise RuntimeError(f"Dovecot did not listen: {server.log()[-500:]}") from None
+                threading.Event().wait(0.05)
+    return server
+
+
+def stop_dovecot(server: Dovecot) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(5)
+    shutil.rmtree(server.directory, ignore_errors=True)
