@@ -69,6 +69,7 @@ class Built:
 def run_spec(monkeypatch: pytest.MonkeyPatch, platform: str) -> Built:
     built = Built()
     monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the spec puts the checkout first
     runpy.run_path(str(SPEC), init_globals=built.globals())
     return built
 
