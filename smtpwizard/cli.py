@@ -22,6 +22,7 @@ from smtpwizard.core.address import (
     InvalidInput,
     check_host,
     check_port,
+    incoming_candidates,
     parse_email,
 )
 from smtpwizard.core.channel import CancelToken
@@ -47,7 +48,14 @@ from smtpwizard.core.model import (
     usual_security,
 )
 from smtpwizard.core.probe import ProbeOptions, make_tls_context
-from smtpwizard.core.prober import CandidateFinished, EventListener, ProbeEvent, Prober, rank
+from smtpwizard.core.prober import (
+    CandidateFinished,
+    EventListener,
+    ProbeEvent,
+    Prober,
+    rank,
+    run_account,
+)
 from smtpwizard.core.providers import Provider, ProviderKind
 from smtpwizard.core.providers import load as load_knowledge_base
 from smtpwizard.core.report import discovery_document, matrix_document, provider_document
@@ -161,6 +169,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="HOST=ADDRESS",
         help=_("use ADDRESS for HOST instead of looking it up (repeatable)"),
+    )
+    probe.add_argument(
+        "--incoming",
+        action="store_true",
+        help=_("test the incoming mail servers (IMAP, POP3) too, as mail programs need both"),
+    )
+    probe.add_argument(
+        "--incoming-server",
+        action="append",
+        default=[],
+        metavar="SERVER",
+        help=_(
+            "an incoming server to test, as imaps://HOST[:PORT], imap://…, pop3s://…, "
+            "pop3://… or a bare HOST for all four (repeatable; default: the ones found, "
+            "or the --server host)"
+        ),
     )
     probe.add_argument("--json", action="store_true", help=_("print the result as JSON"))
     probe.add_argument(
@@ -322,16 +346,20 @@ def _run_matrix(
     usernames: list[str],
     wait_all: bool,
     provider: Provider | None = None,
-) -> tuple[MatrixResult | None, bool]:
-    """Runs the matrix on a worker thread so that Ctrl-C cancels it cleanly."""
-    box: dict[str, MatrixResult | BaseException] = {}
+    incoming: Sequence[Candidate] = (),
+) -> tuple[MatrixResult | None, MatrixResult | None, bool]:
+    """Runs the matrices (outgoing, and incoming when given) on a worker thread, so that
+    Ctrl-C cancels them cleanly."""
+    box: dict[str, object] = {}
     with CancelToken() as cancel:
 
         def target() -> None:
             try:
-                box["result"] = prober.run(
+                box["result"] = run_account(
+                    prober,
                     email,
                     candidates,
+                    incoming,
                     password=password,
                     usernames=usernames,
                     cancel=cancel,
@@ -354,7 +382,9 @@ def _run_matrix(
         if isinstance(error, BaseException):
             raise error
         result = box.get("result")
-        return (result if isinstance(result, MatrixResult) else None), interrupted
+        if not isinstance(result, tuple):
+            return None, None, interrupted
+        return result[0], result[1], interrupted
 
 
 def _seconds(ms: float) -> str:
@@ -591,14 +621,22 @@ def cmd_probe(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
     if show_progress:
         modes = ", ".join(f"{c.host}:{c.port} {c.security.label}" for c in candidates)
         print(_("Testing {modes}").format(modes=modes), file=err, flush=True)
-    matrix, interrupted = _run_matrix(
-        prober, email, candidates, password, usernames, wait_all=args.all, provider=provider
+    incoming_candidates = _incoming_candidates(args, discovery, candidates)
+    matrix, incoming_matrix, interrupted = _run_matrix(
+        prober,
+        email,
+        candidates,
+        password,
+        usernames,
+        wait_all=args.all,
+        provider=provider,
+        incoming=incoming_candidates,
     )
     if matrix is None:
         return EXIT_INTERRUPTED
     incoming = discovery.incoming if discovery is not None else ()
     if args.json:
-        document = matrix_document(matrix, incoming, discovery, provider)
+        document = matrix_document(matrix, incoming, discovery, provider, incoming_matrix)
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
@@ -606,10 +644,35 @@ def cmd_probe(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
             _print_discovery(discovery, out, candidates=False)
         if discovery is None and provider is not None:
             print(_("Provider: {name}").format(name=provider.name), file=out)
+        if incoming_matrix is not None:
+            print(_("Outgoing mail (SMTP):"), file=out)
         print_report(matrix, out, verbose=args.verbose, provider=provider)
+        if incoming_matrix is not None:
+            print(file=out)
+            print(_("Incoming mail (IMAP, POP3):"), file=out)
+            print_report(incoming_matrix, out, verbose=args.verbose, provider=provider)
     if interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_OK if matrix.recommended is not None else EXIT_NONE_WORKS
+    works = matrix.recommended is not None and (
+        incoming_matrix is None or incoming_matrix.recommended is not None
+    )
+    return EXIT_OK if works else EXIT_NONE_WORKS
+
+
+def _incoming_candidates(
+    args: argparse.Namespace, discovery: DiscoveryResult | None, outgoing: Sequence[Candidate]
+) -> list[Candidate]:
+    """What ``--incoming`` tests: the given server, the ones found, or the outgoing host."""
+    if not args.incoming and not args.incoming_server:
+        return []
+    if args.incoming_server:
+        found = [c for spec in args.incoming_server for c in incoming_candidates(spec)]
+        return list(dict.fromkeys(found))
+    if discovery is not None and discovery.incoming:
+        return [server.candidate() for server in discovery.incoming]
+    if outgoing:
+        return incoming_candidates(outgoing[0].host)
+    return []
 
 
 def provider_advice(provider: Provider) -> list[str]:

@@ -1,4 +1,4 @@
-"""Checking what a person types: email addresses, host names, ports.
+"""Checking what a person types: email addresses, host names, ports, incoming servers.
 
 Every check raises :class:`InvalidInput` with a message that can be shown as it is.
 International domain names are accepted and carried in their ASCII (IDNA) form on the wire.
@@ -9,9 +9,11 @@ from __future__ import annotations
 import email.utils
 import ipaddress
 import re
+import urllib.parse
 from dataclasses import dataclass
 
 from smtpwizard.core.i18n import _
+from smtpwizard.core.model import INCOMING_PORTS, Candidate, Protocol, Security, Source
 
 
 class InvalidInput(ValueError):
@@ -143,3 +145,76 @@ def check_port(value: str | int) -> int:
             _("Port {port} does not exist: ports go from 1 to 65535.").format(port=port)
         )
     return port
+
+
+# imap:// and pop:// are the registered schemes (RFC 5092, RFC 2384); the "s" forms are the
+# ones mail programs use for encryption from the start.
+_INCOMING_SCHEMES: dict[str, tuple[Protocol, Security]] = {
+    "imaps": (Protocol.IMAP, Security.TLS),
+    "imap": (Protocol.IMAP, Security.STARTTLS),
+    "pop3s": (Protocol.POP3, Security.TLS),
+    "pops": (Protocol.POP3, Security.TLS),
+    "pop3": (Protocol.POP3, Security.STARTTLS),
+    "pop": (Protocol.POP3, Security.STARTTLS),
+}
+
+
+def incoming_candidates(text: str) -> list[Candidate]:
+    """The incoming modes to test for what a person typed as their incoming server.
+
+    ``imaps://host[:port]`` and ``pop3s://…`` mean encryption from the start, ``imap://`` and
+    ``pop3://`` STARTTLS; ``host:993`` (143, 995, 110) says the same by its standard port; a
+    bare host name stands for all four standard modes.
+
+    Raises:
+        InvalidInput: with what is wrong.
+    """
+    text = text.strip()
+    if not text:
+        raise InvalidInput(_("The incoming server is empty."))
+    scheme = ""
+    if "://" in text:
+        scheme = text.split("://", 1)[0].lower()
+        if scheme not in _INCOMING_SCHEMES:
+            raise InvalidInput(
+                _("“{scheme}://” is not an incoming mail server; use {known}.").format(
+                    scheme=scheme, known="imaps://, imap://, pop3s://, pop3://"
+                )
+            )
+    elif _is_ip(text):
+        text = f"//[{text}]" if ":" in text else "//" + text
+    else:
+        text = "//" + text
+    try:
+        parts = urllib.parse.urlsplit(text)
+        port_text = parts.port
+    except ValueError:
+        raise InvalidInput(
+            _("“{text}” is not a server name with an optional :port.").format(
+                text=text.removeprefix("//")
+            )
+        ) from None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise InvalidInput(
+            _("“{text}” is not a server name with an optional :port.").format(
+                text=text.removeprefix("//")
+            )
+        )
+    host = check_host(parts.hostname or "")
+    port = check_port(port_text) if port_text is not None else None
+    if scheme:
+        protocol, security = _INCOMING_SCHEMES[scheme]
+        if port is None:
+            port = next(p for p, s in INCOMING_PORTS[protocol] if s is security)
+        return [Candidate(host, port, security, Source.USER, "", protocol)]
+    standard = [(protocol, p, s) for protocol, modes in INCOMING_PORTS.items() for p, s in modes]
+    if port is not None:
+        standard = [entry for entry in standard if entry[1] == port]
+        if not standard:
+            raise InvalidInput(
+                _(
+                    "Port {port} is not a standard incoming mail port; say what it is, as in "
+                    "imaps://{host}:{port} or pop3://{host}:{port}."
+                ).format(port=port, host=host)
+            )
+    return [Candidate(host, p, s, Source.USER, "", protocol) for protocol, p, s in standard]

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from smtpwizard.core.certs import name_matches
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
+    INCOMING_PORTS,
     AuthStatus,
     Finding,
     MatrixResult,
     Outcome,
     ProbeResult,
+    Protocol,
     Reason,
     Recommendation,
     Reply,
@@ -36,6 +38,19 @@ from smtpwizard.core.model import (
     StageName,
 )
 from smtpwizard.core.providers import Provider, Requirement
+
+
+def _standard_ports(protocol: Protocol) -> tuple[int, int]:
+    """The protocol's standard ports for SSL/TLS and for STARTTLS."""
+    if protocol is Protocol.SMTP:
+        return 465, 587
+    modes = {security: port for port, security in INCOMING_PORTS[protocol]}
+    return modes[Security.TLS], modes[Security.STARTTLS]
+
+
+def _encrypted_ports(protocol: Protocol) -> str:
+    tls, starttls = _standard_ports(protocol)
+    return _("{tls} with SSL/TLS, or {starttls} with STARTTLS").format(tls=tls, starttls=starttls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +413,9 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
                 port=c.port
             )
             if result.starttls_offered
-            else _("Use an encrypted port instead: 465 with SSL/TLS, or 587 with STARTTLS.")
+            else _("Use an encrypted port instead: {ports}.").format(
+                ports=_encrypted_ports(c.protocol)
+            )
         )
         return _f(
             _("{where} works only without encryption: unsafe").format(where=where),
@@ -480,15 +497,17 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
         return _f(
             _("A web server answers on port {port}, not a mail server").format(port=c.port),
             _("This port belongs to a website. Mail programs need the server's mail ports."),
-            _("Use port 465 or 587 on the mail server your provider names."),
+            _("Use port {ports} on the mail server your provider names.").format(
+                ports=_encrypted_ports(c.protocol)
+            ),
         )
     if reason in (Reason.NOT_SMTP_REPLY, Reason.PROTOCOL_ERROR, Reason.REPLY_TOO_LONG):
         return _f(
             _("Something other than a mail server answers on port {port}").format(port=c.port),
             _(
-                "What came back does not follow the mail protocol (SMTP). It may be another "
-                "service, a broken server, or something on the way that interferes."
-            ),
+                "What came back does not follow the mail protocol ({protocol}). It may be "
+                "another service, a broken server, or something on the way that interferes."
+            ).format(protocol=c.protocol.name),
             _("Check the server name and port."),
         )
     if reason is Reason.GREETING_TIMEOUT:
@@ -510,14 +529,28 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
             ),
         )
     if reason is Reason.GREETING_REJECTED:
+        reply = _one_line(_failing_reply(result))
+        if c.protocol is Protocol.SMTP and c.port == 25:
+            return _f(
+                _("{where} refuses to talk to you").format(where=where),
+                _(
+                    "The server turned the connection down ({reply}). Often your internet "
+                    "address is on a block list, or in a range the server does not accept: home "
+                    "connections on port 25 often are."
+                ).format(reply=reply),
+                _("Use the submission ports (465 or 587) and log in."),
+            )
         return _f(
             _("{where} refuses to talk to you").format(where=where),
             _(
-                "The server turned the connection down ({reply}). Often your internet address is "
-                "on a block list, or in a range the server does not accept: home connections on "
-                "port 25 often are."
-            ).format(reply=_one_line(_failing_reply(result))),
-            _("Use the submission ports (465 or 587) and log in."),
+                "The server turned the connection down ({reply}). Your internet address may be "
+                "on a block list or in a range the server does not accept, or the server may "
+                "be out of service."
+            ).format(reply=reply),
+            _(
+                "Try again later; if it persists, ask your provider whether they block your "
+                "network (trying from another network, such as a phone hotspot, tells)."
+            ),
         )
     if reason is Reason.SERVICE_UNAVAILABLE:
         return _f(
@@ -569,7 +602,7 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
                     "or antivirus removes STARTTLS on the way."
                 )
             ),
-            _("Use another port: 465 with SSL/TLS, or 587 with STARTTLS."),
+            _("Use another port: {ports}.").format(ports=_encrypted_ports(c.protocol)),
         )
     if reason is Reason.STARTTLS_REFUSED:
         return _f(
@@ -578,7 +611,9 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
                 "The server answered STARTTLS (the switch to encryption) with: {reply}. "
                 "smtpwizard never continues without encryption."
             ).format(reply=_one_line(_failing_reply(result))),
-            _("Try again later, or use port 465 with SSL/TLS."),
+            _("Try again later, or use port {port} with SSL/TLS.").format(
+                port=_standard_ports(c.protocol)[0]
+            ),
         )
     if reason is Reason.HANDSHAKE_TIMEOUT:
         return _f(
@@ -613,6 +648,14 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
     ):
         return _certificate(result)
     if reason is Reason.AUTH_NOT_OFFERED:
+        if c.protocol is not Protocol.SMTP:
+            return _f(
+                _("{where} does not offer login").format(where=where),
+                _("The server does not let anyone log in on this port."),
+                _("Use the port your provider gives for {protocol}, usually {ports}.").format(
+                    protocol=c.protocol.name, ports=_encrypted_ports(c.protocol)
+                ),
+            )
         if c.port == 25:
             return _f(
                 _("Port 25 does not offer login"),
@@ -716,7 +759,7 @@ def _timeout(result: ProbeResult, context: Context) -> Finding:
             _("{host} cannot be reached from here").format(host=c.host),
             _(
                 "None of the ports tried ({ports}) answered. Either the server is down, or your "
-                "network blocks outgoing mail connections altogether (company and hotel networks "
+                "network blocks mail connections altogether (company and hotel networks "
                 "often do)."
             ).format(ports=ports),
             _(

@@ -46,6 +46,7 @@ from smtpwizard.core.fetch import FetchError, FetchResult, FetchSettings, fetch,
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
     DEFAULT_PORTS,
+    INCOMING_PORTS,
     Candidate,
     Protocol,
     Reason,
@@ -619,26 +620,37 @@ class Discoverer:
         if not self.settings.guesses:
             return _Found(SourceReport("guess", "", SourceStatus.SKIPPED, _("switched off")))
         domain = email.ascii_domain
-        hosts = [f"smtp.{domain}", f"mail.{domain}", domain]
+        outgoing = [f"smtp.{domain}", f"mail.{domain}", domain]
+        imap = [f"imap.{domain}", f"mail.{domain}", domain]
+        pop3 = [f"pop.{domain}", f"pop3.{domain}", f"mail.{domain}"]
+        names = list(dict.fromkeys([*outgoing, *imap, *pop3]))
         found = _Found(SourceReport("guess", domain, SourceStatus.NOTHING, ""))
         resolved: list[str] = []
-        for host in hosts:
+        for host in names:
             self._start("guess", host)
             try:
-                self.resolver.resolve(host, 587, timeout=self.settings.timeout, cancel=cancel)
+                self.resolver.resolve(host, 0, timeout=self.settings.timeout, cancel=cancel)
             except ResolveError:
                 continue
             resolved.append(host)
-            detail = _("guessed from your domain")
+        detail = _("guessed from your domain")
+        for host in (h for h in outgoing if h in resolved):
             found.candidates.extend(
                 Candidate(host, port, security, Source.GUESS, detail)
                 for port, security in DEFAULT_PORTS
             )
+        for protocol, hosts in ((Protocol.IMAP, imap), (Protocol.POP3, pop3)):
+            ports = INCOMING_PORTS[protocol]
+            for host in (h for h in hosts if h in resolved):
+                found.incoming.extend(
+                    ServerInfo(protocol, host, port, security, None, Source.GUESS, detail)
+                    for port, security in ports
+                )
         status = SourceStatus.FOUND if resolved else SourceStatus.NOTHING
         message = (
             _("these names exist: {hosts}").format(hosts=", ".join(resolved))
             if resolved
-            else _("none of {hosts} exists").format(hosts=", ".join(hosts))
+            else _("none of {hosts} exists").format(hosts=", ".join(names))
         )
         found.report = replace(found.report, status=status, message=message)
         return found
@@ -683,14 +695,17 @@ class Discoverer:
             incoming.extend(found.incoming)
         guess = done.get("guess")
         if guess is not None:
-            if candidates:
+            if candidates and incoming:
                 guess.report = replace(
                     guess.report,
                     status=SourceStatus.SKIPPED,
                     message=_("not needed: other sources named servers"),
                 )
-            else:
+            # Guesses only fill what no other source named.
+            if not candidates:
                 candidates.extend(guess.candidates)
+            if not incoming:
+                incoming.extend(guess.incoming)
         if not usernames and (provider is None or provider.username):
             usernames.append(str(email))
         reports = [done[name].report for name in _ORDER if name in done]

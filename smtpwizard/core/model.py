@@ -199,6 +199,13 @@ DEFAULT_PORTS: tuple[tuple[int, Security], ...] = (
 )
 
 
+INCOMING_PORTS: dict[Protocol, tuple[tuple[int, Security], ...]] = {
+    Protocol.IMAP: ((993, Security.TLS), (143, Security.STARTTLS)),
+    Protocol.POP3: ((995, Security.TLS), (110, Security.STARTTLS)),
+}
+"""The standard ports of incoming mail, encrypted from the start first (RFC 8314)."""
+
+
 def usual_security(port: int) -> tuple[Security, ...]:
     """The encryption modes worth trying on ``port`` when none was asked for."""
     for known, security in DEFAULT_PORTS:
@@ -237,6 +244,12 @@ class ServerInfo:
     source_detail: str = ""
     auth: tuple[str, ...] = ()
     tested: bool = False
+
+    def candidate(self) -> Candidate:
+        """The server as a candidate to probe."""
+        return Candidate(
+            self.host, self.port, self.security, self.source, self.source_detail, self.protocol
+        )
 
 
 @dataclass(frozen=True, slots=True)

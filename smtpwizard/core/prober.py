@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from smtpwizard.core.address import EmailAddress
 from smtpwizard.core.channel import CancelToken, Clock
@@ -486,3 +487,34 @@ def _not_started(candidate: Candidate, reason: Reason) -> ProbeResult:
         started_at=dt.datetime.now(dt.UTC),
         elapsed_ms=0.0,
     )
+
+
+def run_account(
+    prober: Prober,
+    email: EmailAddress,
+    outgoing: Sequence[Candidate],
+    incoming: Sequence[Candidate] = (),
+    **kwargs: Any,
+) -> tuple[MatrixResult, MatrixResult | None]:
+    """Probes the outgoing and the incoming candidates at the same time, each matrix with its
+    own verdict and its own (single) login. Keyword arguments go to :meth:`Prober.run`."""
+    if not incoming:
+        return prober.run(email, outgoing, **kwargs), None
+    box: dict[str, MatrixResult | BaseException] = {}
+
+    def run_incoming() -> None:
+        try:
+            box["incoming"] = prober.run(email, incoming, **kwargs)
+        except BaseException as exc:  # re-raised on the calling thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run_incoming, name="probe incoming", daemon=True)
+    thread.start()
+    smtp = prober.run(email, outgoing, **kwargs)
+    thread.join()
+    error = box.get("error")
+    if isinstance(error, BaseException):
+        raise error
+    result = box["incoming"]
+    assert isinstance(result, MatrixResult)
+    return smtp, result

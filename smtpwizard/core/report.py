@@ -10,9 +10,12 @@ from smtpwizard import __version__
 from smtpwizard.core.diagnosis import Context, explain, level_label, summarize
 from smtpwizard.core.discovery import DiscoveryResult
 from smtpwizard.core.model import (
+    AuthStatus,
     CertInfo,
     MatrixResult,
+    Outcome,
     ProbeResult,
+    Recommendation,
     Reply,
     ServerInfo,
     StageResult,
@@ -85,6 +88,7 @@ def candidate_document(result: ProbeResult, context: Context | None = None) -> J
         "host": c.host,
         "port": c.port,
         "security": str(c.security),
+        "protocol": str(c.protocol),
         "source": str(c.source),
         "source_detail": c.source_detail or None,
         "outcome": str(result.outcome),
@@ -137,11 +141,75 @@ def tested_from(result: ProbeResult | None) -> str:
     return f"{family} address {result.local_address}"
 
 
+def tested_incoming(incoming: MatrixResult) -> list[ServerInfo]:
+    """The incoming servers a probe run tested, the recommended one first."""
+    servers: list[ServerInfo] = []
+    rec = incoming.recommended
+    for result in incoming.results:
+        c = result.candidate
+        if result.outcome not in (Outcome.OK, Outcome.INSECURE):
+            continue
+        username = result.auth.username if result.auth.status is AuthStatus.OK else None
+        server = ServerInfo(
+            c.protocol,
+            c.host,
+            c.port,
+            c.security,
+            username or (rec.username if rec else None),
+            c.source,
+            c.source_detail,
+            result.auth.offered,
+            tested=True,
+        )
+        if rec is not None and c == rec.candidate:
+            servers.insert(0, server)
+        else:
+            servers.append(server)
+    return servers
+
+
+def _incoming_list(discovered: Sequence[ServerInfo], probed: MatrixResult | None) -> list[Json]:
+    tested = tested_incoming(probed) if probed is not None else []
+    keys = {(s.protocol, s.host, s.port, s.security) for s in tested}
+    rest = [s for s in discovered if (s.protocol, s.host, s.port, s.security) not in keys]
+    documents = [server_document(s) for s in tested + rest]
+    if probed is not None:
+        logged_in = {
+            (r.candidate.host, r.candidate.port, str(r.candidate.protocol))
+            for r in probed.results
+            if r.auth.status is AuthStatus.OK
+        }
+        for doc in documents:
+            doc["login_tested"] = (doc["host"], doc["port"], doc["protocol"]) in logged_in
+    return documents
+
+
+def _recommended(rec: Recommendation | None) -> Json | None:
+    if rec is None:
+        return None
+    return {
+        "host": rec.candidate.host,
+        "port": rec.candidate.port,
+        "security": str(rec.candidate.security),
+        "protocol": str(rec.candidate.protocol),
+        "username": rec.username,
+        "auth_mechanism": rec.auth_mechanism,
+        "reasons": list(rec.reasons),
+        "warnings": list(rec.warnings),
+        "security_level": str(rec.level),
+        "security_level_text": level_label(rec.level),
+        "alternatives": [
+            {"host": a.host, "port": a.port, "security": str(a.security)} for a in rec.alternatives
+        ],
+    }
+
+
 def matrix_document(
     matrix: MatrixResult,
     incoming: Sequence[ServerInfo] = (),
     discovery: DiscoveryResult | None = None,
     provider: Provider | None = None,
+    incoming_test: MatrixResult | None = None,
 ) -> Json:
     """The whole run as the JSON document of the CLI contract.
 
@@ -150,6 +218,7 @@ def matrix_document(
         incoming: incoming (IMAP/POP3) servers known for the address.
         discovery: how the candidates were found, when they were.
         provider: the address's provider (default: the one discovery found).
+        incoming_test: the probe run of the incoming (IMAP/POP3) servers, when there was one.
     """
     rec = matrix.recommended
     if provider is None and discovery is not None:
@@ -161,25 +230,9 @@ def matrix_document(
         "email": matrix.email,
         "tested_at": _time(matrix.started_at),
         "tested_from": tested_from(matrix.best),
-        "recommended": None
-        if rec is None
-        else {
-            "host": rec.candidate.host,
-            "port": rec.candidate.port,
-            "security": str(rec.candidate.security),
-            "username": rec.username,
-            "auth_mechanism": rec.auth_mechanism,
-            "reasons": list(rec.reasons),
-            "warnings": list(rec.warnings),
-            "security_level": str(rec.level),
-            "security_level_text": level_label(rec.level),
-            "alternatives": [
-                {"host": a.host, "port": a.port, "security": str(a.security)}
-                for a in rec.alternatives
-            ],
-        },
+        "recommended": _recommended(rec),
         "candidates": [candidate_document(r, context) for r in matrix.results],
-        "incoming": [server_document(server) for server in incoming],
+        "incoming": _incoming_list(incoming, incoming_test),
         "summary": summarize(matrix, provider),
         "credentials_rejected": matrix.credentials_rejected,
         "cancelled": matrix.cancelled,
@@ -187,6 +240,14 @@ def matrix_document(
         "verdict_ms": matrix.verdict_ms,
         "elapsed_ms": matrix.elapsed_ms,
     }
+    if incoming_test is not None:
+        incoming_context = Context(incoming_test.results, provider)
+        document["incoming_test"] = {
+            "recommended": _recommended(incoming_test.recommended),
+            "candidates": [candidate_document(r, incoming_context) for r in incoming_test.results],
+            "summary": summarize(incoming_test, provider),
+            "credentials_rejected": incoming_test.credentials_rejected,
+        }
     match = discovery.provider_match if discovery is not None else "server"
     document["provider"] = provider_document(provider, match, matrix.email)
     if discovery is not None:

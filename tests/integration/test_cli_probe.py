@@ -13,6 +13,9 @@ import pytest
 
 from smtpwizard.cli import main
 from tests.conftest import PASSWORD, USER
+from tests.support.certs import CertSet
+from tests.support.listeners import ScriptedServer
+from tests.support.mailboxd import Behaviour, imap_script, pop3_script
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer
 
@@ -54,6 +57,7 @@ def test_json_document_for_a_working_server(smtp_server: StartSmtp, ca_file: Pat
         str(ca_file),
         "--password-stdin",
         "--json",
+        "--all",  # the alternative is certain only when every test finishes
         stdin=PASSWORD + "\n",
     )
     assert run.returncode == 0, run.stderr
@@ -205,6 +209,10 @@ def test_wrong_password_exit_status_and_no_leak(smtp_server: StartSmtp, ca_file:
         (["probe", USER, "--port", "25"], "need --server"),
         (["probe", USER, "--server", "x.example", "--provider", "sendgrid"], "not both"),
         (["probe", USER, "--nameserver", "nonsense"], "--nameserver"),
+        (
+            ["probe", USER, "--server", "x.example", "--incoming-server", "ftp://x.example"],
+            "not an incoming mail server",
+        ),
         (["discover", USER, "--choice", "region=eu-west-1"], "--choice needs --provider"),
         (["discover", USER, "--provider", "sendgrid", "--choice", "oops"], "NAME=VALUE"),
     ],
@@ -227,3 +235,96 @@ def test_empty_password_is_bad_input(
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
     assert main(["probe", USER, "--server", "x.example", "--password-stdin"]) == 2
     assert "password is empty" in capsys.readouterr().err
+
+
+# -- incoming servers too ------------------------------------------------------------------------
+
+
+def test_incoming_servers_tested_alongside(
+    smtp_server: StartSmtp, scripted: Callable[..., ScriptedServer], certs: CertSet
+) -> None:
+    smtp = smtp_server(mode="tls")
+    imap = Behaviour(users={USER: PASSWORD}, cert=certs.good, implicit_tls=True)
+    pop3 = Behaviour(users={USER: PASSWORD}, cert=certs.good)
+    imap_port = scripted(imap_script(imap)).port
+    pop3_port = scripted(pop3_script(pop3)).port
+    base = [
+        "probe",
+        USER,
+        "--server",
+        "mail.example.test",
+        "--resolve",
+        "mail.example.test=127.0.0.1",
+        "--port",
+        str(smtp.port),
+        "--security",
+        "tls",
+        "--incoming-server",
+        f"imaps://mail.example.test:{imap_port}",
+        "--incoming-server",
+        f"pop3://mail.example.test:{pop3_port}",
+        "--cafile",
+        str(certs.ca_file),
+        "--password-stdin",
+    ]
+    run = smtpwizard(*base, "--json", stdin=PASSWORD + "\n")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["recommended"]["port"] == smtp.port
+    test = doc["incoming_test"]
+    assert {k: test["recommended"][k] for k in ("protocol", "port", "security", "username")} == {
+        "protocol": "imap",
+        "port": imap_port,
+        "security": "tls",
+        "username": USER,
+    }
+    assert [(c["protocol"], c["outcome"]) for c in test["candidates"]] == [
+        ("imap", "ok"),
+        ("pop3", "ok"),
+    ]
+    assert test["credentials_rejected"] is False
+    # one login per protocol family: the outgoing server once, the best incoming server once
+    assert len(smtp.seen.attempts) == 1
+    assert len(imap.logins) + len(pop3.logins) == 1
+    assert doc["incoming"][0]["port"] == imap_port
+    assert doc["incoming"][0]["login_tested"] is True
+    assert leaks(run.stdout + run.stderr, PASSWORD, USER) == []
+
+    # a mail-program export carries the incoming server that was proven, and says so
+    exported = smtpwizard("export", "--format", "thunderbird-xml", stdin=run.stdout)
+    assert exported.returncode == 0, exported.stderr
+    assert '<incomingServer type="imap">' in exported.stdout
+    assert f"<port>{imap_port}</port>" in exported.stdout
+    assert "login accepted" in exported.stdout
+
+    human = smtpwizard(*base, stdin=PASSWORD + "\n")
+    assert human.returncode == 0, human.stderr
+    assert "Outgoing mail (SMTP):" in human.stdout
+    assert "Incoming mail (IMAP, POP3):" in human.stdout
+    assert f"mail.example.test:{imap_port}" in human.stdout
+
+
+def test_incoming_failure_is_a_failed_run(
+    smtp_server: StartSmtp, refused_port: int, ca_file: Path
+) -> None:
+    smtp = smtp_server(mode="tls")
+    run = smtpwizard(
+        "probe",
+        USER,
+        "--server",
+        "127.0.0.1",
+        "--port",
+        str(smtp.port),
+        "--security",
+        "tls",
+        "--incoming-server",
+        f"imap://127.0.0.1:{refused_port}",
+        "--cafile",
+        str(ca_file),
+        "--json",
+    )
+    assert run.returncode == 1, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["recommended"] is not None
+    assert doc["incoming_test"]["recommended"] is None
+    assert doc["incoming_test"]["candidates"][0]["outcome"] == "refused"

@@ -12,6 +12,7 @@ from smtpwizard.core.model import (
     MatrixResult,
     Outcome,
     ProbeResult,
+    Protocol,
     Reason,
     Recommendation,
     Reply,
@@ -69,6 +70,7 @@ def result(
     source: Source = Source.USER,
     source_detail: str = "",
     elapsed_ms: float = 120.0,
+    protocol: Protocol = Protocol.SMTP,
 ) -> ProbeResult:
     """A result whose stages end at ``failed`` (or run through when it worked)."""
     stages = [StageResult(StageName.RESOLVE, True, 1.0, "127.0.0.1")]
@@ -87,7 +89,7 @@ def result(
     if auth is None:
         auth = AuthInfo(offered=("PLAIN", "LOGIN"), status=AuthStatus.NO_CREDENTIALS)
     return ProbeResult(
-        candidate=Candidate(host, port, security, source, source_detail),
+        candidate=Candidate(host, port, security, source, source_detail, protocol),
         outcome=outcome,
         reason=reason,
         stages=tuple(stages),

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from smtpwizard.core.address import InvalidInput, check_host, check_port, parse_email
+from smtpwizard.core.address import (
+    InvalidInput,
+    check_host,
+    check_port,
+    incoming_candidates,
+    parse_email,
+)
+from smtpwizard.core.model import Protocol, Security
 
 
 @pytest.mark.parametrize(
@@ -76,3 +83,50 @@ def test_ports(value: str | int, ok: int) -> None:
 def test_bad_ports(value: str) -> None:
     with pytest.raises(InvalidInput):
         check_port(value)
+
+
+IMAP, POP3, TLS, STARTTLS = Protocol.IMAP, Protocol.POP3, Security.TLS, Security.STARTTLS
+
+
+def all_four(host: str) -> list[tuple[str, Protocol, int, Security]]:
+    return [
+        (host, IMAP, 993, TLS),
+        (host, IMAP, 143, STARTTLS),
+        (host, POP3, 995, TLS),
+        (host, POP3, 110, STARTTLS),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "modes"),
+    [
+        ("imaps://Mail.Example.test", [("mail.example.test", IMAP, 993, TLS)]),
+        ("IMAP://mail.example.test:1143", [("mail.example.test", IMAP, 1143, STARTTLS)]),
+        ("pop3s://mail.example.test/", [("mail.example.test", POP3, 995, TLS)]),
+        ("pop://[::1]:1100", [("::1", POP3, 1100, STARTTLS)]),
+        ("mail.example.test:995", [("mail.example.test", POP3, 995, TLS)]),
+        ("127.0.0.1:143", [("127.0.0.1", IMAP, 143, STARTTLS)]),
+        ("::1", all_four("::1")),
+        (" mail.example.test ", all_four("mail.example.test")),
+    ],
+)
+def test_incoming_servers(text: str, modes: list[tuple[str, Protocol, int, Security]]) -> None:
+    found = incoming_candidates(text)
+    assert [(c.host, c.protocol, c.port, c.security) for c in found] == modes
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("smtp://mail.example.test", "not an incoming mail server"),
+        ("mail.example.test:2525", "not a standard incoming mail port"),
+        ("imap://mail.example.test/INBOX", "server name"),
+        ("imap://alice@mail.example.test", "server name"),
+        ("mail.example.test:abc", "server name"),
+        ("imaps://bad host", "spaces"),
+    ],
+)
+def test_bad_incoming_servers(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        incoming_candidates(text)

@@ -19,6 +19,7 @@ from smtpwizard.core.model import (
     AuthInfo,
     AuthStatus,
     Outcome,
+    Protocol,
     Reason,
     Reply,
     Security,
@@ -403,3 +404,40 @@ def test_summary_when_the_login_is_refused_everywhere() -> None:
     assert text.startswith(
         "The servers can be reached, but the login was refused: This account needs an app password."
     )
+
+
+# -- incoming servers get their own ports and protocol in the advice ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("protocol", "port", "security", "reason", "outcome", "wanted"),
+    [
+        (Protocol.IMAP, 143, STARTTLS, Reason.STARTTLS_NOT_OFFERED, Outcome.REFUSED, "993"),
+        (Protocol.POP3, 110, STARTTLS, Reason.STARTTLS_REFUSED, Outcome.REFUSED, "995"),
+        (Protocol.POP3, 995, TLS, Reason.HTTP_SERVER, Outcome.REFUSED, "995"),
+        (Protocol.IMAP, 993, TLS, Reason.NOT_SMTP_REPLY, Outcome.NOT_SMTP, "(IMAP)"),
+        (Protocol.IMAP, 143, NONE, Reason.PLAINTEXT_LOGIN_REFUSED, Outcome.OK, "993"),
+        (Protocol.POP3, 995, TLS, Reason.AUTH_NOT_OFFERED, Outcome.REFUSED, "POP3"),
+        (Protocol.IMAP, 993, TLS, Reason.GREETING_REJECTED, Outcome.REFUSED, "block list"),
+    ],
+)
+def test_incoming_advice_names_incoming_ports(
+    protocol: Protocol,
+    port: int,
+    security: Security,
+    reason: Reason,
+    outcome: Outcome,
+    wanted: str,
+) -> None:
+    found = explain(result(port, security, outcome, reason, protocol=protocol))
+    text = " ".join((found.headline, found.explanation, found.advice))
+    assert wanted in text
+    for smtp_only in ("465", "587", "port 25", "SMTP"):
+        assert smtp_only not in text
+
+
+def test_smtp_advice_keeps_submission_ports() -> None:
+    found = explain(result(25, STARTTLS, Outcome.REFUSED, Reason.GREETING_REJECTED))
+    assert "465 or 587" in found.advice
+    found = explain(result(143, STARTTLS, Outcome.REFUSED, Reason.STARTTLS_NOT_OFFERED))
+    assert "465 with SSL/TLS, or 587 with STARTTLS" in found.advice

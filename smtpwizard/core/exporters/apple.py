@@ -20,7 +20,7 @@ from smtpwizard.core.exporters.base import (
     ServerSettings,
     register,
 )
-from smtpwizard.core.exporters.common import one_line, tested_line
+from smtpwizard.core.exporters.common import incoming_line, one_line, tested_line
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 from smtpwizard.core.providers import Protocol
@@ -99,6 +99,7 @@ def render_mobileconfig(config: ExportConfig, options: ExportOptions) -> bytes:
         "PayloadDisplayName": f"Mail account {config.email}",
         "PayloadDescription": (
             f"Mail settings for {config.email}. {tested_line(config)} "
+            f"{incoming_line(config) or ''} "
             "Mail asks for the password when you install the profile or first use the account."
         ),
         "PayloadOrganization": "smtpwizard",

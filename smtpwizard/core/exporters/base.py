@@ -36,6 +36,8 @@ class ServerSettings:
     """``PLAIN``, ``LOGIN``, ``CRAM-MD5``, or ``None`` when unknown or no login."""
     tested: bool = False
     """Whether a probe proved these exact settings."""
+    login_tested: bool = False
+    """Whether a login with them was accepted in that probe."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,7 @@ def _server(entry: Mapping[str, Any], protocol: Protocol) -> ServerSettings:
         security=security,
         username=username if isinstance(username, str) and username else None,
         tested=entry.get("tested") is True,
+        login_tested=entry.get("login_tested") is True,
     )
 
 
@@ -231,9 +234,16 @@ def _matching_candidate(candidates: Any, smtp: ServerSettings) -> Mapping[str, A
 
 
 def _incoming(entries: Any) -> ServerSettings | None:
-    """The first IMAP server, else the first POP3 one; damaged entries are skipped."""
+    """The incoming server to write: a tested one first (the probe lists the recommended one
+    first), else the first IMAP server, else the first POP3 one; damaged entries are skipped."""
     if not isinstance(entries, list):
         return None
+    tested = [e for e in entries if isinstance(e, Mapping) and e.get("tested") is True]
+    for entry in tested:
+        try:
+            return _server(entry, Protocol(str(entry.get("protocol"))))
+        except (ExportError, ValueError):
+            continue
     for protocol in (Protocol.IMAP, Protocol.POP3):
         for entry in entries:
             if isinstance(entry, Mapping) and entry.get("protocol") == str(protocol):

@@ -73,6 +73,20 @@ def when(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def incoming_line(config: ExportConfig) -> str | None:
+    """Whether the incoming server was tested too (mail-program exports carry one)."""
+    incoming = config.incoming
+    if incoming is None:
+        return None
+    kind = str(incoming.protocol).upper()
+    where = f"Incoming server {incoming.host} port {incoming.port} ({kind}, "
+    where += f"{security_words(incoming.security)})"
+    if not incoming.tested:
+        return f"{where}: not tested by smtpwizard (only the outgoing server was)."
+    result = "login accepted" if incoming.login_tested else "server reached, login not tried"
+    return f"{where}: tested by smtpwizard, {result}."
+
+
 def header(config: ExportConfig, title: str) -> list[str]:
     """The opening lines every text export starts with (without comment markers)."""
     smtp = config.smtp
@@ -81,6 +95,9 @@ def header(config: ExportConfig, title: str) -> list[str]:
         f"Outgoing server {smtp.host} port {smtp.port}, {security_words(smtp.security)}.",
         tested_line(config),
     ]
+    incoming = incoming_line(config)
+    if incoming is not None:
+        lines.append(incoming)
     lines.extend(f"Warning: {warning}" for warning in config.warnings)
     return lines
 
