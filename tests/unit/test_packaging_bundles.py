@@ -144,10 +144,10 @@ def test_flatpak_manifest_names_the_app_runtime_and_permissions() -> None:
 
 
 @pytest.mark.skipif(not shutil.which("flatpak-builder"), reason="flatpak-builder not installed")
-def test_flatpak_builder_reads_the_manifest_as_written() -> None:
+def test_flatpak_builder_reads_the_manifest_as_written(tmp_path: Path) -> None:
     run = subprocess.run(
-        ["flatpak-builder", "--show-manifest", MANIFEST.name],
-        cwd=FLATPAK,
+        ["flatpak-builder", "--show-manifest", str(MANIFEST)],
+        cwd=tmp_path,  # where it leaves its state folder
         capture_output=True,
         text=True,
         timeout=60,
