@@ -179,8 +179,19 @@ def _incoming_list(discovered: Sequence[ServerInfo], probed: MatrixResult | None
             for r in probed.results
             if r.auth.status is AuthStatus.OK
         }
+        outcomes = {
+            (
+                r.candidate.host,
+                r.candidate.port,
+                str(r.candidate.protocol),
+                str(r.candidate.security),
+            ): r
+            for r in probed.results
+        }
         for doc in documents:
             doc["login_tested"] = (doc["host"], doc["port"], doc["protocol"]) in logged_in
+            result = outcomes.get((doc["host"], doc["port"], doc["protocol"], doc["security"]))
+            doc["test_outcome"] = str(result.outcome) if result is not None else None
     return documents
 
 

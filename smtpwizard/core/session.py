@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from smtpwizard.core.address import EmailAddress
+from smtpwizard.core.address import EmailAddress, incoming_candidates
 from smtpwizard.core.discovery import DiscoveryResult
 from smtpwizard.core.exporters.base import ExportConfig, config_from_document
 from smtpwizard.core.model import Candidate, MatrixResult, ServerInfo
@@ -42,6 +42,10 @@ class SetupDraft:
     remember: bool = False
     allow_plaintext: bool = False
     matrix: MatrixResult | None = None
+    incoming_server: str = ""
+    """The incoming server the person typed (``imaps://host:port``, ``host``…), if any."""
+    incoming_candidates: list[Candidate] = field(default_factory=list)
+    incoming_matrix: MatrixResult | None = None
 
     @property
     def provider(self) -> Provider | None:
@@ -52,6 +56,28 @@ class SetupDraft:
     def incoming(self) -> tuple[ServerInfo, ...]:
         """The incoming servers known for the address (exports for mail programs need one)."""
         return self.discovery.incoming if self.discovery is not None else ()
+
+    @property
+    def tests_incoming(self) -> bool:
+        """Mail programs need the incoming server too; applications only send."""
+        return self.purpose is Purpose.MAIL_PROGRAM
+
+    def choose_incoming(self) -> list[Candidate]:
+        """The incoming modes to test: the server the person typed, else the ones found, else
+        the standard IMAP and POP3 modes on the first outgoing server's host.
+
+        Raises:
+            InvalidInput: what the person typed is not a server.
+        """
+        if not self.tests_incoming:
+            return []
+        if self.incoming_server.strip():
+            return incoming_candidates(self.incoming_server)
+        if self.incoming:
+            return [server.candidate() for server in self.incoming]
+        if self.candidates:
+            return incoming_candidates(self.candidates[0].host)
+        return []
 
     def usernames(self) -> list[str]:
         """The login names to try: the person's, else discovery's suggestions, else the address."""
@@ -73,12 +99,15 @@ class SetupDraft:
     def forget_results(self) -> None:
         """Drops the test results (the inputs changed)."""
         self.matrix = None
+        self.incoming_matrix = None
 
     def document(self) -> dict[str, object]:
         """The JSON document of the last test (as ``smtpwizard probe --json`` writes it)."""
         if self.matrix is None:
             raise ValueError("nothing tested yet")
-        return matrix_document(self.matrix, self.incoming, self.discovery, self.provider)
+        return matrix_document(
+            self.matrix, self.incoming, self.discovery, self.provider, self.incoming_matrix
+        )
 
     def export_config(self, include_password: bool = False) -> ExportConfig:
         """The configuration exporters write, from the last test.

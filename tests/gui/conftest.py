@@ -1,5 +1,5 @@
-"""The wizard pointed at loopback servers: a DNS responder announcing the test SMTP servers,
-an in-memory keyring, and settings in a temporary folder."""
+"""The wizard pointed at loopback servers: a DNS responder announcing the test SMTP servers
+and an IMAP server, an in-memory keyring, and settings in a temporary folder."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ from smtpwizard.core.dnsclient import Nameserver
 from smtpwizard.core.probe import ProbeOptions
 from smtpwizard.core.settings import SettingsStore
 from smtpwizard.gui.wizard import Services, SetupWizard
+from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.dnsd import DnsServer
 from tests.support.keyrings import MemoryKeyring
+from tests.support.listeners import ScriptedServer
+from tests.support.mailboxd import Behaviour, imap_script
 
 
 @pytest.fixture
@@ -90,3 +93,21 @@ def announce(dns: DnsServer) -> Announce:
         dns.add(name, "SRV", f"0 1 {port} mail.example.test.")
 
     return publish
+
+
+@dataclass
+class Mailbox:
+    """The IMAP server announced for example.test (mail programs test it with the SMTP one)."""
+
+    port: int
+    behaviour: Behaviour
+
+
+@pytest.fixture(autouse=True)
+def mailbox(dns: DnsServer, certs: CertSet, scripted: Callable[..., ScriptedServer]) -> Mailbox:
+    """An IMAP server with SSL/TLS, published as ``_imaps._tcp.example.test``, so that mail
+    program runs never fall back to guessed names on the machine's standard ports."""
+    behaviour = Behaviour(users={USER: PASSWORD}, cert=certs.good, implicit_tls=True)
+    port = scripted(imap_script(behaviour)).port
+    dns.add("_imaps._tcp.example.test", "SRV", f"0 1 {port} mail.example.test.")
+    return Mailbox(port, behaviour)

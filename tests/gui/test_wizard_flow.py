@@ -22,7 +22,7 @@ from smtpwizard.gui.pages import (
 )
 from smtpwizard.gui.wizard import PageId, Services, SetupWizard
 from tests.conftest import PASSWORD, USER
-from tests.gui.conftest import Announce, Driver
+from tests.gui.conftest import Announce, Driver, Mailbox
 from tests.support.keyrings import MemoryKeyring
 from tests.support.listeners import ScriptedServer, silent
 from tests.support.secrets import leaks
@@ -67,12 +67,15 @@ def test_address_to_exported_file(
     announce: Announce,
     tmp_path: Path,
     keyring_backend: MemoryKeyring,
+    mailbox: Mailbox,
 ) -> None:
     server = smtp_server(mode="tls")
     announce(server.port)
     wizard = driver.wizard
 
     servers = to_servers(driver)
+    assert servers.incoming.isVisible()
+    assert f"mail.example.test:{mailbox.port} (IMAP, SSL/TLS)" in servers.incoming_found.text()
     assert servers.table.rowCount() == 1
     assert servers.table.item(0, 0).text() == "mail.example.test"
     assert servers.table.item(0, 1).text() == str(server.port)
@@ -92,14 +95,17 @@ def test_address_to_exported_file(
     testing = wizard.page(PageId.TESTING)
     assert isinstance(testing, TestingPage)
     driver.next_and_wait(testing.task.finished)
-    assert testing.table.rowCount() == 1
-    assert testing.table.item(0, 1).text().startswith("✓")  # connected
-    assert testing.table.item(0, 4).text() == "✓"  # certificate
-    assert testing.table.item(0, 5).text() == "✓"  # login
-    assert "works" in testing.table.item(0, 6).text()
-    assert testing.progress.value() == 1
-    assert "Done: 1 of 1 work" in testing.status.message()
+    assert testing.table.rowCount() == 2  # sending, then receiving
+    assert testing.table.item(1, 0).text() == f"mail.example.test:{mailbox.port} (IMAP, SSL/TLS)"
+    for row in (0, 1):
+        assert testing.table.item(row, 1).text().startswith("✓")  # connected
+        assert testing.table.item(row, 4).text() == "✓"  # certificate
+        assert testing.table.item(row, 5).text() == "✓"  # login
+        assert "works" in testing.table.item(row, 6).text()
+    assert testing.progress.value() == 2
+    assert "Done: 2 of 2 work" in testing.status.message()
     assert len(server.seen.attempts) == 1
+    assert len(mailbox.behaviour.logins) == 1
 
     result = wizard.page(PageId.RESULT)
     assert isinstance(result, ResultPage)
@@ -110,6 +116,12 @@ def test_address_to_exported_file(
     assert result.fields["security"].text() == "SSL/TLS"
     assert result.fields["username"].text() == USER
     assert result.level.text() == "encrypted and verified"
+    assert result.card.title() == "Outgoing mail (SMTP)"
+    assert result.incoming_card.isVisible()
+    assert result.incoming_fields["protocol"].text() == "IMAP"
+    assert result.incoming_fields["port"].text() == str(mailbox.port)
+    assert result.incoming_fields["username"].text() == USER
+    assert "Receiving:" in result.summary.text()
     assert keyring_backend.entries == {(keyring_service("mail.example.test"), USER): PASSWORD}
 
     with driver.qtbot.waitSignal(result.test_task.finished, timeout=15000):
@@ -120,6 +132,10 @@ def test_address_to_exported_file(
     wizard.next()
     export = wizard.currentPage()
     assert isinstance(export, ExportPage)
+    export.select("thunderbird-xml")
+    account = export.preview.toPlainText()
+    assert f"<port>{mailbox.port}</port>" in account
+    assert "tested by smtpwizard, login accepted" in account
     export.select("msmtp")
     preview = export.preview.toPlainText()
     assert f"port {server.port}" in preview
@@ -337,3 +353,53 @@ def test_closing_the_window_stops_the_work(
     # shutdown() waits at most a second per task: a thread still alive means it ignored
     # the cancellation.
     assert all(task.wait(0) for task in driver.wizard.findChildren(Task))
+
+
+def test_applications_test_sending_only(
+    driver: Driver, smtp_server: StartSmtp, announce: Announce, mailbox: Mailbox
+) -> None:
+    server = smtp_server(mode="tls")
+    announce(server.port)
+    servers = to_servers(driver, Purpose.APPLICATION)
+    assert not servers.incoming.isVisible()
+    assert servers.title() == "Finding your outgoing mail servers"
+    testing = to_testing(driver, PASSWORD)
+    assert testing.table.rowCount() == 1
+    assert driver.wizard.draft.incoming_matrix is None
+    assert mailbox.behaviour.logins == []
+    driver.wizard.next()
+    result = driver.wizard.currentPage()
+    assert isinstance(result, ResultPage)
+    assert result.headline.text() == "It works."
+    assert not result.incoming_card.isVisible()
+    assert result.card.title() == "Use these settings"
+
+
+def test_receiving_can_fail_while_sending_works(
+    driver: Driver, smtp_server: StartSmtp, announce: Announce, refused_port: int
+) -> None:
+    server = smtp_server(mode="tls")
+    announce(server.port)
+    servers = to_servers(driver)
+    servers.incoming_edit.setText("ftp://mail.example.test")
+    driver.wizard.next()
+    assert driver.wizard.currentPage() is servers  # a bad incoming server keeps the page
+    assert "not an incoming mail server" in servers.status.message()
+    servers.incoming_edit.setText(f"imap://mail.example.test:{refused_port}")
+    testing = to_testing(driver, PASSWORD)
+    assert testing.table.rowCount() == 2
+    assert "receiving does not yet" in testing.status.message()
+    driver.wizard.next()
+    result = driver.wizard.currentPage()
+    assert isinstance(result, ResultPage)
+    assert result.headline.text() == "Sending works; receiving does not yet."
+    assert result.card.isVisible()
+    assert not result.incoming_card.isVisible()
+    problems = [
+        result.problems.topLevelItem(i).text(0) for i in range(result.problems.topLevelItemCount())
+    ]
+    assert any(
+        text.startswith(f"mail.example.test:{refused_port} (IMAP, STARTTLS): Nothing is listening")
+        for text in problems
+    ), problems
+    assert result.nextId() == PageId.EXPORT  # the outgoing settings can still be taken along

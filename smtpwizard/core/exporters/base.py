@@ -38,6 +38,8 @@ class ServerSettings:
     """Whether a probe proved these exact settings."""
     login_tested: bool = False
     """Whether a login with them was accepted in that probe."""
+    test_outcome: str | None = None
+    """The outcome word of the probe that tried them (``None``: not tried)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,7 @@ def _server(entry: Mapping[str, Any], protocol: Protocol) -> ServerSettings:
             )
         )
     username = entry.get("username")
+    outcome = entry.get("test_outcome")
     return ServerSettings(
         protocol=protocol,
         host=host.strip(),
@@ -214,6 +217,7 @@ def _server(entry: Mapping[str, Any], protocol: Protocol) -> ServerSettings:
         username=username if isinstance(username, str) and username else None,
         tested=entry.get("tested") is True,
         login_tested=entry.get("login_tested") is True,
+        test_outcome=outcome if isinstance(outcome, str) and outcome else None,
     )
 
 

@@ -81,6 +81,11 @@ def incoming_line(config: ExportConfig) -> str | None:
     kind = str(incoming.protocol).upper()
     where = f"Incoming server {incoming.host} port {incoming.port} ({kind}, "
     where += f"{security_words(incoming.security)})"
+    if not incoming.tested and incoming.test_outcome not in (None, "ok", "insecure"):
+        return (
+            f"{where}: smtpwizard's test of it did not work ({incoming.test_outcome}); "
+            "check it before relying on it."
+        )
     if not incoming.tested:
         return f"{where}: not tested by smtpwizard (only the outgoing server was)."
     result = "login accepted" if incoming.login_tested else "server reached, login not tried"

@@ -84,6 +84,25 @@ class ResultPage(Page):
         self.card_form.addRow(self.alternatives)
         layout.addWidget(self.card)
 
+        self.incoming_card = QGroupBox(_("Incoming mail"), self)
+        incoming_form = QFormLayout(self.incoming_card)
+        self.incoming_fields: dict[str, QLabel] = {}
+        for key, title in (
+            ("protocol", _("Kind")),
+            ("host", _("Server")),
+            ("port", _("Port")),
+            ("security", _("Encryption")),
+            ("username", _("Username")),
+        ):
+            value = QLabel(self.incoming_card)
+            value.setTextInteractionFlags(value.textInteractionFlags().TextSelectableByMouse)
+            value.setAccessibleName(_("Incoming {field}").format(field=title))
+            self.incoming_fields[key] = value
+            incoming_form.addRow(title + ":", value)
+        self.incoming_note = wrapped("", self.incoming_card)
+        incoming_form.addRow(self.incoming_note)
+        layout.addWidget(self.incoming_card)
+
         self.problems = QTreeWidget(self)
         self.problems.setHeaderHidden(True)
         self.problems.setAccessibleName(_("What did not work, and why"))
@@ -119,19 +138,35 @@ class ResultPage(Page):
         """Shows the verdict of the last test run."""
         matrix = self.draft.matrix
         assert matrix is not None
+        incoming = self.draft.incoming_matrix
         provider = self.draft.provider
         context = Context(matrix.results, provider)
         rec = matrix.recommended
-        if rec is not None:
+        receives = incoming is None or incoming.recommended is not None
+        if rec is not None and receives:
             self.headline.setText(_("It works."))
+        elif rec is not None:
+            self.headline.setText(_("Sending works; receiving does not yet."))
         elif matrix.cancelled:
             self.headline.setText(_("Stopped before the end."))
         elif matrix.credentials_rejected:
             self.headline.setText(_("The servers answer, but the login was refused."))
         else:
             self.headline.setText(_("Nothing works yet."))
-        self.summary.setText(summarize(matrix, provider))
+        summary = summarize(matrix, provider)
+        if incoming is not None:
+            summary = "\n".join(
+                (
+                    _("Sending: {summary}").format(summary=summary),
+                    _("Receiving: {summary}").format(summary=summarize(incoming, provider)),
+                )
+            )
+        self.summary.setText(summary)
+        self.card.setTitle(
+            _("Use these settings") if incoming is None else _("Outgoing mail (SMTP)")
+        )
         self.card.setVisible(rec is not None)
+        self._show_incoming(incoming)
         self.send_test.setVisible(rec is not None)
         self.status.show_message("")
         self.keyring_status.show_message("")
@@ -156,37 +191,47 @@ class ResultPage(Page):
                 )
             self.alternatives.setText("\n".join(lines))
             self.alternatives.setVisible(bool(lines))
-        self._fill_problems(matrix, context)
+        self._fill_problems(matrix, context, incoming)
         email = self.draft.email
         if email is not None:
             self.setup.settings.remember_address(str(email), self.draft.display_name)
-        self._save_password(matrix)
+        self._save_password(matrix, incoming)
 
-    def _fill_problems(self, matrix: MatrixResult, context: Context) -> None:
+    def _show_incoming(self, incoming: MatrixResult | None) -> None:
+        rec = incoming.recommended if incoming is not None else None
+        self.incoming_card.setVisible(rec is not None)
+        if rec is None:
+            return
+        c = rec.candidate
+        self.incoming_fields["protocol"].setText(c.protocol.name)
+        self.incoming_fields["host"].setText(c.host)
+        self.incoming_fields["port"].setText(str(c.port))
+        self.incoming_fields["security"].setText(c.security.label)
+        self.incoming_fields["username"].setText(rec.username or _("(no login)"))
+        level = level_label(rec.level)
+        lines = [level[:1].upper() + level[1:] + "."]
+        lines.extend(rec.warnings)
+        if rec.alternatives:
+            lines.append(
+                _("Also working: {list}.").format(
+                    list=", ".join(a.label() for a in rec.alternatives)
+                )
+            )
+        self.incoming_note.setText("\n".join(lines))
+
+    def _fill_problems(
+        self, matrix: MatrixResult, context: Context, incoming: MatrixResult | None = None
+    ) -> None:
         self.problems.clear()
-        for result in matrix.results:
-            finding = explain(result, context)
-            if finding.severity is Severity.OK or result.reason is Reason.SUPERSEDED:
-                continue
-            c = result.candidate
-            top = QTreeWidgetItem([f"{c.host}:{c.port} ({c.security.label}): {finding.headline}"])
-            top.setIcon(0, severity_icon(finding.severity))
-            top.setToolTip(0, finding.explanation)
-            QTreeWidgetItem(top, [finding.explanation])
-            QTreeWidgetItem(top, [_("What to do: {advice}").format(advice=finding.advice)])
-            if finding.link:
-                QTreeWidgetItem(top, [_("Help: {url}").format(url=finding.link)])
-            details = QTreeWidgetItem(top, [_("Details")])
-            for label, value in finding.evidence:
-                QTreeWidgetItem(details, [f"{label}: {value}"])
-            if result.transcript:
-                talk = QTreeWidgetItem(top, [_("The conversation (passwords hidden)")])
-                for line in result.transcript:
-                    lock = "🔒 " if line.encrypted else ""
-                    QTreeWidgetItem(talk, [f"{line.direction} {lock}{line.text}"])
-            self.problems.addTopLevelItem(top)
+        runs = [(matrix, context)]
+        if incoming is not None:
+            runs.append((incoming, Context(incoming.results, context.provider)))
+        for run, run_context in runs:
+            for result in run.results:
+                self._add_problem(result, run_context)
         if self.problems.topLevelItemCount() == 0:
-            skipped = any(r.reason is Reason.SUPERSEDED for r in matrix.results)
+            results = list(matrix.results) + (list(incoming.results) if incoming else [])
+            skipped = any(r.reason is Reason.SUPERSEDED for r in results)
             text = (
                 _("Nothing. The other servers were not needed: a better one already works.")
                 if skipped
@@ -194,28 +239,52 @@ class ResultPage(Page):
             )
             self.problems.addTopLevelItem(QTreeWidgetItem([text]))
 
+    def _add_problem(self, result: ProbeResult, context: Context) -> None:
+        finding = explain(result, context)
+        if finding.severity is Severity.OK or result.reason is Reason.SUPERSEDED:
+            return
+        c = result.candidate
+        top = QTreeWidgetItem([f"{c.label()}: {finding.headline}"])
+        top.setIcon(0, severity_icon(finding.severity))
+        top.setToolTip(0, finding.explanation)
+        QTreeWidgetItem(top, [finding.explanation])
+        QTreeWidgetItem(top, [_("What to do: {advice}").format(advice=finding.advice)])
+        if finding.link:
+            QTreeWidgetItem(top, [_("Help: {url}").format(url=finding.link)])
+        details = QTreeWidgetItem(top, [_("Details")])
+        for label, value in finding.evidence:
+            QTreeWidgetItem(details, [f"{label}: {value}"])
+        if result.transcript:
+            talk = QTreeWidgetItem(top, [_("The conversation (passwords hidden)")])
+            for line in result.transcript:
+                lock = "🔒 " if line.encrypted else ""
+                QTreeWidgetItem(talk, [f"{line.direction} {lock}{line.text}"])
+        self.problems.addTopLevelItem(top)
+
     def _best(self) -> ProbeResult | None:
         matrix = self.draft.matrix
         return matrix.best if matrix is not None else None
 
-    def _save_password(self, matrix: MatrixResult) -> None:
-        """Saves the password once a login with it worked, if the person asked for that."""
-        best = matrix.best
+    def _save_password(self, matrix: MatrixResult, incoming: MatrixResult | None) -> None:
+        """Saves the password once a login with it worked, if the person asked for that: for
+        the outgoing server, and for the incoming one when it is another host."""
         draft = self.draft
-        if not (
-            draft.remember
-            and draft.password
-            and best is not None
-            and best.auth.status is AuthStatus.OK
-            and best.auth.username
-        ):
+        if not (draft.remember and draft.password):
+            return
+        logins: dict[str, str] = {}
+        for run in (matrix, incoming):
+            best = run.best if run is not None else None
+            if best is not None and best.auth.status is AuthStatus.OK and best.auth.username:
+                logins.setdefault(best.candidate.host, best.auth.username)
+        if not logins:
             return
         store = self.services.credentials
-        host, username, password = best.candidate.host, best.auth.username, draft.password
+        password = draft.password
 
         def work(_report: Callable[[object], None], _cancel: CancelToken) -> object:
-            store.save(host, username, password)
-            return host
+            for host, username in logins.items():
+                store.save(host, username, password)
+            return list(logins)
 
         self.keyring_task.start(work, "keyring save")
 

@@ -144,6 +144,20 @@ class ServersPage(Page):
         manual.addWidget(self.remove)
         layout.addWidget(self.manual)
 
+        self.incoming = QGroupBox(_("Incoming mail (IMAP or POP3), tested too"), self)
+        incoming = QVBoxLayout(self.incoming)
+        self.incoming_found = wrapped("", self.incoming)
+        self.incoming_found.setAccessibleName(_("Incoming servers found"))
+        self.incoming_edit = QLineEdit(self.incoming)
+        self.incoming_edit.setPlaceholderText(
+            _("To test another: imap.example.com, or imaps://imap.example.com:993")
+        )
+        self.incoming_edit.setAccessibleName(_("Incoming server"))
+        self.incoming_edit.setClearButtonEnabled(True)
+        incoming.addWidget(self.incoming_found)
+        incoming.addWidget(self.incoming_edit)
+        layout.addWidget(self.incoming)
+
         options = QHBoxLayout()
         self.send_address = QCheckBox(
             _("Send my full address to configuration servers (normally only the domain)"), self
@@ -175,12 +189,19 @@ class ServersPage(Page):
         self.send_address.setChecked(settings.send_address)
         self.use_ispdb.setChecked(settings.use_ispdb)
         self.use_ispdb.setVisible(self.services.discovery.ispdb_url is not None)
+        self.incoming.setVisible(self.draft.tests_incoming)
+        self.setTitle(
+            _("Finding your mail servers")
+            if self.draft.tests_incoming
+            else _("Finding your outgoing mail servers")
+        )
         email = self.draft.email
         key = f"{email}|{self.draft.service_id}|{self.draft.choices}"
         if self.draft.discovery is None or key != self._searched_for:
             self.start_discovery()
         else:
             self._show_candidates(self.draft.candidates)
+            self._show_incoming(self.draft.discovery)
 
     def cleanupPage(self) -> None:
         """Going back stops the search."""
@@ -193,14 +214,18 @@ class ServersPage(Page):
 
     def validatePage(self) -> bool:
         """Takes the (possibly edited) list as the candidates."""
+        draft = self.draft
         try:
             candidates = self.candidates()
+            draft.incoming_server = self.incoming_edit.text().strip()
+            draft.candidates, previous = candidates, draft.candidates
+            incoming = draft.choose_incoming()
         except InvalidInput as exc:
             self.status.show_message(str(exc), Severity.ERROR)
             return False
-        if candidates != self.draft.candidates:
-            self.draft.forget_results()
-        self.draft.candidates = candidates
+        if candidates != previous or incoming != draft.incoming_candidates:
+            draft.forget_results()
+        draft.incoming_candidates = incoming
         settings = self.setup.settings
         settings.send_address = self.send_address.isChecked()
         settings.use_ispdb = self.use_ispdb.isChecked()
@@ -274,6 +299,7 @@ class ServersPage(Page):
         self._busy(False)
         self._show_provider(result)
         self._show_candidates(rank(result.candidates))
+        self._show_incoming(result)
         if not result.candidates:
             self.status.show_message(
                 _(
@@ -288,6 +314,21 @@ class ServersPage(Page):
     def _on_failed(self, message: str) -> None:
         self._busy(False)
         self.status.show_message(message, Severity.ERROR)
+
+    def _show_incoming(self, result: DiscoveryResult) -> None:
+        servers = result.incoming
+        if not servers:
+            self.incoming_found.setText(
+                _(
+                    "No incoming server was found; the usual IMAP and POP3 ports of the first "
+                    "outgoing server will be tried. Enter yours below if you know it."
+                )
+            )
+            return
+        names = [s.candidate().label() for s in servers[:4]]
+        more = len(servers) - len(names)
+        text = ", ".join(names) + (_(" and {count} more").format(count=more) if more else "")
+        self.incoming_found.setText(_("Found: {servers}.").format(servers=text))
 
     def _show_provider(self, result: DiscoveryResult) -> None:
         provider = result.provider

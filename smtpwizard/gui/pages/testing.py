@@ -23,13 +23,22 @@ from PySide6.QtWidgets import (
 from smtpwizard.core.channel import CancelToken
 from smtpwizard.core.diagnosis import Context, explain
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Candidate, MatrixResult, Outcome, Severity, StageName, StageResult
+from smtpwizard.core.model import (
+    Candidate,
+    MatrixResult,
+    Outcome,
+    Protocol,
+    Severity,
+    StageName,
+    StageResult,
+)
 from smtpwizard.core.prober import (
     CandidateFinished,
     CandidateStarted,
     StageFinished,
     VerdictReached,
     rank,
+    run_account,
 )
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
@@ -96,7 +105,7 @@ class TestingPage(Page):
         self.timer.setInterval(100)
         self.timer.timeout.connect(self._tick)
         self._started = 0.0
-        self._order: list[Candidate] = []
+        self._rows: dict[Candidate, int] = {}
 
     def initializePage(self) -> None:
         """Starts the tests (again, unless nothing changed since the last run)."""
@@ -116,24 +125,29 @@ class TestingPage(Page):
 
     @Slot()
     def start(self) -> None:
-        """Tests the draft's candidates."""
+        """Tests the draft's candidates (and the incoming ones, for a mail program), both at once;
+        the outgoing rows come first."""
         draft = self.draft
         email = draft.email
         assert email is not None
-        self._order = rank(draft.candidates)
-        self.table.setRowCount(len(self._order))
-        for row, candidate in enumerate(self._order):
-            self.table.setItem(
-                row,
-                0,
-                QTableWidgetItem(f"{candidate.host}:{candidate.port} ({candidate.security.label})"),
-            )
+        incoming = list(draft.incoming_candidates) if draft.tests_incoming else []
+        order = rank(draft.candidates) + rank(incoming)
+        self._rows = {candidate: row for row, candidate in enumerate(order)}
+        self.table.setRowCount(len(order))
+        for row, candidate in enumerate(order):
+            self.table.setItem(row, 0, QTableWidgetItem(candidate.label()))
             for column in range(1, len(COLUMNS)):
                 self.table.setItem(row, column, QTableWidgetItem(""))
             self._set(row, RESULT, _("waiting"))
-        self.progress.setRange(0, len(self._order))
+        self.progress.setRange(0, len(order))
         self.progress.setValue(0)
-        self.status.show_message(_("Testing {count} ways to send…").format(count=len(self._order)))
+        self.status.show_message(
+            _("Testing {count} ways to send and {incoming} ways to receive…").format(
+                count=len(draft.candidates), incoming=len(incoming)
+            )
+            if incoming
+            else _("Testing {count} ways to send…").format(count=len(draft.candidates))
+        )
         self.stop.setEnabled(True)
         self._started = time.monotonic()
         self.timer.start()
@@ -144,11 +158,15 @@ class TestingPage(Page):
         allow_plaintext = draft.allow_plaintext
         provider = draft.provider
 
-        def work(report: Callable[[object], None], cancel: CancelToken) -> MatrixResult:
+        def work(
+            report: Callable[[object], None], cancel: CancelToken
+        ) -> tuple[MatrixResult, MatrixResult | None]:
             prober = services.prober(allow_plaintext=allow_plaintext, listener=report)
-            return prober.run(
+            return run_account(
+                prober,
                 email,
                 candidates,
+                incoming,
                 password=password,
                 usernames=usernames,
                 cancel=cancel,
@@ -178,26 +196,39 @@ class TestingPage(Page):
         if tooltip:
             item.setToolTip(tooltip)
 
+    def row_of(self, candidate: Candidate) -> int | None:
+        """The table row showing ``candidate`` (the two runs number their events apart)."""
+        return self._rows.get(candidate)
+
     @Slot(object)
     def _on_event(self, event: object) -> None:
         if isinstance(event, CandidateStarted):
-            self._set(event.index, RESULT, _("testing…"))
+            row = self.row_of(event.candidate)
+            if row is not None:
+                self._set(row, RESULT, _("testing…"))
         elif isinstance(event, StageFinished):
-            self._show_stage(event.index, event.stage)
+            row = self.row_of(event.candidate)
+            if row is not None:
+                self._show_stage(row, event.stage)
         elif isinstance(event, CandidateFinished):
             result = event.result
+            row = self.row_of(result.candidate)
+            if row is None:
+                return
             finding = explain(result, Context((), self.draft.provider))
-            self._set(event.index, RESULT, finding.headline, finding.explanation)
-            item = self.table.item(event.index, RESULT)
+            self._set(row, RESULT, finding.headline, finding.explanation)
+            item = self.table.item(row, RESULT)
             if item is not None:
                 item.setIcon(severity_icon(finding.severity))
             self.progress.setValue(self.progress.value() + 1)
         elif isinstance(event, VerdictReached) and event.result is not None:
             c = event.result.candidate
-            self.status.show_message(
-                _("{host} port {port} works; finishing up…").format(host=c.host, port=c.port),
-                Severity.OK,
+            message = (
+                _("Sending through {host} port {port} works; finishing up…")
+                if c.protocol is Protocol.SMTP
+                else _("Receiving from {host} port {port} works; finishing up…")
             )
+            self.status.show_message(message.format(host=c.host, port=c.port), Severity.OK)
 
     def _show_stage(self, row: int, stage: StageResult) -> None:
         stopped = bool(stage.error and stage.error.startswith("Cancelled"))
@@ -206,7 +237,7 @@ class TestingPage(Page):
         name = stage.name
         if name is StageName.CONNECT:
             self._set(row, CONNECT, f"{mark} {stage.ms:.0f} ms" if stage.ok else mark, tip)
-        elif name in (StageName.GREETING, StageName.EHLO):
+        elif name in (StageName.GREETING, StageName.EHLO, StageName.CAPABILITIES):
             self._set(row, GREETING, mark, tip)
         elif name is StageName.STARTTLS:
             self._set(row, ENCRYPTION, WAIT if stage.ok else NO, tip)
@@ -234,11 +265,14 @@ class TestingPage(Page):
 
     @Slot(object)
     def _on_finished(self, result: object) -> None:
-        assert isinstance(result, MatrixResult)
+        assert isinstance(result, tuple)
+        outgoing, incoming = result
+        assert isinstance(outgoing, MatrixResult)
         self.timer.stop()
         self._tick()
-        self.draft.matrix = result
-        self._show_done(result)
+        self.draft.matrix = outgoing
+        self.draft.incoming_matrix = incoming if isinstance(incoming, MatrixResult) else None
+        self._show_done(outgoing)
         self.completeChanged.emit()
         next_button = self.setup.button(QWizard.WizardButton.NextButton)
         if isinstance(next_button, QPushButton):
@@ -247,19 +281,31 @@ class TestingPage(Page):
 
     def _show_done(self, matrix: MatrixResult) -> None:
         self.stop.setEnabled(False)
-        working = sum(1 for r in matrix.results if r.outcome in (Outcome.OK,))
-        if matrix.cancelled:
+        incoming = self.draft.incoming_matrix
+        results = list(matrix.results) + (list(incoming.results) if incoming else [])
+        working = sum(1 for r in results if r.outcome is Outcome.OK)
+        sends = matrix.recommended is not None
+        receives = incoming is None or incoming.recommended is not None
+        if matrix.cancelled or (incoming is not None and incoming.cancelled):
             self.status.show_message(_("Stopped. Next shows what was found so far."), Severity.INFO)
-        elif matrix.recommended is not None:
+        elif sends and receives:
             self.status.show_message(
                 _("Done: {count} of {total} work. Next shows the result.").format(
-                    count=working, total=len(matrix.results)
+                    count=working, total=len(results)
                 ),
                 Severity.OK,
             )
+        elif sends:
+            self.status.show_message(
+                _("Done: sending works, receiving does not yet. Next explains why."),
+                Severity.WARNING,
+            )
         else:
             self.status.show_message(
-                _("Done: nothing works yet. Next explains why."), Severity.ERROR
+                _("Done: nothing works yet. Next explains why.")
+                if incoming is None or incoming.recommended is None
+                else _("Done: receiving works, sending does not yet. Next explains why."),
+                Severity.ERROR,
             )
 
     @Slot(str)
