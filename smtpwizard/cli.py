@@ -43,6 +43,7 @@ from smtpwizard.core.model import (
     Candidate,
     MatrixResult,
     Outcome,
+    Protocol,
     Security,
     Source,
     usual_security,
@@ -400,7 +401,7 @@ def print_report(
     context = Context(results, provider)
     width = max((len(f"{r.candidate.host}:{r.candidate.port}") for r in results), default=10)
     print(
-        f"{'':3}{_('server'):<{width}}  {_('encryption'):<15}{_('result'):<20}"
+        f"{'':3}{_('server'):<{width}}  {_('encryption'):<16}{_('result'):<20}"
         f"{_('time'):>9}  {_('finding')}",
         file=out,
     )
@@ -414,8 +415,11 @@ def print_report(
         mark = "OK" if usable else "--" if r.outcome in (Outcome.CANCELLED, Outcome.OK) else "!!"
         finding = explain(r, context)
         time_text = _seconds(r.elapsed_ms) if r.stages else "-"
+        mode = c.security.label
+        if c.protocol is not Protocol.SMTP:
+            mode = f"{c.protocol.name}, {mode}"
         print(
-            f"{mark:<3}{c.host + ':' + str(c.port):<{width}}  {c.security.label:<15}"
+            f"{mark:<3}{c.host + ':' + str(c.port):<{width}}  {mode:<16}"
             f"{r.outcome!s:<20}{time_text:>9}  {finding.headline}",
             file=out,
         )
@@ -424,6 +428,8 @@ def print_report(
     if rec is not None:
         c = rec.candidate
         print(_("Recommended settings ({level}):").format(level=level_label(rec.level)), file=out)
+        if c.protocol is not Protocol.SMTP:
+            print(f"  {_('kind'):<12}{c.protocol.name}", file=out)
         print(f"  {_('server'):<12}{c.host}", file=out)
         print(f"  {_('port'):<12}{c.port}", file=out)
         print(f"  {_('encryption'):<12}{c.security.label}", file=out)
@@ -435,7 +441,7 @@ def print_report(
         for warning in rec.warnings:
             print(f"  {_('warning'):<12}{warning}", file=out)
         if rec.alternatives:
-            also = ", ".join(f"{a.host}:{a.port} {a.security.label}" for a in rec.alternatives)
+            also = ", ".join(a.label() for a in rec.alternatives)
             print(f"  {_('also works'):<12}{also}", file=out)
         print(file=out)
     problems = [
@@ -447,7 +453,7 @@ def print_report(
     for r in problems:
         c = r.candidate
         finding = explain(r, context)
-        print(f"{c.host}:{c.port} ({c.security.label}): {finding.headline}", file=out)
+        print(f"{c.label()}: {finding.headline}", file=out)
         print(f"  {finding.explanation}", file=out)
         print(f"  {_('What to do')}: {finding.advice}", file=out)
         if finding.link:
@@ -466,7 +472,7 @@ def print_report(
             if not r.transcript:
                 continue
             c = r.candidate
-            print(f"--- {c.host}:{c.port} ({c.security.label})", file=out)
+            print(f"--- {c.label()}", file=out)
             for line in r.transcript:
                 lock = "🔒" if line.encrypted else "  "
                 print(f"{line.at_ms:8.1f} {lock} {line.direction} {line.text}", file=out)

@@ -1160,7 +1160,12 @@ def summarize(matrix: MatrixResult, provider: Provider | None = None) -> str:
             )
         )
         if rec.alternatives:
-            alt = ", ".join(f"{a.port} ({a.security.label})" for a in rec.alternatives[:3])
+            alt = ", ".join(
+                f"{a.port} ({a.security.label})"
+                if a.protocol is Protocol.SMTP
+                else f"{a.port} ({a.protocol.name}, {a.security.label})"
+                for a in rec.alternatives[:3]
+            )
             sentences.append(_("Also working: {alt}.").format(alt=alt))
         for warning in rec.warnings:
             sentences.append(_("Note: {warning}.").format(warning=warning))

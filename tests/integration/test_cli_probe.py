@@ -301,7 +301,9 @@ def test_incoming_servers_tested_alongside(
     assert human.returncode == 0, human.stderr
     assert "Outgoing mail (SMTP):" in human.stdout
     assert "Incoming mail (IMAP, POP3):" in human.stdout
-    assert f"mail.example.test:{imap_port}" in human.stdout
+    assert f"mail.example.test:{imap_port}  IMAP, SSL/TLS" in human.stdout
+    assert f"mail.example.test:{pop3_port}  POP3, STARTTLS" in human.stdout
+    assert "  kind        IMAP\n" in human.stdout
 
 
 def test_incoming_failure_is_a_failed_run(
