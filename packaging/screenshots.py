@@ -1,7 +1,7 @@
 """Screenshots of the wizard's main pages, from the real app on a virtual X11 screen.
 
 The wizard runs against loopback test servers (a DNS responder, an SMTP server with a test
-certificate, a port that never answers), so every page shows real results. Run from the
+certificate, a port that refuses, an IMAP server), so every page shows real results. Run from the
 repository root:
 
     xvfb-run -a -s "-screen 0 1280x900x24" .venv/bin/python packaging/screenshots.py
@@ -32,7 +32,8 @@ from smtpwizard.gui.app import create_application  # noqa: E402
 from smtpwizard.gui.wizard import PageId, Services, SetupWizard  # noqa: E402
 from tests.support.dnsd import DnsServer  # noqa: E402
 from tests.support.keyrings import MemoryKeyring  # noqa: E402
-from tests.support.listeners import RefusedPort  # noqa: E402
+from tests.support.listeners import RefusedPort, ScriptedServer  # noqa: E402
+from tests.support.mailboxd import Behaviour, imap_script  # noqa: E402
 from tests.support.smtpd import SmtpServer  # noqa: E402
 
 OUT = ROOT / "resources" / "screenshots"
@@ -72,6 +73,10 @@ def main() -> None:
         cert = ca.issue_cert("mail.example.com")
         server = stack.enter_context(SmtpServer(mode="tls", cert=cert, users={USER: PASSWORD}))
         closed = stack.enter_context(RefusedPort())
+        imap = ScriptedServer(
+            imap_script(Behaviour(users={USER: PASSWORD}, cert=cert, implicit_tls=True))
+        ).start()
+        stack.callback(imap.stop)
         dns = stack.enter_context(
             DnsServer(
                 {
@@ -83,6 +88,7 @@ def main() -> None:
                     "_submission._tcp.example.com": [
                         ("SRV", f"0 1 {closed.port} mail.example.com.")
                     ],
+                    "_imaps._tcp.example.com": [("SRV", f"0 1 {imap.port} mail.example.com.")],
                 }
             )
         )
@@ -125,7 +131,7 @@ def main() -> None:
         shoot(app, wizard, "6-result")
         wizard.next()
         export = wizard.currentPage()
-        export.select("thunderbird-userjs")  # type: ignore[attr-defined]
+        export.select("thunderbird-xml")  # type: ignore[attr-defined]
         shoot(app, wizard, "7-export")
         wizard.shutdown()
         wizard.close()

@@ -82,7 +82,8 @@ class ResultPage(Page):
         self.card_form.addRow(_("Security:"), level_row)
         self.alternatives = wrapped("", self.card)
         self.card_form.addRow(self.alternatives)
-        layout.addWidget(self.card)
+        cards = QHBoxLayout()
+        cards.addWidget(self.card, 1)
 
         self.incoming_card = QGroupBox(_("Incoming mail"), self)
         incoming_form = QFormLayout(self.incoming_card)
@@ -101,7 +102,8 @@ class ResultPage(Page):
             incoming_form.addRow(title + ":", value)
         self.incoming_note = wrapped("", self.incoming_card)
         incoming_form.addRow(self.incoming_note)
-        layout.addWidget(self.incoming_card)
+        cards.addWidget(self.incoming_card, 1)
+        layout.addLayout(cards)
 
         self.problems = QTreeWidget(self)
         self.problems.setHeaderHidden(True)
