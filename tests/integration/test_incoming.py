@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from smtpwizard.core.address import parse_email
 from smtpwizard.core.channel import CancelToken
 from smtpwizard.core.diagnosis import explain
 from smtpwizard.core.model import (
@@ -23,6 +24,7 @@ from smtpwizard.core.model import (
     StageName,
 )
 from smtpwizard.core.probe import ProbeOptions, probe_candidate
+from smtpwizard.core.prober import Prober
 from smtpwizard.core.resolve import StaticResolver
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
@@ -274,3 +276,27 @@ def test_dovecot_plaintext_needs_consent(probe, dovecot: Dovecot) -> None:
         allowed = probe(proto, port, NONE, password=PASSWORD, allow_plaintext=True)
         assert allowed.outcome is Outcome.INSECURE
         assert allowed.auth.status is AuthStatus.OK
+
+
+# -- the whole matrix: username variants, one login, both protocols ---------------------------
+
+
+def test_username_variants_and_a_single_login_across_imap_and_pop3(
+    resolver: StaticResolver, ca_file: Path, scripted: StartScripted, certs: CertSet
+) -> None:
+    imap = Behaviour(users={USER: PASSWORD}, cert=certs.good, implicit_tls=True)
+    pop3 = Behaviour(users={USER: PASSWORD}, cert=certs.good)
+    candidates = [
+        Candidate(HOST, scripted(imap_script(imap)).port, TLS, protocol=IMAP),
+        Candidate(HOST, scripted(pop3_script(pop3)).port, STARTTLS, protocol=POP3),
+    ]
+    prober = Prober(ProbeOptions(timeout=3.0, cafile=str(ca_file)), resolver=resolver)
+    matrix = prober.run(
+        parse_email(USER), candidates, password=PASSWORD, usernames=["alice", USER], wait_all=True
+    )
+    assert matrix.recommended is not None
+    assert matrix.recommended.candidate.protocol is IMAP
+    assert matrix.recommended.username == USER
+    assert imap.logins == [("alice", False), (USER, True)]
+    assert pop3.logins == []  # one account, one proof: no second login elsewhere
+    assert [r.outcome for r in matrix.results] == [Outcome.OK, Outcome.OK]
