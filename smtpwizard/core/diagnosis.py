@@ -125,8 +125,10 @@ def _stage_title(name: StageName) -> str:
         StageName.TLS: _("setting up encryption"),
         StageName.GREETING: _("waiting for the greeting"),
         StageName.EHLO: _("introducing ourselves"),
+        StageName.CAPABILITIES: _("asking what it can do"),
         StageName.STARTTLS: _("asking for encryption"),
         StageName.EHLO_TLS: _("introducing ourselves again"),
+        StageName.CAPABILITIES_TLS: _("asking again what it can do"),
         StageName.AUTH_MECHANISMS: _("reading the login methods"),
         StageName.AUTH: _("logging in"),
         StageName.MAIL_FROM: _("giving the sender"),
@@ -483,6 +485,19 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
                 "when a program starts in plain text, as STARTTLS does."
             ),
             _("Choose SSL/TLS (sometimes called SSL) for port {port}.").format(port=c.port),
+        )
+    if reason is Reason.PLAIN_PORT and c.security is Security.STARTTLS:
+        return _f(
+            _("{where} agreed to encrypt, then went on without encryption").format(where=where),
+            _(
+                "The server said yes to STARTTLS (the switch to encryption) but then answered in "
+                "plain text instead of setting up encryption. The server is broken, or something "
+                "on the way (a firewall or antivirus) interferes. smtpwizard never continues "
+                "without encryption."
+            ),
+            _("Use port {port} with SSL/TLS, or try from another network.").format(
+                port=_standard_ports(c.protocol)[0]
+            ),
         )
     if reason is Reason.PLAIN_PORT:
         return _f(
