@@ -23,7 +23,7 @@ import ssl
 from typing import Any
 
 from smtpwizard.core.channel import Channel
-from smtpwizard.core.errors import ConnectionLost, NotSmtpReply, ProtocolError
+from smtpwizard.core.errors import ConnectionLost, NotSmtpReply, ProtocolError, ReplyTooLong
 from smtpwizard.core.model import (
     AuthStatus,
     Credentials,
@@ -34,7 +34,7 @@ from smtpwizard.core.model import (
     StageName,
 )
 from smtpwizard.core.probe import Probe
-from smtpwizard.core.smtp import server_name
+from smtpwizard.core.smtp import MAX_REPLY_LINES, server_name
 from smtpwizard.core.transcript import Transcript, printable
 
 IMAP_OAUTH = frozenset({"XOAUTH2", "OAUTHBEARER"})
@@ -52,8 +52,11 @@ class _Transcribed:
     channel: Channel
     transcript: Transcript
     _shown: str | None
+    #: Lines received since the last command: an answer that never ends is cut off here.
+    _lines: int = 0
 
     def _record_sent(self, data: bytes) -> None:
+        self._lines = 0
         shown = self._shown
         self._shown = None
         if shown is None:
@@ -63,6 +66,9 @@ class _Transcribed:
         self.transcript.client(shown, encrypted=self.channel.encrypted)
 
     def _record_received(self, line: bytes) -> None:
+        self._lines += 1
+        if self._lines > MAX_REPLY_LINES:
+            raise ReplyTooLong(f"an answer of more than {MAX_REPLY_LINES} lines", line=line)
         self.transcript.server(line, encrypted=self.channel.encrypted)
 
     def _start_tls(self, context: ssl.SSLContext, host: str) -> bytes:
