@@ -5,6 +5,7 @@ certificate), and a private Dovecot instance (real server software) when the mac
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import pwd
 import shutil
@@ -47,12 +48,18 @@ class _Line:
         self.sock: socket.socket = conn
         self.buf = b""
 
+    # A client that goes away (or resets, or ends TLS uncleanly) ends the conversation: the
+    # script's loop then closes the socket, TLS or not.
     def send(self, text: str) -> None:
-        self.sock.sendall(text.encode("utf-8") + b"\r\n")
+        with contextlib.suppress(OSError):
+            self.sock.sendall(text.encode("utf-8") + b"\r\n")
 
     def readline(self) -> bytes | None:
         while b"\n" not in self.buf:
-            data = self.sock.recv(4096)
+            try:
+                data = self.sock.recv(4096)
+            except OSError:
+                return None
             if not data:
                 return None
             self.buf += data
@@ -60,7 +67,15 @@ class _Line:
         return line.rstrip(b"\r")
 
     def secure(self, cert: trustme.LeafCert) -> None:
-        self.sock = server_context(cert).wrap_socket(self.sock, server_side=True)
+        tls = server_context(cert).wrap_socket(
+            self.sock, server_side=True, do_handshake_on_connect=False
+        )
+        self.sock = tls
+        try:
+            tls.do_handshake()
+        except OSError:
+            tls.close()  # a client that refuses the certificate: nothing left to close later
+            raise
 
 
 def _check(b: Behaviour, user: str, password: str) -> bool:

@@ -1,10 +1,12 @@
-"""A forwarding proxy on loopback that delays traffic, to give a test server a real latency."""
+"""Forwarding proxies on loopback: one that delays traffic, to give a test server a real
+latency, and one that tampers with it, as a man in the middle does."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import threading
+from collections.abc import Callable
 
 
 class DelayProxy:
@@ -73,6 +75,97 @@ class DelayProxy:
                 sock.close()
 
     def __enter__(self) -> DelayProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class RewritingProxy:
+    """A man in the middle on loopback: forwards to ``127.0.0.1:target_port``, passing each
+    line from the server through ``rewrite`` (return ``None`` to drop it) and recording every
+    byte the client sends, so a test can look for what must never cross in plain text.
+
+    Lines only: a conversation that switches to TLS through it breaks, as it should when
+    something on the way tampers with the plain-text part.
+    """
+
+    def __init__(self, target_port: int, rewrite: Callable[[bytes], bytes | None]) -> None:
+        self._target = ("127.0.0.1", target_port)
+        self._rewrite = rewrite
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port: int = self._listener.getsockname()[1]
+        self._sent = bytearray()
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def client_bytes(self) -> bytes:
+        """Everything every client sent, in order of arrival."""
+        with self._lock:
+            return bytes(self._sent)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+                upstream = socket.create_connection(self._target, timeout=5)
+            except OSError:
+                return
+            upstream.settimeout(None)
+            with self._lock:
+                self._sockets += [client, upstream]
+            threading.Thread(target=self._upstream, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._downstream, args=(upstream, client), daemon=True).start()
+
+    def _upstream(self, client: socket.socket, upstream: socket.socket) -> None:
+        try:
+            while data := client.recv(65536):
+                with self._lock:
+                    self._sent += data
+                upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                upstream.shutdown(socket.SHUT_WR)
+
+    def _downstream(self, upstream: socket.socket, client: socket.socket) -> None:
+        pending = b""
+        try:
+            while data := upstream.recv(65536):
+                pending += data
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    changed = self._rewrite(line + b"\n")
+                    if changed is not None:
+                        client.sendall(changed)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_WR)
+
+    def start(self) -> RewritingProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        with self._lock:
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+        self._thread.join(2)
+
+    def __enter__(self) -> RewritingProxy:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
