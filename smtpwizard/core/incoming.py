@@ -287,11 +287,21 @@ class Pop3Conversation(_Transcribed, poplib.POP3):
         return Reply(0, _text(response))
 
     def list_capabilities(self) -> dict[str, list[str]] | None:
-        """The CAPA answer, or None when the server does not know CAPA (RFC 2449)."""
+        """The CAPA answer, or None when the server does not know CAPA (RFC 2449).
+
+        Read here rather than by poplib's ``capa()``, which raises on an empty or non-ASCII
+        line; such a line is skipped.
+        """
         try:
-            return self.capa()
+            _response, lines, _octets = self._longcmd("CAPA")  # type: ignore[attr-defined]
         except poplib.error_proto:
             return None
+        caps: dict[str, list[str]] = {}
+        for line in lines:
+            words = line.decode("ascii", "replace").split()
+            if words:
+                caps[words[0]] = words[1:]
+        return caps
 
     def starttls_command(self) -> Reply:
         """STLS (the handshake is :meth:`secure`)."""
