@@ -13,6 +13,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from smtpwizard.core.model import CertInfo
+from smtpwizard.core.transcript import readable
 
 
 def fingerprint(der: bytes) -> str:
@@ -60,11 +61,12 @@ def parse_certificate(der: bytes) -> CertInfo:
         common = _first(cert.subject, NameOID.COMMON_NAME)
         if common:
             names.append(common)
+    # Names come from whoever made the certificate: shown only in a form that is safe to show.
     return CertInfo(
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
-        issuer_name=display_name(cert.issuer),
-        names=tuple(names),
+        subject=readable(cert.subject.rfc4514_string()),
+        issuer=readable(cert.issuer.rfc4514_string()),
+        issuer_name=readable(display_name(cert.issuer)),
+        names=tuple(readable(name) for name in names),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         fingerprint_sha256=fingerprint(der),

@@ -35,15 +35,16 @@ from smtpwizard.core.model import (
 )
 from smtpwizard.core.probe import Probe
 from smtpwizard.core.smtp import MAX_REPLY_LINES, server_name
-from smtpwizard.core.transcript import Transcript, printable
+from smtpwizard.core.transcript import Transcript, printable, readable
 
 IMAP_OAUTH = frozenset({"XOAUTH2", "OAUTHBEARER"})
 
 
 def _text(data: Any) -> str:
+    """A server's words as text that is safe to show."""
     if isinstance(data, bytes):
-        return data.decode("utf-8", "replace")
-    return str(data)
+        return readable(data.decode("utf-8", "replace"))
+    return readable(str(data))
 
 
 class _Transcribed:
@@ -298,7 +299,7 @@ class Pop3Conversation(_Transcribed, poplib.POP3):
             return None
         caps: dict[str, list[str]] = {}
         for line in lines:
-            words = line.decode("ascii", "replace").split()
+            words = readable(line.decode("ascii", "replace")).split()
             if words:
                 caps[words[0]] = words[1:]
         return caps

@@ -76,7 +76,7 @@ from smtpwizard.core.smtp import (
     Conversation,
     server_name,
 )
-from smtpwizard.core.transcript import Redactor, Transcript
+from smtpwizard.core.transcript import Redactor, Transcript, readable
 
 #: After a greeting that did not come: how long a ClientHello may take to be answered (a
 #: TLS server answers within one round trip), and then how long a line end may take to draw
@@ -1102,7 +1102,7 @@ def make_probe(candidate: Candidate, options: ProbeOptions | None = None, **kwar
 
 def _show(data: bytes, limit: int = 80) -> str:
     text = data[:limit].decode("utf-8", "backslashreplace").replace("\r", "").replace("\n", " ⏎ ")
-    return f"“{text.strip()}{'…' if len(data) > limit else ''}”"
+    return f"“{readable(text.strip())}{'…' if len(data) > limit else ''}”"
 
 
 def _parse_or_none(der: bytes | None) -> CertInfo | None:

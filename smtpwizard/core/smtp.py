@@ -20,7 +20,7 @@ from typing import Any
 from smtpwizard.core.channel import Channel
 from smtpwizard.core.errors import NotSmtpReply, ReplyTooLong
 from smtpwizard.core.model import Credentials, Reply
-from smtpwizard.core.transcript import Transcript, printable
+from smtpwizard.core.transcript import Transcript, printable, readable
 
 #: Most lines one reply may have (an EHLO reply has about a dozen).
 MAX_REPLY_LINES = 100
@@ -103,7 +103,8 @@ class Conversation(smtplib.SMTP):
                 raise ReplyTooLong(f"a reply of more than {MAX_REPLY_LINES} lines", line=line)
         message = b"\n".join(texts)
         # Redacted here, where replies are born: a server may echo what it was sent.
-        self.last_reply = Reply(code, self.transcript.redactor(message.decode("utf-8", "replace")))
+        text = self.transcript.redactor(message.decode("utf-8", "replace"))
+        self.last_reply = Reply(code, readable(text))
         return code, message
 
     def command(self, cmd: str, args: str = "") -> Reply:

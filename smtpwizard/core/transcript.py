@@ -110,6 +110,12 @@ def printable(raw: bytes) -> str:
     return "".join(ch if ch.isprintable() or ch == "\t" else _escape(ch) for ch in text)
 
 
+def readable(text: str) -> str:
+    """Text a server sent, safe to show: control and invisible characters escaped (tabs and
+    line ends kept), so that no reply can steer the terminal or page that shows it."""
+    return "".join(ch if ch.isprintable() or ch in "\t\n" else _escape(ch) for ch in text)
+
+
 def _escape(ch: str) -> str:
     code = ord(ch)
     return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"

@@ -385,6 +385,13 @@ SMTP_CASES = [
          Outcome.NOT_SMTP, Reason.PROTOCOL_ERROR, NOT_MAIL, quick=True),
     case("ehlo-code-999", SMTP, STARTTLS, "EHLO", blob(b"999 what\r\n"), EHLO_,
          Outcome.NOT_SMTP, NOT_REPLY, NOT_MAIL, quick=True),
+    case("terminal-escapes", SMTP, STARTTLS, "greeting",
+         blob(b"554 5.7.1 \x1b]0;owned\x07\x1b[2J\x1b[31mblocked\x9b6n\xe2\x80\xae\r\n"),
+         GREETING, Outcome.REFUSED, Reason.GREETING_REJECTED, "refuses to talk to you"),
+    case("ehlo-terminal-escapes", SMTP, STARTTLS, "EHLO",
+         blob(b"250-mail.example.test\r\n250-\x1b[2JSTARTTLS\r\n250 AUTH PLAIN\r\n"),
+         StageName.STARTTLS, Outcome.NO_STARTTLS, Reason.STARTTLS_NOT_OFFERED,
+         "cannot encrypt"),
     case("multiline-changes-to-garbage", SMTP, STARTTLS, "EHLO",
          blob(b"250-mail.example.test\r\nSTARTTLS\r\n"), EHLO_, Outcome.NOT_SMTP, NOT_REPLY,
          NOT_MAIL, quick=True),
@@ -555,6 +562,19 @@ def test_hostile_server(
     assert finding.explanation
     assert finding.advice
     assert "Traceback" not in finding.explanation
+    # whatever the server sent, nothing it said can steer the terminal or page showing it
+    shown = [finding.headline, finding.explanation, finding.advice]
+    shown += [value for _label, value in finding.evidence]
+    shown += [stage.detail for stage in result.stages]
+    shown += [str(stage.reply) for stage in result.stages if stage.reply is not None]
+    shown += [line.text for line in result.transcript]
+    shown += list(result.features)
+    assert [text for text in shown if not readable(text)] == []
+
+
+def readable(text: str) -> bool:
+    """Whether ``text`` holds only characters that show as themselves (and line ends)."""
+    return all(ch.isprintable() or ch in "\t\n" for ch in text)
 
 
 # -- through the command line ----------------------------------------------------------------
@@ -564,7 +584,13 @@ CLI_CASES = {c.id: c for c in CASES}
 
 @pytest.mark.parametrize(
     "case_id",
-    ["ehlo-never-ends", "binary-garbage", "greeting-drips", "reset-in-starttls-handshake"],
+    [
+        "ehlo-never-ends",
+        "binary-garbage",
+        "greeting-drips",
+        "reset-in-starttls-handshake",
+        "terminal-escapes",
+    ],
 )
 def test_hostile_server_through_the_cli(
     case_id: str, scripted: StartScripted, certs: CertSet
@@ -618,6 +644,7 @@ def test_hostile_server_through_the_cli(
     assert human.returncode == 1
     assert "Traceback" not in human.stderr
     assert c.headline in human.stdout
+    assert readable(human.stdout + human.stderr)
 
 
 def test_ipv6_loopback_hostile_server(
