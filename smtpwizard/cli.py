@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import NoReturn, TextIO
 
-from smtpwizard import __version__, export_cli
+from smtpwizard import __version__, export_cli, troubleshoot_cli
 from smtpwizard.core.address import (
     EmailAddress,
     InvalidInput,
@@ -217,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--json", action="store_true", help=_("print the result as JSON"))
 
     export_cli.add_parser(commands)
+    troubleshoot_cli.add_parser(commands)
 
     providers = commands.add_parser(
         "providers", help=_("list the providers and sending services smtpwizard knows")
@@ -805,6 +806,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_providers(args, sys.stdout)
         if args.command == "export":
             return export_cli.run(args, sys.stdin, sys.stdout, sys.stderr)
+        if args.command == "troubleshoot":
+            return troubleshoot_cli.run(args, sys.stdin, sys.stdout, sys.stderr)
     except (InvalidInput, UsageError) as exc:
         print(f"smtpwizard {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

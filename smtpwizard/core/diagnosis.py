@@ -713,6 +713,19 @@ def _finding(result: ProbeResult, context: Context) -> Finding:
     if reason in (Reason.AUTH_TEMPORARY, Reason.AUTH_REJECTED):
         return _login_refused(result, context)
     if outcome is Outcome.CANCELLED:
+        if reason is Reason.STOPPED_AS_ASKED:
+            last = next(
+                (s for s in reversed(result.stages) if s.ok and s.name is not StageName.QUIT),
+                None,
+            )
+            return _f(
+                _("Stopped after {step}, as you asked").format(
+                    step=_stage_title(last.name) if last else _("the start")
+                ),
+                _("Everything up to this point worked; the rest was not tried."),
+                _("Go on to the next step, or run the whole conversation."),
+                Severity.INFO,
+            )
         if reason is Reason.SUPERSEDED:
             return _f(
                 _("Not needed: a better server already works"),
@@ -804,6 +817,13 @@ def _working(result: ProbeResult, context: Context) -> Finding:
         parts.append(_("encrypted after connecting (STARTTLS)"))
     if result.tls is not None and result.tls.verified:
         parts.append(_("the server proved its identity with a valid certificate"))
+    elif result.tls is not None and result.tls.pinned:
+        parts.append(
+            _(
+                "its certificate cannot be verified, but it is the exact one you chose to "
+                "trust for this server"
+            )
+        )
     status = result.auth.status
     rejected_elsewhere = any(o.auth.status is AuthStatus.REJECTED for o in context.others)
     if status is AuthStatus.OK:

@@ -113,6 +113,7 @@ class Reason(StrEnum):
     # stopping
     CANCELLED_BY_USER = "cancelled_by_user"
     SUPERSEDED = "superseded"
+    STOPPED_AS_ASKED = "stopped_as_asked"
 
 
 class Source(StrEnum):
@@ -294,6 +295,9 @@ class StageResult:
     detail: str
     reply: Reply | None = None
     error: str | None = None
+    transcript_end: int = field(default=0, compare=False)
+    """How many transcript lines existed when the stage ended: a stage's own lines are the
+    ones after the previous stage's end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +337,10 @@ class TlsInfo:
     error: str | None = None
     verify_code: int | None = None
     pinned: bool = False
+    """The certificate could not be verified, but it is the exact one the person chose to
+    trust for this server."""
+    chain: tuple[CertInfo, ...] = ()
+    """The certificates the server sent, its own first (empty when they could not be read)."""
 
 
 @dataclass(frozen=True, slots=True)

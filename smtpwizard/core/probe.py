@@ -67,6 +67,7 @@ from smtpwizard.core.model import (
     StageName,
     StageResult,
     TlsInfo,
+    TranscriptLine,
 )
 from smtpwizard.core.resolve import ResolveError, Resolver, SystemResolver
 from smtpwizard.core.smtp import (
@@ -90,6 +91,10 @@ QUIT_TIMEOUT = 3.0
 AUTH_TIMEOUT = 20.0
 
 StageListener = Callable[[Candidate, StageResult], None]
+#: Called after each step that worked, with the transcript so far (on the probe's thread,
+#: which it may hold as long as it likes: the waiting does not count against the time
+#: limits); returns whether to go on.
+StageGate = Callable[[StageResult, tuple[TranscriptLine, ...]], bool]
 
 _SMTP_START = re.compile(rb"^[2-5][0-9][0-9][ \r\n-]")
 _TLS_RECORD = (b"\x14\x03", b"\x15\x03", b"\x16\x03", b"\x17\x03")
@@ -123,6 +128,8 @@ class ProbeOptions:
         mechanism: use only this AUTH mechanism.
         ehlo_name: the name to give in EHLO; default our address as a literal.
         max_bytes: most bytes one connection may receive.
+        pins: certificates the person chose to trust although they cannot be verified, as
+            (host, SHA-256 fingerprint) pairs; a pin only ever applies to its own host.
     """
 
     timeout: float = 10.0
@@ -134,6 +141,12 @@ class ProbeOptions:
     mechanism: str | None = None
     ehlo_name: str | None = None
     max_bytes: int = MAX_BYTES
+    pins: tuple[tuple[str, str], ...] = ()
+
+    def pinned_for(self, host: str) -> frozenset[str]:
+        """The fingerprints the person trusts for ``host`` (and for no other host)."""
+        wanted = host.rstrip(".").lower()
+        return frozenset(fp.upper() for name, fp in self.pins if name.rstrip(".").lower() == wanted)
 
     @property
     def budget(self) -> float:
@@ -186,6 +199,8 @@ class Probe:
         resolver: turns the host into addresses.
         cancel: stops the probe from another thread.
         listener: told about every finished stage (called on the probe's thread).
+        gate: asked after every step that worked whether to go on (step-by-step
+            troubleshooting); when it says no, the conversation ends there politely.
         will_login: credentials will follow, so a server without login is a failure.
         redactor: secrets to keep out of the transcript and details.
         clock: monotonic time source.
@@ -204,6 +219,7 @@ class Probe:
         resolver: Resolver | None = None,
         cancel: CancelToken | None = None,
         listener: StageListener | None = None,
+        gate: StageGate | None = None,
         will_login: bool = False,
         redactor: Redactor | None = None,
         clock: Clock = time.monotonic,
@@ -215,6 +231,7 @@ class Probe:
         self._own_cancel = cancel is None
         self._cancel = cancel or CancelToken()
         self._listener = listener
+        self._gate = gate
         self._will_login = will_login
         self._clock = clock
         self.transcript = Transcript(redactor, clock)
@@ -340,11 +357,28 @@ class Probe:
             detail=redact(detail),
             reply=reply,
             error=redact(f"{type(error).__name__}: {error}") if error is not None else None,
+            transcript_end=len(self.transcript.lines),
         )
         self._stages.append(stage)
         if self._listener is not None:
             self._listener(self.candidate, stage)
+        if self._gate is not None and ok and name is not StageName.QUIT:
+            self._ask_gate(stage)
         return stage
+
+    def _ask_gate(self, stage: StageResult) -> None:
+        """Holds the conversation while the gate decides; the wait is not counted."""
+        paused = self._clock()
+        assert self._gate is not None
+        go_on = self._gate(stage, self.transcript.lines)
+        waited = self._clock() - paused
+        self._total_deadline += waited
+        if self._conv is not None:
+            self._conv.channel.total_deadline += waited
+        if not go_on and self._failure is None:
+            self._failure = (Outcome.CANCELLED, Reason.STOPPED_AS_ASKED)
+            self.transcript.note(f"stopped after {stage.name} as asked")
+            raise _Stop()
 
     def _fail(
         self,
@@ -605,8 +639,13 @@ class Probe:
                 message = str(exc.verify_message or exc.reason or exc)
                 outcome, reason = _certificate_failure(code)
                 self.transcript.note(f"certificate rejected: {message}")
-                cert = self._fetch_certificate()
-                self._tls = TlsInfo(cert=cert, verified=False, error=message, verify_code=code)
+                cert, chain = self._fetch_certificate()
+                if cert is not None and cert.fingerprint_sha256 in self.options.pinned_for(host):
+                    self._use_pinned(started, cert, message, code)
+                    return
+                self._tls = TlsInfo(
+                    cert=cert, verified=False, error=message, verify_code=code, chain=chain
+                )
                 raise self._fail(
                     StageName.TLS,
                     started,
@@ -660,6 +699,7 @@ class Probe:
                 cipher=cipher[0] if cipher else None,
                 cert=cert,
                 verified=self._context.verify_mode == ssl.CERT_REQUIRED,
+                chain=_peer_chain(tls),
             )
             checked = "verified" if self._tls.verified else "not checked"
             summary = f"{tls.version()}, certificate {checked}"
@@ -671,10 +711,104 @@ class Probe:
             self.transcript.note(f"encryption established: {summary}", encrypted=True)
             self._record(StageName.TLS, started, True, summary)
 
-    def _fetch_certificate(self) -> CertInfo | None:
-        """Reads the rejected certificate on a second connection that does not verify it."""
-        if self._connected is None:
+    def _use_pinned(self, started: float, pinned: CertInfo, message: str, code: int | None) -> None:
+        """Continues on a new connection with the certificate the person trusts for this host.
+
+        The fingerprint is checked again on that connection: the conversation goes on only
+        with the exact certificate that was pinned.
+        """
+        host = self.candidate.host
+        self.transcript.note(
+            "this is the certificate you chose to trust for this server "
+            f"(SHA-256 {pinned.fingerprint_sha256}); connecting again to use it"
+        )
+        self._conv.channel.close()
+        assert self._connected is not None
+        try:
+            channel = self._reconnect_pinned()
+        except (ConnectFailed, ssl.SSLError, ValueError) as exc:
+            self._clean = False
+            self._tls = TlsInfo(cert=pinned, verified=False, error=message, verify_code=code)
+            raise self._fail(
+                StageName.TLS,
+                started,
+                Outcome.TLS_ERROR,
+                Reason.HANDSHAKE_FAILED,
+                f"could not connect again to use the certificate you trust ({exc})",
+                error=exc,
+            ) from None
+        if channel is None:
+            raise self._fail(
+                StageName.TLS,
+                started,
+                Outcome.TLS_ERROR,
+                Reason.STARTTLS_REFUSED,
+                "the server refused STARTTLS on the second connection",
+            )
+        tls = channel.tls
+        assert tls is not None
+        cert = _parse_or_none(tls.getpeercert(binary_form=True))
+        if cert is None or cert.fingerprint_sha256 not in self.options.pinned_for(host):
+            self._clean = False
+            outcome, reason = _certificate_failure(code)
+            self._tls = TlsInfo(cert=cert, verified=False, error=message, verify_code=code)
+            raise self._fail(
+                StageName.TLS,
+                started,
+                outcome,
+                reason,
+                "the server showed another certificate than the one you trust for it",
+            )
+        self._clean = True
+        cipher = tls.cipher()
+        self._tls = TlsInfo(
+            version=tls.version(),
+            cipher=cipher[0] if cipher else None,
+            cert=cert,
+            verified=False,
+            error=message,
+            verify_code=code,
+            pinned=True,
+            chain=_peer_chain(tls),
+        )
+        summary = (
+            f"{tls.version()}, certificate not verifiable ({message}) but trusted by you "
+            f"for {host} (SHA-256 {cert.fingerprint_sha256[:23]}…)"
+        )
+        self.transcript.note(f"encryption established: {summary}", encrypted=True)
+        self._record(StageName.TLS, started, True, summary)
+
+    def _reconnect_pinned(self) -> Channel | None:
+        """A new connection, encrypted without verification (the caller checks the pin);
+        ``None`` when STARTTLS was refused on it."""
+        assert self._connected is not None
+        sock, _ = open_connection(
+            [self._connected],
+            self.candidate.port,
+            timeout=self._step_timeout(),
+            cancel=self._cancel,
+            clock=self._clock,
+        )
+        channel = Channel(
+            sock,
+            cancel=self._cancel,
+            clock=self._clock,
+            total_deadline=self._total_deadline,
+            max_bytes=self.options.max_bytes,
+        )
+        ehlo_name = self.options.ehlo_name or address_literal(channel.local_address)
+        self._conv = self._make_conversation(channel, self.candidate.host, ehlo_name)
+        channel.start_step(self._step_timeout())
+        if self.candidate.security is Security.STARTTLS and not self._fetch_preamble(self._conv):
             return None
+        self._conv.secure(unverified_context())
+        return channel
+
+    def _fetch_certificate(self) -> tuple[CertInfo | None, tuple[CertInfo, ...]]:
+        """Reads the rejected certificate (and the chain sent with it) on a second connection
+        that does not verify it."""
+        if self._connected is None:
+            return None, ()
         self.transcript.note("reading the certificate on a second connection, without trusting it")
         timeout = self._step_timeout()
         try:
@@ -697,16 +831,18 @@ class Probe:
                 )
                 conv.transcript = Transcript(self.transcript.redactor, self._clock)
                 if self.candidate.security is Security.STARTTLS and not self._fetch_preamble(conv):
-                    return None
+                    return None, ()
                 conv.secure(unverified_context())
                 tls = channel.tls
-                return _parse_or_none(tls.getpeercert(binary_form=True) if tls else None)
+                if tls is None:
+                    return None, ()
+                return _parse_or_none(tls.getpeercert(binary_form=True)), _peer_chain(tls)
             finally:
                 channel.close()
         except Cancelled:
             raise
         except (ProbeError, OSError, ValueError):
-            return None
+            return None, ()
 
     def _check_mechanisms(self) -> None:
         with self._stage(StageName.AUTH_MECHANISMS) as started:
@@ -1059,6 +1195,7 @@ def probe_candidate(
     resolver: Resolver | None = None,
     cancel: CancelToken | None = None,
     listener: StageListener | None = None,
+    gate: StageGate | None = None,
     clock: Clock = time.monotonic,
 ) -> ProbeResult:
     """Probes one candidate completely: open, log in, check sending (SMTP), finish."""
@@ -1071,6 +1208,7 @@ def probe_candidate(
         resolver=resolver,
         cancel=cancel,
         listener=listener,
+        gate=gate,
         will_login=credentials is not None,
         redactor=redactor,
         clock=clock,
@@ -1103,6 +1241,35 @@ def make_probe(candidate: Candidate, options: ProbeOptions | None = None, **kwar
 def _show(data: bytes, limit: int = 80) -> str:
     text = data[:limit].decode("utf-8", "backslashreplace").replace("\r", "").replace("\n", " ⏎ ")
     return f"“{readable(text.strip())}{'…' if len(data) > limit else ''}”"
+
+
+#: At most this many certificates of a chain are read (servers send two or three).
+MAX_CHAIN = 8
+_ENCODING_DER = 2  # ssl's private ENCODING_DER, for the certificate objects of 3.10 to 3.12
+
+
+def _peer_chain(tls: ssl.SSLObject) -> tuple[CertInfo, ...]:
+    """The certificates the server sent, its own first. Python 3.13 has this as a public
+    method; 3.10 to 3.12 have the same method on the underlying object only."""
+    getter = getattr(tls, "get_unverified_chain", None)
+    if getter is None:
+        getter = getattr(getattr(tls, "_sslobj", None), "get_unverified_chain", None)
+    if getter is None:
+        return ()
+    try:
+        sent = list(getter() or ())[:MAX_CHAIN]
+    except (ssl.SSLError, ValueError, TypeError):
+        return ()
+    chain: list[CertInfo] = []
+    for item in sent:
+        try:
+            der = item if isinstance(item, bytes) else item.public_bytes(_ENCODING_DER)
+        except (AttributeError, ValueError, ssl.SSLError):
+            return tuple(chain)
+        cert = _parse_or_none(der)
+        if cert is not None:
+            chain.append(cert)
+    return tuple(chain)
 
 
 def _parse_or_none(der: bytes | None) -> CertInfo | None:

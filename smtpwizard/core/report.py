@@ -76,6 +76,22 @@ def _tls(tls: TlsInfo | None) -> Json | None:
         "verify_code": tls.verify_code,
         "pinned": tls.pinned,
         "cert": _cert(tls.cert, tls),
+        "chain": [cert_document(cert) for cert in tls.chain],
+    }
+
+
+def cert_document(cert: CertInfo) -> Json:
+    """A certificate's fields, as the certificate view shows them."""
+    return {
+        "subject": cert.subject,
+        "issuer": cert.issuer,
+        "issuer_name": cert.issuer_name,
+        "names": list(cert.names),
+        "not_before": _time(cert.not_before),
+        "not_after": _time(cert.not_after),
+        "fingerprint_sha256": cert.fingerprint_sha256,
+        "serial": cert.serial,
+        "self_signed": cert.self_signed,
     }
 
 

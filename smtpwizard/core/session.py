@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from smtpwizard.core.address import EmailAddress, incoming_candidates
 from smtpwizard.core.discovery import DiscoveryResult
@@ -16,6 +17,10 @@ from smtpwizard.core.exporters.base import ExportConfig, config_from_document
 from smtpwizard.core.model import Candidate, MatrixResult, ServerInfo
 from smtpwizard.core.providers import Provider
 from smtpwizard.core.report import matrix_document
+from smtpwizard.core.troubleshoot import Setup, Troubleshooter
+
+if TYPE_CHECKING:
+    from smtpwizard.core.importers import ImportedAccount, ImportResult
 
 
 class Purpose(StrEnum):
@@ -24,6 +29,16 @@ class Purpose(StrEnum):
     MAIL_PROGRAM = "mail_program"
     APPLICATION = "application"
     FIX = "fix"
+
+
+@dataclass
+class FixDraft:
+    """The "fix a setup" path: the settings to take apart, and where they came from."""
+
+    setup: Setup | None = None
+    imported: ImportResult | None = None
+    account: ImportedAccount | None = None
+    session: Troubleshooter | None = None
 
 
 @dataclass
@@ -46,6 +61,7 @@ class SetupDraft:
     """The incoming server the person typed (``imaps://host:port``, ``host``…), if any."""
     incoming_candidates: list[Candidate] = field(default_factory=list)
     incoming_matrix: MatrixResult | None = None
+    fix: FixDraft = field(default_factory=lambda: FixDraft())
 
     @property
     def provider(self) -> Provider | None:

@@ -8,9 +8,11 @@ is set aside (renamed ``.broken``), never silently overwritten, and defaults are
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,26 @@ from typing import Any
 from platformdirs import user_config_dir
 
 from smtpwizard.core.files import WriteError, write_atomic
+from smtpwizard.core.model import CertInfo
 
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 10
+_FINGERPRINT = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){31}$")
+
+
+@dataclass(frozen=True)
+class TrustedCertificate:
+    """A certificate the person chose to trust for one server, although it cannot be verified.
+
+    Only this exact certificate (by its SHA-256 fingerprint), only for this host.
+    """
+
+    host: str
+    fingerprint: str
+    subject: str = ""
+    not_after: str = ""
+    added: str = ""
 
 
 @dataclass
@@ -36,6 +54,65 @@ class Settings:
     remember_password: bool = True
     export_formats: dict[str, str] = field(default_factory=dict)
     window_geometry: str = ""
+    trusted_certificates: list[dict[str, str]] = field(default_factory=list)
+
+    def trusted(self) -> list[TrustedCertificate]:
+        """The certificates trusted by hand, valid entries only."""
+        found: list[TrustedCertificate] = []
+        entries: list[object] = list(self.trusted_certificates)  # the file may hold anything
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            host, fingerprint = entry.get("host"), entry.get("fingerprint")
+            if not isinstance(host, str) or not host or not isinstance(fingerprint, str):
+                continue
+            if not _FINGERPRINT.match(fingerprint.upper()):
+                continue
+            found.append(
+                TrustedCertificate(
+                    host.rstrip(".").lower(),
+                    fingerprint.upper(),
+                    str(entry.get("subject", "")),
+                    str(entry.get("not_after", "")),
+                    str(entry.get("added", "")),
+                )
+            )
+        return found
+
+    def pins(self) -> tuple[tuple[str, str], ...]:
+        """The trusted certificates as the probe takes them: (host, fingerprint) pairs."""
+        return tuple((t.host, t.fingerprint) for t in self.trusted())
+
+    def trust(self, host: str, cert: CertInfo) -> TrustedCertificate:
+        """Trusts exactly ``cert`` for ``host`` from now on (until :meth:`untrust`)."""
+        entry = TrustedCertificate(
+            host.rstrip(".").lower(),
+            cert.fingerprint_sha256.upper(),
+            cert.subject,
+            cert.not_after.date().isoformat(),
+            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        self.untrust(entry.host, entry.fingerprint)
+        self.trusted_certificates.append(asdict(entry))
+        return entry
+
+    def untrust(self, host: str, fingerprint: str | None = None) -> int:
+        """Stops trusting the certificate (every one, without ``fingerprint``) for ``host``;
+        returns how many were removed."""
+        host = host.rstrip(".").lower()
+        wanted = fingerprint.upper() if fingerprint is not None else None
+
+        def matches(entry: object) -> bool:
+            if not isinstance(entry, dict):
+                return False
+            same_host = str(entry.get("host", "")).rstrip(".").lower() == host
+            same_cert = wanted is None or str(entry.get("fingerprint", "")).upper() == wanted
+            return same_host and same_cert
+
+        keep = [e for e in self.trusted_certificates if not matches(e)]
+        removed = len(self.trusted_certificates) - len(keep)
+        self.trusted_certificates = keep
+        return removed
 
     def remember_address(self, address: str, display_name: str = "") -> None:
         """Puts ``address`` first among the recent ones."""

@@ -26,6 +26,7 @@ from smtpwizard.core.providers import load as load_knowledge_base
 from smtpwizard.core.resolve import Resolver, SystemResolver
 from smtpwizard.core.session import Purpose, SetupDraft
 from smtpwizard.core.settings import SettingsStore
+from smtpwizard.core.troubleshoot import Troubleshooter
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.widgets import app_icon
 
@@ -40,6 +41,8 @@ class PageId(IntEnum):
     TESTING = 4
     RESULT = 5
     EXPORT = 6
+    FIX_SETTINGS = 7
+    TROUBLESHOOT = 8
 
 
 @dataclass
@@ -108,13 +111,27 @@ class Services:
         allow_plaintext: bool,
         send_test: bool = False,
         listener: EventListener | None = None,
+        pins: tuple[tuple[str, str], ...] = (),
     ) -> Prober:
-        """A prober with the person's choices applied."""
+        """A prober with the person's choices applied (``pins``: the certificates they trust
+        by hand, each for its own server only)."""
         from dataclasses import replace
 
-        options = replace(self.probe, allow_plaintext=allow_plaintext, send_test=send_test)
+        options = replace(
+            self.probe, allow_plaintext=allow_plaintext, send_test=send_test, pins=pins
+        )
         return Prober(
             options, resolver=self.probe_resolver(), context=self.context(), listener=listener
+        )
+
+    def troubleshooter(self, pins: tuple[tuple[str, str], ...] = ()) -> Troubleshooter:
+        """A troubleshooting session on these collaborators."""
+        from dataclasses import replace
+
+        return Troubleshooter(
+            replace(self.probe, pins=pins),
+            context=self.context(),
+            resolver=self.probe_resolver(),
         )
 
 
@@ -151,11 +168,13 @@ class SetupWizard(QWizard):
         from smtpwizard.gui.pages import (
             AccountPage,
             ExportPage,
+            FixSettingsPage,
             ResultPage,
             ServersPage,
             SignInPage,
             StartPage,
             TestingPage,
+            TroubleshootPage,
         )
 
         self.setPage(PageId.START, StartPage(self))
@@ -165,6 +184,8 @@ class SetupWizard(QWizard):
         self.setPage(PageId.TESTING, TestingPage(self))
         self.setPage(PageId.RESULT, ResultPage(self))
         self.setPage(PageId.EXPORT, ExportPage(self))
+        self.setPage(PageId.FIX_SETTINGS, FixSettingsPage(self))
+        self.setPage(PageId.TROUBLESHOOT, TroubleshootPage(self))
         self.setStartId(PageId.START)
         self._shut_down = False
 

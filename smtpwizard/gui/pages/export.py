@@ -135,6 +135,10 @@ class ExportPage(Page):
             self.formats.setCurrentItem(first)
         self.status.show_message("")
 
+    def nextId(self) -> int:
+        """The last page."""
+        return -1
+
     def exporter(self) -> Exporter | None:
         """The selected format."""
         item = self.formats.currentItem()

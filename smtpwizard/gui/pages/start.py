@@ -78,6 +78,12 @@ class StartPage(Page):
                 return purpose
         return Purpose.MAIL_PROGRAM
 
+    def nextId(self) -> int:
+        """Fixing a setup goes to its own pages."""
+        from smtpwizard.gui.wizard import PageId
+
+        return int(PageId.FIX_SETTINGS if self.purpose() is Purpose.FIX else PageId.ACCOUNT)
+
     def validatePage(self) -> bool:
         """Keeps the choice."""
         self.draft.purpose = self.purpose()

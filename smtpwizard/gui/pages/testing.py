@@ -157,11 +157,12 @@ class TestingPage(Page):
         usernames = draft.usernames()
         allow_plaintext = draft.allow_plaintext
         provider = draft.provider
+        pins = self.setup.settings.pins()
 
         def work(
             report: Callable[[object], None], cancel: CancelToken
         ) -> tuple[MatrixResult, MatrixResult | None]:
-            prober = services.prober(allow_plaintext=allow_plaintext, listener=report)
+            prober = services.prober(allow_plaintext=allow_plaintext, listener=report, pins=pins)
             return run_account(
                 prober,
                 email,

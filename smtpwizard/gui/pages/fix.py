@@ -1,0 +1,259 @@
+"""Fixing a setup, page 1: the settings that fail, typed in or read from a file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from smtpwizard.core.address import InvalidInput, check_host, parse_email
+from smtpwizard.core.i18n import _
+from smtpwizard.core.model import Security, Severity, usual_security
+from smtpwizard.core.troubleshoot import Setup
+from smtpwizard.gui.pages.base import Page
+from smtpwizard.gui.pages.servers import security_combo
+from smtpwizard.gui.widgets import StatusLine, wrapped
+
+if TYPE_CHECKING:
+    from smtpwizard.core.importers import ImportedAccount, ImportResult
+    from smtpwizard.gui.wizard import SetupWizard
+
+MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+
+
+class FixSettingsPage(Page):
+    """The settings to take apart.
+
+    Attributes:
+        ask_open_path: asks which file to read (the file dialog; tests replace it).
+    """
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle(_("The settings that do not work"))
+        self.setSubTitle(
+            _(
+                "Type them in, or read them from a file: one smtpwizard wrote, Thunderbird's "
+                "prefs.js, an msmtprc, a .env or Django settings."
+            )
+        )
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.load = QPushButton(_("&Read settings from a file…"), self)
+        self.accounts = QComboBox(self)
+        self.accounts.setAccessibleName(_("Account in the file"))
+        self.accounts.setVisible(False)
+        row.addWidget(self.load)
+        row.addWidget(self.accounts, 1)
+        layout.addLayout(row)
+        self.file_report = wrapped("", self)
+        self.file_report.setAccessibleName(_("What was read"))
+        self.file_report.setVisible(False)
+        layout.addWidget(self.file_report)
+
+        form = QFormLayout()
+        self.host = QLineEdit(self)
+        self.host.setPlaceholderText("smtp.example.com")
+        self.port = QSpinBox(self)
+        self.port.setRange(1, 65535)
+        self.port.setValue(587)
+        self.security = security_combo(Security.STARTTLS)
+        self.username = QLineEdit(self)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.email = QLineEdit(self)
+        self.email.setPlaceholderText(_("your address, for the sender and recipient checks"))
+        self.mechanism = QComboBox(self)
+        self.mechanism.addItem(_("Any the server offers"), "")
+        for name in MECHANISMS:
+            self.mechanism.addItem(name, name)
+        for label, widget in (
+            (_("&Server:"), self.host),
+            (_("&Port:"), self.port),
+            (_("&Encryption:"), self.security),
+            (_("&Username:"), self.username),
+            (_("Pass&word:"), self.password),
+            (_("&Address:"), self.email),
+            (_("Login &method:"), self.mechanism),
+        ):
+            title = QLabel(label, self)
+            title.setBuddy(widget)
+            widget.setAccessibleName(label.replace("&", "").rstrip(":"))
+            form.addRow(title, widget)
+        layout.addLayout(form)
+        self.plaintext = QCheckBox(
+            _("Allow signing in &without encryption (unsafe: the password travels readable)"), self
+        )
+        layout.addWidget(self.plaintext)
+        layout.addWidget(
+            wrapped(
+                _(
+                    "Without a password, everything up to the login is tested. The password "
+                    "stays in memory: it is never written anywhere, nor shown in reports."
+                ),
+                self,
+            )
+        )
+        layout.addStretch(1)
+        self.status = StatusLine(self)
+        layout.addWidget(self.status)
+
+        self.ask_open_path: Callable[[], str | None] = self._ask_open_path
+        self.load.clicked.connect(self._load)
+        self.accounts.currentIndexChanged.connect(self._account_chosen)
+        self.port.valueChanged.connect(self._port_changed)
+        self.host.textChanged.connect(self.completeChanged)
+        self._imported: ImportResult | None = None
+
+    def initializePage(self) -> None:
+        """Starts from what the person typed last (kept while going back and forth)."""
+        setup = self.draft.fix.setup
+        if setup is not None and not self.host.text():
+            self._show_setup(setup)
+        if self.draft.email is not None and not self.email.text():
+            self.email.setText(str(self.draft.email))
+
+    def isComplete(self) -> bool:
+        """Next once there is a server."""
+        return bool(self.host.text().strip())
+
+    def nextId(self) -> int:
+        from smtpwizard.gui.wizard import PageId
+
+        return int(PageId.TROUBLESHOOT)
+
+    def setup_from_fields(self) -> Setup:
+        """The settings as typed.
+
+        Raises:
+            InvalidInput: the server name or the address is not usable.
+        """
+        host = check_host(self.host.text())
+        email = self.email.text().strip()
+        if email:
+            email = str(parse_email(email))
+        return Setup(
+            host=host,
+            port=self.port.value(),
+            security=Security(self.security.currentData()),
+            username=self.username.text().strip() or None,
+            email=email or None,
+            mechanism=self.mechanism.currentData() or None,
+            allow_plaintext=self.plaintext.isChecked(),
+        )
+
+    def validatePage(self) -> bool:
+        """Takes the settings; a new session starts when they changed."""
+        try:
+            setup = self.setup_from_fields()
+        except InvalidInput as exc:
+            self.status.show_message(str(exc), Severity.ERROR)
+            return False
+        fix = self.draft.fix
+        if fix.session is None:
+            fix.session = self.services.troubleshooter(self.setup.settings.pins())
+        fix.session.password = self.password.text()
+        fix.setup = setup
+        fix.imported = self._imported
+        return True
+
+    # -- reading a file ------------------------------------------------------------------------
+
+    def _ask_open_path(self) -> str | None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Read settings from a file"), str(Path.home())
+        )
+        return path or None
+
+    @Slot()
+    def _load(self) -> None:
+        chosen = self.ask_open_path()
+        if not chosen:
+            return
+        self.read_file(Path(chosen))
+
+    def read_file(self, path: Path) -> bool:
+        """Reads the settings in ``path`` into the form; says what was read and what not."""
+        from smtpwizard.core.importers import ImportFailed, read_settings
+
+        try:
+            result = read_settings(path)
+        except ImportFailed as exc:
+            self.status.show_message(str(exc), Severity.ERROR)
+            return False
+        self._imported = result
+        self.accounts.blockSignals(True)
+        self.accounts.clear()
+        default = 0
+        for index, account in enumerate(result.accounts):
+            self.accounts.addItem(_account_label(account), index)
+            if account is result.default_account:
+                default = index
+        self.accounts.setCurrentIndex(default)
+        self.accounts.blockSignals(False)
+        self.accounts.setVisible(len(result.accounts) > 1)
+        self._account_chosen(default)
+        lines = [_("Read from {name}:").format(name=result.title)]
+        lines += [f"• {line}" for line in result.read]
+        lines += [f"• {_('missing')}: {line}" for line in result.missing]
+        lines += [f"• {_('warning')}: {line}" for line in result.warnings]
+        self.file_report.setText("\n".join(lines))
+        self.file_report.setVisible(True)
+        severity = Severity.WARNING if result.warnings or result.missing else Severity.OK
+        self.status.show_message(_("Settings read from {file}.").format(file=path.name), severity)
+        return True
+
+    @Slot(int)
+    def _account_chosen(self, index: int) -> None:
+        result = self._imported
+        if result is None or not 0 <= index < len(result.accounts):
+            return
+        account = result.accounts[index]
+        self.draft.fix.account = account
+        if account.host:
+            self.host.setText(account.host)
+        if account.security is not None:
+            self.security.setCurrentIndex(self.security.findData(account.security.value))
+        if account.port:
+            self.port.blockSignals(True)
+            self.port.setValue(account.port)
+            self.port.blockSignals(False)
+        self.username.setText(account.username or "")
+        if account.email:
+            self.email.setText(account.email)
+        if account.password:
+            self.password.setText(account.password)
+
+    def _show_setup(self, setup: Setup) -> None:
+        self.host.setText(setup.host)
+        self.port.blockSignals(True)
+        self.port.setValue(setup.port)
+        self.port.blockSignals(False)
+        self.security.setCurrentIndex(self.security.findData(setup.security.value))
+        self.username.setText(setup.username or "")
+        self.email.setText(setup.email or "")
+        self.mechanism.setCurrentIndex(max(0, self.mechanism.findData(setup.mechanism or "")))
+        self.plaintext.setChecked(setup.allow_plaintext)
+
+    @Slot(int)
+    def _port_changed(self, port: int) -> None:
+        self.security.setCurrentIndex(self.security.findData(usual_security(port)[0].value))
+
+
+def _account_label(account: ImportedAccount) -> str:
+    where = f"{account.host or '?'}:{account.port or '?'}"
+    return f"{account.name}: {where}" if account.name else where

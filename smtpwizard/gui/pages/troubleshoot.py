@@ -1,0 +1,558 @@
+"""Fixing a setup, page 2: the conversation step by step, each exchange explained; changes
+tried side by side; the certificate; a test message; the support report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from smtpwizard.core.channel import CancelToken
+from smtpwizard.core.files import TargetExists, WriteError, write_atomic
+from smtpwizard.core.i18n import _
+from smtpwizard.core.model import Outcome, Security, Severity, StageName
+from smtpwizard.core.support import support_document, support_markdown
+from smtpwizard.core.troubleshoot import (
+    TITLES,
+    Attempt,
+    AttemptFinished,
+    Change,
+    Exchange,
+    ExchangeDone,
+    Setup,
+    StepControl,
+    compare,
+    outcome_words,
+    stop_points,
+    what_changed,
+)
+from smtpwizard.gui.bridge import Task
+from smtpwizard.gui.certificate import CertificateDialog, Confirm, ask
+from smtpwizard.gui.pages.base import Page
+from smtpwizard.gui.pages.fix import MECHANISMS
+from smtpwizard.gui.pages.servers import security_combo
+from smtpwizard.gui.widgets import StatusLine, severity_icon, wrapped
+
+if TYPE_CHECKING:
+    from smtpwizard.gui.wizard import SetupWizard
+
+
+class TroubleshootPage(Page):
+    """Runs attempts and shows them.
+
+    Attributes:
+        ask_save_path: asks where to save the report (tests replace it).
+        confirm: asks yes/no questions, e.g. before trusting a certificate (tests replace it).
+    """
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setTitle(_("Step by step"))
+        self.setSubTitle(
+            _(
+                "Each step of the conversation as it went over the wire (passwords hidden), "
+                "and what it means."
+            )
+        )
+        layout = QVBoxLayout(self)
+
+        change = QGroupBox(_("Change one thing and try again"), self)
+        row = QHBoxLayout(change)
+        self.port = QSpinBox(change)
+        self.port.setRange(1, 65535)
+        self.port.setAccessibleName(_("Port"))
+        self.security = security_combo(Security.STARTTLS)
+        self.username = QLineEdit(change)
+        self.username.setAccessibleName(_("Username"))
+        self.username.setPlaceholderText(_("username"))
+        self.mechanism = QComboBox(change)
+        self.mechanism.setAccessibleName(_("Login method"))
+        self.mechanism.addItem(_("any login method"), "")
+        for name in MECHANISMS:
+            self.mechanism.addItem(name, name)
+        self.retry = QPushButton(_("&Try again"), change)
+        row.addWidget(QLabel(_("Port:"), change))
+        row.addWidget(self.port)
+        row.addWidget(self.security)
+        row.addWidget(self.username, 1)
+        row.addWidget(self.mechanism)
+        row.addWidget(self.retry)
+        layout.addWidget(change)
+
+        controls = QHBoxLayout()
+        self.step = QPushButton(_("&Next step"), self)
+        self.run_all = QPushButton(_("&Run to the end"), self)
+        self.stop_at = QComboBox(self)
+        self.stop_at.setAccessibleName(_("Stop after"))
+        self.run_to = QPushButton(_("Run and stop &after:"), self)
+        self.stop = QPushButton(_("&Stop"), self)
+        controls.addWidget(self.step)
+        controls.addWidget(self.run_all)
+        controls.addWidget(self.run_to)
+        controls.addWidget(self.stop_at)
+        controls.addStretch(1)
+        controls.addWidget(self.stop)
+        layout.addLayout(controls)
+
+        self.tabs = QTabWidget(self)
+        conversation = QWidget(self.tabs)
+        conversation_layout = QVBoxLayout(conversation)
+        conversation_layout.setContentsMargins(0, 0, 0, 0)
+        self.attempts = QComboBox(conversation)
+        self.attempts.setAccessibleName(_("Attempt shown"))
+        conversation_layout.addWidget(self.attempts)
+        self.steps = QTreeWidget(conversation)
+        self.steps.setHeaderHidden(True)
+        self.steps.setAccessibleName(_("The conversation, step by step"))
+        self.steps.setWordWrap(True)
+        conversation_layout.addWidget(self.steps, 1)
+        self.tabs.addTab(conversation, _("Conversation"))
+        self.comparison = QTableWidget(0, 0, self.tabs)
+        self.comparison.setAccessibleName(_("Attempts side by side"))
+        self.comparison.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.comparison.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.tabs.addTab(self.comparison, _("Attempts side by side"))
+        layout.addWidget(self.tabs, 1)
+
+        self.changes = wrapped("", self)
+        self.changes.setAccessibleName(_("What changed since the earlier test"))
+        self.changes.setVisible(False)
+        layout.addWidget(self.changes)
+
+        actions = QHBoxLayout()
+        self.certificate = QPushButton(_("&Certificate…"), self)
+        self.send_test = QPushButton(_("Send a t&est message to myself"), self)
+        self.copy_report = QPushButton(_("C&opy the report"), self)
+        self.save_report = QPushButton(_("Sa&ve the report…"), self)
+        for button in (self.certificate, self.send_test, self.copy_report, self.save_report):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.status = StatusLine(self)
+        layout.addWidget(self.status)
+
+        self.task = Task(self)
+        self.task.progress.connect(self._on_event)
+        self.task.finished.connect(self._on_finished)
+        self.task.failed.connect(self._on_failed)
+        self.step.clicked.connect(self._next_step)
+        self.run_all.clicked.connect(self._run_all)
+        self.run_to.clicked.connect(self._run_to)
+        self.stop.clicked.connect(self._stop)
+        self.retry.clicked.connect(self._retry)
+        self.attempts.currentIndexChanged.connect(self._show_chosen)
+        self.certificate.clicked.connect(self._show_certificate)
+        self.send_test.clicked.connect(self._send_test)
+        self.copy_report.clicked.connect(self._copy_report)
+        self.save_report.clicked.connect(self._save_report)
+        self.ask_save_path: Callable[[str], str | None] = self._ask_save_path
+        self.confirm: Confirm = ask
+        self._control: StepControl | None = None
+        self._live: QTreeWidgetItem | None = None
+        self._changes: list[Change] = []
+        self.certificate_dialog: CertificateDialog | None = None
+
+    # -- page ------------------------------------------------------------------------------------
+
+    def initializePage(self) -> None:
+        """Shows the settings and starts the first conversation, one step at a time."""
+        setup = self.draft.fix.setup
+        assert setup is not None
+        self._show_setup(setup)
+        self.steps.clear()
+        self.attempts.clear()
+        self.changes.setVisible(False)
+        session = self.draft.fix.session
+        if session is not None and session.attempts:
+            for attempt in session.attempts:
+                self._add_attempt(attempt)
+        self._start(setup, StepControl(stepping=True))
+
+    def cleanupPage(self) -> None:
+        """Going back stops the conversation."""
+        self.task.abandon()
+        self._control = None
+        self._buttons()
+
+    def nextId(self) -> int:
+        """The last page of this path."""
+        return -1
+
+    def current_setup(self) -> Setup:
+        """The settings with the changes made on this page."""
+        base = self.draft.fix.setup
+        assert base is not None
+        return replace(
+            base,
+            port=self.port.value(),
+            security=Security(self.security.currentData()),
+            username=self.username.text().strip() or None,
+            mechanism=self.mechanism.currentData() or None,
+        )
+
+    def _show_setup(self, setup: Setup) -> None:
+        self.port.setValue(setup.port)
+        self.security.setCurrentIndex(self.security.findData(setup.security.value))
+        self.username.setText(setup.username or "")
+        self.mechanism.setCurrentIndex(max(0, self.mechanism.findData(setup.mechanism or "")))
+        self._fill_stop_points(setup.security)
+
+    def _fill_stop_points(self, security: Security) -> None:
+        current = self.stop_at.currentData()
+        self.stop_at.clear()
+        for stage in stop_points(security):
+            self.stop_at.addItem(TITLES[stage], stage.value)
+        index = self.stop_at.findData(current) if current else -1
+        self.stop_at.setCurrentIndex(index if index >= 0 else self.stop_at.findData("auth"))
+
+    # -- running -----------------------------------------------------------------------------------
+
+    def _start(self, setup: Setup, control: StepControl, *, send_message: bool = False) -> None:
+        session = self.draft.fix.session
+        assert session is not None
+        self.task.abandon()
+        self._control = control
+        self._live = None
+        self.steps.clear()
+        self.status.show_message(_("Talking to {server}…").format(server=setup.describe()))
+
+        def work(report: Callable[[object], None], cancel: CancelToken) -> Attempt:
+            return session.run(
+                setup,
+                control=control,
+                send_message=send_message,
+                cancel=cancel,
+                listener=report,
+            )
+
+        self.task.start(work, "troubleshoot")
+        self._buttons(paused=False)
+
+    def _buttons(self, *, paused: bool = False) -> None:
+        running = self.task.running
+        self.step.setEnabled(not running or paused)
+        self.run_all.setEnabled(not running or paused)
+        self.run_to.setEnabled(not running)
+        self.stop_at.setEnabled(not running)
+        self.retry.setEnabled(not running or paused)
+        self.stop.setEnabled(running)
+        has_attempt = self._shown() is not None
+        self.copy_report.setEnabled(has_attempt)
+        self.save_report.setEnabled(has_attempt)
+        shown = self._shown()
+        self.certificate.setEnabled(
+            shown is not None and shown.result.tls is not None and shown.result.tls.cert is not None
+        )
+        self.send_test.setEnabled(not running)
+
+    @Slot()
+    def _next_step(self) -> None:
+        if self.task.running and self._control is not None:
+            self._control.next_step()
+            self._buttons(paused=False)
+            return
+        self._start(self.current_setup(), StepControl(stepping=True))
+
+    @Slot()
+    def _run_all(self) -> None:
+        if self.task.running and self._control is not None:
+            self._control.run_to_end()
+            self._buttons(paused=False)
+            return
+        self._start(self.current_setup(), StepControl())
+
+    @Slot()
+    def _run_to(self) -> None:
+        stage = StageName(self.stop_at.currentData())
+        self._start(self.current_setup(), StepControl(stop_after=stage))
+
+    @Slot()
+    def _stop(self) -> None:
+        if self._control is not None:
+            self._control.stop()
+        self.task.cancel()
+        self.status.show_message(_("Stopping…"))
+
+    @Slot()
+    def _retry(self) -> None:
+        setup = self.current_setup()
+        self._fill_stop_points(setup.security)
+        self._start(setup, StepControl(stepping=False))
+
+    @Slot()
+    def _send_test(self) -> None:
+        setup = self.current_setup()
+        if not (setup.email or (setup.username and "@" in setup.username)):
+            self.status.show_message(
+                _("Give your address on the previous page: the test message goes to it."),
+                Severity.WARNING,
+            )
+            return
+        self._start(setup, StepControl(), send_message=True)
+
+    # -- events ------------------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, ExchangeDone):
+            self._add_step(event.exchange, expand=False)
+            if event.paused:
+                self.status.show_message(
+                    _("Done: {step}. “Next step” goes on.").format(step=event.exchange.title),
+                    Severity.INFO,
+                )
+                self._buttons(paused=True)
+        elif isinstance(event, AttemptFinished):
+            pass  # the finished signal carries the same attempt
+
+    @Slot(object)
+    def _on_finished(self, attempt: object) -> None:
+        assert isinstance(attempt, Attempt)
+        self._control = None
+        self._add_attempt(attempt)
+        self.attempts.setCurrentIndex(self.attempts.count() - 1)
+        self._show_attempt(attempt)
+        self._compare_with_earlier_test(attempt)
+        severity = (
+            Severity.OK
+            if attempt.result.outcome is Outcome.OK or attempt.stopped_as_asked
+            else attempt.finding.severity
+        )
+        text = _("Attempt {n}: {result}.").format(n=attempt.number, result=outcome_words(attempt))
+        if attempt.sent_message and attempt.result.send is not None:
+            text += " " + (
+                _("The test message was accepted; check your inbox.")
+                if attempt.result.send.ok and attempt.result.send.message is not None
+                else _("The test message was not accepted.")
+            )
+        self.status.show_message(text, severity)
+        self._buttons()
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._control = None
+        self.status.show_message(message, Severity.ERROR)
+        self._buttons()
+
+    # -- showing -----------------------------------------------------------------------------------
+
+    def _add_attempt(self, attempt: Attempt) -> None:
+        label = _("Attempt {n}: {setup} — {result}").format(
+            n=attempt.number, setup=attempt.setup.describe(), result=outcome_words(attempt)
+        )
+        self.attempts.blockSignals(True)
+        self.attempts.addItem(label, attempt.number)
+        self.attempts.blockSignals(False)
+        self._fill_comparison()
+
+    def _shown(self) -> Attempt | None:
+        session = self.draft.fix.session
+        number = self.attempts.currentData()
+        if session is None or number is None:
+            return None
+        for attempt in session.attempts:
+            if attempt.number == number:
+                return attempt
+        return None
+
+    @Slot(int)
+    def _show_chosen(self, _index: int) -> None:
+        attempt = self._shown()
+        if attempt is not None and not self.task.running:
+            self._show_attempt(attempt)
+
+    def _show_attempt(self, attempt: Attempt) -> None:
+        self.steps.clear()
+        failed = next((e for e in attempt.exchanges if not e.ok), None)
+        for exchange in attempt.exchanges:
+            self._add_step(exchange, expand=exchange is failed)
+        self._buttons()
+
+    def _add_step(self, exchange: Exchange, *, expand: bool) -> None:
+        mark = "✓" if exchange.ok else "✗"
+        top = QTreeWidgetItem([f"{mark} {exchange.title}  ({exchange.ms:.0f} ms)"])
+        top.setIcon(0, severity_icon(exchange.severity if not exchange.ok else Severity.OK))
+        top.setToolTip(0, exchange.meaning)
+        self.steps.addTopLevelItem(top)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        for line in exchange.lines:
+            lock = "🔒 " if line.encrypted else ""
+            item = QTreeWidgetItem(top, [f"{line.direction} {lock}{line.text}"])
+            item.setFont(0, mono)
+        meaning = QTreeWidgetItem(top, [f"→ {exchange.meaning}"])
+        meaning.setToolTip(0, exchange.meaning)
+        if exchange.advice:
+            QTreeWidgetItem(top, [_("What to try: {advice}").format(advice=exchange.advice)])
+        top.setExpanded(expand or not exchange.ok)
+        self.steps.scrollToItem(top)
+
+    def _fill_comparison(self) -> None:
+        session = self.draft.fix.session
+        attempts = list(session.attempts) if session is not None else []
+        rows = compare(attempts)
+        self.comparison.clear()
+        self.comparison.setColumnCount(len(attempts))
+        self.comparison.setRowCount(len(rows) + 1)
+        self.comparison.setHorizontalHeaderLabels(
+            [f"{a.number}: {a.setup.port} {a.setup.security.label}" for a in attempts]
+        )
+        self.comparison.setVerticalHeaderLabels(
+            [TITLES.get(name, str(name)) for name, _marks in rows] + [_("Result")]
+        )
+        for row, (_name, marks) in enumerate(rows):
+            for column, mark in enumerate(marks):
+                item = QTableWidgetItem(mark)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.comparison.setItem(row, column, item)
+        for column, attempt in enumerate(attempts):
+            item = QTableWidgetItem(outcome_words(attempt))
+            item.setToolTip(
+                "\n".join(
+                    [attempt.setup.describe()]
+                    + (attempt.setup.changes_from(attempts[column - 1].setup) if column else [])
+                )
+            )
+            self.comparison.setItem(len(rows), column, item)
+
+    def _compare_with_earlier_test(self, attempt: Attempt) -> None:
+        imported = self.draft.fix.imported
+        previous = imported.previous_probe if imported is not None else None
+        tested_at = imported.tested_at if imported is not None else None
+        if tested_at is None or attempt.number != 1:
+            return
+        if previous is not None:
+            self._changes = what_changed(previous, [attempt.result])
+            lines = [change.text for change in self._changes]
+        else:
+            lines = [
+                _("It still works.")
+                if attempt.result.outcome is Outcome.OK
+                else _("It worked then; now: {headline}.").format(headline=attempt.finding.headline)
+            ]
+        self.changes.setText(
+            _("Since the test on {when}:").format(when=f"{tested_at:%Y-%m-%d %H:%M}")
+            + "\n"
+            + "\n".join(f"• {line}" for line in lines)
+        )
+        self.changes.setVisible(True)
+
+    # -- certificate, report -----------------------------------------------------------------------
+
+    @Slot()
+    def _show_certificate(self) -> None:
+        attempt = self._shown()
+        if attempt is None or attempt.result.tls is None:
+            return
+        dialog = CertificateDialog(
+            attempt.setup.host, attempt.result.tls, self.setup.settings, self, self.confirm
+        )
+        self.certificate_dialog = dialog
+        dialog.finished.connect(self._certificate_closed)
+        dialog.open()
+
+    @Slot(int)
+    def _certificate_closed(self, _result: int) -> None:
+        dialog = self.certificate_dialog
+        self.certificate_dialog = None
+        if dialog is None:
+            return
+        dialog.deleteLater()
+        if not dialog.changed:
+            return
+        self.services.settings.save(self.setup.settings)
+        session = self.draft.fix.session
+        if session is not None:
+            session.options = replace(session.options, pins=self.setup.settings.pins())
+        self.status.show_message(
+            _("Saved. “Try again” uses the certificates you trust now."), Severity.INFO
+        )
+
+    def report_document(self) -> dict[str, object]:
+        """The support report of every attempt so far."""
+        session = self.draft.fix.session
+        attempts = list(session.attempts) if session is not None else []
+        imported = self.draft.fix.imported
+        summary = None
+        if imported is not None:
+            summary = {
+                "format": imported.format,
+                "title": imported.title,
+                "read": list(imported.read),
+                "missing": list(imported.missing),
+                "warnings": list(imported.warnings),
+            }
+        return support_document(attempts, changes=self._changes, imported=summary)
+
+    @Slot()
+    def _copy_report(self) -> None:
+        QGuiApplication.clipboard().setText(support_markdown(self.report_document()))
+        self.status.show_message(
+            _("The report is on the clipboard (passwords hidden)."), Severity.OK
+        )
+
+    def _ask_save_path(self, suggestion: str) -> str | None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Save the support report"),
+            str(Path.home() / suggestion),
+            _("Markdown (*.md);;JSON (*.json)"),
+        )
+        return path or None
+
+    @Slot()
+    def _save_report(self) -> None:
+        chosen = self.ask_save_path("smtpwizard-report.md")
+        if not chosen:
+            return
+        path = Path(chosen)
+        document = self.report_document()
+        text = (
+            json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            if path.suffix.lower() == ".json"
+            else support_markdown(document)
+        )
+        try:
+            written = write_atomic(path, text, private=True)
+        except TargetExists:
+            question = _("{name} already exists. Replace it?").format(name=path.name)
+            if not self.confirm(self, _("Replace the file?"), question):
+                self.status.show_message(
+                    _("Not saved: {name} was left as it was.").format(name=path.name),
+                    Severity.INFO,
+                )
+                return
+            try:
+                written = write_atomic(path, text, overwrite=True, private=True)
+            except WriteError as exc:
+                self.status.show_message(str(exc), Severity.ERROR)
+                return
+        except WriteError as exc:
+            self.status.show_message(str(exc), Severity.ERROR)
+            return
+        self.status.show_message(_("Report saved to {path}.").format(path=written), Severity.OK)

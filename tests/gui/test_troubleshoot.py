@@ -1,0 +1,248 @@
+"""The "fix a setup" path of the wizard, driven against the loopback servers: stepping through
+a working and a failing conversation, changing one thing, stopping at a chosen step, the
+certificate view with trusting by hand, and the support report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from smtpwizard.core.model import Security, StageName
+from smtpwizard.core.session import Purpose
+from smtpwizard.core.troubleshoot import ExchangeDone
+from smtpwizard.gui.pages import FixSettingsPage, StartPage, TroubleshootPage
+from smtpwizard.gui.wizard import PageId, Services
+from tests.conftest import PASSWORD, USER
+from tests.gui.conftest import Driver
+from tests.support.certs import CertSet
+from tests.support.secrets import leaks
+from tests.support.smtpd import SmtpServer
+
+StartSmtp = Callable[..., SmtpServer]
+HOST = "mail.example.test"
+
+
+def to_fix(driver: Driver) -> FixSettingsPage:
+    start = driver.wizard.currentPage()
+    assert isinstance(start, StartPage)
+    start.buttons[Purpose.FIX].setChecked(True)
+    driver.wizard.next()
+    page = driver.wizard.currentPage()
+    assert isinstance(page, FixSettingsPage)
+    return page
+
+
+def fill(
+    page: FixSettingsPage,
+    port: int,
+    security: Security = Security.STARTTLS,
+    password: str = PASSWORD,
+) -> None:
+    page.host.setText(HOST)
+    page.port.setValue(port)
+    page.security.setCurrentIndex(page.security.findData(security.value))
+    page.username.setText(USER)
+    page.password.setText(password)
+    page.email.setText(USER)
+
+
+def paused(event: object) -> bool:
+    return isinstance(event, ExchangeDone) and event.paused
+
+
+def start_stepping(driver: Driver) -> TroubleshootPage:
+    page = driver.wizard.page(PageId.TROUBLESHOOT)
+    assert isinstance(page, TroubleshootPage)
+    with driver.qtbot.waitSignal(page.task.progress, check_params_cb=paused, timeout=10000):
+        driver.wizard.next()
+    return page
+
+
+def titles(page: TroubleshootPage) -> list[str]:
+    return [page.steps.topLevelItem(i).text(0) for i in range(page.steps.topLevelItemCount())]
+
+
+def children(page: TroubleshootPage, index: int) -> list[str]:
+    item = page.steps.topLevelItem(index)
+    return [item.child(i).text(0) for i in range(item.childCount())]
+
+
+def test_stepping_through_a_working_conversation(driver: Driver, smtp_server: StartSmtp) -> None:
+    server = smtp_server(mode="starttls")
+    fix = to_fix(driver)
+    assert not fix.isComplete()
+    fill(fix, server.port)
+    assert fix.isComplete()
+    page = start_stepping(driver)
+
+    # paused after connecting: one step shown, explained, nothing more said to the server
+    assert titles(page)[-1].startswith("✓ Connecting")
+    assert page.step.isEnabled()
+    assert "Next step" in page.status.message()
+    assert server.seen.attempts == []
+
+    with driver.qtbot.waitSignal(page.task.progress, check_params_cb=paused, timeout=10000):
+        page.step.click()
+    assert titles(page)[-1].startswith("✓ Greeting")
+    last = page.steps.topLevelItemCount() - 1
+    assert any("ready for mail" in text for text in children(page, last))
+
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()
+    shown = titles(page)
+    for step in ("Introduction (EHLO)", "STARTTLS", "Encryption and certificate", "Login (AUTH)"):
+        assert any(step in title for title in shown), (step, shown)
+    assert all(title.startswith("✓") for title in shown)
+    assert "works, login accepted" in page.status.message()
+    assert len(server.seen.attempts) == 1
+    auth = next(i for i, t in enumerate(shown) if "Login (AUTH)" in t)
+    lines = children(page, auth)
+    assert any("AUTH PLAIN" in line for line in lines)
+    assert leaks("\n".join(lines), PASSWORD, USER) == []
+    assert page.certificate.isEnabled()
+
+
+def test_a_failing_login_then_one_change_side_by_side(
+    driver: Driver, smtp_server: StartSmtp, refused_port: int
+) -> None:
+    server = smtp_server(mode="tls")
+    fix = to_fix(driver)
+    fill(fix, server.port, Security.TLS, password="not the password")
+    page = start_stepping(driver)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()
+    shown = titles(page)
+    failed = next(i for i, t in enumerate(shown) if t.startswith("✗"))
+    assert "Login (AUTH)" in shown[failed]
+    explained = children(page, failed)
+    assert any("username or password was not accepted" in text for text in explained)
+    assert any(text.startswith("What to try:") for text in explained)
+    assert page.steps.topLevelItem(failed).isExpanded()
+
+    # one change: the port; the comparison shows both attempts
+    page.port.setValue(refused_port)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.retry.click()
+    assert page.attempts.count() == 2
+    assert page.comparison.columnCount() == 2
+    rows = [page.comparison.verticalHeaderItem(r).text() for r in range(page.comparison.rowCount())]
+    connect_row = rows.index("Connecting")
+    assert page.comparison.item(connect_row, 0).text() == "✓"
+    assert page.comparison.item(connect_row, 1).text() == "✗"
+
+    QApplication.clipboard().clear()
+    page.copy_report.click()
+    report = QApplication.clipboard().text()
+    assert "# smtpwizard support report" in report
+    assert "## Attempt 2" in report
+    assert leaks(report, "not the password", USER) == []
+
+
+def test_stopping_after_a_chosen_step(driver: Driver, smtp_server: StartSmtp) -> None:
+    server = smtp_server(mode="starttls")
+    fix = to_fix(driver)
+    fill(fix, server.port)
+    page = start_stepping(driver)
+    page.stop_at.setCurrentIndex(page.stop_at.findData(StageName.EHLO.value))
+    with driver.qtbot.waitSignal(page.task.finished, timeout=10000):
+        page.stop.click()
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_to.click()
+    shown = titles(page)
+    assert shown[-2].startswith("✓ Introduction (EHLO)")
+    assert "Goodbye" in shown[-1]
+    assert not any("STARTTLS" in title for title in shown)
+    assert "stopped after Introduction (EHLO)" in page.status.message()
+    assert server.seen.attempts == []
+
+
+def test_trusting_a_certificate_by_hand(
+    driver: Driver, smtp_server: StartSmtp, certs: CertSet, services: Services, tmp_path: Path
+) -> None:
+    server = smtp_server(mode="tls", cert=certs.unknown_ca)
+    fix = to_fix(driver)
+    fill(fix, server.port, Security.TLS)
+    page = start_stepping(driver)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()
+    failed = next(i for i, t in enumerate(titles(page)) if t.startswith("✗"))
+    assert "Encryption and certificate" in titles(page)[failed]
+    assert any("not trusted" in text for text in children(page, failed))
+    assert server.seen.attempts == []
+
+    page.confirm = lambda _parent, _title, _text: True
+    page.certificate.click()
+    dialog = page.certificate_dialog
+    assert dialog is not None
+    assert dialog.trust_button.isVisible()
+    own = dialog.tree.topLevelItem(0)
+    tree_text = [own.child(i).text(0) for i in range(own.childCount())]
+    assert any(line.startswith("SHA-256: ") for line in tree_text)
+    dialog.trust_button.click()
+    assert dialog.untrust_button.isVisible()
+    with driver.qtbot.waitSignal(dialog.finished, timeout=5000):
+        dialog.reject()
+    saved = json.loads(services.settings.path.read_text())
+    assert [entry["host"] for entry in saved["trusted_certificates"]] == [HOST]
+
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.retry.click()
+    assert "works, login accepted" in page.status.message()
+    encryption = next(i for i, t in enumerate(titles(page)) if "Encryption" in t)
+    assert any("chose to trust" in text for text in children(page, encryption))
+
+    target = tmp_path / "report.json"
+    page.ask_save_path = lambda _suggestion: str(target)
+    page.save_report.click()
+    document = json.loads(target.read_text())
+    assert document["kind"] == "smtpwizard-support-report"
+    assert [a["outcome"] for a in document["attempts"]] == ["cert_untrusted", "ok"]
+    assert document["attempts"][1]["tls"]["pinned"] is True
+    assert leaks(target.read_text(), PASSWORD, USER) == []
+
+
+def test_settings_read_from_a_file(driver: Driver, smtp_server: StartSmtp, tmp_path: Path) -> None:
+    server = smtp_server(mode="starttls")
+    path = tmp_path / "msmtprc"
+    path.write_text(
+        f"account work\nhost {HOST}\nport {server.port}\ntls on\ntls_starttls on\n"
+        f"user {USER}\nfrom {USER}\npassword {PASSWORD}\n\n"
+        "account other\nhost smtp.other.test\nport 465\ntls on\ntls_starttls off\n\n"
+        "account default : work\n"
+    )
+    fix = to_fix(driver)
+    fix.ask_open_path = lambda: str(path)
+    fix.load.click()
+    assert fix.host.text() == HOST
+    assert fix.port.value() == server.port
+    assert fix.security.currentData() == "starttls"
+    assert fix.username.text() == USER
+    assert fix.password.text() == PASSWORD
+    assert fix.accounts.isVisible()
+    labels = [fix.accounts.itemText(i) for i in range(fix.accounts.count())]
+    assert any(label.startswith("work:") for label in labels)
+    assert "Read from" in fix.file_report.text()
+    assert leaks(fix.file_report.text(), PASSWORD, USER) == []
+    chosen = fix.accounts.currentIndex()
+    fix.accounts.setCurrentIndex(next(i for i, t in enumerate(labels) if t.startswith("other:")))
+    assert fix.host.text() == "smtp.other.test"
+    fix.accounts.setCurrentIndex(chosen)
+    assert fix.host.text() == HOST
+    page = start_stepping(driver)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()
+    assert "works, login accepted" in page.status.message()
+
+
+def test_a_file_that_cannot_be_read_is_explained(driver: Driver, tmp_path: Path) -> None:
+    fix = to_fix(driver)
+    garbage = tmp_path / "random.bin"
+    garbage.write_bytes(bytes(range(256)) * 4)
+    fix.ask_open_path = lambda: str(garbage)
+    fix.load.click()
+    assert fix.host.text() == ""
+    assert "random.bin" in fix.status.message()
+    assert not fix.isComplete()
