@@ -27,6 +27,7 @@ from smtpwizard.core.credentials import CredentialStore  # noqa: E402
 from smtpwizard.core.discovery import DiscoverySettings  # noqa: E402
 from smtpwizard.core.dnsclient import Nameserver  # noqa: E402
 from smtpwizard.core.probe import ProbeOptions  # noqa: E402
+from smtpwizard.core.session import Purpose  # noqa: E402
 from smtpwizard.core.settings import SettingsStore  # noqa: E402
 from smtpwizard.gui.app import create_application  # noqa: E402
 from smtpwizard.gui.wizard import PageId, Services, SetupWizard  # noqa: E402
@@ -135,6 +136,30 @@ def main() -> None:
         shoot(app, wizard, "7-export")
         wizard.shutdown()
         wizard.close()
+
+        # fixing a setup: a wrong password, taken apart step by step
+        fixing = SetupWizard(services)
+        fixing.resize(900, 680)
+        fixing.show()
+        start = fixing.currentPage()
+        start.buttons[Purpose.FIX].setChecked(True)  # type: ignore[attr-defined]
+        fixing.next()
+        fix = fixing.currentPage()
+        fix.host.setText("mail.example.com")  # type: ignore[attr-defined]
+        fix.port.setValue(server.port)  # type: ignore[attr-defined]
+        fix.security.setCurrentIndex(fix.security.findData("tls"))  # type: ignore[attr-defined]
+        fix.username.setText(USER)  # type: ignore[attr-defined]
+        fix.password.setText("an old password")  # type: ignore[attr-defined]
+        fix.email.setText(USER)  # type: ignore[attr-defined]
+        shoot(app, fixing, "8-fix-settings")
+        steps = fixing.page(PageId.TROUBLESHOOT)
+        QTimer.singleShot(0, fixing.next)
+        wait_for(steps.task.progress)  # type: ignore[attr-defined]
+        QTimer.singleShot(0, steps.run_all.click)  # type: ignore[attr-defined]
+        wait_for(steps.task.finished)  # type: ignore[attr-defined]
+        shoot(app, fixing, "9-troubleshoot")
+        fixing.shutdown()
+        fixing.close()
 
 
 if __name__ == "__main__":

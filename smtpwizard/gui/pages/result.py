@@ -259,7 +259,7 @@ class ResultPage(Page):
         if result.transcript:
             talk = QTreeWidgetItem(top, [_("The conversation (passwords hidden)")])
             for line in result.transcript:
-                lock = "🔒 " if line.encrypted else ""
+                lock = "[TLS] " if line.encrypted else ""
                 QTreeWidgetItem(talk, [f"{line.direction} {lock}{line.text}"])
         self.problems.addTopLevelItem(top)
 

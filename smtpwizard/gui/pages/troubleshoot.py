@@ -130,6 +130,15 @@ class TroubleshootPage(Page):
         self.steps.setAccessibleName(_("The conversation, step by step"))
         self.steps.setWordWrap(True)
         conversation_layout.addWidget(self.steps, 1)
+        self.meaning = QGroupBox(_("What this step means"), conversation)
+        meaning_layout = QVBoxLayout(self.meaning)
+        self.explanation = wrapped("", self.meaning)
+        self.explanation.setAccessibleName(_("What this step means"))
+        self.advice = wrapped("", self.meaning)
+        self.advice.setAccessibleName(_("What to try"))
+        meaning_layout.addWidget(self.explanation)
+        meaning_layout.addWidget(self.advice)
+        conversation_layout.addWidget(self.meaning)
         self.tabs.addTab(conversation, _("Conversation"))
         self.comparison = QTableWidget(0, 0, self.tabs)
         self.comparison.setAccessibleName(_("Attempts side by side"))
@@ -167,6 +176,7 @@ class TroubleshootPage(Page):
         self.stop.clicked.connect(self._stop)
         self.retry.clicked.connect(self._retry)
         self.attempts.currentIndexChanged.connect(self._show_chosen)
+        self.steps.currentItemChanged.connect(self._explain_selected)
         self.certificate.clicked.connect(self._show_certificate)
         self.send_test.clicked.connect(self._send_test)
         self.copy_report.clicked.connect(self._copy_report)
@@ -176,6 +186,7 @@ class TroubleshootPage(Page):
         self._control: StepControl | None = None
         self._live: QTreeWidgetItem | None = None
         self._changes: list[Change] = []
+        self._exchanges: list[Exchange] = []
         self.certificate_dialog: CertificateDialog | None = None
 
     # -- page ------------------------------------------------------------------------------------
@@ -185,7 +196,7 @@ class TroubleshootPage(Page):
         setup = self.draft.fix.setup
         assert setup is not None
         self._show_setup(setup)
-        self.steps.clear()
+        self._clear_steps()
         self.attempts.clear()
         self.changes.setVisible(False)
         session = self.draft.fix.session
@@ -239,7 +250,7 @@ class TroubleshootPage(Page):
         self.task.abandon()
         self._control = control
         self._live = None
-        self.steps.clear()
+        self._clear_steps()
         self.status.show_message(_("Talking to {server}…").format(server=setup.describe()))
 
         def work(report: Callable[[object], None], cancel: CancelToken) -> Attempt:
@@ -388,7 +399,7 @@ class TroubleshootPage(Page):
             self._show_attempt(attempt)
 
     def _show_attempt(self, attempt: Attempt) -> None:
-        self.steps.clear()
+        self._clear_steps()
         failed = next((e for e in attempt.exchanges if not e.ok), None)
         for exchange in attempt.exchanges:
             self._add_step(exchange, expand=exchange is failed)
@@ -399,18 +410,47 @@ class TroubleshootPage(Page):
         top = QTreeWidgetItem([f"{mark} {exchange.title}  ({exchange.ms:.0f} ms)"])
         top.setIcon(0, severity_icon(exchange.severity if not exchange.ok else Severity.OK))
         top.setToolTip(0, exchange.meaning)
+        top.setData(0, Qt.ItemDataRole.UserRole, len(self._exchanges))
+        self._exchanges.append(exchange)
         self.steps.addTopLevelItem(top)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         for line in exchange.lines:
-            lock = "🔒 " if line.encrypted else ""
-            item = QTreeWidgetItem(top, [f"{line.direction} {lock}{line.text}"])
+            shown = f"{line.direction} {'[TLS] ' if line.encrypted else ''}{line.text}"
+            item = QTreeWidgetItem(top, [shown])
             item.setFont(0, mono)
+            item.setToolTip(0, shown)
         meaning = QTreeWidgetItem(top, [f"→ {exchange.meaning}"])
         meaning.setToolTip(0, exchange.meaning)
         if exchange.advice:
             QTreeWidgetItem(top, [_("What to try: {advice}").format(advice=exchange.advice)])
         top.setExpanded(expand or not exchange.ok)
+        if expand or not exchange.ok or self.task.running:
+            self.steps.setCurrentItem(top)
         self.steps.scrollToItem(top)
+
+    def _clear_steps(self) -> None:
+        self.steps.clear()
+        self._exchanges = []
+        self.meaning.setTitle(_("What this step means"))
+        self.explanation.setText("")
+        self.advice.setText("")
+
+    @Slot(QTreeWidgetItem, QTreeWidgetItem)
+    def _explain_selected(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        while current is not None and current.parent() is not None:
+            current = current.parent()
+        index = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        if not isinstance(index, int) or not 0 <= index < len(self._exchanges):
+            self.explanation.setText("")
+            self.advice.setText("")
+            return
+        exchange = self._exchanges[index]
+        self.meaning.setTitle(exchange.title)
+        self.explanation.setText(exchange.meaning)
+        self.advice.setText(
+            _("What to try: {advice}").format(advice=exchange.advice) if exchange.advice else ""
+        )
+        self.advice.setVisible(bool(exchange.advice))
 
     def _fill_comparison(self) -> None:
         session = self.draft.fix.session
