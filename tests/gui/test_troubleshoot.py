@@ -246,3 +246,45 @@ def test_a_file_that_cannot_be_read_is_explained(driver: Driver, tmp_path: Path)
     assert fix.host.text() == ""
     assert "random.bin" in fix.status.message()
     assert not fix.isComplete()
+
+
+def test_a_test_message_and_what_changed_since_an_earlier_test(
+    driver: Driver,
+    smtp_server: StartSmtp,
+    tmp_path: Path,
+    resolver: object,
+    ca_file: Path,
+) -> None:
+    from smtpwizard.core.address import parse_email
+    from smtpwizard.core.model import Candidate
+    from smtpwizard.core.probe import ProbeOptions
+    from smtpwizard.core.prober import Prober
+    from smtpwizard.core.report import matrix_document
+
+    server = smtp_server(mode="tls")
+    earlier = Prober(ProbeOptions(timeout=3.0, cafile=str(ca_file)), resolver=resolver).run(  # type: ignore[arg-type]
+        parse_email(USER), [Candidate(HOST, server.port, Security.TLS)], password=PASSWORD
+    )
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(matrix_document(earlier)))
+    fix = to_fix(driver)
+    fix.ask_open_path = lambda: str(path)
+    fix.load.click()
+    assert fix.port.value() == server.port
+    fix.password.setText("changed since")
+    page = start_stepping(driver)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()
+    assert page.changes.isVisible()
+    assert "Since the test on" in page.changes.text()
+    assert "the login worked before and is refused now" in page.changes.text()
+
+    fix_page = driver.wizard.page(PageId.FIX_SETTINGS)
+    assert isinstance(fix_page, FixSettingsPage)
+    session = driver.wizard.draft.fix.session
+    assert session is not None
+    session.password = PASSWORD
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.send_test.click()
+    assert "The test message was accepted" in page.status.message()
+    assert len(server.seen.messages) == 1

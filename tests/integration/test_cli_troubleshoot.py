@@ -342,6 +342,16 @@ def test_from_an_earlier_probe_says_what_changed(
     assert "Since the test on" in out
     assert "it worked then; now: Your username or password was not accepted" in out
 
+    as_json = tmp_path / "settings.json"
+    assert main(["export", "--format", "json", "--input", str(earlier), "-o", str(as_json)]) == 0
+    capsys.readouterr()
+    code, out, _err = troubleshoot(
+        capsys, monkeypatch, "--from", str(as_json), *base, stdin=PASSWORD
+    )
+    assert code == 0
+    assert "Read from " in out
+    assert "Since the test on" in out
+
 
 def test_from_a_file_with_several_accounts(
     smtp_server: StartSmtp,
