@@ -1,0 +1,322 @@
+"""A known password taken through everything smtpwizard does — discovery, probing, a failure,
+troubleshooting, every export and the support report — by the command line and by the wizard;
+then every file written and everything printed or logged is searched for the password, its
+base64, its AUTH PLAIN form and its URL-encoded forms. None may be found."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from smtpwizard.core.exporters.base import registry
+from tests.conftest import USER
+from tests.support.certs import CertSet
+from tests.support.dnsd import DnsServer
+from tests.support.listeners import RefusedPort, ScriptedServer
+from tests.support.mailboxd import Behaviour, imap_script
+from tests.support.secrets import forms_of, leaks
+from tests.support.smtpd import SmtpServer
+
+StartSmtp = Callable[..., SmtpServer]
+SECRET = "e2e Sécret/pass+word=42!"
+WRONG = "Wr0ng&Pässword?"
+HOST = "mail.example.test"
+
+
+def every_file(root: Path) -> Iterator[tuple[Path, str]]:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            yield path, path.read_bytes().decode("utf-8", "replace")
+
+
+def assert_nothing_leaks(texts: dict[str, str], *secrets: str) -> None:
+    found = {
+        name: [form for secret in secrets for form in leaks(text, secret, USER)]
+        for name, text in texts.items()
+    }
+    assert {name: forms for name, forms in found.items() if forms} == {}
+
+
+@pytest.fixture
+def dns(smtp_server: StartSmtp) -> Iterator[DnsServer]:
+    with DnsServer({"example.test": [("A", "127.0.0.1")], HOST: [("A", "127.0.0.1")]}) as server:
+        yield server
+
+
+def test_the_command_line_never_writes_or_prints_the_password(
+    tmp_path: Path, dns: DnsServer, smtp_server: StartSmtp, certs: CertSet
+) -> None:
+    server = smtp_server(mode="tls", users={USER: SECRET})
+    dns.add("_submissions._tcp.example.test", "SRV", f"0 1 {server.port} {HOST}.")
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_DATA_HOME": str(home / ".local/share"),
+        "SMTPWIZARD_CONFIG_DIR": str(home / "smtpwizard"),
+        "PYTHONIOENCODING": "utf-8",
+    }
+    printed: dict[str, str] = {}
+
+    with RefusedPort() as closed:
+
+        def run(name: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+            done = subprocess.run(
+                [sys.executable, "-m", "smtpwizard", *args],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=env,
+                cwd=work,
+                check=False,
+            )
+            printed[f"{name} (stdout)"] = done.stdout
+            printed[f"{name} (stderr)"] = done.stderr
+            assert "Traceback" not in done.stderr, done.stderr
+            return done
+
+        discovery = [
+            "--nameserver",
+            dns.address,
+            "--no-ispdb",
+            "--no-autodiscover",
+            "--https-port",
+            str(closed.port),
+            "--http-port",
+            str(closed.port),
+            "--cafile",
+            str(certs.ca_file),
+        ]
+        # discovery and probing, the login proven; the result kept
+        probe = run(
+            "probe", "probe", USER, *discovery, "--password-stdin", "--json", "-v", stdin=SECRET
+        )
+        assert probe.returncode == 0, probe.stderr
+        (work / "result.json").write_text(probe.stdout)
+        assert json.loads(probe.stdout)["recommended"]["port"] == server.port
+        # the human report with every conversation
+        verbose = run("verbose", "probe", USER, *discovery, "--password-stdin", "-v", stdin=SECRET)
+        assert verbose.returncode == 0
+        # a failure: the wrong password, conversations shown
+        failed = run("failure", "probe", USER, *discovery, "--password-stdin", "-v", stdin=WRONG)
+        assert failed.returncode == 1
+        assert "AUTH PLAIN" in verbose.stdout  # the login itself is in what is searched
+        assert "AUTH PLAIN" in failed.stdout
+        # every export, the password not asked for
+        for name in registry():
+            exported = run(
+                f"export {name}",
+                "export",
+                "--format",
+                name,
+                "--input",
+                "result.json",
+                "-o",
+                f"export-{name}",
+            )
+            assert exported.returncode in (0, 2), exported.stderr  # 2: needs an incoming server
+        # troubleshooting with both passwords, and the support reports
+        target = [HOST, str(server.port), "--security", "tls", "--cafile", str(certs.ca_file)]
+        target += ["--resolve", f"{HOST}=127.0.0.1", "--username", USER, "--password-stdin"]
+        good = run("troubleshoot", "troubleshoot", *target, "--report", "good.md", stdin=SECRET)
+        assert good.returncode == 0, good.stdout
+        bad = run(
+            "troubleshoot wrong", "troubleshoot", *target, "--report", "bad.json", stdin=WRONG
+        )
+        assert bad.returncode == 1
+        as_json = run("troubleshoot json", "troubleshoot", *target, "--json", stdin=WRONG)
+        assert as_json.returncode == 1
+        # starting again from the exported msmtp file (the password is looked up, not read)
+        again = run(
+            "troubleshoot --from",
+            "troubleshoot",
+            "--from",
+            "export-msmtp",
+            "--resolve",
+            f"{HOST}=127.0.0.1",
+            "--cafile",
+            str(certs.ca_file),
+            "--password-stdin",
+            "--report",
+            "again.md",
+            stdin=SECRET,
+        )
+        assert again.returncode == 0, again.stdout + again.stderr
+
+    assert len(server.seen.attempts) >= 5  # the password really travelled, each time
+    written = dict(every_file(tmp_path))
+    assert any(path.name == "good.md" for path in written)
+    assert any(path.name.startswith("export-") for path in written)
+    texts = {str(path): text for path, text in written.items()}
+    assert_nothing_leaks({**texts, **printed}, SECRET, WRONG)
+
+
+def test_the_wizard_never_writes_or_logs_the_password(
+    qtbot: object, tmp_path: Path, wired: Wired, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The wizard's mail-program path with the password remembered, every export saved, then
+    the fix-a-setup path with a wrong password and both support reports."""
+    from PySide6.QtWidgets import QApplication
+
+    from smtpwizard.core.session import Purpose
+    from smtpwizard.gui.pages import (
+        AccountPage,
+        ExportPage,
+        FixSettingsPage,
+        ResultPage,
+        ServersPage,
+        SignInPage,
+        StartPage,
+        TestingPage,
+        TroubleshootPage,
+    )
+    from smtpwizard.gui.wizard import PageId, SetupWizard
+    from tests.gui.conftest import Driver
+
+    caplog.set_level(logging.DEBUG)
+    server = wired.server
+    wizard = SetupWizard(wired.services)  # type: ignore[arg-type]
+    qtbot.addWidget(wizard)  # type: ignore[attr-defined]
+    wizard.show()
+    driver = Driver(qtbot, wizard)  # type: ignore[arg-type]
+    try:
+        start = wizard.currentPage()
+        assert isinstance(start, StartPage)
+        start.buttons[Purpose.MAIL_PROGRAM].setChecked(True)
+        wizard.next()
+        account = wizard.currentPage()
+        assert isinstance(account, AccountPage)
+        account.email.setText(USER)
+        servers = wizard.page(PageId.SERVERS)
+        assert isinstance(servers, ServersPage)
+        driver.next_and_wait(servers.task.finished)
+        signin = wizard.page(PageId.SIGN_IN)
+        assert isinstance(signin, SignInPage)
+        driver.next_and_wait(signin.keyring_task.finished)
+        signin.password.setText(SECRET)
+        signin.remember.setChecked(True)
+        testing = wizard.page(PageId.TESTING)
+        assert isinstance(testing, TestingPage)
+        driver.next_and_wait(testing.task.finished)
+        result = wizard.page(PageId.RESULT)
+        assert isinstance(result, ResultPage)
+        driver.next_and_wait(result.keyring_task.finished)
+        assert result.headline.text() == "It works."
+        result.copy.click()
+        clipboard = [QApplication.clipboard().text()]
+        wizard.next()
+        export = wizard.currentPage()
+        assert isinstance(export, ExportPage)
+        exports = tmp_path / "exports"
+        exports.mkdir()
+        for name in registry():
+            export.select(name)
+            export.ask_path = lambda _suggestion, name=name: str(exports / name)
+            export.save.click()
+        assert len(list(exports.iterdir())) >= len(registry()) - 1
+
+        wizard.shutdown()
+        fixing = SetupWizard(wired.services)  # type: ignore[arg-type]
+        qtbot.addWidget(fixing)  # type: ignore[attr-defined]
+        fixing.show()
+        driver = Driver(qtbot, fixing)  # type: ignore[arg-type]
+        start = fixing.currentPage()
+        assert isinstance(start, StartPage)
+        start.buttons[Purpose.FIX].setChecked(True)
+        fixing.next()
+        fix = fixing.currentPage()
+        assert isinstance(fix, FixSettingsPage)
+        fix.host.setText(HOST)
+        fix.port.setValue(server.port)
+        fix.security.setCurrentIndex(fix.security.findData("tls"))
+        fix.username.setText(USER)
+        fix.password.setText(WRONG)
+        fix.email.setText(USER)
+        page = fixing.page(PageId.TROUBLESHOOT)
+        assert isinstance(page, TroubleshootPage)
+        with qtbot.waitSignal(page.task.progress, timeout=10000):  # type: ignore[attr-defined]
+            fixing.next()
+        with qtbot.waitSignal(page.task.finished, timeout=15000):  # type: ignore[attr-defined]
+            page.run_all.click()
+        fixing.draft.fix.session.password = SECRET  # type: ignore[union-attr]
+        with qtbot.waitSignal(page.task.finished, timeout=15000):  # type: ignore[attr-defined]
+            page.retry.click()
+        for name in ("report.md", "report.json"):
+            page.ask_save_path = lambda _suggestion, name=name: str(tmp_path / name)
+            page.save_report.click()
+        page.copy_report.click()
+        clipboard.append(QApplication.clipboard().text())
+        fixing.shutdown()
+    finally:
+        wizard.shutdown()
+
+    assert len(server.seen.attempts) >= 3
+    assert wired.keyring.entries  # type: ignore[attr-defined]  # the keyring holds it, as asked
+    written = {str(path): text for path, text in every_file(tmp_path)}
+    assert any(name.endswith("settings.json") for name in written)
+    assert any(name.endswith("report.md") for name in written)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    shown = {"log": logged, "clipboard": "\n".join(clipboard)}
+    assert_nothing_leaks({**written, **shown}, SECRET, WRONG)
+    assert forms_of(SECRET, USER)["password"] == SECRET  # the search looked for the real thing
+
+
+@dataclass
+class Wired:
+    """The wizard's services pointed at a loopback DNS announcing the test servers."""
+
+    server: SmtpServer
+    services: object
+    keyring: object
+
+
+@pytest.fixture
+def wired(
+    tmp_path: Path,
+    smtp_server: StartSmtp,
+    certs: CertSet,
+    scripted: Callable[..., ScriptedServer],
+) -> Iterator[Wired]:
+    from smtpwizard.core.credentials import CredentialStore
+    from smtpwizard.core.discovery import DiscoverySettings
+    from smtpwizard.core.dnsclient import Nameserver
+    from smtpwizard.core.probe import ProbeOptions
+    from smtpwizard.core.settings import SettingsStore
+    from smtpwizard.gui.wizard import Services
+    from tests.support.keyrings import MemoryKeyring
+
+    server = smtp_server(mode="tls", users={USER: SECRET})
+    mailbox = Behaviour(users={USER: SECRET}, cert=certs.good, implicit_tls=True)
+    imap = scripted(imap_script(mailbox))
+    keyring = MemoryKeyring()
+    with DnsServer({"example.test": [("A", "127.0.0.1")], HOST: [("A", "127.0.0.1")]}) as dns:
+        dns.add("_submissions._tcp.example.test", "SRV", f"0 1 {server.port} {HOST}.")
+        dns.add("_imaps._tcp.example.test", "SRV", f"0 1 {imap.port} {HOST}.")
+        services = Services(
+            discovery=DiscoverySettings(
+                timeout=1.0,
+                nameservers=(Nameserver("127.0.0.1", dns.port),),
+                cafile=str(certs.ca_file),
+                ispdb_url=None,
+                allow_http=False,
+                autodiscover=False,
+            ),
+            probe=ProbeOptions(timeout=2.0, cafile=str(certs.ca_file)),
+            credentials=CredentialStore(keyring),
+            settings=SettingsStore(tmp_path / "config"),
+        )
+        yield Wired(server, services, keyring)
