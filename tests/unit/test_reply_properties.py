@@ -214,7 +214,12 @@ def imap_lines(draw: st.DrawFn) -> bytes:
         line = start + b" ".join(words)
         if draw(st.integers(0, 8)) == 0:
             size = draw(st.integers(0, 40))
-            line += b" {" + str(size).encode() + b"}\r\n" + draw(st.binary(min_size=size, max_size=size))
+            line += (
+                b" {"
+                + str(size).encode()
+                + b"}\r\n"
+                + draw(st.binary(min_size=size, max_size=size))
+            )
         parts.append(line + draw(CRLF))
     return b"".join(parts)
 
@@ -287,8 +292,8 @@ def test_pop3_responses(data: bytes, login: bool) -> None:
                 assert all(name and shows_as_itself(name) for name in caps)
                 assert all(shows_as_itself(" ".join(args)) for args in caps.values())
             credentials = Credentials(USER, PASSWORD)
-            reply: Any = conv.login_user_pass(credentials) if login else conv.login_plain(
-                credentials
+            reply: Any = (
+                conv.login_user_pass(credentials) if login else conv.login_plain(credentials)
             )
             assert isinstance(reply.text, str)
         except ProbeError:
