@@ -482,12 +482,18 @@ def print_report(
 
 
 def _context(cafile: str | None) -> ssl.SSLContext:
-    if not cafile:
+    if cafile is None:
         return make_tls_context()
+    if not cafile.strip():
+        raise UsageError(_("--cafile needs the name of a file."))
+    if os.path.isdir(cafile):
+        raise UsageError(_("The CA file {path} is a folder, not a file.").format(path=cafile))
     if not os.path.isfile(cafile):
         raise UsageError(_("The CA file {path} does not exist.").format(path=cafile))
     try:
         return make_tls_context(cafile)
+    except PermissionError:
+        raise UsageError(_("You may not read the CA file {path}.").format(path=cafile)) from None
     except (OSError, ssl.SSLError):
         raise UsageError(
             _("The CA file {path} cannot be read as certificates (PEM).").format(path=cafile)
@@ -581,7 +587,7 @@ def cmd_probe(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
     context = _context(args.cafile)
     show_progress = err.isatty()
     discovery: DiscoveryResult | None = None
-    if args.server:
+    if args.server is not None:  # given, even if empty: never a search instead
         if args.provider:
             raise UsageError(_("give either --server or --provider, not both"))
         discoverer = _discoverer(args, context)

@@ -90,6 +90,8 @@ def parse_email(text: str) -> EmailAddress:
     quoted = local.startswith('"') and local.endswith('"') and len(local) >= 2
     if any(ch.isspace() for ch in local) and not quoted:
         raise InvalidInput(_("An email address cannot contain spaces."))
+    if "@" in local and not quoted:
+        raise InvalidInput(_("An email address has only one @."))
     if "." not in domain.strip("."):
         raise InvalidInput(
             _("“{domain}” is not a complete domain (like example.com).").format(domain=domain)

@@ -77,9 +77,12 @@ def write_atomic(
     folder = target.parent
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if not folder.is_dir():
-        raise FolderMissing(
-            _("The folder {folder} does not exist.").format(folder=_shown(folder)), target
+        message = (
+            _("{folder} is a file, not a folder.")
+            if folder.exists()
+            else _("The folder {folder} does not exist.")
         )
+        raise FolderMissing(message.format(folder=_shown(folder)), target)
     existing = _existing_mode(target)
     if existing is not None and not overwrite:
         raise TargetExists(_exists_message(target), target)
