@@ -253,6 +253,11 @@ class Channel:
         max_bytes: int = MAX_BYTES,
     ) -> None:
         sock.setblocking(False)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Every write is a whole command or TLS flight; holding the next one back until
+            # the last is acknowledged (Nagle) only adds a round trip, e.g. to the EHLO
+            # that follows the TLS handshake.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         self._cancel = cancel
         self._clock = clock
