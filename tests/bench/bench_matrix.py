@@ -1,31 +1,52 @@
-"""How soon the matrix gives its verdict when some ports never answer.
+"""How soon the matrix gives its verdict, and how close one probe comes to the network's floor.
 
-The matrix: an implicit-TLS server (the best candidate), a STARTTLS server, and two ports that
-accept connections and never say anything (as a blocked or held port looks). Every server sits
-behind a proxy that delays each packet, so a round trip costs what it does on a real network.
+1. Silent candidates. The matrix: an implicit-TLS server (the best candidate, ranked first)
+   and three more candidates, of which k (0 to 3) accept connections and never say anything
+   (as a blocked or held port looks) and the others are working STARTTLS servers. Every
+   server that answers sits behind a proxy that delays each packet, so a round trip costs
+   what it does on a real network. For each k, as medians over several runs:
+   - the best candidate probed alone (the floor of any verdict),
+   - the matrix probed concurrently: time to the verdict, and to the end of the run,
+   - the same matrix probed one candidate after another (what a sequential tool does),
+   with the ratios between them. One more row puts a silent candidate *before* the best:
+   then the verdict waits for it to time out, by design (a better-ranked candidate is never
+   passed over while it might still work).
 
-Printed, as medians over several runs:
-- the best candidate probed alone (the floor),
-- the matrix probed concurrently: time to the verdict, and to the end of the run,
-- the same matrix probed one candidate after another (what a sequential tool does).
+2. Latency. The best candidate probed alone, STARTTLS and implicit TLS, each with a login and
+   the dry run, through a proxy adding a fixed one-way delay d (round trip 2d), against the
+   round-trip floor of its stages: the round trips the conversation needs times 2d. Through
+   the proxy the TCP connection itself is local (free); on a real network add one round trip.
 
-Run: .venv/bin/python tests/bench/bench_matrix.py [--delay MS] [--timeout S] [--runs N]
+   STARTTLS, 9.5 round trips: greeting 0.5 (it comes unasked), EHLO 1, STARTTLS 1, TLS
+   handshake 1 (TLS 1.3; the client's Finished travels with the next EHLO), EHLO 1, AUTH
+   PLAIN 1 (initial response), MAIL FROM 1, RCPT TO 1, RSET 1, QUIT 1.
+   Implicit TLS, 8 round trips: TLS handshake 1, greeting 1 (sent once the server has the
+   client's Finished), EHLO 1, AUTH 1, MAIL FROM 1, RCPT TO 1, RSET 1, QUIT 1.
+
+Figures are printed, never asserted: they depend on the machine. With the defaults the whole
+run takes about a minute and a half, most of it in the sequential probes of silent ports.
+
+Run:
+    .venv/bin/python tests/bench/bench_matrix.py [--delay MS] [--timeout S] [--runs N]
+        [--delays MS,MS,...] [--part silent|latency|all]
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from smtpwizard.core.address import parse_email
-from smtpwizard.core.model import Candidate, Credentials, Outcome, Security
+from smtpwizard.core.model import Candidate, Credentials, Outcome, ProbeResult, Security, StageName
 from smtpwizard.core.probe import ProbeOptions, make_tls_context, probe_candidate
 from smtpwizard.core.prober import Prober
 from smtpwizard.core.resolve import StaticResolver
@@ -38,93 +59,201 @@ USER = "alice@example.test"
 PASSWORD = "bench-password"
 HOST = "mail.example.test"
 
+#: Round trips each stage needs (see the module docstring).
+ROUND_TRIPS: dict[Security, dict[StageName, float]] = {
+    Security.STARTTLS: {
+        StageName.GREETING: 0.5,
+        StageName.EHLO: 1,
+        StageName.STARTTLS: 1,
+        StageName.TLS: 1,
+        StageName.EHLO_TLS: 1,
+        StageName.AUTH: 1,
+        StageName.MAIL_FROM: 1,
+        StageName.RCPT_TO: 1,
+        StageName.RSET: 1,
+        StageName.QUIT: 1,
+    },
+    Security.TLS: {
+        StageName.TLS: 1,
+        StageName.GREETING: 1,
+        StageName.EHLO: 1,
+        StageName.AUTH: 1,
+        StageName.MAIL_FROM: 1,
+        StageName.RCPT_TO: 1,
+        StageName.RSET: 1,
+        StageName.QUIT: 1,
+    },
+}
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--delay", type=float, default=20, help="one-way delay in ms (default 20)")
-    parser.add_argument("--timeout", type=float, default=3, help="step timeout in s (default 3)")
-    parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
-    args = parser.parse_args()
-    delay = args.delay / 1000
 
-    with ExitStack() as stack:
+class Bench:
+    """The servers, proxies and probe settings both parts share."""
+
+    def __init__(self, stack: ExitStack, args: argparse.Namespace) -> None:
         certs = make_certs(Path(stack.enter_context(tempfile.TemporaryDirectory())))
         users = {USER: PASSWORD}
-        tls_server = stack.enter_context(SmtpServer(mode="tls", cert=certs.good, users=users))
-        starttls_server = stack.enter_context(
+        self.stack = stack
+        self.delay = args.delay / 1000
+        self.tls_server = stack.enter_context(SmtpServer(mode="tls", cert=certs.good, users=users))
+        self.starttls_server = stack.enter_context(
             SmtpServer(mode="starttls", cert=certs.good, users=users)
         )
-        ports = [
-            stack.enter_context(DelayProxy(tls_server.port, delay)).port,
-            stack.enter_context(DelayProxy(starttls_server.port, delay)).port,
-            stack.enter_context(ScriptedServer(silent)).port,
-            stack.enter_context(ScriptedServer(silent)).port,
-        ]
-        candidates = [
-            Candidate(HOST, ports[0], Security.TLS),
-            Candidate(HOST, ports[1], Security.STARTTLS),
-            Candidate(HOST, ports[2], Security.STARTTLS),
-            Candidate(HOST, ports[3], Security.STARTTLS),
-        ]
-        resolver = StaticResolver({HOST: ["127.0.0.1"]})
-        options = ProbeOptions(timeout=args.timeout, cafile=str(certs.ca_file))
-        context = make_tls_context(str(certs.ca_file))
-        email = parse_email(USER)
-        credentials = Credentials(USER, PASSWORD)
+        self.resolver = StaticResolver({HOST: ["127.0.0.1"]})
+        self.options = ProbeOptions(timeout=args.timeout, cafile=str(certs.ca_file))
+        self.context = make_tls_context(str(certs.ca_file))
+        self.email = parse_email(USER)
+        self.credentials = Credentials(USER, PASSWORD)
 
-        def alone() -> float:
-            start = time.perf_counter()
-            result = probe_candidate(
-                candidates[0],
-                options,
-                email=email,
-                credentials=credentials,
-                context=context,
-                resolver=resolver,
-            )
-            assert result.outcome is Outcome.OK, result.failed_stage
-            return (time.perf_counter() - start) * 1000
+    def proxied(self, server: SmtpServer, delay: float | None = None) -> int:
+        proxy = DelayProxy(server.port, self.delay if delay is None else delay)
+        return self.stack.enter_context(proxy).port
 
-        def matrix() -> tuple[float, float]:
-            prober = Prober(options, resolver=resolver, context=context)
-            result = prober.run(email, candidates, password=PASSWORD)
-            assert result.recommended is not None
-            assert result.recommended.candidate == candidates[0]
-            return result.verdict_ms, result.elapsed_ms
+    def silent_port(self) -> int:
+        return self.stack.enter_context(ScriptedServer(silent)).port
 
-        def sequential() -> float:
-            start = time.perf_counter()
-            for candidate in candidates:
-                probe_candidate(
-                    candidate,
-                    options,
-                    email=email,
-                    credentials=credentials,
-                    context=context,
-                    resolver=resolver,
-                )
-            return (time.perf_counter() - start) * 1000
+    def probe(self, candidate: Candidate) -> tuple[ProbeResult, float]:
+        start = time.perf_counter()
+        result = probe_candidate(
+            candidate,
+            self.options,
+            email=self.email,
+            credentials=self.credentials,
+            context=self.context,
+            resolver=self.resolver,
+        )
+        return result, (time.perf_counter() - start) * 1000
 
-        alone_ms = statistics.median(alone() for _ in range(args.runs))
-        runs = [matrix() for _ in range(args.runs)]
-        verdict_ms = statistics.median(v for v, _ in runs)
-        end_ms = statistics.median(e for _, e in runs)
-        sequential_ms = statistics.median(sequential() for _ in range(max(1, args.runs // 3)))
+
+def median(measure: Callable[[], float], runs: int) -> float:
+    return statistics.median(measure() for _ in range(max(1, runs)))
+
+
+# -- 1. silent candidates ---------------------------------------------------------------------
+
+
+def silent_candidates(bench: Bench, args: argparse.Namespace) -> None:
+    best = Candidate(HOST, bench.proxied(bench.tls_server), Security.TLS)
+    working = [
+        Candidate(HOST, bench.proxied(bench.starttls_server), Security.STARTTLS) for _ in range(3)
+    ]
+    silents = [Candidate(HOST, bench.silent_port(), Security.STARTTLS) for _ in range(3)]
+
+    def alone() -> float:
+        result, ms = bench.probe(best)
+        assert result.outcome is Outcome.OK, result.failed_stage
+        return ms
+
+    def matrix(candidates: Sequence[Candidate]) -> tuple[float, float]:
+        prober = Prober(bench.options, resolver=bench.resolver, context=bench.context)
+        result = prober.run(bench.email, list(candidates), password=PASSWORD)
+        assert result.recommended is not None
+        assert result.recommended.candidate == best
+        return result.verdict_ms, result.elapsed_ms
+
+    def sequential(candidates: Sequence[Candidate]) -> float:
+        start = time.perf_counter()
+        for candidate in candidates:
+            bench.probe(candidate)
+        return (time.perf_counter() - start) * 1000
+
+    alone_ms = median(alone, args.runs)
+    rows: list[tuple[str, float, float, float]] = []
+    layouts = [(f"k={k}", [best, *silents[:k], *working[: 3 - k]]) for k in range(4)]
+    layouts.append(("k=1, silent ranked first", [silents[0], best, *working[:2]]))
+    for label, candidates in layouts:
+        runs = [matrix(candidates) for _ in range(args.runs)]
+        verdict = statistics.median(v for v, _ in runs)
+        end = statistics.median(e for _, e in runs)
+        seq = median(lambda c=candidates: sequential(c), max(1, args.runs // 3))  # type: ignore[misc]
+        rows.append((label, verdict, end, seq))
 
     print(
-        f"matrix: 4 candidates, 2 silent; one-way delay {args.delay:g} ms; "
-        f"step timeout {args.timeout:g} s; medians of {args.runs} runs"
+        f"1. Silent candidates: 4 candidates, the best (SSL/TLS) ranked first, k of the other "
+        f"three silent;\n   one-way delay {args.delay:g} ms, step timeout {args.timeout:g} s, "
+        f"medians of {args.runs} runs (sequential: {max(1, args.runs // 3)})"
     )
-    print(f"{'':34}{'ms':>10}{'x best alone':>14}")
-    rows = [
-        ("best candidate probed alone", alone_ms),
-        ("matrix, concurrent: verdict", verdict_ms),
-        ("matrix, concurrent: run ends", end_ms),
-        ("matrix, sequential", sequential_ms),
-    ]
-    for label, value in rows:
-        print(f"{label:34}{value:10.1f}{value / alone_ms:14.2f}")
-    print(f"sequential / concurrent verdict: {sequential_ms / verdict_ms:.1f}x")
+    print(f"   best candidate probed alone: {alone_ms:.1f} ms")
+    header = (
+        f"   {'':26}{'verdict':>9}{'run ends':>10}{'sequential':>12}"
+        f"{'verdict/alone':>15}{'seq/verdict':>13}"
+    )
+    print(header)
+    for label, verdict, end, seq in rows:
+        print(
+            f"   {label:26}{verdict:9.1f}{end:10.1f}{seq:12.1f}"
+            f"{verdict / alone_ms:15.2f}{seq / verdict:13.1f}"
+        )
+    print("   (ms; verdict/alone: 1.00 means the silent ports cost the verdict nothing)")
+
+
+# -- 2. latency -------------------------------------------------------------------------------
+
+
+def latency(bench: Bench, args: argparse.Namespace) -> None:
+    delays = [float(d) for d in args.delays.split(",") if d.strip()]
+    print(
+        f"\n2. Latency: the best candidate alone with a login and the dry run, through a proxy "
+        f"adding a one-way delay d;\n   floor = round trips x 2d; medians of {args.runs} runs"
+    )
+    print(
+        f"   {'mode':10}{'d ms':>6}{'RTT ms':>8}{'trips':>7}{'floor ms':>10}{'measured':>10}"
+        f"{'over floor':>12}{'measured/floor':>16}"
+    )
+    last: dict[Security, list[ProbeResult]] = {}
+    for security, server in (
+        (Security.STARTTLS, bench.starttls_server),
+        (Security.TLS, bench.tls_server),
+    ):
+        trips = sum(ROUND_TRIPS[security].values())
+        for d in delays:
+            candidate = Candidate(HOST, bench.proxied(server, d / 1000), security)
+            results: list[ProbeResult] = []
+
+            def once(c: Candidate = candidate, keep: list[ProbeResult] = results) -> float:
+                result, ms = bench.probe(c)
+                assert result.outcome is Outcome.OK, result.failed_stage
+                keep.append(result)
+                return ms
+
+            measured = median(once, args.runs)
+            rtt = 2 * d
+            floor = trips * rtt
+            ratio = f"{measured / floor:16.2f}" if floor else f"{'-':>16}"
+            print(
+                f"   {security.label:10}{d:6g}{rtt:8g}{trips:7g}{floor:10.1f}{measured:10.1f}"
+                f"{measured - floor:12.1f}{ratio}"
+            )
+            last[security] = results
+    d = delays[-1]
+    print(f"\n   Per stage at d = {d:g} ms (RTT {2 * d:g} ms), medians, ms:")
+    for security, results in last.items():
+        print(f"   {security.label}:")
+        print(f"     {'stage':16}{'trips':>6}{'floor':>8}{'measured':>10}")
+        for stage, trips in ROUND_TRIPS[security].items():
+            times = [s.ms for r in results for s in r.stages if s.name is stage]
+            if times:
+                print(
+                    f"     {stage!s:16}{trips:6g}{trips * 2 * d:8.1f}"
+                    f"{statistics.median(times):10.1f}"
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--delay", type=float, default=20, help="one-way delay in ms, part 1")
+    parser.add_argument("--timeout", type=float, default=3, help="step timeout in s (default 3)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
+    parser.add_argument("--delays", default="0,5,10,25,50", help="one-way delays in ms for part 2")
+    parser.add_argument("--part", choices=["silent", "latency", "all"], default="all")
+    args = parser.parse_args()
+    # aiosmtpd notes every login, and every handshake a stopped candidate breaks off
+    logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+    with ExitStack() as stack:
+        bench = Bench(stack, args)
+        if args.part in ("silent", "all"):
+            silent_candidates(bench, args)
+        if args.part in ("latency", "all"):
+            latency(bench, args)
 
 
 if __name__ == "__main__":

@@ -406,8 +406,8 @@ SMTP_CASES = [
          Reason.REPLY_TIMEOUT, "stopped answering"),
     # each answer within its step's time, but the whole conversation over its budget
     case("every-answer-late", SMTP, STARTTLS, "never", silence, {EHLO_, StageName.STARTTLS},
-         Outcome.TIMEOUT, Reason.TIME_LIMIT, "stopped answering", delay=0.8,
-         extra={"total_timeout": 2.0}),
+         Outcome.TIMEOUT, Reason.TIME_LIMIT, "stopped answering", delay=0.6,
+         extra={"total_timeout": 1.5}),
     # the TLS handshake broken off
     case("reset-in-handshake", SMTP, TLS, "connect", reset_after(), TLS_STAGE,
          Outcome.TLS_ERROR, Reason.HANDSHAKE_EOF, "could not be set up", quick=True),

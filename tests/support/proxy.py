@@ -6,15 +6,18 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 
 
 class DelayProxy:
     """Forwards connections to ``127.0.0.1:target_port``, delaying each chunk by ``delay``.
 
-    Every chunk, in either direction, is held ``delay`` seconds before it is passed on (in
-    order), so a request/reply exchange costs one round trip of ``2 * delay``. The first
-    chunk from the server (the greeting) is delayed too; connecting is not.
+    Every chunk, in either direction, leaves ``delay`` seconds after it arrived (in order, as
+    on a link with that latency: chunks that follow each other closely are not delayed one
+    after the other), so a request/reply exchange costs one round trip of ``2 * delay``. The
+    first chunk from the server (the greeting) is delayed too; connecting is not.
     """
 
     def __init__(self, target_port: int, delay: float) -> None:
@@ -41,25 +44,51 @@ class DelayProxy:
             except OSError:
                 client.close()
                 continue
+            upstream.settimeout(None)  # a quiet connection stays open, as through a network
+            # Each chunk goes out when due, not held back for an acknowledgement (Nagle): a
+            # proxy must not add the 40 ms stalls of Nagle against delayed ACKs.
+            for sock in (client, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._sockets += [client, upstream]
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        """Reads ``src`` as data comes; a second thread passes each chunk on when it is due."""
+        queue: deque[tuple[float, bytes]] = deque()
+        ready = threading.Condition()
+        ended = threading.Event()
+
+        def deliver() -> None:
+            try:
+                while True:
+                    with ready:
+                        ready.wait_for(lambda: queue or ended.is_set())
+                        if not queue:
+                            return
+                        due, data = queue.popleft()
+                    if self._stopping.wait(max(0.0, due - time.monotonic())):
+                        return
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                with contextlib.suppress(OSError):
+                    dst.shutdown(socket.SHUT_WR)
+
+        threading.Thread(target=deliver, daemon=True).start()
         try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if self.delay and self._stopping.wait(self.delay):
-                    break
-                dst.sendall(data)
+            while data := src.recv(65536):
+                with ready:
+                    queue.append((time.monotonic() + self.delay, data))
+                    ready.notify()
         except OSError:
             pass
         finally:
-            with contextlib.suppress(OSError):
-                dst.shutdown(socket.SHUT_WR)
+            with ready:
+                ended.set()
+                ready.notify()
 
     def start(self) -> DelayProxy:
         self._thread.start()
