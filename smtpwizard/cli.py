@@ -14,7 +14,7 @@ import ssl
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, TypeVar
 
 from smtpwizard import __version__, export_cli, troubleshoot_cli
 from smtpwizard.core.address import (
@@ -61,6 +61,8 @@ from smtpwizard.core.providers import Provider, ProviderKind
 from smtpwizard.core.providers import load as load_knowledge_base
 from smtpwizard.core.report import discovery_document, matrix_document, provider_document
 from smtpwizard.core.resolve import Resolver, StaticResolver, SystemResolver
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_NONE_WORKS = 1
@@ -340,6 +342,33 @@ def _progress_listener(stream: TextIO) -> EventListener:
     return listener
 
 
+def run_interruptibly(work: Callable[[CancelToken], T]) -> tuple[T | None, bool]:
+    """Runs ``work`` on a worker thread so that Ctrl-C cancels it cleanly: returns its
+    result (``None`` if it raised nothing and returned nothing) and whether Ctrl-C came."""
+    box: dict[str, object] = {}
+    with CancelToken() as cancel:
+
+        def target() -> None:
+            try:
+                box["result"] = work(cancel)
+            except BaseException as exc:  # re-raised on the main thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=target, name="smtpwizard run", daemon=True)
+        worker.start()
+        interrupted = False
+        while worker.is_alive():
+            try:
+                worker.join(0.2)
+            except KeyboardInterrupt:
+                interrupted = True
+                cancel.cancel()
+    error = box.get("error")
+    if isinstance(error, BaseException):
+        raise error
+    return box.get("result"), interrupted  # type: ignore[return-value]
+
+
 def _run_matrix(
     prober: Prober,
     email: EmailAddress,
@@ -350,43 +379,25 @@ def _run_matrix(
     provider: Provider | None = None,
     incoming: Sequence[Candidate] = (),
 ) -> tuple[MatrixResult | None, MatrixResult | None, bool]:
-    """Runs the matrices (outgoing, and incoming when given) on a worker thread, so that
-    Ctrl-C cancels them cleanly."""
-    box: dict[str, object] = {}
-    with CancelToken() as cancel:
+    """Runs the matrices (outgoing, and incoming when given), Ctrl-C cancelling them."""
 
-        def target() -> None:
-            try:
-                box["result"] = run_account(
-                    prober,
-                    email,
-                    candidates,
-                    incoming,
-                    password=password,
-                    usernames=usernames,
-                    cancel=cancel,
-                    wait_all=wait_all,
-                    provider=provider,
-                )
-            except BaseException as exc:  # re-raised on the main thread
-                box["error"] = exc
+    def work(cancel: CancelToken) -> tuple[MatrixResult, MatrixResult | None]:
+        return run_account(
+            prober,
+            email,
+            candidates,
+            incoming,
+            password=password,
+            usernames=usernames,
+            cancel=cancel,
+            wait_all=wait_all,
+            provider=provider,
+        )
 
-        worker = threading.Thread(target=target, name="probe run", daemon=True)
-        worker.start()
-        interrupted = False
-        while worker.is_alive():
-            try:
-                worker.join(0.2)
-            except KeyboardInterrupt:
-                interrupted = True
-                cancel.cancel()
-        error = box.get("error")
-        if isinstance(error, BaseException):
-            raise error
-        result = box.get("result")
-        if not isinstance(result, tuple):
-            return None, None, interrupted
-        return result[0], result[1], interrupted
+    result, interrupted = run_interruptibly(work)
+    if result is None:
+        return None, None, interrupted
+    return result[0], result[1], interrupted
 
 
 def _seconds(ms: float) -> str:

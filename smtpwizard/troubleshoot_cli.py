@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import threading
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -388,32 +387,13 @@ def _keep_pin(
 def _run(
     session: Troubleshooter, setup: Setup, control: StepControl, send_message: bool
 ) -> tuple[Attempt | None, bool]:
-    """Runs the conversation on a worker thread, so that Ctrl-C ends it cleanly."""
-    box: dict[str, object] = {}
-    with CancelToken() as cancel:
+    """Runs the conversation, Ctrl-C ending it cleanly."""
+    from smtpwizard.cli import run_interruptibly
 
-        def target() -> None:
-            try:
-                box["attempt"] = session.run(
-                    setup, control=control, send_message=send_message, cancel=cancel
-                )
-            except BaseException as exc:  # re-raised on the main thread
-                box["error"] = exc
+    def work(cancel: CancelToken) -> Attempt:
+        return session.run(setup, control=control, send_message=send_message, cancel=cancel)
 
-        worker = threading.Thread(target=target, name="troubleshoot", daemon=True)
-        worker.start()
-        interrupted = False
-        while worker.is_alive():
-            try:
-                worker.join(0.2)
-            except KeyboardInterrupt:
-                interrupted = True
-                cancel.cancel()
-    error = box.get("error")
-    if isinstance(error, BaseException):
-        raise error
-    attempt = box.get("attempt")
-    return (attempt if isinstance(attempt, Attempt) else None), interrupted
+    return run_interruptibly(work)
 
 
 # -- printing ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import datetime as dt
 import email.policy
 import email.utils
 import re
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -505,16 +506,8 @@ class Probe:
                 raise self._fail(
                     StageName.CONNECT, started, outcome, reason, str(exc), error=exc
                 ) from None
-            channel = Channel(
-                sock,
-                cancel=self._cancel,
-                clock=self._clock,
-                total_deadline=self._total_deadline,
-                max_bytes=self.options.max_bytes,
-            )
+            channel = self._converse_on(sock)
             self._local = str(channel.local_address[0]).split("%", 1)[0]
-            ehlo_name = self.options.ehlo_name or address_literal(channel.local_address)
-            self._conv = self._make_conversation(channel, candidate.host, ehlo_name)
             self.transcript.note(f"connected to {self._connected} port {candidate.port}")
             self._record(StageName.CONNECT, started, True, f"connected to {self._connected}")
 
@@ -778,6 +771,19 @@ class Probe:
         self.transcript.note(f"encryption established: {summary}", encrypted=True)
         self._record(StageName.TLS, started, True, summary)
 
+    def _converse_on(self, sock: socket.socket) -> Channel:
+        """Starts the conversation on a connected socket (it becomes ``self._conv``)."""
+        channel = Channel(
+            sock,
+            cancel=self._cancel,
+            clock=self._clock,
+            total_deadline=self._total_deadline,
+            max_bytes=self.options.max_bytes,
+        )
+        ehlo_name = self.options.ehlo_name or address_literal(channel.local_address)
+        self._conv = self._make_conversation(channel, self.candidate.host, ehlo_name)
+        return channel
+
     def _reconnect_pinned(self) -> Channel | None:
         """A new connection, encrypted without verification (the caller checks the pin);
         ``None`` when STARTTLS was refused on it."""
@@ -789,15 +795,7 @@ class Probe:
             cancel=self._cancel,
             clock=self._clock,
         )
-        channel = Channel(
-            sock,
-            cancel=self._cancel,
-            clock=self._clock,
-            total_deadline=self._total_deadline,
-            max_bytes=self.options.max_bytes,
-        )
-        ehlo_name = self.options.ehlo_name or address_literal(channel.local_address)
-        self._conv = self._make_conversation(channel, self.candidate.host, ehlo_name)
+        channel = self._converse_on(sock)
         channel.start_step(self._step_timeout())
         if self.candidate.security is Security.STARTTLS and not self._fetch_preamble(self._conv):
             return None

@@ -50,19 +50,7 @@ def _stage(stage: StageResult) -> Json:
 def _cert(cert: CertInfo | None, tls: TlsInfo) -> Json | None:
     if cert is None:
         return None
-    return {
-        "subject": cert.subject,
-        "issuer": cert.issuer,
-        "issuer_name": cert.issuer_name,
-        "names": list(cert.names),
-        "not_before": _time(cert.not_before),
-        "not_after": _time(cert.not_after),
-        "fingerprint_sha256": cert.fingerprint_sha256,
-        "serial": cert.serial,
-        "self_signed": cert.self_signed,
-        "verified": tls.verified,
-        "error": tls.error,
-    }
+    return {**cert_document(cert), "verified": tls.verified, "error": tls.error}
 
 
 def _tls(tls: TlsInfo | None) -> Json | None:
