@@ -409,6 +409,16 @@ class Probe:
         except Cancelled as exc:
             self._clean = False
             reason = self._cancel.effective_reason
+            if reason is Reason.EXPECTS_IMPLICIT_TLS:  # told by the prober: see its on_stage
+                raise self._fail(
+                    name,
+                    started,
+                    Outcome.TLS_ERROR,
+                    reason,
+                    "no greeting in plain text, while the same port completed an SSL/TLS "
+                    "handshake at once: it expects SSL/TLS from the first byte",
+                    error=exc,
+                ) from None
             raise self._fail(
                 name, started, Outcome.CANCELLED, reason, "stopped", error=exc
             ) from None

@@ -43,6 +43,7 @@ from smtpwizard.core.model import (
     Reason,
     Security,
     Source,
+    StageName,
     StageResult,
 )
 from smtpwizard.core.probe import ProbeOptions, SmtpProbe, make_probe, make_tls_context
@@ -365,6 +366,37 @@ class Prober:
                 for token in tokens:
                     token.cancel(Reason.SUPERSEDED)
 
+        greeted: set[int] = set()
+        spoken_lock = threading.Lock()
+
+        def on_stage(index: int, stage: StageResult) -> None:
+            """A port that completed an SSL/TLS handshake cannot greet in plain text: its
+            STARTTLS and plain siblings still waiting for a greeting are answered at once."""
+            with spoken_lock:
+                if stage.name is StageName.GREETING:
+                    greeted.add(index)
+                    return
+                candidate = order[index]
+                handshake_done = stage.ok or (stage.error or "").startswith(
+                    "SSLCertVerificationError"
+                )
+                if not (
+                    stage.name is StageName.TLS
+                    and candidate.security is Security.TLS
+                    and handshake_done
+                ):
+                    return
+                for other, sibling in enumerate(order):
+                    if (
+                        other != index
+                        and other not in greeted
+                        and results[other] is None
+                        and sibling.security is not Security.TLS
+                        and (sibling.host, sibling.port, sibling.protocol)
+                        == (candidate.host, candidate.port, candidate.protocol)
+                    ):
+                        tokens[other].cancel(Reason.EXPECTS_IMPLICIT_TLS)
+
         def work(index: int) -> None:
             candidate = order[index]
             token = tokens[index]
@@ -375,7 +407,15 @@ class Prober:
                     return
                 try:
                     result = self._probe(
-                        index, candidate, email, password, token, redactor, coordinator, will_login
+                        index,
+                        candidate,
+                        email,
+                        password,
+                        token,
+                        redactor,
+                        coordinator,
+                        will_login,
+                        on_stage,
                     )
                 finally:
                     gate.release(candidate.host)
@@ -446,10 +486,13 @@ class Prober:
         redactor: Redactor,
         coordinator: _Coordinator,
         will_login: bool,
+        seen: Callable[[int, StageResult], None] | None = None,
     ) -> ProbeResult:
         self._emit(CandidateStarted(index, candidate))
 
         def on_stage(c: Candidate, stage: StageResult) -> None:
+            if seen is not None:
+                seen(index, stage)
             self._emit(StageFinished(index, c, stage))
 
         probe = make_probe(

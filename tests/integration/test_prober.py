@@ -23,6 +23,7 @@ from smtpwizard.core.prober import (
 )
 from smtpwizard.core.resolve import StaticResolver
 from tests.conftest import PASSWORD, USER
+from tests.support.certs import CertSet
 from tests.support.listeners import ScriptedServer, silent
 from tests.support.proxy import DelayProxy
 from tests.support.smtpd import SmtpServer
@@ -295,3 +296,19 @@ def _no_thread_leak() -> Iterator[None]:
     for thread in leaked:
         thread.join(2)
     assert not [t for t in leaked if t.is_alive()]
+
+
+@pytest.mark.parametrize("expired", [False, True], ids=["valid", "expired-certificate"])
+def test_a_port_that_speaks_tls_answers_its_starttls_sibling_at_once(
+    make_prober, smtp_server: StartSmtp, certs: CertSet, expired: bool
+) -> None:
+    server = smtp_server(mode="tls", cert=certs.expired if expired else certs.good)
+    matrix = make_prober(timeout=30).run(
+        EMAIL, [tls(server.port), starttls(server.port)], wait_all=True
+    )
+    by_mode = {r.candidate.security: r for r in matrix.results}
+    wanted = Outcome.CERT_EXPIRED if expired else Outcome.OK
+    assert by_mode[Security.TLS].outcome is wanted
+    sibling = by_mode[Security.STARTTLS]
+    assert (sibling.outcome, sibling.reason) == (Outcome.TLS_ERROR, Reason.EXPECTS_IMPLICIT_TLS)
+    assert "same port completed an SSL/TLS handshake" in sibling.stages[-1].detail
