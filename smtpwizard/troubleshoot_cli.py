@@ -11,9 +11,10 @@ Exit status: 0 the conversation worked (as far as asked), 1 it failed, 2 bad usa
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from smtpwizard.core.address import InvalidInput, check_host, check_port, parse_email
 from smtpwizard.core.channel import CancelToken
@@ -22,7 +23,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import AuthStatus, Outcome, Security, StageName
 from smtpwizard.core.probe import ProbeOptions
 from smtpwizard.core.settings import SettingsStore
-from smtpwizard.core.support import support_document, support_markdown
+from smtpwizard.core.support import imported_document, support_document, support_markdown
 from smtpwizard.core.troubleshoot import (
     STOP_POINTS,
     TITLES,
@@ -34,6 +35,9 @@ from smtpwizard.core.troubleshoot import (
     stop_points,
     what_changed,
 )
+
+if TYPE_CHECKING:
+    from smtpwizard.core.importers import ImportedAccount, ImportResult
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -163,12 +167,12 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     from smtpwizard import cli  # the shared helpers of the command line
 
     try:
-        setup, imported = _setup(args)
+        setup, imported, account = _setup(args)
         password = cli._read_password(stdin) if args.password_stdin else ""
     except (UsageError, cli.UsageError) as exc:
         raise InvalidInput(str(exc)) from None
-    if imported is not None and not password and imported.password:
-        password = imported.password
+    if imported is not None and account is not None and not password and account.password:
+        password = account.password
         print(
             _("Using the password found in {name} (kept in memory only).").format(
                 name=imported.title
@@ -227,11 +231,10 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     if wanted_pin:
         _keep_pin(store, setup.host, wanted_pin, attempt, err)
     changes: list[Change] = []
-    if imported is not None and imported.previous is not None:
-        changes = what_changed(imported.previous, [attempt.result])
-    document = support_document(
-        [attempt], changes=changes, imported=imported.document() if imported else None
-    )
+    if imported is not None and imported.previous_probe is not None:
+        changes = what_changed(imported.previous_probe, [attempt.result])
+    summary = imported_document(imported, account) if imported is not None else None
+    document = support_document([attempt], changes=changes, imported=summary)
     if args.json:
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -258,35 +261,14 @@ def _worked(attempt: Attempt) -> bool:
 # -- the settings ------------------------------------------------------------------------------
 
 
-class _Imported:
-    """What ``--from`` read, reduced to what the command needs."""
-
-    def __init__(self, result: Any, account: Any) -> None:
-        self.result = result
-        self.account = account
-        self.title: str = result.title
-        self.password: str | None = account.password
-        self.previous: object = result.previous_probe
-        self.tested_at: Any = result.tested_at
-
-    def document(self) -> dict[str, object]:
-        return {
-            "format": self.result.format,
-            "title": self.title,
-            "account": self.account.name or None,
-            "read": list(self.result.read),
-            "missing": list(self.result.missing),
-            "warnings": list(self.result.warnings),
-            "tested_at": self.tested_at.isoformat() if self.tested_at else None,
-        }
-
-
-def _setup(args: argparse.Namespace) -> tuple[Setup, _Imported | None]:
-    imported: _Imported | None = None
+def _setup(
+    args: argparse.Namespace,
+) -> tuple[Setup, ImportResult | None, ImportedAccount | None]:
+    imported: ImportResult | None = None
+    account: ImportedAccount | None = None
     host = port = security = username = email = None
     if args.from_file:
-        imported = _read_file(args.from_file, args.account)
-        account = imported.account
+        imported, account = _read_file(args.from_file, args.account)
         host, port, security = account.host, account.port, account.security
         username, email = account.username, account.email
     if args.host:
@@ -316,10 +298,11 @@ def _setup(args: argparse.Namespace) -> tuple[Setup, _Imported | None]:
             allow_plaintext=args.allow_plaintext,
         ),
         imported,
+        account,
     )
 
 
-def _read_file(path: str, account_name: str | None) -> _Imported:
+def _read_file(path: str, account_name: str | None) -> tuple[ImportResult, ImportedAccount]:
     from smtpwizard.core.importers import ImportFailed, read_settings
 
     try:
@@ -339,7 +322,7 @@ def _read_file(path: str, account_name: str | None) -> _Imported:
         account = chosen[0]
     else:
         account = result.default_account
-    return _Imported(result, account)
+    return result, account
 
 
 def _fingerprint(text: str) -> str:
@@ -430,13 +413,13 @@ def _print_intro(
     print(file=out)
 
 
-def _print_imported(imported: _Imported, out: TextIO) -> None:
+def _print_imported(imported: ImportResult, out: TextIO) -> None:
     print(_("Read from {name}:").format(name=imported.title), file=out)
-    for line in imported.result.read:
+    for line in imported.read:
         print(f"  {line}", file=out)
-    for line in imported.result.missing:
+    for line in imported.missing:
         print("  " + _("missing: {line}").format(line=line), file=out)
-    for line in imported.result.warnings:
+    for line in imported.warnings:
         print("  " + _("warning: {line}").format(line=line), file=out)
     print(file=out)
 
@@ -494,7 +477,9 @@ def _print_certificate(attempt: Attempt, out: TextIO) -> None:
     print(file=out)
 
 
-def _print_changes(tested_at: Any, changes: list[Change], attempt: Attempt, out: TextIO) -> None:
+def _print_changes(
+    tested_at: dt.datetime, changes: list[Change], attempt: Attempt, out: TextIO
+) -> None:
     print(file=out)
     when = tested_at.strftime("%Y-%m-%d %H:%M %Z").strip()
     print(_("Since the test on {when}:").format(when=when), file=out)

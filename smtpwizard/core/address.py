@@ -130,6 +130,11 @@ def check_host(text: str) -> str:
     return ascii_host(text)
 
 
+def host_key(host: str) -> str:
+    """A host name as it is compared: lower case, without the trailing dot."""
+    return host.rstrip(".").lower()
+
+
 def check_port(value: str | int) -> int:
     """Checks a TCP port number.
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from typing import Any, ClassVar
 
-from smtpwizard.core.address import EmailAddress
+from smtpwizard.core.address import EmailAddress, host_key
 from smtpwizard.core.certs import name_matches, parse_certificate
 from smtpwizard.core.channel import (
     MAX_BYTES,
@@ -146,8 +146,8 @@ class ProbeOptions:
 
     def pinned_for(self, host: str) -> frozenset[str]:
         """The fingerprints the person trusts for ``host`` (and for no other host)."""
-        wanted = host.rstrip(".").lower()
-        return frozenset(fp.upper() for name, fp in self.pins if name.rstrip(".").lower() == wanted)
+        wanted = host_key(host)
+        return frozenset(fp.upper() for name, fp in self.pins if host_key(name) == wanted)
 
     @property
     def budget(self) -> float:

@@ -19,6 +19,7 @@ from typing import Any
 
 from platformdirs import user_config_dir
 
+from smtpwizard.core.address import host_key
 from smtpwizard.core.files import WriteError, write_atomic
 from smtpwizard.core.model import CertInfo
 
@@ -70,7 +71,7 @@ class Settings:
                 continue
             found.append(
                 TrustedCertificate(
-                    host.rstrip(".").lower(),
+                    host_key(host),
                     fingerprint.upper(),
                     str(entry.get("subject", "")),
                     str(entry.get("not_after", "")),
@@ -86,7 +87,7 @@ class Settings:
     def trust(self, host: str, cert: CertInfo) -> TrustedCertificate:
         """Trusts exactly ``cert`` for ``host`` from now on (until :meth:`untrust`)."""
         entry = TrustedCertificate(
-            host.rstrip(".").lower(),
+            host_key(host),
             cert.fingerprint_sha256.upper(),
             cert.subject,
             cert.not_after.date().isoformat(),
@@ -99,13 +100,13 @@ class Settings:
     def untrust(self, host: str, fingerprint: str | None = None) -> int:
         """Stops trusting the certificate (every one, without ``fingerprint``) for ``host``;
         returns how many were removed."""
-        host = host.rstrip(".").lower()
+        host = host_key(host)
         wanted = fingerprint.upper() if fingerprint is not None else None
 
         def matches(entry: object) -> bool:
             if not isinstance(entry, dict):
                 return False
-            same_host = str(entry.get("host", "")).rstrip(".").lower() == host
+            same_host = host_key(str(entry.get("host", ""))) == host
             same_cert = wanted is None or str(entry.get("fingerprint", "")).upper() == wanted
             return same_host and same_cert
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from smtpwizard import __version__
+from smtpwizard.core.importers import ImportedAccount, ImportResult
 from smtpwizard.core.model import TranscriptLine
 from smtpwizard.core.report import cert_document
 from smtpwizard.core.troubleshoot import (
@@ -61,6 +62,19 @@ def support_document(
         "imported": imported,
         "attempts": [_attempt(a, attempts[i - 1] if i else None) for i, a in enumerate(attempts)],
         "changes": [{"kind": c.kind, "text": c.text} for c in changes],
+    }
+
+
+def imported_document(result: ImportResult, account: ImportedAccount | None = None) -> Json:
+    """What was read from a settings file, for the report's ``imported`` part."""
+    return {
+        "format": result.format,
+        "title": result.title,
+        "account": (account.name or None) if account is not None else None,
+        "read": list(result.read),
+        "missing": list(result.missing),
+        "warnings": list(result.warnings),
+        "tested_at": result.tested_at.isoformat() if result.tested_at else None,
     }
 
 

@@ -41,20 +41,6 @@ from smtpwizard.core.probe import ProbeOptions, probe_candidate
 from smtpwizard.core.providers import Provider
 from smtpwizard.core.resolve import Resolver
 
-#: Where a run can stop, in conversation order (``--stop-after``).
-STOP_POINTS: tuple[StageName, ...] = (
-    StageName.CONNECT,
-    StageName.GREETING,
-    StageName.EHLO,
-    StageName.STARTTLS,
-    StageName.TLS,
-    StageName.EHLO_TLS,
-    StageName.AUTH,
-    StageName.MAIL_FROM,
-    StageName.RCPT_TO,
-    StageName.DATA,
-)
-
 TITLES: dict[StageName, str] = {
     StageName.RESOLVE: _("Looking up the server"),
     StageName.CONNECT: _("Connecting"),
@@ -90,6 +76,10 @@ def stop_points(security: Security) -> tuple[StageName, ...]:
     else:
         order = (StageName.CONNECT, StageName.GREETING, StageName.EHLO)
     return (*order, StageName.AUTH, StageName.MAIL_FROM, StageName.RCPT_TO, StageName.DATA)
+
+
+#: Where a run can stop, in conversation order (``--stop-after``): STARTTLS has every step.
+STOP_POINTS: tuple[StageName, ...] = stop_points(Security.STARTTLS)
 
 
 # -- what is tried ---------------------------------------------------------------------------
@@ -202,15 +192,7 @@ class ExchangeDone:
     paused: bool
 
 
-@dataclass(frozen=True, slots=True)
-class AttemptFinished:
-    """Event: an attempt ended."""
-
-    attempt: Attempt
-
-
-TroubleshootEvent = ExchangeDone | AttemptFinished
-TroubleshootListener = Callable[[TroubleshootEvent], None]
+TroubleshootListener = Callable[[ExchangeDone], None]
 
 
 class StepControl:
@@ -228,6 +210,17 @@ class StepControl:
         self._stop_after = stop_after
         self._credit = 0
         self._stop = False
+
+    @property
+    def stop_after(self) -> StageName | None:
+        """The step after which the conversation ends, if any."""
+        return self._stop_after
+
+    @property
+    def stepping(self) -> bool:
+        """Whether it pauses after every step (until :meth:`run_to_end`)."""
+        with self._lock:
+            return self._stepping
 
     def next_step(self) -> None:
         """Goes one step further."""
@@ -306,7 +299,7 @@ class Troubleshooter:
                 recipient checks).
             send_message: send a real test message to the address at the end.
             cancel: stops the conversation at once from another thread.
-            listener: told about every step that worked, and about the end.
+            listener: told about every step that worked.
         """
         control = control or StepControl()
         with self._lock:
@@ -331,7 +324,7 @@ class Troubleshooter:
             pause_here = stage.name in STOP_POINTS
             if listener is not None:
                 exchange = _exchange(stage, lines, setup, None, None)
-                listener(ExchangeDone(number, exchange, paused=pause_here and _stepping(control)))
+                listener(ExchangeDone(number, exchange, paused=pause_here and control.stepping))
             return control.wait(stage.name, cancel) if pause_here else True
 
         result = probe_candidate(
@@ -350,19 +343,12 @@ class Troubleshooter:
             setup,
             result,
             self.provider,
-            stop_after=control._stop_after,
+            stop_after=control.stop_after,
             sent_message=options.send_test,
         )
         with self._lock:
             self.attempts.append(attempt)
-        if listener is not None:
-            listener(AttemptFinished(attempt))
         return attempt
-
-
-def _stepping(control: StepControl) -> bool:
-    with control._lock:
-        return control._stepping
 
 
 def _address(setup: Setup) -> EmailAddress | None:

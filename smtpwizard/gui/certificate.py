@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from smtpwizard.core.address import host_key
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import CertInfo, Severity, TlsInfo
 from smtpwizard.core.settings import Settings
@@ -132,9 +133,9 @@ class CertificateDialog(QDialog):
 
     def _pinned(self) -> bool:
         cert = self.certificate
-        return cert is not None and (self.host.lower(), cert.fingerprint_sha256) in {
-            (h, f) for h, f in self.settings.pins()
-        }
+        return cert is not None and (host_key(self.host), cert.fingerprint_sha256) in (
+            self.settings.pins()
+        )
 
     def _update(self) -> None:
         cert = self.certificate

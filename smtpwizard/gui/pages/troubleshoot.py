@@ -35,11 +35,10 @@ from smtpwizard.core.channel import CancelToken
 from smtpwizard.core.files import TargetExists, WriteError, write_atomic
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Outcome, Security, Severity, StageName
-from smtpwizard.core.support import support_document, support_markdown
+from smtpwizard.core.support import imported_document, support_document, support_markdown
 from smtpwizard.core.troubleshoot import (
     TITLES,
     Attempt,
-    AttemptFinished,
     Change,
     Exchange,
     ExchangeDone,
@@ -339,8 +338,6 @@ class TroubleshootPage(Page):
                     Severity.INFO,
                 )
                 self._buttons(paused=True)
-        elif isinstance(event, AttemptFinished):
-            pass  # the finished signal carries the same attempt
 
     @Slot(object)
     def _on_finished(self, attempt: object) -> None:
@@ -538,15 +535,7 @@ class TroubleshootPage(Page):
         session = self.draft.fix.session
         attempts = list(session.attempts) if session is not None else []
         imported = self.draft.fix.imported
-        summary = None
-        if imported is not None:
-            summary = {
-                "format": imported.format,
-                "title": imported.title,
-                "read": list(imported.read),
-                "missing": list(imported.missing),
-                "warnings": list(imported.warnings),
-            }
+        summary = imported_document(imported, self.draft.fix.account) if imported else None
         return support_document(attempts, changes=self._changes, imported=summary)
 
     @Slot()
