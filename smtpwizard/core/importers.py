@@ -2119,20 +2119,10 @@ def _django_draft(settings: Mapping[str, _Setting], notes: _Notes) -> _Draft:
                 "so the mail settings below are not used."
             ).format(backend=backend.value)
         )
-    host = settings.get("EMAIL_HOST")
-    if host is not None and host.known:
-        draft.host = str(host.value)
-        notes.r(_("server {host} ({origin})").format(host=draft.host, origin=_origin(host)))
-        _live(host, notes)
-    elif host is not None and host.env:
-        _live(host, notes)
-    elif url is None:
+    if not _take_host(settings.get("EMAIL_HOST"), draft, notes) and url is None:
         draft.host = "localhost"
         notes.m(_("no EMAIL_HOST: Django's default localhost is assumed"))
-    ssl_setting = settings.get("EMAIL_USE_SSL")
-    tls_setting = settings.get("EMAIL_USE_TLS")
-    ssl = _django_flag(ssl_setting, notes)
-    tls = _django_flag(tls_setting, notes)
+    security, ssl, tls = _take_flags(settings, ("EMAIL_USE_SSL", "EMAIL_USE_TLS"), draft, notes)
     if ssl and tls:
         notes.w(
             _(
@@ -2141,8 +2131,6 @@ def _django_draft(settings: Mapping[str, _Setting], notes: _Notes) -> _Draft:
                 "otherwise."
             )
         )
-    draft.security = Security.TLS if ssl else Security.STARTTLS if tls else Security.NONE
-    _flags_read(draft.security, ssl_setting, tls_setting, ("EMAIL_USE_SSL", "EMAIL_USE_TLS"), notes)
     if ssl is None and tls is None:
         notes.m(_("no EMAIL_USE_TLS or EMAIL_USE_SSL: Django's default, no encryption, is assumed"))
     port = settings.get("EMAIL_PORT")
@@ -2161,11 +2149,11 @@ def _django_draft(settings: Mapping[str, _Setting], notes: _Notes) -> _Draft:
         elif port is not None:
             _live(port, notes)
         from_url = port is not None and port.origin == "EMAIL_URL"
-        draft.port = 465 if from_url and draft.security is Security.TLS else 25
+        draft.port = 465 if from_url and security is Security.TLS else 25
         if from_url:
             notes.m(
                 _("no port in EMAIL_URL: Python's default for {mode}, {port}, is assumed").format(
-                    mode=_mode(draft.security), port=draft.port
+                    mode=_mode(security), port=draft.port
                 )
             )
         else:
@@ -2191,6 +2179,33 @@ def _django_draft(settings: Mapping[str, _Setting], notes: _Notes) -> _Draft:
                 )
             )
     return draft
+
+
+def _take_host(setting: _Setting | None, draft: _Draft, notes: _Notes) -> bool:
+    """Reads the server from a Django or Flask-Mail setting; ``False`` when it names none."""
+    if setting is None:
+        return False
+    if setting.known:
+        draft.host = str(setting.value)
+        notes.r(_("server {host} ({origin})").format(host=draft.host, origin=_origin(setting)))
+    if setting.known or setting.env:
+        _live(setting, notes)
+        return True
+    return False
+
+
+def _take_flags(
+    settings: Mapping[str, _Setting], keys: tuple[str, str], draft: _Draft, notes: _Notes
+) -> tuple[Security, bool | None, bool | None]:
+    """Reads the encryption from a pair of (SSL, TLS) flags, as Django and Flask-Mail have:
+    the mode, and each flag as the file gives it."""
+    ssl_setting, tls_setting = settings.get(keys[0]), settings.get(keys[1])
+    ssl = _django_flag(ssl_setting, notes)
+    tls = _django_flag(tls_setting, notes)
+    security = Security.TLS if ssl else Security.STARTTLS if tls else Security.NONE
+    draft.security = security
+    _flags_read(security, ssl_setting, tls_setting, keys, notes)
+    return security, ssl, tls
 
 
 def _flags_read(
@@ -2263,20 +2278,10 @@ def _django_flag(setting: _Setting | None, notes: _Notes) -> bool | None:
 
 def _flask_draft(settings: Mapping[str, _Setting], notes: _Notes) -> _Draft:
     draft = _Draft()
-    host = settings.get("MAIL_SERVER")
-    if host is not None and host.known:
-        draft.host = str(host.value)
-        notes.r(_("server {host} ({origin})").format(host=draft.host, origin=_origin(host)))
-        _live(host, notes)
-    elif host is not None and host.env:
-        _live(host, notes)
-    else:
+    if not _take_host(settings.get("MAIL_SERVER"), draft, notes):
         draft.host = "127.0.0.1"
         notes.m(_("no MAIL_SERVER: Flask-Mail's default 127.0.0.1 is assumed"))
-    ssl_setting = settings.get("MAIL_USE_SSL")
-    tls_setting = settings.get("MAIL_USE_TLS")
-    ssl = _django_flag(ssl_setting, notes)
-    tls = _django_flag(tls_setting, notes)
+    _mode_read, ssl, tls = _take_flags(settings, ("MAIL_USE_SSL", "MAIL_USE_TLS"), draft, notes)
     if ssl and tls:
         notes.w(
             _(
@@ -2284,8 +2289,6 @@ def _flask_draft(settings: Mapping[str, _Setting], notes: _Notes) -> _Draft:
                 "inside an encrypted connection, which fails. Keep only one."
             )
         )
-    draft.security = Security.TLS if ssl else Security.STARTTLS if tls else Security.NONE
-    _flags_read(draft.security, ssl_setting, tls_setting, ("MAIL_USE_SSL", "MAIL_USE_TLS"), notes)
     if ssl is None and tls is None:
         notes.m(_("no MAIL_USE_TLS or MAIL_USE_SSL: no encryption is assumed"))
     port = settings.get("MAIL_PORT")
