@@ -22,7 +22,7 @@ from smtpwizard.core.address import (
     InvalidInput,
     check_host,
     check_port,
-    incoming_candidates,
+    incoming_to_test,
     parse_email,
 )
 from smtpwizard.core.channel import CancelToken
@@ -689,14 +689,8 @@ def _incoming_candidates(
     """What ``--incoming`` tests: the given server, the ones found, or the outgoing host."""
     if not args.incoming and not args.incoming_server:
         return []
-    if args.incoming_server:
-        found = [c for spec in args.incoming_server for c in incoming_candidates(spec)]
-        return list(dict.fromkeys(found))
-    if discovery is not None and discovery.incoming:
-        return [server.candidate() for server in discovery.incoming]
-    if outgoing:
-        return incoming_candidates(outgoing[0].host)
-    return []
+    found = discovery.incoming if discovery is not None else ()
+    return incoming_to_test(args.incoming_server, found, outgoing)
 
 
 def provider_advice(provider: Provider) -> list[str]:

@@ -10,10 +10,18 @@ import email.utils
 import ipaddress
 import re
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import INCOMING_PORTS, Candidate, Protocol, Security, Source
+from smtpwizard.core.model import (
+    INCOMING_PORTS,
+    Candidate,
+    Protocol,
+    Security,
+    ServerInfo,
+    Source,
+)
 
 
 class InvalidInput(ValueError):
@@ -225,3 +233,22 @@ def incoming_candidates(text: str) -> list[Candidate]:
                 ).format(port=port, host=host)
             )
     return [Candidate(host, p, s, Source.USER, "", protocol) for protocol, p, s in standard]
+
+
+def incoming_to_test(
+    typed: Sequence[str], found: Sequence[ServerInfo], outgoing: Sequence[Candidate]
+) -> list[Candidate]:
+    """The incoming modes to test: the servers the person named (see
+    :func:`incoming_candidates`), else the ones found, else the standard IMAP and POP3 modes on
+    the first outgoing server's host.
+
+    Raises:
+        InvalidInput: something the person typed is not a server.
+    """
+    if typed:
+        return list(dict.fromkeys(c for spec in typed for c in incoming_candidates(spec)))
+    if found:
+        return [server.candidate() for server in found]
+    if outgoing:
+        return incoming_candidates(outgoing[0].host)
+    return []

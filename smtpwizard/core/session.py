@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from smtpwizard.core.address import EmailAddress, incoming_candidates
+from smtpwizard.core.address import EmailAddress, incoming_to_test
 from smtpwizard.core.discovery import DiscoveryResult
 from smtpwizard.core.exporters.base import ExportConfig, config_from_document
 from smtpwizard.core.model import Candidate, MatrixResult, ServerInfo
@@ -87,13 +87,8 @@ class SetupDraft:
         """
         if not self.tests_incoming:
             return []
-        if self.incoming_server.strip():
-            return incoming_candidates(self.incoming_server)
-        if self.incoming:
-            return [server.candidate() for server in self.incoming]
-        if self.candidates:
-            return incoming_candidates(self.candidates[0].host)
-        return []
+        typed = [self.incoming_server] if self.incoming_server.strip() else []
+        return incoming_to_test(typed, self.incoming, self.candidates)
 
     def usernames(self) -> list[str]:
         """The login names to try: the person's, else discovery's suggestions, else the address."""
