@@ -19,7 +19,6 @@ from smtpwizard.core.troubleshoot import (
     Attempt,
     Change,
     Exchange,
-    now_local,
     outcome_words,
 )
 
@@ -42,7 +41,7 @@ def support_document(
         imported: what was read from a settings file (format, read, missing, warnings).
         created: when the report was made (default: now, local time).
     """
-    created = created or now_local()
+    created = created or dt.datetime.now().astimezone()  # local time, with its offset
     locals_ = sorted({a.result.local_address for a in attempts if a.result.local_address})
     return {
         "schema": 1,

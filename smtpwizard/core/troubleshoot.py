@@ -10,7 +10,6 @@ then explained like any other lost connection).
 
 from __future__ import annotations
 
-import datetime as dt
 import ssl
 import threading
 import time
@@ -682,11 +681,6 @@ def outcome_words(attempt: Attempt) -> str:
             return _("works, login accepted")
         return _("works")
     return attempt.finding.headline
-
-
-def now_local() -> dt.datetime:
-    """The local time with its offset (support reports say when, where the person is)."""
-    return dt.datetime.now().astimezone()
 
 
 # -- re-testing a configuration that once worked ---------------------------------------------

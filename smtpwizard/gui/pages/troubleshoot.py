@@ -183,7 +183,6 @@ class TroubleshootPage(Page):
         self.ask_save_path: Callable[[str], str | None] = self._ask_save_path
         self.confirm: Confirm = ask
         self._control: StepControl | None = None
-        self._live: QTreeWidgetItem | None = None
         self._changes: list[Change] = []
         self._exchanges: list[Exchange] = []
         self.certificate_dialog: CertificateDialog | None = None
@@ -248,7 +247,6 @@ class TroubleshootPage(Page):
         assert session is not None
         self.task.abandon()
         self._control = control
-        self._live = None
         self._clear_steps()
         self.status.show_message(_("Talking to {server}…").format(server=setup.describe()))
 
