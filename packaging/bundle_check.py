@@ -18,8 +18,8 @@ if os.environ.get("SMTPWIZARD_BUNDLE_CHECK"):
     def _bundle_check() -> int:
         from PySide6.QtGui import QImage
 
-        from smtpwizard.core.credentials import CredentialStore
-        from smtpwizard.core.providers import load
+        from smtpwizard.core.auth.keyring import CredentialStore
+        from smtpwizard.core.discovery.providers import load
         from smtpwizard.resources_access import resource
 
         failed = 0

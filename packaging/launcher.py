@@ -1,6 +1,6 @@
 """The bundle's entry point: ``smtpwizard`` as installed by pip (the wizard without
 arguments, the command line with them)."""
 
-from smtpwizard.cli import main
+from smtpwizard.__main__ import main
 
 raise SystemExit(main())

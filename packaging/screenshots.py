@@ -23,14 +23,15 @@ import trustme  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from smtpwizard.core.credentials import CredentialStore  # noqa: E402
-from smtpwizard.core.discovery import DiscoverySettings  # noqa: E402
-from smtpwizard.core.dnsclient import Nameserver  # noqa: E402
-from smtpwizard.core.probe import ProbeOptions  # noqa: E402
-from smtpwizard.core.session import Purpose  # noqa: E402
-from smtpwizard.core.settings import SettingsStore  # noqa: E402
+from smtpwizard.core.auth.keyring import CredentialStore  # noqa: E402
+from smtpwizard.core.discovery.discoverer import DiscoverySettings  # noqa: E402
+from smtpwizard.core.draft import Purpose  # noqa: E402
+from smtpwizard.core.engine import Engine  # noqa: E402
+from smtpwizard.core.net.dns import Nameserver  # noqa: E402
+from smtpwizard.core.probe.base import ProbeOptions  # noqa: E402
+from smtpwizard.core.store.settings import SettingsStore  # noqa: E402
 from smtpwizard.gui.app import create_application  # noqa: E402
-from smtpwizard.gui.wizard import PageId, Services, SetupWizard  # noqa: E402
+from smtpwizard.gui.wizard import PageId, SetupWizard  # noqa: E402
 from tests.support.dnsd import DnsServer  # noqa: E402
 from tests.support.keyrings import MemoryKeyring  # noqa: E402
 from tests.support.listeners import RefusedPort, ScriptedServer  # noqa: E402
@@ -93,7 +94,7 @@ def main() -> None:
                 }
             )
         )
-        services = Services(
+        services = Engine(
             discovery=DiscoverySettings(
                 timeout=1.0,
                 nameservers=(Nameserver("127.0.0.1", dns.port),),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from smtpwizard.core.resolve import StaticResolver
+from smtpwizard.core.net.resolve import StaticResolver
 from tests.support.certs import CertSet, make_certs
 from tests.support.listeners import HttpServer, RefusedPort, Script, ScriptedServer, silent
 from tests.support.smtpd import SmtpServer

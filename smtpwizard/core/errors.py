@@ -1,28 +1,52 @@
-"""The engine's error hierarchy. Each leaf maps to one reading in the diagnosis.
+"""The engine's error tree. Every error the engine raises on purpose is a :class:`EngineError`;
+each probe leaf maps to one reading in the diagnosis, and the others carry a sentence for a
+person as their message.
 
 ::
 
-    ProbeError
-    ├── Cancelled                       the person (or a better result) stopped the probe
-    ├── TimeLimit                       the whole probe ran out of its time budget
-    ├── NetworkTimeout (TimeoutError)   one step got no (complete) answer in time
-    ├── ConnectionLost (ConnectionError) the peer closed or reset the connection
-    ├── ConnectFailed (OSError)         no address of the host accepted a connection
-    └── ProtocolError                   the peer's bytes break the protocol
-        ├── ReplyTooLong                a reply line or reply exceeded our bounds
-        └── NotSmtpReply                a line that is not an SMTP reply at all
+    EngineError
+    ├── ProbeError                          a conversation with a server went wrong
+    │   ├── Cancelled                       the person (or a better result) stopped the probe
+    │   ├── TimeLimit (TimeoutError)        the whole probe ran out of its time budget
+    │   ├── NetworkTimeout (TimeoutError)   one step got no (complete) answer in time
+    │   ├── ConnectionLost (ConnectionError) the peer closed or reset the connection
+    │   ├── ConnectFailed (OSError)         no address of the host accepted a connection
+    │   ├── ResolveError                    a host name gave no address
+    │   │   └── DnsError                    a DNS lookup of our own failed
+    │   └── ProtocolError                   the peer's bytes break the protocol
+    │       ├── ReplyTooLong                a reply line or reply exceeded our bounds
+    │       └── NotSmtpReply                a line that is not an SMTP reply at all
+    ├── InvalidInput (ValueError)           something typed is not an address, host or port
+    ├── TrustFileError (ValueError)         a CA file cannot be used
+    ├── FetchError                          an HTTP(S) document could not be fetched
+    ├── DocumentError (ValueError)          an autoconfig or Autodiscover document was refused
+    ├── KnowledgeBaseError (ValueError)     the provider data breaks its schema
+    ├── CredentialError                     the keyring could not be used
+    ├── ImportFailed (ValueError)           a settings file cannot be read as mail settings
+    ├── ExportError (ValueError)            a configuration cannot be written in a format
+    └── WriteError (OSError)                a file could not be written
+        ├── TargetExists (FileExistsError)
+        ├── FolderMissing (FileNotFoundError)
+        └── FolderNotWritable (PermissionError)
 
 Exceptions also inherit the matching built-in, so callers outside the engine can catch
-``TimeoutError`` or ``ConnectionError`` as usual.
+``TimeoutError``, ``ConnectionError`` or ``ValueError`` as usual.
 """
 
 from __future__ import annotations
 
 import errno
+from pathlib import Path
+
+from smtpwizard.core.model import Reason
 
 
-class ProbeError(Exception):
+class EngineError(Exception):
     """Base of every error the engine raises on purpose."""
+
+
+class ProbeError(EngineError):
+    """Something went wrong in a conversation with a server."""
 
 
 class Cancelled(ProbeError):
@@ -100,6 +124,88 @@ class ReplyTooLong(ProtocolError):
 
 class NotSmtpReply(ProtocolError):
     """A line that does not start with a three-digit SMTP reply code."""
+
+
+class ResolveError(ProbeError):
+    """A host name could not be turned into addresses.
+
+    Attributes:
+        reason: ``NO_SUCH_HOST``, ``NO_ADDRESS``, ``DNS_FAILURE`` or ``DNS_TIMEOUT``.
+    """
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class DnsError(ResolveError):
+    """A lookup failed; ``reason`` says how (no such name, no records, timeout, failure)."""
+
+
+class InvalidInput(EngineError, ValueError):
+    """Something the person typed cannot be used; the message says why, in plain words."""
+
+
+class TrustFileError(EngineError, ValueError):
+    """A CA file to trust cannot be used; the message says why, in plain words."""
+
+
+class FetchError(EngineError):
+    """A document could not be fetched; the message is plain words.
+
+    Attributes:
+        kind: ``not_found``, ``timeout``, ``unreachable``, ``tls``, ``too_large``,
+            ``redirect``, ``http`` or ``dns``.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class DocumentError(EngineError, ValueError):
+    """A document was refused; the message says why in plain words."""
+
+
+class KnowledgeBaseError(EngineError, ValueError):
+    """The data file breaks the schema; the message names the entry and the field."""
+
+
+class CredentialError(EngineError):
+    """The keyring could not be used; the message says why in plain words."""
+
+
+class ImportFailed(EngineError, ValueError):
+    """The file cannot be read as mail settings; ``str()`` is one sentence for a person."""
+
+
+class ExportError(EngineError, ValueError):
+    """The configuration cannot be exported in this format; the message says why and what to do."""
+
+
+class WriteError(EngineError, OSError):
+    """A file could not be written; ``str()`` is a sentence for a person."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.message = message
+        self.filename = str(path)
+
+    def __str__(self) -> str:
+        # OSError would show "[Errno None] None: 'path'" once filename is set.
+        return self.message
+
+
+class TargetExists(WriteError, FileExistsError):
+    """The file exists and replacing it was not asked for."""
+
+
+class FolderMissing(WriteError, FileNotFoundError):
+    """The folder to write in does not exist."""
+
+
+class FolderNotWritable(WriteError, PermissionError):
+    """We may not create files in the folder."""
 
 
 def describe_os_error(err: BaseException) -> str:

@@ -447,7 +447,11 @@ class Recommendation:
 
 @dataclass(frozen=True, slots=True)
 class MatrixResult:
-    """The outcome of probing every candidate for one address."""
+    """The outcome of probing every candidate for one address.
+
+    The probe stage fills in the facts; ``recommended`` stays ``None`` until the diagnosis
+    concludes (:func:`smtpwizard.core.diagnosis.recommend.conclude`).
+    """
 
     email: str
     results: tuple[ProbeResult, ...]
@@ -459,3 +463,8 @@ class MatrixResult:
     elapsed_ms: float
     started_at: dt.datetime
     best: ProbeResult | None = None
+    """The best-ranked candidate that worked (or logged in), when one did."""
+    proven: bool = False
+    """Whether ``best`` is proven to work as asked (logged in when a password was given)."""
+    alternatives: tuple[ProbeResult, ...] = ()
+    """The other candidates that also work, best first (only when ``best`` is proven)."""

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from smtpwizard.core.channel import CancelToken
 from smtpwizard.core.i18n import _
+from smtpwizard.core.net.channel import CancelToken
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from smtpwizard.core.address import host_key
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import CertInfo, Severity, TlsInfo
-from smtpwizard.core.settings import Settings
+from smtpwizard.core.net.address import host_key
+from smtpwizard.core.store.settings import Settings
 from smtpwizard.gui.widgets import StatusLine, wrapped
 
 #: Asks the person a yes/no question (title, text); tests replace it.

@@ -28,12 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from smtpwizard.core.credentials import CredentialStore
-from smtpwizard.core.discovery import DiscoverySettings
-from smtpwizard.core.dnsclient import Nameserver
-from smtpwizard.core.probe import ProbeOptions
-from smtpwizard.core.settings import SettingsStore
-from smtpwizard.gui.wizard import PageId, Services, SetupWizard
+from smtpwizard.core.auth.keyring import CredentialStore
+from smtpwizard.core.discovery.discoverer import DiscoverySettings
+from smtpwizard.core.engine import Engine
+from smtpwizard.core.net.dns import Nameserver
+from smtpwizard.core.probe.base import ProbeOptions
+from smtpwizard.core.store.settings import SettingsStore
+from smtpwizard.gui.wizard import PageId, SetupWizard
 from tests.support.certs import make_certs
 from tests.support.dnsd import DnsServer
 from tests.support.keyrings import MemoryKeyring
@@ -92,7 +93,7 @@ def stall_run(app: QApplication, tmp: Path) -> tuple[float, float, float, int]:
             ],
         }
         dns = stack.enter_context(DnsServer(records))
-        services = Services(
+        services = Engine(
             discovery=DiscoverySettings(
                 timeout=1.0,
                 nameservers=(Nameserver("127.0.0.1", dns.port),),

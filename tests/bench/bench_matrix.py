@@ -45,11 +45,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from smtpwizard.core.address import parse_email
 from smtpwizard.core.model import Candidate, Credentials, Outcome, ProbeResult, Security, StageName
-from smtpwizard.core.probe import ProbeOptions, make_tls_context, probe_candidate
-from smtpwizard.core.prober import Prober
-from smtpwizard.core.resolve import StaticResolver
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.resolve import StaticResolver
+from smtpwizard.core.net.tls import make_tls_context
+from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
+from smtpwizard.core.probe.matrix import Prober
 from tests.support.certs import make_certs
 from tests.support.listeners import ScriptedServer, silent
 from tests.support.proxy import DelayProxy

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from smtpwizard.core.credentials import CredentialStore
-from smtpwizard.core.discovery import DiscoverySettings
-from smtpwizard.core.dnsclient import Nameserver
-from smtpwizard.core.probe import ProbeOptions
-from smtpwizard.core.settings import SettingsStore
-from smtpwizard.gui.wizard import Services, SetupWizard
+from smtpwizard.core.auth.keyring import CredentialStore
+from smtpwizard.core.discovery.discoverer import DiscoverySettings
+from smtpwizard.core.engine import Engine
+from smtpwizard.core.net.dns import Nameserver
+from smtpwizard.core.probe.base import ProbeOptions
+from smtpwizard.core.store.settings import SettingsStore
+from smtpwizard.gui.wizard import SetupWizard
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.dnsd import DnsServer
@@ -40,8 +41,8 @@ def keyring_backend() -> MemoryKeyring:
 @pytest.fixture
 def services(
     dns: DnsServer, certs: CertSet, tmp_path: Path, keyring_backend: MemoryKeyring
-) -> Services:
-    return Services(
+) -> Engine:
+    return Engine(
         discovery=DiscoverySettings(
             timeout=1.0,
             nameservers=(Nameserver("127.0.0.1", dns.port),),
@@ -72,7 +73,7 @@ class Driver:
 
 
 @pytest.fixture
-def driver(qtbot: QtBot, services: Services) -> Iterator[Driver]:
+def driver(qtbot: QtBot, services: Engine) -> Iterator[Driver]:
     wizard = SetupWizard(services)
     qtbot.addWidget(wizard)
     wizard.show()

@@ -6,10 +6,11 @@ import sys
 
 from pytestqt.qtbot import QtBot
 
-from smtpwizard.gui.wizard import PageId, Services, SetupWizard
+from smtpwizard.core.engine import Engine
+from smtpwizard.gui.wizard import PageId, SetupWizard
 
 
-def test_wizard_opens_on_the_start_page(qtbot: QtBot, services: Services) -> None:
+def test_wizard_opens_on_the_start_page(qtbot: QtBot, services: Engine) -> None:
     wizard = SetupWizard(services)
     qtbot.addWidget(wizard)
     wizard.show()

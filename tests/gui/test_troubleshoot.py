@@ -10,11 +10,12 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from smtpwizard.core.draft import Purpose
+from smtpwizard.core.engine import Engine
 from smtpwizard.core.model import Security, StageName
-from smtpwizard.core.session import Purpose
-from smtpwizard.core.troubleshoot import ExchangeDone
+from smtpwizard.core.troubleshoot.session import ExchangeDone
 from smtpwizard.gui.pages import FixSettingsPage, StartPage, TroubleshootPage
-from smtpwizard.gui.wizard import PageId, Services
+from smtpwizard.gui.wizard import PageId
 from tests.conftest import PASSWORD, USER
 from tests.gui.conftest import Driver
 from tests.support.certs import CertSet
@@ -160,7 +161,7 @@ def test_stopping_after_a_chosen_step(driver: Driver, smtp_server: StartSmtp) ->
 
 
 def test_trusting_a_certificate_by_hand(
-    driver: Driver, smtp_server: StartSmtp, certs: CertSet, services: Services, tmp_path: Path
+    driver: Driver, smtp_server: StartSmtp, certs: CertSet, services: Engine, tmp_path: Path
 ) -> None:
     server = smtp_server(mode="tls", cert=certs.unknown_ca)
     fix = to_fix(driver)
@@ -255,14 +256,17 @@ def test_a_test_message_and_what_changed_since_an_earlier_test(
     resolver: object,
     ca_file: Path,
 ) -> None:
-    from smtpwizard.core.address import parse_email
+    from smtpwizard.core.document import matrix_document
+    from smtpwizard.core.engine import Assessor
     from smtpwizard.core.model import Candidate
-    from smtpwizard.core.probe import ProbeOptions
-    from smtpwizard.core.prober import Prober
-    from smtpwizard.core.report import matrix_document
+    from smtpwizard.core.net.address import parse_email
+    from smtpwizard.core.probe.base import ProbeOptions
+    from smtpwizard.core.probe.matrix import Prober
 
     server = smtp_server(mode="tls")
-    earlier = Prober(ProbeOptions(timeout=3.0, cafile=str(ca_file)), resolver=resolver).run(  # type: ignore[arg-type]
+    earlier = Assessor(
+        Prober(ProbeOptions(timeout=3.0, cafile=str(ca_file)), resolver=resolver)
+    ).run(  # type: ignore[arg-type]
         parse_email(USER), [Candidate(HOST, server.port, Security.TLS)], password=PASSWORD
     )
     path = tmp_path / "result.json"

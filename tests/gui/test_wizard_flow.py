@@ -9,8 +9,9 @@ from pathlib import Path
 from keyring.backends import fail
 from PySide6.QtWidgets import QComboBox
 
-from smtpwizard.core.credentials import CredentialStore, keyring_service
-from smtpwizard.core.session import Purpose
+from smtpwizard.core.auth.keyring import CredentialStore, keyring_service
+from smtpwizard.core.draft import Purpose
+from smtpwizard.core.engine import Engine
 from smtpwizard.gui.pages import (
     AccountPage,
     ExportPage,
@@ -20,7 +21,7 @@ from smtpwizard.gui.pages import (
     StartPage,
     TestingPage,
 )
-from smtpwizard.gui.wizard import PageId, Services, SetupWizard
+from smtpwizard.gui.wizard import PageId, SetupWizard
 from tests.conftest import PASSWORD, USER
 from tests.gui.conftest import Announce, Driver, Mailbox
 from tests.support.keyrings import MemoryKeyring
@@ -200,7 +201,7 @@ def test_a_failing_setup_is_explained(
 
 
 def test_cancel_stops_within_a_second(
-    driver: Driver, scripted: Callable[..., ScriptedServer], services: Services
+    driver: Driver, scripted: Callable[..., ScriptedServer], services: Engine
 ) -> None:
     from dataclasses import replace
 
@@ -227,7 +228,7 @@ def test_cancel_stops_within_a_second(
 
 
 def test_without_a_keyring_the_person_is_told_and_goes_on(
-    driver: Driver, services: Services, smtp_server: StartSmtp, announce: Announce
+    driver: Driver, services: Engine, smtp_server: StartSmtp, announce: Announce
 ) -> None:
     services.credentials = CredentialStore(fail.Keyring())
     server = smtp_server(mode="tls")
@@ -309,7 +310,7 @@ def test_applications_can_choose_a_sending_service(driver: Driver) -> None:
 
 
 def test_settings_remember_the_address_but_no_secret(
-    driver: Driver, services: Services, smtp_server: StartSmtp, announce: Announce
+    driver: Driver, services: Engine, smtp_server: StartSmtp, announce: Announce
 ) -> None:
     server = smtp_server(mode="tls")
     announce(server.port)
@@ -331,7 +332,7 @@ def test_settings_remember_the_address_but_no_secret(
 
 
 def test_closing_the_window_stops_the_work(
-    driver: Driver, scripted: Callable[..., ScriptedServer], services: Services
+    driver: Driver, scripted: Callable[..., ScriptedServer], services: Engine
 ) -> None:
     from dataclasses import replace
 

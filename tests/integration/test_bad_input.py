@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.cli import main
+from smtpwizard.cli.main import main
 from tests.conftest import PASSWORD, USER
 from tests.support.smtpd import SmtpServer
 from tests.unit.test_export_cli import SAMPLE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from smtpwizard.core.channel import CancelToken, Channel
+from smtpwizard.core.net.channel import CancelToken, Channel
 
 
 def test_commands_go_out_at_once() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.cli import main
+from smtpwizard.cli.main import main
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.listeners import ScriptedServer

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.cli import main
+from smtpwizard.cli.main import main
 from smtpwizard.core.model import Security, StageName
-from smtpwizard.core.troubleshoot import TITLES, stop_points
+from smtpwizard.core.troubleshoot.session import TITLES, stop_points
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.secrets import leaks

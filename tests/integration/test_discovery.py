@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from smtpwizard.core.address import parse_email
-from smtpwizard.core.discovery import (
+from smtpwizard.core.discovery.discoverer import (
     Discoverer,
     DiscoveryResult,
     DiscoverySettings,
     SourceFinished,
     SourceStatus,
 )
-from smtpwizard.core.dnsclient import Nameserver
+from smtpwizard.core.discovery.providers import KnowledgeBase, parse
 from smtpwizard.core.model import Protocol, Security, Source
-from smtpwizard.core.providers import KnowledgeBase, parse
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.dns import Nameserver
 from tests.support.certs import CertSet, server_context
 from tests.support.dnsd import DnsServer
 from tests.support.web import Page, Request, WebServer

@@ -28,8 +28,8 @@ from typing import Any
 
 import pytest
 
-from smtpwizard import export_cli
-from smtpwizard.core.credentials import keyring_service
+from smtpwizard.cli import export as export_cli
+from smtpwizard.core.auth.keyring import keyring_service
 from smtpwizard.core.exporters.base import ExportOptions, registry
 from smtpwizard.core.model import Security
 from tests.conftest import PASSWORD, USER

@@ -27,10 +27,8 @@ from dataclasses import dataclass, field
 import pytest
 import trustme
 
-import smtpwizard.core.incoming  # noqa: F401  # imported now, so its import is not measured
-from smtpwizard.core.address import parse_email
-from smtpwizard.core.channel import MAX_BYTES
-from smtpwizard.core.diagnosis import explain
+import smtpwizard.core.probe.incoming  # noqa: F401  # imported now, so its import is not measured
+from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.model import (
     Candidate,
     Credentials,
@@ -41,8 +39,11 @@ from smtpwizard.core.model import (
     Security,
     StageName,
 )
-from smtpwizard.core.probe import ProbeOptions, make_tls_context, probe_candidate
-from smtpwizard.core.resolve import StaticResolver
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.channel import MAX_BYTES
+from smtpwizard.core.net.resolve import StaticResolver
+from smtpwizard.core.net.tls import make_tls_context
+from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet, server_context
 from tests.support.listeners import ScriptedServer

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.core.address import parse_email
-from smtpwizard.core.channel import CancelToken
-from smtpwizard.core.diagnosis import explain
+from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.engine import Assessor
 from smtpwizard.core.model import (
     AuthStatus,
     Candidate,
@@ -23,9 +22,11 @@ from smtpwizard.core.model import (
     Security,
     StageName,
 )
-from smtpwizard.core.probe import ProbeOptions, probe_candidate
-from smtpwizard.core.prober import Prober
-from smtpwizard.core.resolve import StaticResolver
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.resolve import StaticResolver
+from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
+from smtpwizard.core.probe.matrix import Prober
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.listeners import ScriptedServer, dialogue, silent
@@ -290,7 +291,7 @@ def test_username_variants_and_a_single_login_across_imap_and_pop3(
         Candidate(HOST, scripted(imap_script(imap)).port, TLS, protocol=IMAP),
         Candidate(HOST, scripted(pop3_script(pop3)).port, STARTTLS, protocol=POP3),
     ]
-    prober = Prober(ProbeOptions(timeout=3.0, cafile=str(ca_file)), resolver=resolver)
+    prober = Assessor(Prober(ProbeOptions(timeout=3.0, cafile=str(ca_file)), resolver=resolver))
     matrix = prober.run(
         parse_email(USER), candidates, password=PASSWORD, usernames=["alice", USER], wait_all=True
     )

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = textwrap.dedent(
     """
-    from smtpwizard.core.credentials import CredentialStore
+    from smtpwizard.core.auth.keyring import CredentialStore
     store = CredentialStore()
     status = store.status()
     print("usable", status.usable, status.name)

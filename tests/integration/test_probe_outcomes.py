@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.core.address import parse_email
-from smtpwizard.core.channel import CancelToken
-from smtpwizard.core.diagnosis import explain
+from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.model import (
     AuthStatus,
     Candidate,
@@ -21,8 +19,10 @@ from smtpwizard.core.model import (
     Security,
     StageName,
 )
-from smtpwizard.core.probe import ProbeOptions, probe_candidate
-from smtpwizard.core.resolve import StaticResolver
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.resolve import StaticResolver
+from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.listeners import ScriptedServer, dialogue, reply_script

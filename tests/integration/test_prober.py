@@ -10,18 +10,19 @@ from typing import Any
 
 import pytest
 
-from smtpwizard.core.address import parse_email
-from smtpwizard.core.channel import CancelToken
+from smtpwizard.core.engine import Assessor
 from smtpwizard.core.model import AuthStatus, Candidate, Outcome, Reason, Security
-from smtpwizard.core.probe import ProbeOptions
-from smtpwizard.core.prober import (
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.resolve import StaticResolver
+from smtpwizard.core.probe.base import ProbeOptions
+from smtpwizard.core.probe.matrix import (
     CandidateFinished,
     CandidateStarted,
     ProbeEvent,
     Prober,
     VerdictReached,
 )
-from smtpwizard.core.resolve import StaticResolver
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.listeners import ScriptedServer, silent
@@ -51,17 +52,19 @@ class Events:
 
 
 @pytest.fixture
-def make_prober(resolver: StaticResolver, ca_file: Path) -> Callable[..., Prober]:
-    def make(timeout: float = 3.0, listener: Events | None = None, **kwargs: Any) -> Prober:
+def make_prober(resolver: StaticResolver, ca_file: Path) -> Callable[..., Assessor]:
+    def make(timeout: float = 3.0, listener: Events | None = None, **kwargs: Any) -> Assessor:
         executor = kwargs.pop("executor", None)
         max_per_host = kwargs.pop("max_per_host", 3)
         options = ProbeOptions(timeout=timeout, cafile=str(ca_file), **kwargs)
-        return Prober(
-            options,
-            resolver=resolver,
-            listener=listener,
-            executor=executor,
-            max_per_host=max_per_host,
+        return Assessor(
+            Prober(
+                options,
+                resolver=resolver,
+                listener=listener,
+                executor=executor,
+                max_per_host=max_per_host,
+            )
         )
 
     return make

@@ -2,10 +2,10 @@
 
 - DNS: a UDP responder on 127.0.0.1 answers each query with what the example says (records
   of any type, odd names, error codes, truncation, or bytes that are not DNS at all), built
-  with dnspython. :class:`~smtpwizard.core.dnsclient.DnsClient` must return well-formed values
-  or raise :class:`~smtpwizard.core.dnsclient.DnsError`, within its lifetime.
+  with dnspython. :class:`~smtpwizard.core.net.dns.DnsClient` must return well-formed values
+  or raise :class:`~smtpwizard.core.net.dns.DnsError`, within its lifetime.
 - Probes: a TCP server on loopback sends the example's bytes (shaped like SMTP, IMAP or POP3,
-  or not) and hangs up; :func:`~smtpwizard.core.probe.probe_candidate` must come back with a
+  or not) and hangs up; :func:`~smtpwizard.core.probe.base.probe_candidate` must come back with a
   result the diagnosis and the JSON report can read, within its budget, and never log in
   where it may not.
 """
@@ -29,13 +29,15 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from smtpwizard.core.address import parse_email
-from smtpwizard.core.diagnosis import explain
-from smtpwizard.core.dnsclient import DnsClient, DnsError, DnsResolver, Nameserver
+from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.document import candidate_document
+from smtpwizard.core.errors import DnsError
 from smtpwizard.core.model import Candidate, Credentials, Outcome, Protocol, Security
-from smtpwizard.core.probe import ProbeOptions, make_tls_context, probe_candidate
-from smtpwizard.core.report import candidate_document
-from smtpwizard.core.resolve import StaticResolver
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.dns import DnsClient, DnsResolver, Nameserver
+from smtpwizard.core.net.resolve import StaticResolver
+from smtpwizard.core.net.tls import make_tls_context
+from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
 from tests.support.certs import CertSet
 
 #: Seconds one DNS lookup may take, retries included.
@@ -217,7 +219,7 @@ def test_dns_answers(dns_server: ScriptedDns, behaviour: Answer, lookup: str) ->
 @SETTINGS
 @given(behaviour=dns_behaviours())
 def test_dns_resolver_for_probes(dns_server: ScriptedDns, behaviour: Answer) -> None:
-    from smtpwizard.core.channel import CancelToken
+    from smtpwizard.core.net.channel import CancelToken
 
     dns_server.answer = behaviour
     with CancelToken() as cancel:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.core.address import parse_email
+from smtpwizard.core.document import candidate_document
 from smtpwizard.core.model import Candidate, Credentials, Outcome, ProbeResult, Security
-from smtpwizard.core.probe import ProbeOptions, probe_candidate
-from smtpwizard.core.report import candidate_document
-from smtpwizard.core.resolve import StaticResolver
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.resolve import StaticResolver
+from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
 from tests.conftest import PASSWORD, USER
 from tests.support.listeners import ScriptedServer
 from tests.support.secrets import leaks

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from smtpwizard.core.engine import Engine
 from smtpwizard.core.exporters.base import registry
 from tests.conftest import USER
 from tests.support.certs import CertSet
@@ -172,7 +173,7 @@ def test_the_wizard_never_writes_or_logs_the_password(
     the fix-a-setup path with a wrong password and both support reports."""
     from PySide6.QtWidgets import QApplication
 
-    from smtpwizard.core.session import Purpose
+    from smtpwizard.core.draft import Purpose
     from smtpwizard.gui.pages import (
         AccountPage,
         ExportPage,
@@ -291,12 +292,11 @@ def wired(
     certs: CertSet,
     scripted: Callable[..., ScriptedServer],
 ) -> Iterator[Wired]:
-    from smtpwizard.core.credentials import CredentialStore
-    from smtpwizard.core.discovery import DiscoverySettings
-    from smtpwizard.core.dnsclient import Nameserver
-    from smtpwizard.core.probe import ProbeOptions
-    from smtpwizard.core.settings import SettingsStore
-    from smtpwizard.gui.wizard import Services
+    from smtpwizard.core.auth.keyring import CredentialStore
+    from smtpwizard.core.discovery.discoverer import DiscoverySettings
+    from smtpwizard.core.net.dns import Nameserver
+    from smtpwizard.core.probe.base import ProbeOptions
+    from smtpwizard.core.store.settings import SettingsStore
     from tests.support.keyrings import MemoryKeyring
 
     server = smtp_server(mode="tls", users={USER: SECRET})
@@ -306,7 +306,7 @@ def wired(
     with DnsServer({"example.test": [("A", "127.0.0.1")], HOST: [("A", "127.0.0.1")]}) as dns:
         dns.add("_submissions._tcp.example.test", "SRV", f"0 1 {server.port} {HOST}.")
         dns.add("_imaps._tcp.example.test", "SRV", f"0 1 {imap.port} {HOST}.")
-        services = Services(
+        services = Engine(
             discovery=DiscoverySettings(
                 timeout=1.0,
                 nameservers=(Nameserver("127.0.0.1", dns.port),),

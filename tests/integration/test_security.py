@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.core.address import parse_email
-from smtpwizard.core.diagnosis import explain
+from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.engine import Assessor
 from smtpwizard.core.model import (
     AuthStatus,
     Candidate,
@@ -38,9 +38,10 @@ from smtpwizard.core.model import (
     Security,
     StageName,
 )
-from smtpwizard.core.probe import ProbeOptions, probe_candidate
-from smtpwizard.core.prober import Prober
-from smtpwizard.core.resolve import StaticResolver
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.resolve import StaticResolver
+from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
+from smtpwizard.core.probe.matrix import Prober
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet, server_context
 from tests.support.listeners import ScriptedServer
@@ -144,7 +145,7 @@ def test_the_matrix_never_falls_back_to_plain_text_when_starttls_is_stripped(
     server = smtp_server(mode="starttls", auth_require_tls=False)
     with RewritingProxy(server.port, strip_starttls) as mitm:
         candidates = [Candidate(HOST, mitm.port, STARTTLS), Candidate(HOST, mitm.port, NONE)]
-        prober = Prober(ProbeOptions(timeout=3, cafile=str(ca_file)), resolver=resolver)
+        prober = Assessor(Prober(ProbeOptions(timeout=3, cafile=str(ca_file)), resolver=resolver))
         matrix = prober.run(parse_email(USER), candidates, password=PASSWORD)
         sent = mitm.client_bytes
     assert matrix.recommended is None
@@ -502,7 +503,7 @@ def test_the_matrix_recommends_no_server_with_a_bad_certificate(
         for mode in ("tls", "starttls")
     ]
     candidates = [Candidate(HOST, s.port, Security(s.mode)) for s in servers]
-    prober = Prober(ProbeOptions(timeout=3, cafile=str(ca_file)), resolver=resolver)
+    prober = Assessor(Prober(ProbeOptions(timeout=3, cafile=str(ca_file)), resolver=resolver))
     matrix = prober.run(parse_email(USER), candidates, password=PASSWORD)
     assert matrix.recommended is None
     assert {r.outcome for r in matrix.results} == {

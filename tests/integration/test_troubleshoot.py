@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import trustme
 
-from smtpwizard.core.diagnosis import security_level
+from smtpwizard.core.diagnosis.recommend import security_level
+from smtpwizard.core.document import candidate_document
 from smtpwizard.core.model import AuthStatus, Outcome, Reason, Security, SecurityLevel, StageName
-from smtpwizard.core.probe import ProbeOptions
-from smtpwizard.core.report import candidate_document
-from smtpwizard.core.resolve import StaticResolver
-from smtpwizard.core.troubleshoot import (
+from smtpwizard.core.net.resolve import StaticResolver
+from smtpwizard.core.probe.base import ProbeOptions
+from smtpwizard.core.troubleshoot.session import (
     ExchangeDone,
     Setup,
     StepControl,
@@ -181,7 +181,7 @@ def test_the_wait_between_steps_does_not_count_against_the_time_limit(
 
 
 def test_stop_and_cancel_while_paused(session: Troubleshooter, smtp_server: StartSmtp) -> None:
-    from smtpwizard.core.channel import CancelToken
+    from smtpwizard.core.net.channel import CancelToken
 
     server = smtp_server(mode="starttls")
     control = StepControl(stepping=True)
@@ -219,7 +219,7 @@ def pinned_session(resolver: StaticResolver, *pins: tuple[str, str]) -> Troubles
 
 
 def fingerprint(leaf: trustme.LeafCert) -> str:
-    from smtpwizard.core.certs import fingerprint as of
+    from smtpwizard.core.net.certs import fingerprint as of
 
     der = ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode())
     return of(der)

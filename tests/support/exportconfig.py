@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.exporters.base import ExportConfig, ServerSettings
 from smtpwizard.core.model import Security
-from smtpwizard.core.providers import Protocol
 
 EMAIL = "alice@example.test"
 #: A password with every character some format treats specially.

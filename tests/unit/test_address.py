@@ -2,14 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from smtpwizard.core.address import (
-    InvalidInput,
-    check_host,
-    check_port,
-    incoming_candidates,
-    parse_email,
-)
+from smtpwizard.core.discovery.typed import incoming_candidates
+from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.model import Protocol, Security
+from smtpwizard.core.net.address import check_host, check_port, parse_email
 
 
 @pytest.mark.parametrize(

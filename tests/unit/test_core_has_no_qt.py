@@ -11,11 +11,11 @@ import smtpwizard.core
 
 def test_core_imports_no_qt() -> None:
     modules = [m.name for m in pkgutil.walk_packages(smtpwizard.core.__path__, "smtpwizard.core.")]
-    assert "smtpwizard.core.prober" in modules
+    assert "smtpwizard.core.probe.matrix" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
-        "import smtpwizard.cli\n"
+        "import smtpwizard.cli.main\n"
         "qt = ('PySide6', 'shiboken6', 'smtpwizard.gui')\n"
         "loaded = [m for m in sys.modules if m.startswith(qt)]\n"
         "print(loaded)\n"

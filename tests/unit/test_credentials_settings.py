@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from keyring.backends import chainer, fail, null
 
-from smtpwizard.core.credentials import CredentialError, CredentialStore, lookup_command
-from smtpwizard.core.settings import Settings, SettingsStore
+from smtpwizard.core.auth.keyring import CredentialStore, lookup_command
+from smtpwizard.core.errors import CredentialError
+from smtpwizard.core.store.settings import Settings, SettingsStore
 from tests.support.keyrings import MemoryKeyring
 
 

@@ -6,15 +6,13 @@ import datetime as dt
 
 import pytest
 
-from smtpwizard.core.diagnosis import (
-    Context,
-    explain,
-    explain_sending,
-    interceptor,
-    recommend,
-    security_level,
-    summarize,
-)
+from smtpwizard.core.diagnosis.certificates import interceptor
+from smtpwizard.core.diagnosis.common import Context
+from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.diagnosis.recommend import recommend, security_level
+from smtpwizard.core.diagnosis.sending import explain_sending
+from smtpwizard.core.diagnosis.summary import summarize
+from smtpwizard.core.discovery.providers import load
 from smtpwizard.core.model import (
     AuthInfo,
     AuthStatus,
@@ -30,7 +28,6 @@ from smtpwizard.core.model import (
     StageName,
     TlsInfo,
 )
-from smtpwizard.core.providers import load
 from tests.support.results import cert, logged_in, matrix, refused_login, result, verified_tls
 
 KB = load()

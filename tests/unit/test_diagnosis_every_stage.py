@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from smtpwizard.core.diagnosis import explain
+from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.model import Outcome, Protocol, Reason, Security, StageName
 from tests.support.results import result
 

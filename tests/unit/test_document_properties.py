@@ -14,22 +14,17 @@ import xml.etree.ElementTree as ET
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from smtpwizard.core.address import (
-    InvalidInput,
-    check_host,
-    check_port,
-    incoming_candidates,
-    parse_email,
-)
-from smtpwizard.core.autoconfig import (
+from smtpwizard.core.discovery.autoconfig import (
     ClientConfig,
-    DocumentError,
     Redirect,
     parse_autodiscover,
     parse_client_config,
 )
-from smtpwizard.core.dnsclient import parse_nameserver
+from smtpwizard.core.discovery.typed import incoming_candidates
+from smtpwizard.core.errors import DocumentError, InvalidInput
 from smtpwizard.core.model import Protocol, Security, ServerInfo, Source
+from smtpwizard.core.net.address import check_host, check_port, parse_email
+from smtpwizard.core.net.dns import parse_nameserver
 
 SETTINGS = settings(
     deadline=None,

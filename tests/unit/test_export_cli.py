@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from smtpwizard import export_cli
+from smtpwizard.cli import export as export_cli
 from smtpwizard.core.exporters.base import registry
 from tests.support.exportparse import check_thunderbird_xml, parse_env, parse_msmtprc
 from tests.support.secrets import leaks
@@ -295,7 +295,7 @@ def test_empty_password_is_refused(result_file: Path) -> None:
 def test_without_a_terminal_the_password_is_not_read_from_the_pipe(result_file: Path) -> None:
     # A new session has no controlling terminal, as under cron or CI.
     run_ = subprocess.run(
-        [sys.executable, "-m", "smtpwizard.export_cli", "-f", "dotenv", "--include-password"],
+        [sys.executable, "-m", "smtpwizard.cli.export", "-f", "dotenv", "--include-password"],
         input=json.dumps(SAMPLE),
         capture_output=True,
         text=True,

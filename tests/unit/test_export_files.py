@@ -9,14 +9,9 @@ from typing import Any
 
 import pytest
 
-from smtpwizard.core import files
-from smtpwizard.core.files import (
-    FolderMissing,
-    FolderNotWritable,
-    TargetExists,
-    WriteError,
-    write_atomic,
-)
+from smtpwizard.core.errors import FolderMissing, FolderNotWritable, TargetExists, WriteError
+from smtpwizard.core.store import files
+from smtpwizard.core.store.files import write_atomic
 
 
 def mode(path: Path) -> int:

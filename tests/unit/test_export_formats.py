@@ -15,7 +15,8 @@ import environ
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from smtpwizard.core.exporters.base import ExportConfig, ExportError, ExportOptions, registry
+from smtpwizard.core.errors import ExportError
+from smtpwizard.core.exporters.base import ExportConfig, ExportOptions, registry
 from smtpwizard.core.model import Security
 from tests.support.exportconfig import EMAIL, NASTY, make_config
 from tests.support.exportparse import (

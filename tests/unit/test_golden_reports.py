@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.cli import print_report
-from smtpwizard.core.diagnosis import recommend
+from smtpwizard.cli.report import print_report
+from smtpwizard.core.diagnosis.recommend import recommend
+from smtpwizard.core.discovery.providers import load
 from smtpwizard.core.model import (
     AuthInfo,
     AuthStatus,
@@ -25,7 +26,6 @@ from smtpwizard.core.model import (
     StageName,
     TlsInfo,
 )
-from smtpwizard.core.providers import load
 from tests.support.results import cert, logged_in, matrix, refused_login, result
 
 GOLDEN = Path(__file__).parent.parent / "golden"

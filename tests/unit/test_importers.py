@@ -10,18 +10,18 @@ from pathlib import Path
 import environ
 import pytest
 
+from smtpwizard.core.document import matrix_document
+from smtpwizard.core.errors import ImportFailed
 from smtpwizard.core.exporters.base import ExportConfig, ExportOptions, registry
-from smtpwizard.core.importers import (
+from smtpwizard.core.importers.reader import (
     FORMATS,
     MAX_BYTES,
     ImportedAccount,
-    ImportFailed,
     ImportResult,
     parse_settings,
     read_settings,
 )
 from smtpwizard.core.model import Recommendation, Security
-from smtpwizard.core.report import matrix_document
 from tests.support.exportconfig import EMAIL, NASTY, TESTED_AT, make_config
 from tests.support.results import logged_in, matrix, result
 from tests.support.secrets import leaks

@@ -13,16 +13,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from smtpwizard.core.exporters.base import (
-    ExportConfig,
-    ExportError,
-    ExportOptions,
-    ServerSettings,
-    registry,
-)
-from smtpwizard.core.importers import ImportFailed, ImportResult, parse_settings, read_settings
+from smtpwizard.core.discovery.providers import Protocol
+from smtpwizard.core.errors import ExportError, ImportFailed
+from smtpwizard.core.exporters.base import ExportConfig, ExportOptions, ServerSettings, registry
+from smtpwizard.core.importers.reader import ImportResult, parse_settings, read_settings
 from smtpwizard.core.model import Security
-from smtpwizard.core.providers import Protocol
 from tests.support.exportconfig import EMAIL, TESTED_AT
 
 NAMES = [

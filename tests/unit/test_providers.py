@@ -12,17 +12,17 @@ from typing import Any
 
 import pytest
 
-from smtpwizard.core import providers
-from smtpwizard.core.model import Candidate, Security
-from smtpwizard.core.providers import (
+from smtpwizard.core.discovery import providers
+from smtpwizard.core.discovery.providers import (
     KnowledgeBase,
-    KnowledgeBaseError,
     Provider,
     ProviderKind,
     Requirement,
     parse,
     parse_provider,
 )
+from smtpwizard.core.errors import KnowledgeBaseError
+from smtpwizard.core.model import Candidate, Security
 
 SERVICES = (
     "amazon-ses",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from smtpwizard.core.model import Candidate, Security, Source
-from smtpwizard.core.prober import rank
+from smtpwizard.core.probe.matrix import rank
 
 TLS, STARTTLS, NONE = Security.TLS, Security.STARTTLS, Security.NONE
 

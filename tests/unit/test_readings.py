@@ -7,7 +7,7 @@ import ssl
 import pytest
 
 from smtpwizard.core.model import AuthStatus, Outcome, Reason, Reply
-from smtpwizard.core.probe import (
+from smtpwizard.core.probe.base import (
     _auth_failure,
     _certificate_failure,
     _handshake_failure,

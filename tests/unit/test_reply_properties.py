@@ -17,12 +17,12 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from smtpwizard.core.channel import MAX_LINE, CancelToken, Channel
 from smtpwizard.core.errors import ProbeError
-from smtpwizard.core.incoming import ImapConversation, Pop3Conversation
 from smtpwizard.core.model import Credentials, Reply
-from smtpwizard.core.smtp import MAX_CHALLENGES, Conversation
-from smtpwizard.core.transcript import Redactor, Transcript
+from smtpwizard.core.net.channel import MAX_LINE, CancelToken, Channel
+from smtpwizard.core.net.transcript import Redactor, Transcript
+from smtpwizard.core.probe.incoming import ImapConversation, Pop3Conversation
+from smtpwizard.core.probe.smtp import MAX_CHALLENGES, Conversation
 from tests.support.secrets import leaks
 
 HOST = "mail.example.test"

@@ -6,9 +6,10 @@ import dataclasses
 
 import pytest
 
-from smtpwizard.core.address import InvalidInput, parse_email
-from smtpwizard.core.diagnosis import recommend
-from smtpwizard.core.discovery import DiscoveryResult
+from smtpwizard.core.diagnosis.recommend import recommend
+from smtpwizard.core.discovery.discoverer import DiscoveryResult
+from smtpwizard.core.draft import Purpose, SetupDraft
+from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.exporters.common import incoming_line
 from smtpwizard.core.model import (
     Candidate,
@@ -20,7 +21,7 @@ from smtpwizard.core.model import (
     Source,
     StageName,
 )
-from smtpwizard.core.session import Purpose, SetupDraft
+from smtpwizard.core.net.address import parse_email
 from tests.support.results import logged_in, matrix, result
 
 SMTP = Candidate("smtp.example.test", 465, Security.TLS)

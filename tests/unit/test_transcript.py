@@ -4,7 +4,7 @@ import base64
 import urllib.parse
 
 from smtpwizard.core.model import Direction
-from smtpwizard.core.transcript import REDACTED, Redactor, Transcript, printable
+from smtpwizard.core.net.transcript import REDACTED, Redactor, Transcript, printable
 
 
 def test_redactor_hides_every_form_of_a_secret() -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from smtpwizard.core.document import candidate_document
 from smtpwizard.core.model import (
     Direction,
     Outcome,
@@ -18,16 +19,15 @@ from smtpwizard.core.model import (
     TlsInfo,
     TranscriptLine,
 )
-from smtpwizard.core.report import candidate_document
-from smtpwizard.core.settings import Settings
-from smtpwizard.core.support import support_document, support_markdown
-from smtpwizard.core.troubleshoot import (
+from smtpwizard.core.store.settings import Settings
+from smtpwizard.core.troubleshoot.session import (
     Setup,
     StepControl,
     build_attempt,
     reply_meaning,
     what_changed,
 )
+from smtpwizard.core.troubleshoot.support import support_document, support_markdown
 from tests.support.results import cert, logged_in, refused_login, result, verified_tls
 
 

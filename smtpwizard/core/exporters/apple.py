@@ -12,10 +12,11 @@ import plistlib
 import uuid
 from typing import Any
 
+from smtpwizard.core.discovery.providers import Protocol
+from smtpwizard.core.errors import ExportError
 from smtpwizard.core.exporters.base import (
     ExportConfig,
     Exporter,
-    ExportError,
     ExportOptions,
     ServerSettings,
     register,
@@ -23,7 +24,6 @@ from smtpwizard.core.exporters.base import (
 from smtpwizard.core.exporters.common import incoming_line, one_line, tested_line
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
-from smtpwizard.core.providers import Protocol
 
 #: The namespace of every identifier derived here; changing it would orphan installed profiles.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:smtpwizard:mobileconfig")

@@ -15,13 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from smtpwizard.core.exporters.base import (
-    ExportConfig,
-    Exporter,
-    ExportOptions,
-    Render,
-    register,
-)
+from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, Render, register
 from smtpwizard.core.exporters.common import (
     TIMEOUT,
     comment,

@@ -13,13 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from smtpwizard.core.discovery.providers import Protocol
+from smtpwizard.core.errors import ExportError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
-from smtpwizard.core.providers import Protocol
-
-
-class ExportError(ValueError):
-    """The configuration cannot be exported in this format; the message says why and what to do."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from smtpwizard.core.discovery.providers import Protocol
+from smtpwizard.core.errors import ExportError
 from smtpwizard.core.exporters.base import (
     ExportConfig,
     Exporter,
-    ExportError,
     ExportOptions,
     ServerSettings,
     register,
@@ -23,7 +24,6 @@ from smtpwizard.core.exporters.base import (
 from smtpwizard.core.exporters.common import header, one_line
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
-from smtpwizard.core.providers import Protocol
 
 AUTODISCOVER_NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
 OUTLOOK_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"

@@ -11,6 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.exporters.base import (
     ExportConfig,
     Exporter,
@@ -20,7 +21,6 @@ from smtpwizard.core.exporters.base import (
 )
 from smtpwizard.core.exporters.common import keyring_lookup, when, written_password
 from smtpwizard.core.model import Security
-from smtpwizard.core.providers import Protocol
 
 ENCRYPTION = {
     Security.TLS: "SSL/TLS (implicit TLS: encrypted from the first byte)",

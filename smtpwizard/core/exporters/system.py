@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import shlex
 
-from smtpwizard.core.exporters.base import (
-    ExportConfig,
-    Exporter,
-    ExportError,
-    ExportOptions,
-    register,
-)
+from smtpwizard.core.errors import ExportError
+from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
 from smtpwizard.core.exporters.common import (
     comment,
     header,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from smtpwizard.core.errors import ExportError
 from smtpwizard.core.exporters.base import (
     ExportConfig,
     Exporter,
-    ExportError,
     ExportOptions,
     ServerSettings,
     register,

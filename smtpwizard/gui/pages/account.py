@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from smtpwizard.core.address import InvalidInput, parse_email
+from smtpwizard.core.draft import Purpose
+from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Severity
-from smtpwizard.core.session import Purpose
+from smtpwizard.core.net.address import parse_email
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import StatusLine, wrapped
 

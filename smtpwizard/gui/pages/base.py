@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWizardPage
 
 if TYPE_CHECKING:
-    from smtpwizard.core.session import SetupDraft
-    from smtpwizard.gui.wizard import Services, SetupWizard
+    from smtpwizard.core.draft import SetupDraft
+    from smtpwizard.core.engine import Engine
+    from smtpwizard.gui.wizard import SetupWizard
 
 
 class Page(QWizardPage):
@@ -29,6 +30,6 @@ class Page(QWizardPage):
         return self.setup.draft
 
     @property
-    def services(self) -> Services:
+    def services(self) -> Engine:
         """The engine's collaborators."""
         return self.setup.services

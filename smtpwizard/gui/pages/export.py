@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from smtpwizard.core.exporters.base import Exporter, ExportError, ExportOptions, registry
-from smtpwizard.core.files import TargetExists, WriteError, write_atomic
+from smtpwizard.core.draft import Purpose
+from smtpwizard.core.errors import ExportError, TargetExists, WriteError
+from smtpwizard.core.exporters.base import Exporter, ExportOptions, registry
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Severity
-from smtpwizard.core.session import Purpose
+from smtpwizard.core.store.files import write_atomic
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import StatusLine, wrapped
 

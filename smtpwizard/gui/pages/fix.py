@@ -20,16 +20,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from smtpwizard.core.address import InvalidInput, check_host, parse_email
+from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security, Severity, usual_security
-from smtpwizard.core.troubleshoot import Setup
+from smtpwizard.core.net.address import check_host, parse_email
+from smtpwizard.core.troubleshoot.session import Setup
+from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.pages.servers import security_combo
 from smtpwizard.gui.widgets import StatusLine, wrapped
 
 if TYPE_CHECKING:
-    from smtpwizard.core.importers import ImportedAccount, ImportResult
+    from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
     from smtpwizard.gui.wizard import SetupWizard
 
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
@@ -132,7 +134,6 @@ class FixSettingsPage(Page):
         return bool(self.host.text().strip())
 
     def nextId(self) -> int:
-        from smtpwizard.gui.wizard import PageId
 
         return int(PageId.TROUBLESHOOT)
 
@@ -188,7 +189,8 @@ class FixSettingsPage(Page):
 
     def read_file(self, path: Path) -> bool:
         """Reads the settings in ``path`` into the form; says what was read and what not."""
-        from smtpwizard.core.importers import ImportFailed, read_settings
+        from smtpwizard.core.errors import ImportFailed
+        from smtpwizard.core.importers.reader import read_settings
 
         try:
             result = read_settings(path)

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from smtpwizard.core.channel import CancelToken
-from smtpwizard.core.diagnosis import Context, explain, level_label, summarize
+from smtpwizard.core.diagnosis.common import Context
+from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.diagnosis.recommend import level_label
+from smtpwizard.core.diagnosis.summary import summarize
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
     AuthStatus,
@@ -30,8 +32,10 @@ from smtpwizard.core.model import (
     Reason,
     Severity,
 )
-from smtpwizard.core.probe import probe_candidate
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.probe.base import probe_candidate
 from smtpwizard.gui.bridge import Task
+from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import StatusLine, level_icon, severity_icon, wrapped
 
@@ -354,7 +358,6 @@ class ResultPage(Page):
 
     def nextId(self) -> int:
         """Export only when something works."""
-        from smtpwizard.gui.wizard import PageId
 
         matrix = self.draft.matrix
         return int(PageId.EXPORT) if matrix is not None and matrix.recommended else -1

@@ -26,17 +26,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from smtpwizard.core.address import InvalidInput, check_host, check_port
-from smtpwizard.core.channel import CancelToken
-from smtpwizard.core.discovery import (
+from smtpwizard.core.discovery.discoverer import (
     DiscoveryResult,
     SourceFinished,
     SourceStarted,
     SourceStatus,
 )
+from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Candidate, Security, Severity, Source, usual_security
-from smtpwizard.core.prober import rank
+from smtpwizard.core.net.address import check_host, check_port
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.probe.matrix import rank
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import StatusLine, escape, link, severity_icon, standard_icon, wrapped

@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from smtpwizard.core.channel import CancelToken
-from smtpwizard.core.credentials import CredentialError, CredentialStore, KeyringStatus
-from smtpwizard.core.diagnosis import login_hints
+from smtpwizard.core.auth.keyring import CredentialStore, KeyringStatus
+from smtpwizard.core.diagnosis.replies import login_hints
+from smtpwizard.core.errors import CredentialError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security, Severity
+from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import StatusLine, escape, link, standard_icon, wrapped

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QButtonGroup, QRadioButton, QVBoxLayout
 
+from smtpwizard.core.draft import Purpose
 from smtpwizard.core.i18n import _
-from smtpwizard.core.session import Purpose
+from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import wrapped
 
@@ -80,7 +81,6 @@ class StartPage(Page):
 
     def nextId(self) -> int:
         """Fixing a setup goes to its own pages."""
-        from smtpwizard.gui.wizard import PageId
 
         return int(PageId.FIX_SETTINGS if self.purpose() is Purpose.FIX else PageId.ACCOUNT)
 

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from smtpwizard.core.channel import CancelToken
-from smtpwizard.core.diagnosis import Context, explain
+from smtpwizard.core.diagnosis.common import Context
+from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
     Candidate,
@@ -32,13 +32,13 @@ from smtpwizard.core.model import (
     StageName,
     StageResult,
 )
-from smtpwizard.core.prober import (
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.probe.matrix import (
     CandidateFinished,
     CandidateStarted,
     StageFinished,
     VerdictReached,
     rank,
-    run_account,
 )
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
@@ -162,9 +162,10 @@ class TestingPage(Page):
         def work(
             report: Callable[[object], None], cancel: CancelToken
         ) -> tuple[MatrixResult, MatrixResult | None]:
-            prober = services.prober(allow_plaintext=allow_plaintext, listener=report, pins=pins)
-            return run_account(
-                prober,
+            assessor = services.assessor(
+                allow_plaintext=allow_plaintext, listener=report, pins=pins
+            )
+            return assessor.run_account(
                 email,
                 candidates,
                 incoming,

@@ -31,12 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from smtpwizard.core.channel import CancelToken
-from smtpwizard.core.files import TargetExists, WriteError, write_atomic
+from smtpwizard.core.errors import TargetExists, WriteError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Outcome, Security, Severity, StageName
-from smtpwizard.core.support import imported_document, support_document, support_markdown
-from smtpwizard.core.troubleshoot import (
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.store.files import write_atomic
+from smtpwizard.core.troubleshoot.session import (
     TITLES,
     Attempt,
     Change,
@@ -48,6 +48,11 @@ from smtpwizard.core.troubleshoot import (
     outcome_words,
     stop_points,
     what_changed,
+)
+from smtpwizard.core.troubleshoot.support import (
+    imported_document,
+    support_document,
+    support_markdown,
 )
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.certificate import CertificateDialog, Confirm, ask

@@ -1,0 +1,278 @@
+"""``smtpwizard probe``: every port and encryption mode of an address's servers, tested for
+real, explained, with the best one recommended."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from smtpwizard.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    positive_seconds,
+    read_password,
+    run_interruptibly,
+)
+from smtpwizard.cli.wiring import (
+    add_discovery_options,
+    add_resolve_option,
+    engine_for,
+    resolver_for,
+)
+from smtpwizard.core.i18n import _
+
+if TYPE_CHECKING:
+    from smtpwizard.core.discovery.discoverer import DiscoveryResult
+    from smtpwizard.core.model import Candidate, MatrixResult
+    from smtpwizard.core.net.address import EmailAddress
+    from smtpwizard.core.net.channel import CancelToken
+    from smtpwizard.core.probe.matrix import EventListener
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    """Adds ``probe`` to the ``smtpwizard`` subcommands."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "probe",
+        help=_("test servers, ports and encryption modes for an address"),
+        description=_(
+            "Test every port and encryption mode of a server for real and say which works. "
+            "Without --port: 465 (SSL/TLS), 587, 2525 and 25 (STARTTLS)."
+        ),
+    )
+    parser.add_argument("email", help=_("your email address"))
+    parser.add_argument(
+        "--server",
+        metavar="HOST",
+        help=_("the SMTP server (default: find the candidates for the address first)"),
+    )
+    parser.add_argument(
+        "--port",
+        action="append",
+        default=[],
+        metavar="N",
+        help=_("a port to test (repeat for several)"),
+    )
+    parser.add_argument(
+        "--security",
+        action="append",
+        default=[],
+        choices=["tls", "starttls", "none"],
+        help=_(
+            "encryption: tls (SSL/TLS from the start), starttls or none; once for all "
+            "ports or once per --port"
+        ),
+    )
+    parser.add_argument("--username", help=_("login name (default: the email address)"))
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=_("read the password from standard input (asks for it on a terminal)"),
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help=_("how long each step may take (default 10)"),
+    )
+    add_discovery_options(parser)
+    parser.add_argument(
+        "--allow-plaintext",
+        action="store_true",
+        help=_("allow logging in without encryption (your password travels readable)"),
+    )
+    parser.add_argument(
+        "--send-test",
+        action="store_true",
+        help=_("send a real test message to your own address through the best server"),
+    )
+    parser.add_argument(
+        "--no-dry-run",
+        action="store_true",
+        help=_("after logging in, do not check that your address is accepted as sender"),
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help=_("finish every test even once the best server is certain"),
+    )
+    add_resolve_option(parser)
+    parser.add_argument(
+        "--incoming",
+        action="store_true",
+        help=_("test the incoming mail servers (IMAP, POP3) too, as mail programs need both"),
+    )
+    parser.add_argument(
+        "--incoming-server",
+        action="append",
+        default=[],
+        metavar="SERVER",
+        help=_(
+            "an incoming server to test, as imaps://HOST[:PORT], imap://…, pop3s://…, "
+            "pop3://… or a bare HOST for all four (repeatable; default: the ones found, "
+            "or the --server host)"
+        ),
+    )
+    parser.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help=_("also print each conversation (passwords hidden)"),
+    )
+    return parser
+
+
+def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    """Runs ``smtpwizard probe``."""
+    from smtpwizard.cli.discover import discover, print_discovery, progress
+    from smtpwizard.cli.report import print_report
+    from smtpwizard.core.discovery.typed import outgoing_candidates
+    from smtpwizard.core.document import discovery_document, matrix_document
+    from smtpwizard.core.net.address import check_host, parse_email
+    from smtpwizard.core.probe.base import ProbeOptions
+    from smtpwizard.core.probe.matrix import rank
+
+    email = parse_email(args.email)
+    options = ProbeOptions(
+        timeout=args.timeout,
+        cafile=args.cafile,
+        allow_plaintext=args.allow_plaintext,
+        dry_run=not args.no_dry_run,
+        send_test=args.send_test,
+    )
+    engine = engine_for(args, options)
+    show_progress = err.isatty()
+    discovery: DiscoveryResult | None = None
+    if args.server is not None:  # given, even if empty: never a search instead
+        if args.provider:
+            raise UsageError(_("give either --server or --provider, not both"))
+        host = check_host(args.server)
+        candidates = rank(outgoing_candidates(host, args.port, args.security))
+    else:
+        if args.port or args.security:
+            raise UsageError(_("--port and --security need --server"))
+        discoverer = engine.discoverer(listener=progress(err) if show_progress else None)
+        if show_progress:
+            print(
+                _("Looking for the servers of {domain}…").format(domain=email.domain),
+                file=err,
+                flush=True,
+            )
+        discovery = discover(args, email, discoverer)
+        candidates = rank(discovery.candidates)
+        if not candidates:
+            if args.json:
+                json.dump(discovery_document(discovery), out, indent=2, ensure_ascii=False)
+                out.write("\n")
+            else:
+                print_discovery(discovery, out)
+            print(_("No outgoing server found for {domain}.").format(domain=email.domain), file=err)
+            return EXIT_FAILED
+    provider = (
+        discovery.provider
+        if discovery is not None
+        else engine.knowledge.for_address(email.domain, [(c.host, c.port) for c in candidates])
+    )
+    engine.resolver = resolver_for(engine, args.resolve)
+    usernames = _usernames(args, email, discovery)
+    password = read_password(stdin) if args.password_stdin else None
+    assessor = engine.assessor(listener=_progress(err) if show_progress else None)
+    if show_progress:
+        modes = ", ".join(f"{c.host}:{c.port} {c.security.label}" for c in candidates)
+        print(_("Testing {modes}").format(modes=modes), file=err, flush=True)
+    incoming_candidates = _incoming_candidates(args, discovery, candidates)
+
+    def work(cancel: CancelToken) -> tuple[MatrixResult, MatrixResult | None]:
+        return assessor.run_account(
+            email,
+            candidates,
+            incoming_candidates,
+            password=password,
+            usernames=usernames,
+            cancel=cancel,
+            wait_all=args.all,
+            provider=provider,
+        )
+
+    result, interrupted = run_interruptibly(work)
+    if result is None:
+        return EXIT_INTERRUPTED
+    matrix, incoming_matrix = result
+    incoming = discovery.incoming if discovery is not None else ()
+    if args.json:
+        document = matrix_document(matrix, incoming, discovery, provider, incoming_matrix)
+        json.dump(document, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        if discovery is not None:
+            print_discovery(discovery, out, candidates=False)
+        if discovery is None and provider is not None:
+            print(_("Provider: {name}").format(name=provider.name), file=out)
+        if incoming_matrix is not None:
+            print(_("Outgoing mail (SMTP):"), file=out)
+        print_report(matrix, out, verbose=args.verbose, provider=provider)
+        if incoming_matrix is not None:
+            print(file=out)
+            print(_("Incoming mail (IMAP, POP3):"), file=out)
+            print_report(incoming_matrix, out, verbose=args.verbose, provider=provider)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    works = matrix.recommended is not None and (
+        incoming_matrix is None or incoming_matrix.recommended is not None
+    )
+    return EXIT_OK if works else EXIT_FAILED
+
+
+def _progress(stream: TextIO) -> EventListener:
+    """Prints each candidate's outcome as it comes in (for a person watching a terminal)."""
+    from smtpwizard.core.probe.matrix import CandidateFinished, ProbeEvent
+
+    lock = threading.Lock()
+
+    def listener(event: ProbeEvent) -> None:
+        if isinstance(event, CandidateFinished):
+            r = event.result
+            c = r.candidate
+            with lock:
+                print(f"  {c.host}:{c.port} {c.security}: {r.outcome}", file=stream, flush=True)
+
+    return listener
+
+
+def _usernames(
+    args: argparse.Namespace, email: EmailAddress, discovery: DiscoveryResult | None
+) -> list[str]:
+    if args.username is not None:
+        if not args.username.strip():
+            raise UsageError(_("The username is empty."))
+        return [args.username]
+    if discovery is not None and discovery.usernames:
+        return list(discovery.usernames)
+    provider = discovery.provider if discovery is not None else None
+    if provider is not None and not provider.username:
+        raise UsageError(
+            _("{provider} gives you a login name ({hint}); pass it with --username.").format(
+                provider=provider.name, hint=provider.username_hint
+            )
+        )
+    return [str(email)]
+
+
+def _incoming_candidates(
+    args: argparse.Namespace, discovery: DiscoveryResult | None, outgoing: Sequence[Candidate]
+) -> list[Candidate]:
+    """What ``--incoming`` tests: the given server, the ones found, or the outgoing host."""
+    from smtpwizard.core.discovery.typed import incoming_to_test
+
+    if not args.incoming and not args.incoming_server:
+        return []
+    found = discovery.incoming if discovery is not None else ()
+    return incoming_to_test(args.incoming_server, found, outgoing)

@@ -1,0 +1,106 @@
+"""From a proven result to the settings we advise, and how safe they are."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from smtpwizard.core.diagnosis.sending import explain_sending
+from smtpwizard.core.discovery.providers import Provider
+from smtpwizard.core.i18n import _
+from smtpwizard.core.model import (
+    AuthStatus,
+    MatrixResult,
+    ProbeResult,
+    Recommendation,
+    Security,
+    SecurityLevel,
+    Source,
+)
+
+__all__ = ["conclude", "level_label", "recommend", "security_level"]
+
+
+def security_level(result: ProbeResult) -> SecurityLevel:
+    """How well a working result protects the password and the mail."""
+    if result.candidate.security is Security.NONE or not result.encrypted:
+        return SecurityLevel.NONE
+    if result.tls is not None and result.tls.verified:
+        return SecurityLevel.VERIFIED
+    return SecurityLevel.ACCEPTED
+
+
+def level_label(level: SecurityLevel) -> str:
+    """The security level as the person sees it."""
+    return {
+        SecurityLevel.VERIFIED: _("encrypted and verified"),
+        SecurityLevel.ACCEPTED: _("encrypted, certificate accepted by you"),
+        SecurityLevel.NONE: _("NOT encrypted"),
+    }[level]
+
+
+def recommend(
+    result: ProbeResult,
+    email: str,
+    alternatives: Sequence[ProbeResult] = (),
+    provider: Provider | None = None,
+) -> Recommendation:
+    """The settings to use from a working result, with the reasons that make it good."""
+    candidate = result.candidate
+    level = security_level(result)
+    reasons: list[str] = [_("it works from here")]
+    if candidate.security is Security.TLS:
+        reasons.append(_("encrypted from the first byte (SSL/TLS)"))
+    elif candidate.security is Security.STARTTLS:
+        reasons.append(_("encrypted with STARTTLS"))
+    if level is SecurityLevel.VERIFIED:
+        reasons.append(_("the server's certificate is valid"))
+    if result.auth.status is AuthStatus.OK:
+        reasons.append(_("your login was accepted"))
+    if result.send is not None and result.send.ok:
+        reasons.append(_("the server accepts your address as sender"))
+    if candidate.source is Source.USER:
+        reasons.append(_("it is the server you entered"))
+    elif candidate.source in (
+        Source.PROVIDER,
+        Source.AUTOCONFIG,
+        Source.ISPDB,
+        Source.AUTODISCOVER,
+    ):
+        name = provider.name if provider is not None else _("your provider")
+        reasons.append(_("{name} documents it").format(name=name))
+    elif candidate.source is Source.SRV:
+        reasons.append(_("your domain announces it in the DNS"))
+    warnings: list[str] = []
+    sending = explain_sending(result)
+    if sending is not None:
+        warnings.append(f"{sending.headline}. {sending.explanation}")
+    if level is SecurityLevel.NONE:
+        warnings.append(_("not encrypted: anyone on the way can read your password and mail"))
+    elif level is SecurityLevel.ACCEPTED:
+        warnings.append(_("the certificate could not be verified; you chose to trust it"))
+    username = result.auth.username or (email if result.auth.offered else None)
+    mechanism = result.auth.mechanism
+    if mechanism is None:
+        mechanism = next(
+            (m for m in ("PLAIN", "LOGIN", "CRAM-MD5") if m in result.auth.offered), None
+        )
+    return Recommendation(
+        candidate,
+        username,
+        mechanism,
+        tuple(reasons),
+        tuple(warnings),
+        level,
+        tuple(a.candidate for a in alternatives if a is not result),
+    )
+
+
+def conclude(matrix: MatrixResult, provider: Provider | None = None) -> MatrixResult:
+    """The run with its recommendation: the proven best result, with the reasons that make it
+    good and the alternatives that also work (``recommended`` stays ``None`` when nothing is
+    proven to work)."""
+    if not matrix.proven or matrix.best is None:
+        return matrix
+    recommended = recommend(matrix.best, matrix.email, matrix.alternatives, provider)
+    return replace(matrix, recommended=recommended)

@@ -1,0 +1,312 @@
+"""What providers mean by their login replies (PROVIDERS.md §6, OAUTH.md §5), and what a person
+must know before signing in to one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from smtpwizard.core.diagnosis.common import (
+    Context,
+    finding,
+    one_line,
+)
+from smtpwizard.core.discovery.providers import Provider, Requirement
+from smtpwizard.core.i18n import _
+from smtpwizard.core.model import (
+    Finding,
+    ProbeResult,
+    Reason,
+    Reply,
+)
+
+__all__ = ["login_hints", "read_login_refusal"]
+
+
+@dataclass(frozen=True, slots=True)
+class _ReplyRule:
+    """A reading of a login reply: matched on code, enhanced code and a text fragment."""
+
+    match: Callable[[Reply, Provider | None], bool]
+    headline: str
+    explanation: str
+    advice: str
+
+
+def _text(pattern: str) -> Callable[[Reply, Provider | None], bool]:
+    regex = re.compile(pattern, re.IGNORECASE)
+    return lambda reply, _provider: bool(regex.search(str(reply)))
+
+
+def _provider_and(ids: set[str], pattern: str) -> Callable[[Reply, Provider | None], bool]:
+    regex = re.compile(pattern, re.IGNORECASE)
+    return lambda reply, p: p is not None and p.id in ids and bool(regex.search(str(reply)))
+
+
+_GOOGLE = {"gmail", "google-workspace", "google-smtp-relay"}
+
+
+_YAHOO = {"yahoo", "aol", "att"}
+
+
+_LOGIN_RULES: tuple[_ReplyRule, ...] = (
+    _ReplyRule(
+        _text(r"\b5\.7\.14\b|log ?in via your web browser"),
+        _("Google blocked this sign-in as suspicious"),
+        _("Google wants you to confirm the sign-in in a web browser before it lets a program in."),
+        _(
+            "Sign in to your Google account in a browser, confirm it was you, then use an app "
+            "password here."
+        ),
+    ),
+    _ReplyRule(
+        _text(r"\b5\.7\.9\b|application-specific password|\b534\b"),
+        _("This account needs an app password"),
+        _(
+            "The server refused your normal password for mail programs. Accounts with two-step "
+            "verification need a separate app password: a password made only for one program."
+        ),
+        _("Create an app password in your account's security settings and use it here."),
+    ),
+    _ReplyRule(
+        _provider_and(_GOOGLE, r"\b5\.7\.8\b|not accepted"),
+        _("Google does not accept your normal password here"),
+        _(
+            "Google no longer lets mail programs sign in with the account password. It takes an "
+            "app password (which needs two-step verification switched on) or Google's own "
+            "sign-in (OAuth2)."
+        ),
+        _("Turn on two-step verification, create an app password, and use it here."),
+    ),
+    _ReplyRule(
+        _text(r"#AUTH005|too many bad auth"),
+        _("The provider refused the password (it wants an app password)"),
+        _(
+            "Yahoo and AOL answer “too many bad attempts” even on the first try when the normal "
+            "account password is used for a mail program."
+        ),
+        _("Create an app password in your account security settings and use it here."),
+    ),
+    _ReplyRule(
+        _text(r"5\.7\.139.*security defaults"),
+        _("Your organisation's security defaults block password sign-in for mail"),
+        _("Microsoft 365 “security defaults” switch off password sign-in for mail programs."),
+        _(
+            "Ask your administrator to allow SMTP login for this mailbox, or use a program that "
+            "signs in with Microsoft (OAuth2)."
+        ),
+    ),
+    _ReplyRule(
+        _text(r"5\.7\.139.*basic authentication is disabled|\b5\.7\.30\b"),
+        _("Password sign-in is switched off for this account"),
+        _(
+            "Microsoft no longer accepts a password here: Outlook.com accounts since September "
+            "2024, and organisations that turned it off. Only Microsoft's own sign-in (OAuth2) "
+            "works."
+        ),
+        _(
+            "Use a mail program that signs in with Microsoft (Thunderbird, Outlook), or ask "
+            "your administrator."
+        ),
+    ),
+    _ReplyRule(
+        _text(r"\b5\.7\.139\b|smtpclientauthentication is disabled"),
+        _("Logging in to send mail is turned off for this mailbox"),
+        _(
+            "The password may be right, but the organisation has switched off SMTP login "
+            "(“Authenticated SMTP”) for the mailbox or the whole organisation."
+        ),
+        _("Ask your administrator to turn on Authenticated SMTP for your mailbox."),
+    ),
+    _ReplyRule(
+        _text(r"\b5\.7\.3\b"),
+        _("Microsoft refused the login"),
+        _(
+            "Microsoft says only “authentication unsuccessful”: the password may be wrong, the "
+            "account may need an app password, or SMTP login may be switched off for it."
+        ),
+        _(
+            "Check the password; if it is right, ask your administrator whether Authenticated "
+            "SMTP is on for your mailbox."
+        ),
+    ),
+    _ReplyRule(
+        _text(r"too many (login|auth|failed)|try again later"),
+        _("Too many login attempts: the server is refusing logins for a while"),
+        _(
+            "After several failed logins, servers pause logins from your connection to protect "
+            "the account."
+        ),
+        _(
+            "Wait a while (often 15 minutes to an hour) before trying again, with the right "
+            "password."
+        ),
+    ),
+    _ReplyRule(
+        _provider_and({"sendgrid"}, r"."),
+        _("SendGrid refused the login"),
+        _(
+            "SendGrid's username is literally “apikey”, and the password is an API key with "
+            "permission to send mail."
+        ),
+        _("Use the username apikey and paste a current API key as the password."),
+    ),
+    _ReplyRule(
+        _provider_and({"amazon-ses"}, r"."),
+        _("Amazon SES refused the login"),
+        _(
+            "SES needs its own SMTP credentials, made in the SES console for this region; your "
+            "AWS access keys do not work as they are."
+        ),
+        _(
+            "Create SMTP credentials in the SES console (for the same region as the server) and "
+            "use those."
+        ),
+    ),
+    _ReplyRule(
+        _provider_and({"mailgun-us", "mailgun-eu"}, r"."),
+        _("Mailgun refused the login"),
+        _(
+            "Mailgun wants the SMTP credentials of your sending domain, and the right region "
+            "(US or EU)."
+        ),
+        _("Check the domain's SMTP login in Mailgun, and use smtp.eu.mailgun.org for EU domains."),
+    ),
+    _ReplyRule(
+        _provider_and({"brevo"}, r"."),
+        _("Brevo refused the login"),
+        _("Brevo wants its SMTP login and an SMTP key, not the account password or an API key."),
+        _("Copy the SMTP login and create an SMTP key under SMTP & API in Brevo."),
+    ),
+)
+
+
+def read_login_refusal(result: ProbeResult, context: Context) -> Finding:
+    reply = result.auth.reply or Reply(0, "")
+    text = one_line(reply)
+    provider = context.provider
+    if result.reason is not Reason.AUTH_TEMPORARY or re.search(r"too many", text, re.I):
+        for rule in _LOGIN_RULES:
+            if rule.match(reply, provider):
+                return finding(rule.headline, rule.explanation, rule.advice)
+    if provider is not None and Requirement.OAUTH2_ONLY in provider.requirements:
+        return finding(
+            _("{name} accepts only its own sign-in, not a password").format(name=provider.name),
+            _(
+                "{name} switched off password sign-in for mail programs; only its own sign-in "
+                "page (OAuth2) works ({reply})."
+            ).format(name=provider.name, reply=text),
+            _("Use a mail program that signs in with {name} (Thunderbird, Outlook).").format(
+                name=provider.name
+            ),
+        )
+    if result.reason is Reason.AUTH_TEMPORARY:
+        return finding(
+            _("The login failed for now"),
+            _("The server could not check your login at this moment ({reply}).").format(reply=text),
+            _("Wait a few minutes and try again."),
+        )
+    advice = _(
+        "Check the username (often your full email address) and the password. If your "
+        "account uses two-step verification, you need an app password."
+    )
+    if provider is not None:
+        advice = _provider_login_advice(provider) or advice
+    return finding(
+        _("Your username or password was not accepted"),
+        _("The server said: {reply}.").format(reply=text),
+        advice,
+    )
+
+
+def _provider_login_advice(provider: Provider) -> str:
+    parts: list[str] = []
+    requirements = provider.requirements
+    if Requirement.APP_PASSWORD in requirements:
+        parts.append(
+            _("{name} needs an app password here, not your account password.").format(
+                name=provider.name
+            )
+        )
+    elif Requirement.APP_PASSWORD_WITH_2FA in requirements:
+        parts.append(
+            _("With two-step verification on, {name} needs an app password.").format(
+                name=provider.name
+            )
+        )
+    if Requirement.ENABLE_ACCESS in requirements:
+        parts.append(
+            _("Access for mail programs must be switched on once in {name}'s web settings.").format(
+                name=provider.name
+            )
+        )
+    if Requirement.ADMIN_ENABLE_SMTP_AUTH in requirements:
+        parts.append(
+            _("An administrator must allow SMTP login (Authenticated SMTP) for your mailbox.")
+        )
+    if Requirement.API_KEY in requirements and provider.password_hint:
+        parts.append(provider.password_hint)
+    if provider.username_hint:
+        parts.append(provider.username_hint)
+    return " ".join(parts)
+
+
+def login_hints(provider: Provider) -> list[str]:
+    """What a person must know about signing in to this provider, in plain sentences."""
+    name = provider.name
+    hints: list[str] = []
+    requirements = provider.requirements
+    if Requirement.NO_SMTP in requirements:
+        hints.append(
+            _(
+                "{name} does not let other programs send mail through it at all; use a "
+                "sending service instead."
+            ).format(name=name)
+        )
+    if Requirement.OAUTH2_ONLY in requirements:
+        hints.append(
+            _(
+                "{name} no longer accepts passwords from programs like this one, only its "
+                "own sign-in page (OAuth2). smtpwizard can still test the servers without "
+                "signing in; your mail program signs in with {name} itself."
+            ).format(name=name)
+        )
+    if Requirement.APP_PASSWORD in requirements:
+        hints.append(
+            _(
+                "{name} needs an app password here: a separate password you create in "
+                "your account's security settings, not your normal one."
+            ).format(name=name)
+        )
+    elif Requirement.APP_PASSWORD_WITH_2FA in requirements:
+        hints.append(
+            _(
+                "If two-step verification is on, {name} needs an app password instead "
+                "of your normal password."
+            ).format(name=name)
+        )
+    if Requirement.ENABLE_ACCESS in requirements:
+        hints.append(
+            _("Access for mail programs must be switched on once in {name}'s web settings.").format(
+                name=name
+            )
+        )
+    if Requirement.ADMIN_ENABLE_SMTP_AUTH in requirements:
+        hints.append(
+            _(
+                "An administrator must allow sending from programs (Authenticated SMTP) "
+                "for your mailbox."
+            )
+        )
+    if Requirement.LOCAL_BRIDGE in requirements:
+        hints.append(
+            _("{name} runs on your own computer: start the Bridge app first.").format(name=name)
+        )
+    if Requirement.VERIFIED_SENDER in requirements:
+        hints.append(_("Your sender address must be verified with {name} first.").format(name=name))
+    if provider.username_hint:
+        hints.append(_("Username: {hint}").format(hint=provider.username_hint))
+    if provider.password_hint:
+        hints.append(_("Password: {hint}").format(hint=provider.password_hint))
+    return hints

@@ -1,0 +1,141 @@
+"""The wizard's working state, kept in the engine so every step can be tested without a screen.
+
+The pages write what the person chose into a :class:`SetupDraft`; the draft turns it into the
+engine's inputs (discovery settings, candidates, credentials) and the results back into what
+the next page shows (the export configuration).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from smtpwizard.core.discovery.discoverer import DiscoveryResult
+from smtpwizard.core.discovery.providers import Provider
+from smtpwizard.core.discovery.typed import incoming_to_test
+from smtpwizard.core.document import matrix_document
+from smtpwizard.core.exporters.base import ExportConfig, config_from_document
+from smtpwizard.core.model import Candidate, MatrixResult, ServerInfo
+from smtpwizard.core.net.address import EmailAddress
+from smtpwizard.core.troubleshoot.session import Setup, Troubleshooter
+
+if TYPE_CHECKING:
+    from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
+
+
+class Purpose(StrEnum):
+    """What the person is setting up."""
+
+    MAIL_PROGRAM = "mail_program"
+    APPLICATION = "application"
+    FIX = "fix"
+
+
+@dataclass
+class FixDraft:
+    """The "fix a setup" path: the settings to take apart, and where they came from."""
+
+    setup: Setup | None = None
+    imported: ImportResult | None = None
+    account: ImportedAccount | None = None
+    session: Troubleshooter | None = None
+
+
+@dataclass
+class SetupDraft:
+    """Everything chosen and found so far. The password lives here, in memory only."""
+
+    purpose: Purpose = Purpose.MAIL_PROGRAM
+    email: EmailAddress | None = None
+    display_name: str = ""
+    service_id: str | None = None
+    choices: dict[str, str] = field(default_factory=dict)
+    discovery: DiscoveryResult | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    username: str = ""
+    password: str = field(default="", repr=False)
+    remember: bool = False
+    allow_plaintext: bool = False
+    matrix: MatrixResult | None = None
+    incoming_server: str = ""
+    """The incoming server the person typed (``imaps://host:port``, ``host``…), if any."""
+    incoming_candidates: list[Candidate] = field(default_factory=list)
+    incoming_matrix: MatrixResult | None = None
+    fix: FixDraft = field(default_factory=lambda: FixDraft())
+
+    @property
+    def provider(self) -> Provider | None:
+        """The provider discovery recognised (or the service the person chose)."""
+        return self.discovery.provider if self.discovery is not None else None
+
+    @property
+    def incoming(self) -> tuple[ServerInfo, ...]:
+        """The incoming servers known for the address (exports for mail programs need one)."""
+        return self.discovery.incoming if self.discovery is not None else ()
+
+    @property
+    def tests_incoming(self) -> bool:
+        """Mail programs need the incoming server too; applications only send."""
+        return self.purpose is Purpose.MAIL_PROGRAM
+
+    def choose_incoming(self) -> list[Candidate]:
+        """The incoming modes to test: the server the person typed, else the ones found, else
+        the standard IMAP and POP3 modes on the first outgoing server's host.
+
+        Raises:
+            InvalidInput: what the person typed is not a server.
+        """
+        if not self.tests_incoming:
+            return []
+        typed = [self.incoming_server] if self.incoming_server.strip() else []
+        return incoming_to_test(typed, self.incoming, self.candidates)
+
+    def usernames(self) -> list[str]:
+        """The login names to try: the person's, else discovery's suggestions, else the address."""
+        if self.username.strip():
+            return [self.username.strip()]
+        if self.discovery is not None and self.discovery.usernames:
+            return list(self.discovery.usernames)
+        return [str(self.email)] if self.email is not None else []
+
+    def suggested_username(self) -> str:
+        """What the sign-in page pre-fills."""
+        if self.discovery is not None and self.discovery.usernames:
+            return self.discovery.usernames[0]
+        provider = self.provider
+        if provider is not None and not provider.username:
+            return ""  # the service issues one; the hint says where to find it
+        return str(self.email) if self.email is not None else ""
+
+    def forget_results(self) -> None:
+        """Drops the test results (the inputs changed)."""
+        self.matrix = None
+        self.incoming_matrix = None
+
+    def document(self) -> dict[str, object]:
+        """The JSON document of the last test (as ``smtpwizard probe --json`` writes it)."""
+        if self.matrix is None:
+            raise ValueError("nothing tested yet")
+        return matrix_document(
+            self.matrix, self.incoming, self.discovery, self.provider, self.incoming_matrix
+        )
+
+    def export_config(self, include_password: bool = False) -> ExportConfig:
+        """The configuration exporters write, from the last test.
+
+        Raises:
+            ExportError: nothing works, so there is nothing to export.
+        """
+        config = config_from_document(self.document())
+        if self.display_name:
+            config = _replace(config, display_name=self.display_name)
+        if include_password and self.password:
+            config = _replace(config, password=self.password)
+        return config
+
+
+def _replace(config: ExportConfig, **changes: object) -> ExportConfig:
+    from dataclasses import replace
+
+    return replace(config, **changes)  # type: ignore[arg-type]

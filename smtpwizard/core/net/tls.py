@@ -1,0 +1,62 @@
+"""TLS contexts: verifying ones for every conversation and fetch, and the one exception.
+
+Certificates are always verified against the system's trust plus, optionally, one extra CA
+file (a company's or a self-hosted server's own authority). The unverified context exists
+only to read a certificate that verification already rejected, so that the diagnosis can
+say what is wrong with it; nothing is ever sent over it but the handshake.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+
+from smtpwizard.core.errors import TrustFileError
+from smtpwizard.core.i18n import _
+
+__all__ = ["TrustFileError", "make_tls_context", "trust_context", "unverified_context"]
+
+
+def make_tls_context(cafile: str | None = None) -> ssl.SSLContext:
+    """A verifying client context: system trust, host name check, TLS 1.2 or newer.
+
+    Raises:
+        OSError, ssl.SSLError: the CA file cannot be read or holds no certificate.
+    """
+    context = ssl.create_default_context()
+    if cafile:
+        context.load_verify_locations(cafile=cafile)
+    return context
+
+
+def trust_context(cafile: str | None) -> ssl.SSLContext:
+    """:func:`make_tls_context` for a CA file a person named, checked first.
+
+    Raises:
+        TrustFileError: the file is missing, a folder, unreadable or holds no certificate;
+            the message says which, in words.
+    """
+    if cafile is None:
+        return make_tls_context()
+    if os.path.isdir(cafile):
+        raise TrustFileError(_("The CA file {path} is a folder, not a file.").format(path=cafile))
+    if not os.path.isfile(cafile):
+        raise TrustFileError(_("The CA file {path} does not exist.").format(path=cafile))
+    try:
+        return make_tls_context(cafile)
+    except PermissionError:
+        raise TrustFileError(
+            _("You may not read the CA file {path}.").format(path=cafile)
+        ) from None
+    except (OSError, ssl.SSLError):
+        raise TrustFileError(
+            _("The CA file {path} cannot be read as certificates (PEM).").format(path=cafile)
+        ) from None
+
+
+def unverified_context() -> ssl.SSLContext:
+    """A context that accepts any certificate: only to read one we already rejected."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
