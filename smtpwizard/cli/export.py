@@ -28,28 +28,17 @@ from smtpwizard.core.exporters.base import (
     ExportConfig,
     Exporter,
     ExportOptions,
-    ServerSettings,
     config_from_document,
     registry,
 )
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security
+from smtpwizard.core.model import INCOMING_PORTS, Security, ServerSettings
 from smtpwizard.core.store.files import write_atomic
 
 PROG = "smtpwizard export"
 
 #: The order of the families in --list.
 FAMILIES = ("mail program", "application", "system", "settings sheet")
-
-#: Usual incoming ports when --incoming-port is not given.
-INCOMING_PORTS = {
-    (Protocol.IMAP, Security.TLS): 993,
-    (Protocol.IMAP, Security.STARTTLS): 143,
-    (Protocol.IMAP, Security.NONE): 143,
-    (Protocol.POP3, Security.TLS): 995,
-    (Protocol.POP3, Security.STARTTLS): 110,
-    (Protocol.POP3, Security.NONE): 110,
-}
 
 AskPassword = Callable[[str], str]
 
@@ -294,7 +283,9 @@ def _with_overrides(config: ExportConfig, args: argparse.Namespace) -> ExportCon
             raise UsageError(_("--incoming-server wants a host name."))
         protocol = Protocol(args.incoming_protocol)
         security = Security(args.incoming_security)
-        port = args.incoming_port or INCOMING_PORTS[(protocol, security)]
+        # The usual port: the SSL/TLS one, else the one that starts in plain text.
+        usual = {mode: number for number, mode in INCOMING_PORTS[protocol]}
+        port = args.incoming_port or usual.get(security, usual[Security.STARTTLS])
         if not 0 < port < 65536:
             raise UsageError(_("--incoming-port must be between 1 and 65535."))
         incoming = ServerSettings(

@@ -27,7 +27,7 @@ from smtpwizard.cli.common import (
 from smtpwizard.cli.wiring import engine_for, resolver_for
 from smtpwizard.core.errors import InvalidInput, TargetExists, WriteError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import AuthStatus, Outcome, Security, StageName
+from smtpwizard.core.model import AuthStatus, Outcome, Security, ServerSettings, StageName
 from smtpwizard.core.net.address import check_host, check_port, parse_email
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.store.files import write_atomic
@@ -37,7 +37,6 @@ from smtpwizard.core.troubleshoot.session import (
     TITLES,
     Attempt,
     Change,
-    Setup,
     StepControl,
     Troubleshooter,
     stop_points,
@@ -259,7 +258,7 @@ def _worked(attempt: Attempt) -> bool:
 
 def _setup(
     args: argparse.Namespace,
-) -> tuple[Setup, ImportResult | None, ImportedAccount | None]:
+) -> tuple[ServerSettings, ImportResult | None, ImportedAccount | None]:
     imported: ImportResult | None = None
     account: ImportedAccount | None = None
     host = port = security = username = email = None
@@ -284,7 +283,7 @@ def _setup(
     if args.email:
         email = str(parse_email(args.email))
     return (
-        Setup(
+        ServerSettings(
             host=host,
             port=port,
             security=security,
@@ -365,7 +364,7 @@ def _keep_pin(
 
 
 def _run(
-    session: Troubleshooter, setup: Setup, control: StepControl, send_message: bool
+    session: Troubleshooter, setup: ServerSettings, control: StepControl, send_message: bool
 ) -> tuple[Attempt | None, bool]:
     """Runs the conversation, Ctrl-C ending it cleanly."""
 
@@ -379,7 +378,7 @@ def _run(
 
 
 def _print_intro(
-    setup: Setup,
+    setup: ServerSettings,
     password: str,
     send_message: bool,
     stop_after: StageName | None,

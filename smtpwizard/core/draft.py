@@ -16,9 +16,9 @@ from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.typed import incoming_to_test
 from smtpwizard.core.document import matrix_document
 from smtpwizard.core.exporters.base import ExportConfig, config_from_document
-from smtpwizard.core.model import Candidate, MatrixResult, ServerInfo
+from smtpwizard.core.model import Candidate, MatrixResult, ServerSettings
 from smtpwizard.core.net.address import EmailAddress
-from smtpwizard.core.troubleshoot.session import Setup, Troubleshooter
+from smtpwizard.core.troubleshoot.session import Troubleshooter
 
 if TYPE_CHECKING:
     from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
@@ -36,7 +36,7 @@ class Purpose(StrEnum):
 class FixDraft:
     """The "fix a setup" path: the settings to take apart, and where they came from."""
 
-    setup: Setup | None = None
+    setup: ServerSettings | None = None
     imported: ImportResult | None = None
     account: ImportedAccount | None = None
     session: Troubleshooter | None = None
@@ -70,7 +70,7 @@ class SetupDraft:
         return self.discovery.provider if self.discovery is not None else None
 
     @property
-    def incoming(self) -> tuple[ServerInfo, ...]:
+    def incoming(self) -> tuple[Candidate, ...]:
         """The incoming servers known for the address (exports for mail programs need one)."""
         return self.discovery.incoming if self.discovery is not None else ()
 

@@ -128,6 +128,22 @@ class Source(StrEnum):
     GUESS = "guess"
 
 
+class SignIn(StrEnum):
+    """How a server wants to be signed in to, as a source (autoconfig, a provider, a settings
+    file) says it. Not to be confused with the SASL mechanism a login uses (``PLAIN``,
+    ``XOAUTH2``: "mechanism") or with what happened when we logged in (:class:`AuthInfo`)."""
+
+    NONE = "none"
+    PASSWORD = "password"
+    CRAM_MD5 = "CRAM-MD5"
+    """A password, sent as a digest."""
+    OAUTH2 = "OAuth2"
+    GSSAPI = "GSSAPI"
+    NTLM = "NTLM"
+    CLIENT_CERTIFICATE = "TLS client certificate"
+    ANY = "any"
+
+
 class StageName(StrEnum):
     """The steps of one SMTP conversation, in the order they can happen."""
 
@@ -207,6 +223,12 @@ INCOMING_PORTS: dict[Protocol, tuple[tuple[int, Security], ...]] = {
 """The standard ports of incoming mail, encrypted from the start first (RFC 8314)."""
 
 
+def implied_security(port: int) -> Security:
+    """The encryption a port implies when nothing says otherwise: SSL/TLS on 465 (RFC 8314),
+    STARTTLS elsewhere."""
+    return Security.TLS if port == 465 else Security.STARTTLS
+
+
 def usual_security(port: int) -> tuple[Security, ...]:
     """The encryption modes worth trying on ``port`` when none was asked for."""
     for known, security in DEFAULT_PORTS:
@@ -217,7 +239,11 @@ def usual_security(port: int) -> tuple[Security, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One server, port and encryption mode to try; identity ignores where it came from."""
+    """One server, port and encryption mode to try, as some source named it.
+
+    Identity is the server, port, mode and protocol; where it came from, and the login name
+    and sign-in methods that source gave, travel along without changing it.
+    """
 
     host: str
     port: int
@@ -225,6 +251,10 @@ class Candidate:
     source: Source = field(default=Source.USER, compare=False)
     source_detail: str = field(default="", compare=False)
     protocol: Protocol = Protocol.SMTP
+    username: str | None = field(default=None, compare=False)
+    """The login name the source gives, if any."""
+    sign_in: tuple[SignIn, ...] = field(default=(), compare=False)
+    """How the source says to sign in, if it says."""
 
     def label(self) -> str:
         """``host:port (mode)`` for messages, with the protocol when it is not SMTP."""
@@ -233,24 +263,65 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class ServerInfo:
-    """A server some source named (incoming or outgoing), with how to log in to it."""
+class ServerSettings:
+    """One server as a program uses it: where, how encrypted, how to log in, and whether a
+    test proved it. Troubleshooting takes one apart; exporters write one.
 
-    protocol: Protocol
+    Attributes:
+        host, port, security: the server and how to talk to it.
+        username: the login name; ``None`` or empty: no login.
+        email: the address that sends through it (sender and recipient checks).
+        mechanism: the SASL mechanism (``PLAIN``, ``LOGIN``, ``CRAM-MD5``); ``None``: any.
+        allow_plaintext: the person accepted that the password travels unencrypted.
+        protocol: SMTP, IMAP or POP3.
+        tested: a probe proved these exact settings.
+        login_tested: a login with them was accepted in that probe.
+        test_outcome: the outcome word of the probe that tried them (``None``: not tried).
+    """
+
     host: str
     port: int
     security: Security
     username: str | None = None
-    source: Source = Source.USER
-    source_detail: str = ""
-    auth: tuple[str, ...] = ()
+    email: str | None = None
+    mechanism: str | None = None
+    allow_plaintext: bool = False
+    protocol: Protocol = Protocol.SMTP
     tested: bool = False
+    login_tested: bool = False
+    test_outcome: str | None = None
 
     def candidate(self) -> Candidate:
         """The server as a candidate to probe."""
-        return Candidate(
-            self.host, self.port, self.security, self.source, self.source_detail, self.protocol
-        )
+        return Candidate(self.host, self.port, self.security, Source.USER, "", self.protocol)
+
+    def describe(self) -> str:
+        """One line, as the attempts list shows it."""
+        parts = [f"{self.host}:{self.port} {self.security.label}"]
+        if self.username:
+            parts.append(_("as {username}").format(username=self.username))
+        if self.mechanism:
+            parts.append(self.mechanism)
+        return ", ".join(parts)
+
+    def changes_from(self, before: ServerSettings) -> list[str]:
+        """What differs from earlier settings, in words ("port 587 → 465")."""
+        changes: list[str] = []
+        for label, old, new in (
+            (_("server"), before.host, self.host),
+            (_("port"), before.port, self.port),
+            (_("encryption"), before.security.label, self.security.label),
+            (_("username"), before.username or "–", self.username or "–"),
+            (
+                _("login method"),
+                before.mechanism or _("automatic"),
+                self.mechanism or _("automatic"),
+            ),
+            (_("address"), before.email or "–", self.email or "–"),
+        ):
+            if old != new:
+                changes.append(f"{label} {old} → {new}")
+        return changes
 
 
 @dataclass(frozen=True, slots=True)

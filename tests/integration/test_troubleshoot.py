@@ -15,12 +15,19 @@ import trustme
 
 from smtpwizard.core.diagnosis.recommend import security_level
 from smtpwizard.core.document import candidate_document
-from smtpwizard.core.model import AuthStatus, Outcome, Reason, Security, SecurityLevel, StageName
+from smtpwizard.core.model import (
+    AuthStatus,
+    Outcome,
+    Reason,
+    Security,
+    SecurityLevel,
+    ServerSettings,
+    StageName,
+)
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.base import ProbeOptions
 from smtpwizard.core.troubleshoot.session import (
     ExchangeDone,
-    Setup,
     StepControl,
     Troubleshooter,
     compare,
@@ -46,10 +53,10 @@ def session(resolver: StaticResolver, ca_file: Path) -> Troubleshooter:
     return troubleshooter
 
 
-def setup_for(server: SmtpServer, security: Security, **changes: object) -> Setup:
+def setup_for(server: SmtpServer, security: Security, **changes: object) -> ServerSettings:
     fields: dict[str, object] = {"username": USER, "email": USER}
     fields.update(changes)
-    return Setup(HOST, server.port, security, **fields)  # type: ignore[arg-type]
+    return ServerSettings(HOST, server.port, security, **fields)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("security", [Security.STARTTLS, Security.TLS], ids=["starttls", "tls"])
@@ -287,7 +294,7 @@ def test_the_trusted_certificate_is_checked_again_on_the_connection_used(
 
     with ScriptedServer(script) as server:
         session = pinned_session(resolver, (HOST, fingerprint(certs.unknown_ca)))
-        attempt = session.run(Setup(HOST, server.port, Security.TLS))
+        attempt = session.run(ServerSettings(HOST, server.port, Security.TLS))
     assert attempt.result.outcome is Outcome.CERT_UNTRUSTED
     assert "another certificate" in attempt.result.failed_stage.detail  # type: ignore[union-attr]
 
@@ -300,7 +307,7 @@ def test_attempts_side_by_side_and_what_changed(
 ) -> None:
     server = smtp_server(mode="starttls")
     first = session.run(setup_for(server, Security.STARTTLS))
-    second = session.run(Setup(HOST, refused_port, Security.STARTTLS, USER, USER))
+    second = session.run(ServerSettings(HOST, refused_port, Security.STARTTLS, USER, USER))
     assert second.setup.changes_from(first.setup) == [f"port {server.port} → {refused_port}"]
     rows = dict(compare(session.attempts))
     assert rows[StageName.CONNECT] == ["✓", "✗"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from smtpwizard.core.discovery.providers import Protocol
-from smtpwizard.core.exporters.base import ExportConfig, ServerSettings
-from smtpwizard.core.model import Security
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.model import Security, ServerSettings
 
 EMAIL = "alice@example.test"
 #: A password with every character some format treats specially.
@@ -47,7 +47,7 @@ def make_config(
             port=port or PORTS[security],
             security=security,
             username=username,
-            auth_mechanism=mechanism if username else None,
+            mechanism=mechanism if username else None,
             tested=True,
         ),
         incoming=server,

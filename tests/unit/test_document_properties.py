@@ -22,7 +22,7 @@ from smtpwizard.core.discovery.autoconfig import (
 )
 from smtpwizard.core.discovery.typed import incoming_candidates
 from smtpwizard.core.errors import DocumentError, InvalidInput
-from smtpwizard.core.model import Protocol, Security, ServerInfo, Source
+from smtpwizard.core.model import Candidate, Protocol, Security, Source
 from smtpwizard.core.net.address import check_host, check_port, parse_email
 from smtpwizard.core.net.dns import parse_nameserver
 
@@ -251,7 +251,7 @@ def well_formed(config: ClientConfig) -> None:
     assert all(isinstance(reason, str) and reason for reason in config.skipped)
 
 
-def usable(server: ServerInfo) -> None:
+def usable(server: Candidate) -> None:
     usable_host(server.host)
     assert 1 <= server.port <= 65535
     assert isinstance(server.security, Security)

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.errors import ExportError, ImportFailed
-from smtpwizard.core.exporters.base import ExportConfig, ExportOptions, ServerSettings, registry
+from smtpwizard.core.exporters.base import ExportConfig, ExportOptions, registry
 from smtpwizard.core.importers.reader import ImportResult, parse_settings, read_settings
-from smtpwizard.core.model import Security
+from smtpwizard.core.model import Security, ServerSettings
 from tests.support.exportconfig import EMAIL, TESTED_AT
 
 NAMES = [
@@ -194,9 +194,15 @@ def config_for(
     return ExportConfig(
         email=EMAIL,
         smtp=ServerSettings(
-            Protocol.SMTP, host, port, security, username, "PLAIN" if username else None, True
+            host,
+            port,
+            security,
+            username,
+            mechanism="PLAIN" if username else None,
+            protocol=Protocol.SMTP,
+            tested=True,
         ),
-        incoming=ServerSettings(Protocol.IMAP, "imap." + host, 993, Security.TLS, EMAIL),
+        incoming=ServerSettings("imap." + host, 993, Security.TLS, EMAIL, protocol=Protocol.IMAP),
         tested_at=TESTED_AT,
         tested_from="IPv4 address 192.0.2.7",
         password=password,

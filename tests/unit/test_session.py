@@ -17,7 +17,6 @@ from smtpwizard.core.model import (
     Protocol,
     Reason,
     Security,
-    ServerInfo,
     Source,
     StageName,
 )
@@ -25,12 +24,10 @@ from smtpwizard.core.net.address import parse_email
 from tests.support.results import logged_in, matrix, result
 
 SMTP = Candidate("smtp.example.test", 465, Security.TLS)
-FOUND = ServerInfo(
-    Protocol.IMAP, "imap.example.test", 993, Security.TLS, None, Source.SRV, "_imaps._tcp"
-)
+FOUND = Candidate("imap.example.test", 993, Security.TLS, Source.SRV, "_imaps._tcp", Protocol.IMAP)
 
 
-def draft(purpose: Purpose = Purpose.MAIL_PROGRAM, *found: ServerInfo) -> SetupDraft:
+def draft(purpose: Purpose = Purpose.MAIL_PROGRAM, *found: Candidate) -> SetupDraft:
     return SetupDraft(
         purpose=purpose,
         email=parse_email("alice@example.test"),
@@ -51,7 +48,7 @@ def draft(purpose: Purpose = Purpose.MAIL_PROGRAM, *found: ServerInfo) -> SetupD
 
 
 def test_mail_programs_test_the_incoming_servers_found() -> None:
-    assert draft(Purpose.MAIL_PROGRAM, FOUND).choose_incoming() == [FOUND.candidate()]
+    assert draft(Purpose.MAIL_PROGRAM, FOUND).choose_incoming() == [FOUND]
 
 
 def test_applications_test_no_incoming_server() -> None:
@@ -83,7 +80,7 @@ def test_the_document_and_export_carry_the_incoming_test() -> None:
     assert "not tested by smtpwizard" in (incoming_line(d.export_config()) or "")
 
     imap = dataclasses.replace(
-        logged_in(993, host="imap.example.test"), candidate=FOUND.candidate()
+        logged_in(993, host="imap.example.test"), candidate=FOUND
     )
     d.incoming_matrix = matrix(imap, recommended=recommend(imap, "alice@example.test"), best=imap)
     document = d.document()

@@ -15,13 +15,13 @@ from smtpwizard.core.model import (
     Reason,
     Reply,
     Security,
+    ServerSettings,
     StageName,
     TlsInfo,
     TranscriptLine,
 )
 from smtpwizard.core.store.settings import Settings
 from smtpwizard.core.troubleshoot.session import (
-    Setup,
     StepControl,
     build_attempt,
     reply_meaning,
@@ -99,7 +99,9 @@ def test_what_changed_names_a_blocked_port_and_a_refused_password() -> None:
 def test_the_markdown_report_cannot_be_broken_by_what_a_server_says() -> None:
     line = TranscriptLine(Direction.SERVER, "``` # injected heading", False, 1.0)
     hostile = dataclasses.replace(logged_in(465, Security.TLS), transcript=(line,))
-    attempt = build_attempt(1, Setup("mail.example.test", 465, Security.TLS, "alice"), hostile)
+    attempt = build_attempt(
+        1, ServerSettings("mail.example.test", 465, Security.TLS, "alice"), hostile
+    )
     text = support_markdown(
         support_document([attempt], created=dt.datetime(2026, 11, 22, 10, tzinfo=dt.UTC))
     )
@@ -128,5 +130,5 @@ def test_a_pinned_tls_result_is_described_as_trusted_by_hand() -> None:
         logged_in(465, Security.TLS),
         tls=TlsInfo("TLSv1.3", "X", cert("mail.example.test"), verified=False, pinned=True),
     )
-    attempt = build_attempt(1, Setup("mail.example.test", 465, Security.TLS), pinned)
+    attempt = build_attempt(1, ServerSettings("mail.example.test", 465, Security.TLS), pinned)
     assert "chose to trust" in attempt.finding.explanation

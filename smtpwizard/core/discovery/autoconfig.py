@@ -14,9 +14,10 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from smtpwizard.core.discovery.vocabulary import AUTHENTICATION, SOCKET_TYPE
 from smtpwizard.core.errors import DocumentError, InvalidInput
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Protocol, Security, ServerInfo, Source
+from smtpwizard.core.model import Candidate, Protocol, Security, Source
 from smtpwizard.core.net.address import EmailAddress, check_host, check_port
 from smtpwizard.core.net.fetch import MAX_DOCUMENT
 
@@ -25,8 +26,8 @@ from smtpwizard.core.net.fetch import MAX_DOCUMENT
 class ClientConfig:
     """What a configuration document says."""
 
-    outgoing: tuple[ServerInfo, ...]
-    incoming: tuple[ServerInfo, ...]
+    outgoing: tuple[Candidate, ...]
+    incoming: tuple[Candidate, ...]
     display_name: str = ""
     skipped: tuple[str, ...] = ()
     """Servers left out, with why (a bad host name, an unknown socket type)."""
@@ -87,7 +88,8 @@ def _substitute(value: str, email: EmailAddress) -> str:
     )
 
 
-_SOCKET_TYPES = {"ssl": Security.TLS, "starttls": Security.STARTTLS, "plain": Security.NONE}
+#: ``socketType`` read leniently: documents in the wild vary the case.
+_SOCKET_TYPES = {word.lower(): security for word, security in SOCKET_TYPE.items()}
 
 
 def parse_client_config(
@@ -109,8 +111,8 @@ def parse_client_config(
     if not providers:
         raise DocumentError(_("the document has no <emailProvider>"))
     provider = providers[0]
-    outgoing: list[ServerInfo] = []
-    incoming: list[ServerInfo] = []
+    outgoing: list[Candidate] = []
+    incoming: list[Candidate] = []
     skipped: list[str] = []
     for element in provider:
         name = _local(element.tag)
@@ -142,7 +144,7 @@ def parse_client_config(
 
 def _server(
     element: Element, protocol: Protocol, email: EmailAddress, source: Source, detail: str
-) -> ServerInfo:
+) -> Candidate:
     raw_host = _substitute(_text(element, "hostname"), email)
     try:
         host = check_host(raw_host)
@@ -157,10 +159,9 @@ def _server(
     if security is None:
         raise DocumentError(_("{host}: no known socket type").format(host=host))
     username = _substitute(_text(element, "username"), email) or None
-    auth = tuple((c.text or "").strip() for c in _children(element, "authentication"))
-    return ServerInfo(
-        protocol, host, port, security, username, source, detail, tuple(a for a in auth if a)
-    )
+    words = ((c.text or "").strip() for c in _children(element, "authentication"))
+    sign_in = tuple(dict.fromkeys(AUTHENTICATION[w] for w in words if w in AUTHENTICATION))
+    return Candidate(host, port, security, source, detail, protocol, username, sign_in)
 
 
 # -- Exchange Autodiscover (POX) ---------------------------------------------------------------
@@ -229,8 +230,8 @@ def parse_autodiscover(data: bytes, email: EmailAddress, detail: str) -> ClientC
         return Redirect(address=_text(account, "RedirectAddr") or None)
     if action == "redirecturl":
         return Redirect(url=_text(account, "RedirectUrl") or None)
-    outgoing: list[ServerInfo] = []
-    incoming: list[ServerInfo] = []
+    outgoing: list[Candidate] = []
+    incoming: list[Candidate] = []
     skipped: list[str] = []
     for element in _children(account, "Protocol"):
         protocol = _POX_TYPES.get(_text(element, "Type").upper())
@@ -247,14 +248,14 @@ def parse_autodiscover(data: bytes, email: EmailAddress, detail: str) -> ClientC
         login = _text(element, "LoginName")
         if _text(element, "DomainRequired").lower() == "on" and login and "@" not in login:
             login = f"{login}@{email.domain}"
-        server = ServerInfo(
-            protocol,
+        server = Candidate(
             host,
             port,
             _pox_security(element, port),
-            login or str(email),
             Source.AUTODISCOVER,
             detail,
+            protocol,
+            login or str(email),
         )
         (outgoing if protocol is Protocol.SMTP else incoming).append(server)
     return ClientConfig(tuple(outgoing), tuple(incoming), skipped=tuple(skipped))

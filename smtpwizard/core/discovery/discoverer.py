@@ -55,7 +55,6 @@ from smtpwizard.core.model import (
     Protocol,
     Reason,
     Security,
-    ServerInfo,
     Source,
 )
 from smtpwizard.core.net.address import EmailAddress, check_host
@@ -148,7 +147,7 @@ class DiscoveryResult:
     email: str
     domain: str
     candidates: tuple[Candidate, ...]
-    incoming: tuple[ServerInfo, ...]
+    incoming: tuple[Candidate, ...]
     usernames: tuple[str, ...]
     provider: Provider | None
     provider_match: str | None
@@ -160,8 +159,8 @@ class DiscoveryResult:
 @dataclass(slots=True)
 class _Found:
     report: SourceReport
-    outgoing: list[ServerInfo] = field(default_factory=list)
-    incoming: list[ServerInfo] = field(default_factory=list)
+    outgoing: list[Candidate] = field(default_factory=list)
+    incoming: list[Candidate] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
     provider: Provider | None = None
     mx: list[str] = field(default_factory=list)
@@ -347,10 +346,10 @@ class Discoverer:
         email: EmailAddress,
         choices: Mapping[str, str],
         detail: str,
-    ) -> list[ServerInfo]:
+    ) -> list[Candidate]:
         username = provider.username_for(str(email))
         return [
-            ServerInfo(s.protocol, s.host, s.port, s.security, username, Source.PROVIDER, detail)
+            Candidate(s.host, s.port, s.security, Source.PROVIDER, detail, s.protocol, username)
             for s in provider.incoming_servers(choices)
         ]
 
@@ -607,9 +606,7 @@ class Discoverer:
                         )
                     )
                     detail = _("{name}, which points outside your domain").format(name=name)
-                server = ServerInfo(
-                    protocol, target, record.port, security, None, Source.SRV, detail
-                )
+                server = Candidate(target, record.port, security, Source.SRV, detail, protocol)
                 (found.outgoing if protocol is Protocol.SMTP else found.incoming).append(server)
         if found.outgoing or found.incoming:
             status = SourceStatus.FOUND
@@ -649,7 +646,7 @@ class Discoverer:
             ports = INCOMING_PORTS[protocol]
             for host in (h for h in hosts if h in resolved):
                 found.incoming.extend(
-                    ServerInfo(protocol, host, port, security, None, Source.GUESS, detail)
+                    Candidate(host, port, security, Source.GUESS, detail, protocol)
                     for port, security in ports
                 )
         status = SourceStatus.FOUND if resolved else SourceStatus.NOTHING
@@ -667,7 +664,7 @@ class Discoverer:
         self, email: EmailAddress, done: Mapping[str, _Found], started: float
     ) -> DiscoveryResult:
         candidates: list[Candidate] = []
-        incoming: list[ServerInfo] = []
+        incoming: list[Candidate] = []
         usernames: list[str] = []
         provider: Provider | None = None
         match: str | None = None

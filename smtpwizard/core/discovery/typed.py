@@ -14,7 +14,6 @@ from smtpwizard.core.model import (
     Candidate,
     Protocol,
     Security,
-    ServerInfo,
     Source,
     usual_security,
 )
@@ -125,7 +124,7 @@ def incoming_candidates(text: str) -> list[Candidate]:
 
 
 def incoming_to_test(
-    typed: Sequence[str], found: Sequence[ServerInfo], outgoing: Sequence[Candidate]
+    typed: Sequence[str], found: Sequence[Candidate], outgoing: Sequence[Candidate]
 ) -> list[Candidate]:
     """The incoming modes to test: the servers the person named (see
     :func:`incoming_candidates`), else the ones found, else the standard IMAP and POP3 modes on
@@ -137,7 +136,7 @@ def incoming_to_test(
     if typed:
         return list(dict.fromkeys(c for spec in typed for c in incoming_candidates(spec)))
     if found:
-        return [server.candidate() for server in found]
+        return list(found)
     if outgoing:
         return incoming_candidates(outgoing[0].host)
     return []

@@ -14,16 +14,10 @@ from typing import Any
 
 from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.errors import ExportError
-from smtpwizard.core.exporters.base import (
-    ExportConfig,
-    Exporter,
-    ExportOptions,
-    ServerSettings,
-    register,
-)
+from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
 from smtpwizard.core.exporters.common import incoming_line, one_line, tested_line
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security
+from smtpwizard.core.model import Security, ServerSettings
 
 #: The namespace of every identifier derived here; changing it would orphan installed profiles.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:smtpwizard:mobileconfig")
@@ -33,7 +27,7 @@ IDENTIFIER_PREFIX = "io.github.smtpwizard.mail"
 def _auth(server: ServerSettings) -> str:
     if not server.username:
         return "EmailAuthNone"
-    if (server.auth_mechanism or "").upper() == "CRAM-MD5":
+    if (server.mechanism or "").upper() == "CRAM-MD5":
         return "EmailAuthCRAMMD5"
     return "EmailAuthPassword"
 

@@ -254,7 +254,7 @@ def render_rails(config: ExportConfig, options: ExportOptions) -> str:
         entries += [
             ("user_name", quoted_single(smtp.username)),
             ("password", secret),
-            ("authentication", RAILS_AUTH.get((smtp.auth_mechanism or "").upper(), ":plain")),
+            ("authentication", RAILS_AUTH.get((smtp.mechanism or "").upper(), ":plain")),
         ]
     if smtp.security is Security.TLS:
         entries += [("tls", "true"), ("enable_starttls_auto", "false")]
@@ -475,7 +475,7 @@ def render_json(config: ExportConfig, options: ExportOptions) -> str:
         "implicit_tls": smtp.security is Security.TLS,
         "starttls": smtp.security is Security.STARTTLS,
         "username": smtp.username,
-        "auth_mechanism": smtp.auth_mechanism,
+        "auth_mechanism": smtp.mechanism,
     }
     if password is not None:
         server["password"] = password

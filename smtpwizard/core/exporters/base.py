@@ -9,34 +9,15 @@ otherwise the output says where the secret lives instead.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from smtpwizard.core.discovery.providers import Protocol
+from smtpwizard.core.document import ServerEntry, read_document
 from smtpwizard.core.errors import ExportError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security
-
-
-@dataclass(frozen=True, slots=True)
-class ServerSettings:
-    """One server as a mail program or application needs it."""
-
-    protocol: Protocol
-    host: str
-    port: int
-    security: Security
-    username: str | None
-    """The login name; ``None`` when the server takes no login."""
-    auth_mechanism: str | None = None
-    """``PLAIN``, ``LOGIN``, ``CRAM-MD5``, or ``None`` when unknown or no login."""
-    tested: bool = False
-    """Whether a probe proved these exact settings."""
-    login_tested: bool = False
-    """Whether a login with them was accepted in that probe."""
-    test_outcome: str | None = None
-    """The outcome word of the probe that tried them (``None``: not tried)."""
+from smtpwizard.core.model import ServerSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +99,15 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
         ExportError: the document is not a probe result, or it has no recommended
             (working) configuration.
     """
-    if not isinstance(document, Mapping) or "recommended" not in document:
+    doc = read_document(document)
+    if not doc.is_result:
         raise ExportError(_("This is not a result of “smtpwizard probe --json”."))
-    email = document.get("email")
-    if not isinstance(email, str) or "@" not in email:
+    email = doc.email
+    if email is None or "@" not in email:
         raise ExportError(_("The probe result names no email address."))
-    rec = document["recommended"]
+    if doc.recommended_damaged:
+        raise ExportError(_("The recommended configuration in the probe result is damaged."))
+    rec = doc.recommended
     if rec is None:
         raise ExportError(
             _(
@@ -131,135 +115,38 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
                 "Run the probe again once it finds one."
             )
         )
-    if not isinstance(rec, Mapping):
-        raise ExportError(_("The recommended configuration in the probe result is damaged."))
-    smtp = _server(rec, Protocol.SMTP)
-    match = _matching_candidate(document.get("candidates"), smtp)
-    tested = match is not None and match.get("outcome") in ("ok", "insecure")
-    smtp = ServerSettings(
-        protocol=Protocol.SMTP,
-        host=smtp.host,
-        port=smtp.port,
-        security=smtp.security,
-        username=smtp.username,
-        auth_mechanism=_text(rec.get("auth_mechanism")) or None,
-        tested=tested,
-    )
-    issuer = ""
-    login_tested = False
-    if match is not None:
-        tls = match.get("tls")
-        cert = tls.get("cert") if isinstance(tls, Mapping) else None
-        if isinstance(cert, Mapping):
-            issuer = _text(cert.get("issuer_name")) or _text(cert.get("issuer"))
-        auth = match.get("auth")
-        login_tested = isinstance(auth, Mapping) and auth.get("result") == "ok"
-    warnings = rec.get("warnings")
-    return ExportConfig(
-        email=email,
-        smtp=smtp,
-        incoming=_incoming(document.get("incoming")),
-        provider=_provider_name(document.get("provider")),
-        tested_at=_when(document.get("tested_at")),
-        tested_from=_text(document.get("tested_from")),
-        summary=_text(document.get("summary")),
-        cert_issuer=issuer,
-        login_tested=login_tested,
-        warnings=tuple(w for w in warnings if isinstance(w, str))
-        if isinstance(warnings, list)
-        else (),
-    )
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _provider_name(value: Any) -> str:
-    """The provider's name: the knowledge base entry's ``name`` (older documents: a string)."""
-    if isinstance(value, Mapping):
-        return _text(value.get("name"))
-    return _text(value)
-
-
-def _server(entry: Mapping[str, Any], protocol: Protocol) -> ServerSettings:
-    """One server entry of the document, checked."""
-    host = entry.get("host")
-    port = entry.get("port")
-    try:
-        security: Security | None = Security(str(entry.get("security")))
-    except ValueError:
-        security = None
-    if (
-        not isinstance(host, str)
-        or not host.strip()
-        or any(c.isspace() for c in host)
-        or isinstance(port, bool)
-        or not isinstance(port, int)
-        or not 0 < port < 65536
-        or security is None
-    ):
+    smtp = rec.settings(Protocol.SMTP)
+    if smtp is None:
         raise ExportError(
             _("The {protocol} server in the probe result is incomplete or damaged.").format(
-                protocol=str(protocol).upper()
+                protocol="SMTP"
             )
         )
-    username = entry.get("username")
-    outcome = entry.get("test_outcome")
-    return ServerSettings(
-        protocol=protocol,
-        host=host.strip(),
-        port=port,
-        security=security,
-        username=username if isinstance(username, str) and username else None,
-        tested=entry.get("tested") is True,
-        login_tested=entry.get("login_tested") is True,
-        test_outcome=outcome if isinstance(outcome, str) and outcome else None,
+    match = doc.candidate_for(rec)
+    return ExportConfig(
+        email=email,
+        smtp=replace(smtp, username=rec.username, tested=match is not None and match.worked),
+        incoming=_incoming(doc.incoming),
+        provider=doc.provider or "",
+        tested_at=doc.tested_at,
+        tested_from=doc.tested_from or "",
+        summary=doc.summary or "",
+        cert_issuer=(match.cert_issuer or "") if match is not None else "",
+        login_tested=match is not None and match.login == "ok",
+        warnings=doc.warnings,
     )
 
 
-def _matching_candidate(candidates: Any, smtp: ServerSettings) -> Mapping[str, Any] | None:
-    """The candidate that proved the recommended settings (a working one first)."""
-    if not isinstance(candidates, list):
-        return None
-    same = [
-        c
-        for c in candidates
-        if isinstance(c, Mapping)
-        and c.get("host") == smtp.host
-        and c.get("port") == smtp.port
-        and c.get("security") == str(smtp.security)
-    ]
-    same.sort(key=lambda c: c.get("outcome") not in ("ok", "insecure"))
-    return same[0] if same else None
-
-
-def _incoming(entries: Any) -> ServerSettings | None:
+def _incoming(entries: Sequence[ServerEntry]) -> ServerSettings | None:
     """The incoming server to write: a tested one first (the probe lists the recommended one
     first), else the first IMAP server, else the first POP3 one; damaged entries are skipped."""
-    if not isinstance(entries, list):
-        return None
-    tested = [e for e in entries if isinstance(e, Mapping) and e.get("tested") is True]
-    for entry in tested:
-        try:
-            return _server(entry, Protocol(str(entry.get("protocol"))))
-        except (ExportError, ValueError):
-            continue
+    for entry in entries:
+        if entry.tested and entry.protocol is not None:
+            settings = entry.settings()
+            if settings is not None:
+                return settings
     for protocol in (Protocol.IMAP, Protocol.POP3):
         for entry in entries:
-            if isinstance(entry, Mapping) and entry.get("protocol") == str(protocol):
-                try:
-                    return _server(entry, protocol)
-                except ExportError:
-                    continue
+            if entry.protocol is protocol and entry.complete:
+                return entry.settings()
     return None
-
-
-def _when(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)

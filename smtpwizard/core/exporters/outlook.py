@@ -14,16 +14,10 @@ import xml.etree.ElementTree as ET
 
 from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.errors import ExportError
-from smtpwizard.core.exporters.base import (
-    ExportConfig,
-    Exporter,
-    ExportOptions,
-    ServerSettings,
-    register,
-)
+from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
 from smtpwizard.core.exporters.common import header, one_line
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security
+from smtpwizard.core.model import Security, ServerSettings
 
 AUTODISCOVER_NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
 OUTLOOK_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"

@@ -12,15 +12,9 @@ import re
 from dataclasses import dataclass
 
 from smtpwizard.core.discovery.providers import Protocol
-from smtpwizard.core.exporters.base import (
-    ExportConfig,
-    Exporter,
-    ExportOptions,
-    ServerSettings,
-    register,
-)
+from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
 from smtpwizard.core.exporters.common import keyring_lookup, when, written_password
-from smtpwizard.core.model import Security
+from smtpwizard.core.model import Security, ServerSettings
 
 ENCRYPTION = {
     Security.TLS: "SSL/TLS (implicit TLS: encrypted from the first byte)",
@@ -53,7 +47,7 @@ def _server_rows(server: ServerSettings, email: str) -> list[tuple[str, str]]:
     if server.protocol is Protocol.SMTP:
         if server.username:
             rows.append(("User name", server.username))
-            mechanism = (server.auth_mechanism or "").upper()
+            mechanism = (server.mechanism or "").upper()
             rows.append(("Login", LOGIN.get(mechanism, "normal password")))
         else:
             rows.append(("Login", "none (the server takes no login)"))

@@ -9,40 +9,31 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from smtpwizard.core.errors import ExportError
-from smtpwizard.core.exporters.base import (
-    ExportConfig,
-    Exporter,
-    ExportOptions,
-    ServerSettings,
-    register,
+from smtpwizard.core.discovery.vocabulary import (
+    AUTH_METHOD_WORD,
+    AUTHENTICATION_WORD,
+    SOCKET_TYPE_WORD,
+    TRY_SSL_NUMBER,
 )
+from smtpwizard.core.errors import ExportError
+from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
 from smtpwizard.core.exporters.common import comment, header, js_str, one_line
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings, SignIn
 
 #: The pref key of the outgoing server in user.js; Thunderbird itself names its own
 #: ``smtp1``, ``smtp2``..., so this one cannot collide with an existing server.
 SERVER_KEY = "smtpwizard1"
 
-#: socketType in config-v1.1.xml.
-SOCKET_TYPE = {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.NONE: "plain"}
 
-#: ``try_ssl`` in prefs (nsMsgSocketType): 0 plain, 2 always STARTTLS, 3 SSL/TLS.
-TRY_SSL = {Security.NONE: 0, Security.STARTTLS: 2, Security.TLS: 3}
-
-#: ``authMethod`` in prefs (nsMsgAuthMethod): 1 none, 3 normal password, 4 encrypted password.
-AUTH_METHOD = {"none": 1, "password-cleartext": 3, "password-encrypted": 4}
-
-
-def authentication(server: ServerSettings) -> str:
-    """The autoconfig ``<authentication>`` word for how the server checks the login."""
+def authentication(server: ServerSettings) -> SignIn:
+    """How the server checks the login, as Thunderbird's settings say it."""
     if not server.username:
-        return "none"
-    if (server.auth_mechanism or "").upper() == "CRAM-MD5":
-        return "password-encrypted"
+        return SignIn.NONE
+    if (server.mechanism or "").upper() == "CRAM-MD5":
+        return SignIn.CRAM_MD5
     # PLAIN and LOGIN send the password inside the encrypted connection: "normal password".
-    return "password-cleartext"
+    return SignIn.PASSWORD
 
 
 def _username(username: str | None, email: str) -> str:
@@ -61,13 +52,13 @@ def _server_element(
     element = ET.SubElement(parent, tag, type=kind)
     ET.SubElement(element, "hostname").text = server.host
     ET.SubElement(element, "port").text = str(server.port)
-    ET.SubElement(element, "socketType").text = SOCKET_TYPE[server.security]
-    auth = authentication(server)
-    if tag == "incomingServer" and auth == "none":
+    ET.SubElement(element, "socketType").text = SOCKET_TYPE_WORD[server.security]
+    sign_in = authentication(server)
+    if tag == "incomingServer" and sign_in is SignIn.NONE:
         # Incoming servers always take a login; "none" is only understood for SMTP.
-        auth = "password-cleartext"
-    ET.SubElement(element, "authentication").text = auth
-    if auth != "none" or tag == "incomingServer":
+        sign_in = SignIn.PASSWORD
+    ET.SubElement(element, "authentication").text = AUTHENTICATION_WORD[sign_in]
+    if sign_in is not SignIn.NONE or tag == "incomingServer":
         ET.SubElement(element, "username").text = _username(server.username, email)
 
 
@@ -117,8 +108,8 @@ def render_userjs(config: ExportConfig, options: ExportOptions) -> str:
         _pref(prefix + "type", "smtp"),
         _pref(prefix + "hostname", smtp.host),
         _pref(prefix + "port", smtp.port),
-        _pref(prefix + "try_ssl", TRY_SSL[smtp.security]),
-        _pref(prefix + "authMethod", AUTH_METHOD[auth]),
+        _pref(prefix + "try_ssl", TRY_SSL_NUMBER[smtp.security]),
+        _pref(prefix + "authMethod", AUTH_METHOD_WORD[auth]),
     ]
     if smtp.username:
         prefs.append(_pref(prefix + "username", smtp.username))

@@ -23,7 +23,6 @@ from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
     AuthStatus,
-    Candidate,
     Credentials,
     Finding,
     Outcome,
@@ -31,8 +30,8 @@ from smtpwizard.core.model import (
     Reason,
     Reply,
     Security,
+    ServerSettings,
     Severity,
-    Source,
     StageName,
     StageResult,
     TranscriptLine,
@@ -86,58 +85,6 @@ STOP_POINTS: tuple[StageName, ...] = stop_points(Security.STARTTLS)
 # -- what is tried ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Setup:
-    """One configuration to try. The password is not part of it: it stays with the session.
-
-    Attributes:
-        host, port, security: the server and how to talk to it.
-        username: the login name; ``None`` or empty: no login.
-        email: the address for the sender and recipient checks (and the test message).
-        mechanism: force this login method (``PLAIN``, ``LOGIN``, ``CRAM-MD5``).
-        allow_plaintext: the person accepted that the password travels unencrypted.
-    """
-
-    host: str
-    port: int
-    security: Security
-    username: str | None = None
-    email: str | None = None
-    mechanism: str | None = None
-    allow_plaintext: bool = False
-
-    def candidate(self) -> Candidate:
-        return Candidate(self.host, self.port, self.security, Source.USER)
-
-    def describe(self) -> str:
-        """One line, as the attempts list shows it."""
-        parts = [f"{self.host}:{self.port} {self.security.label}"]
-        if self.username:
-            parts.append(_("as {username}").format(username=self.username))
-        if self.mechanism:
-            parts.append(self.mechanism)
-        return ", ".join(parts)
-
-    def changes_from(self, before: Setup) -> list[str]:
-        """What differs from an earlier attempt, in words ("port 587 → 465")."""
-        changes: list[str] = []
-        for label, old, new in (
-            (_("server"), before.host, self.host),
-            (_("port"), before.port, self.port),
-            (_("encryption"), before.security.label, self.security.label),
-            (_("username"), before.username or "–", self.username or "–"),
-            (
-                _("login method"),
-                before.mechanism or _("automatic"),
-                self.mechanism or _("automatic"),
-            ),
-            (_("address"), before.email or "–", self.email or "–"),
-        ):
-            if old != new:
-                changes.append(f"{label} {old} → {new}")
-        return changes
-
-
 # -- what happened -----------------------------------------------------------------------------
 
 
@@ -161,7 +108,7 @@ class Attempt:
     """One conversation of a troubleshooting session."""
 
     number: int
-    setup: Setup
+    setup: ServerSettings
     result: ProbeResult
     exchanges: tuple[Exchange, ...]
     finding: Finding
@@ -286,7 +233,7 @@ class Troubleshooter:
 
     def run(
         self,
-        setup: Setup,
+        setup: ServerSettings,
         *,
         control: StepControl | None = None,
         send_message: bool = False,
@@ -352,7 +299,7 @@ class Troubleshooter:
         return attempt
 
 
-def _address(setup: Setup) -> EmailAddress | None:
+def _address(setup: ServerSettings) -> EmailAddress | None:
     for text in (setup.email, setup.username):
         if text and "@" in text:
             try:
@@ -364,7 +311,7 @@ def _address(setup: Setup) -> EmailAddress | None:
 
 def build_attempt(
     number: int,
-    setup: Setup,
+    setup: ServerSettings,
     result: ProbeResult,
     provider: Provider | None = None,
     *,
@@ -393,7 +340,7 @@ def build_attempt(
 def _exchange(
     stage: StageResult,
     lines: Sequence[TranscriptLine],
-    setup: Setup,
+    setup: ServerSettings,
     result: ProbeResult | None,
     finding: Finding | None,
 ) -> Exchange:
@@ -426,7 +373,7 @@ def _is_failure(stage: StageResult, result: ProbeResult) -> bool:
 
 
 def _annotate(
-    stage: StageResult, setup: Setup, result: ProbeResult | None
+    stage: StageResult, setup: ServerSettings, result: ProbeResult | None
 ) -> tuple[str, str, Severity]:
     """The meaning of a step that is not the run's failure."""
     reply = stage.reply
@@ -528,7 +475,7 @@ def _one_line(reply: Reply | None) -> str:
     return str(reply).replace("\n", " ") if reply is not None else "-"
 
 
-def _features(stage: StageResult, setup: Setup, encrypted: bool) -> str:
+def _features(stage: StageResult, setup: ServerSettings, encrypted: bool) -> str:
     reply = stage.reply
     if reply is None or reply.code != 250 or "HELO accepted" in stage.detail:
         return _(

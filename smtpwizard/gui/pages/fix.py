@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
 
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security, Severity, usual_security
+from smtpwizard.core.model import Security, ServerSettings, Severity, usual_security
 from smtpwizard.core.net.address import check_host, parse_email
-from smtpwizard.core.troubleshoot.session import Setup
 from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.pages.servers import security_combo
@@ -137,7 +136,7 @@ class FixSettingsPage(Page):
 
         return int(PageId.TROUBLESHOOT)
 
-    def setup_from_fields(self) -> Setup:
+    def setup_from_fields(self) -> ServerSettings:
         """The settings as typed.
 
         Raises:
@@ -147,7 +146,7 @@ class FixSettingsPage(Page):
         email = self.email.text().strip()
         if email:
             email = str(parse_email(email))
-        return Setup(
+        return ServerSettings(
             host=host,
             port=self.port.value(),
             security=Security(self.security.currentData()),
@@ -240,7 +239,7 @@ class FixSettingsPage(Page):
         if account.password:
             self.password.setText(account.password)
 
-    def _show_setup(self, setup: Setup) -> None:
+    def _show_setup(self, setup: ServerSettings) -> None:
         self.host.setText(setup.host)
         self.port.blockSignals(True)
         self.port.setValue(setup.port)

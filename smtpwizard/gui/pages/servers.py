@@ -326,7 +326,7 @@ class ServersPage(Page):
                 )
             )
             return
-        names = [s.candidate().label() for s in servers[:4]]
+        names = [s.label() for s in servers[:4]]
         more = len(servers) - len(names)
         text = ", ".join(names) + (_(" and {count} more").format(count=more) if more else "")
         self.incoming_found.setText(_("Found: {servers}.").format(servers=text))

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from smtpwizard.core.errors import TargetExists, WriteError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Outcome, Security, Severity, StageName
+from smtpwizard.core.model import Outcome, Security, ServerSettings, Severity, StageName
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.store.files import write_atomic
 from smtpwizard.core.troubleshoot.session import (
@@ -42,7 +42,6 @@ from smtpwizard.core.troubleshoot.session import (
     Change,
     Exchange,
     ExchangeDone,
-    Setup,
     StepControl,
     compare,
     outcome_words,
@@ -218,7 +217,7 @@ class TroubleshootPage(Page):
         """The last page of this path."""
         return -1
 
-    def current_setup(self) -> Setup:
+    def current_setup(self) -> ServerSettings:
         """The settings with the changes made on this page."""
         base = self.draft.fix.setup
         assert base is not None
@@ -230,7 +229,7 @@ class TroubleshootPage(Page):
             mechanism=self.mechanism.currentData() or None,
         )
 
-    def _show_setup(self, setup: Setup) -> None:
+    def _show_setup(self, setup: ServerSettings) -> None:
         self.port.setValue(setup.port)
         self.security.setCurrentIndex(self.security.findData(setup.security.value))
         self.username.setText(setup.username or "")
@@ -247,7 +246,9 @@ class TroubleshootPage(Page):
 
     # -- running -----------------------------------------------------------------------------------
 
-    def _start(self, setup: Setup, control: StepControl, *, send_message: bool = False) -> None:
+    def _start(
+        self, setup: ServerSettings, control: StepControl, *, send_message: bool = False
+    ) -> None:
         session = self.draft.fix.session
         assert session is not None
         self.task.abandon()
