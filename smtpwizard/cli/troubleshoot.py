@@ -27,7 +27,14 @@ from smtpwizard.cli.common import (
 from smtpwizard.cli.wiring import engine_for, resolver_for
 from smtpwizard.core.errors import InvalidInput, TargetExists, WriteError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import AuthStatus, Outcome, Security, ServerSettings, StageName
+from smtpwizard.core.model import (
+    AuthStatus,
+    Outcome,
+    Security,
+    ServerSettings,
+    StageName,
+    implied_security,
+)
 from smtpwizard.core.net.address import check_host, check_port, parse_email
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.store.files import write_atomic
@@ -277,7 +284,7 @@ def _setup(
     if not port:
         raise UsageError(_("Which port? Give it after the server (465, 587, 25…)."))
     if security is None:
-        security = {465: Security.TLS}.get(port, Security.STARTTLS)
+        security = implied_security(port)
     if args.username is not None:
         username = args.username.strip() or None
     if args.email:

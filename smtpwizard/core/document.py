@@ -406,6 +406,8 @@ class CandidateEntry:
     addresses: tuple[str, ...] = ()
     cert_issuer: str | None = None
     cert_fingerprint: str | None = None
+    has_cert: bool = False
+    """Whether the document recorded the server's certificate at all."""
 
     @property
     def worked(self) -> bool:
@@ -543,8 +545,8 @@ def _candidate_entry(entry: Mapping[str, Any]) -> CandidateEntry:
     auth = entry.get("auth")
     auth = auth if isinstance(auth, Mapping) else {}
     tls = entry.get("tls")
-    cert = tls.get("cert") if isinstance(tls, Mapping) else None
-    cert = cert if isinstance(cert, Mapping) else {}
+    recorded = tls.get("cert") if isinstance(tls, Mapping) else None
+    cert = recorded if isinstance(recorded, Mapping) else {}
     addresses = entry.get("addresses")
     server = replace(_server_entry(entry), username=_text(auth.get("username")))
     return CandidateEntry(
@@ -554,4 +556,5 @@ def _candidate_entry(entry: Mapping[str, Any]) -> CandidateEntry:
         addresses=tuple(str(a) for a in addresses) if isinstance(addresses, list) else (),
         cert_issuer=_text(cert.get("issuer_name")) or _text(cert.get("issuer")),
         cert_fingerprint=_text(cert.get("fingerprint_sha256")),
+        has_cert=isinstance(recorded, Mapping),
     )

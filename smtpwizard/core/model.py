@@ -223,7 +223,7 @@ INCOMING_PORTS: dict[Protocol, tuple[tuple[int, Security], ...]] = {
 """The standard ports of incoming mail, encrypted from the start first (RFC 8314)."""
 
 
-def implied_security(port: int) -> Security:
+def implied_security(port: int | None) -> Security:
     """The encryption a port implies when nothing says otherwise: SSL/TLS on 465 (RFC 8314),
     STARTTLS elsewhere."""
     return Security.TLS if port == 465 else Security.STARTTLS

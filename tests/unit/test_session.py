@@ -79,9 +79,7 @@ def test_the_document_and_export_carry_the_incoming_test() -> None:
     assert "incoming_test" not in d.document()
     assert "not tested by smtpwizard" in (incoming_line(d.export_config()) or "")
 
-    imap = dataclasses.replace(
-        logged_in(993, host="imap.example.test"), candidate=FOUND
-    )
+    imap = dataclasses.replace(logged_in(993, host="imap.example.test"), candidate=FOUND)
     d.incoming_matrix = matrix(imap, recommended=recommend(imap, "alice@example.test"), best=imap)
     document = d.document()
     assert document["incoming_test"]["recommended"]["protocol"] == "imap"

@@ -13,12 +13,13 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.discovery.providers import Provider
+from smtpwizard.core.document import CandidateEntry, read_document
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
@@ -670,33 +671,27 @@ def what_changed(previous: object, now: Sequence[ProbeResult]) -> list[Change]:
     return sorted(changes, key=lambda change: rank.get(change.kind, 9))
 
 
-def _previous_candidates(previous: object) -> dict[tuple[str, int, str], dict[str, object]]:
-    found: dict[tuple[str, int, str], dict[str, object]] = {}
-    if not isinstance(previous, Mapping):
-        return found
-    entries = previous.get("candidates")
-    if not isinstance(entries, list):
-        entries = []
-    recommended = previous.get("recommended")
-    if isinstance(recommended, Mapping) and not entries:
-        entries = [dict(recommended, outcome="ok")]
+def _previous_candidates(previous: object) -> dict[tuple[str, int, str], CandidateEntry]:
+    """The earlier document's candidates by server, port and mode; a document that only
+    names its recommendation (the JSON export) gives that as a candidate that worked."""
+    document = read_document(previous)
+    entries = list(document.candidates)
+    if not entries and document.recommended is not None:
+        entries = [CandidateEntry(document.recommended, "ok")]
+    found: dict[tuple[str, int, str], CandidateEntry] = {}
     for entry in entries:
-        if not isinstance(entry, Mapping):
-            continue
-        host, port, security = entry.get("host"), entry.get("port"), entry.get("security")
-        if isinstance(host, str) and isinstance(port, int) and isinstance(security, str):
-            found.setdefault((host.lower(), port, security), dict(entry))
+        server = entry.server
+        if server.host is not None and server.port is not None and server.security is not None:
+            found.setdefault((server.host.lower(), server.port, str(server.security)), entry)
     return found
 
 
-def _changes(before: dict[str, object], now: ProbeResult) -> list[Change]:
+def _changes(before: CandidateEntry, now: ProbeResult) -> list[Change]:
     c = now.candidate
     where = f"{c.host}:{c.port} ({c.security.label})"
     changes: list[Change] = []
-    old_outcome = before.get("outcome")
-    old_auth = before.get("auth")
-    old_login = old_auth.get("result") if isinstance(old_auth, dict) else None
-    if old_login == "ok" and now.auth.status is AuthStatus.REJECTED:
+    old_outcome = before.outcome
+    if before.login == "ok" and now.auth.status is AuthStatus.REJECTED:
         changes.append(
             Change(
                 "password",
@@ -707,15 +702,13 @@ def _changes(before: dict[str, object], now: ProbeResult) -> list[Change]:
                 ).format(where=where),
             )
         )
-    old_tls = before.get("tls")
-    old_cert = old_tls.get("cert") if isinstance(old_tls, dict) else None
     new_cert = now.tls.cert if now.tls is not None else None
-    if isinstance(old_cert, dict) and new_cert is not None:
-        old_fp = old_cert.get("fingerprint_sha256")
-        if isinstance(old_fp, str) and old_fp and old_fp.upper() != new_cert.fingerprint_sha256:
+    if before.has_cert and new_cert is not None:
+        old_fp = before.cert_fingerprint
+        if old_fp and old_fp.upper() != new_cert.fingerprint_sha256:
             text = _("{where}: the server has a new certificate").format(where=where)
-            old_issuer = old_cert.get("issuer_name") or old_cert.get("issuer")
-            if isinstance(old_issuer, str) and old_issuer and old_issuer != new_cert.issuer_name:
+            old_issuer = before.cert_issuer
+            if old_issuer and old_issuer != new_cert.issuer_name:
                 text += " " + _("from another issuer ({old} before, {new} now)").format(
                     old=old_issuer, new=new_cert.issuer_name
                 )
@@ -745,24 +738,19 @@ def _changes(before: dict[str, object], now: ProbeResult) -> list[Change]:
                 ).format(where=where),
             )
         )
-    old_addresses = before.get("addresses")
-    if (
-        isinstance(old_addresses, list)
-        and old_addresses
-        and now.addresses
-        and set(map(str, old_addresses)) != set(now.addresses)
-    ):
+    old_addresses = before.addresses
+    if old_addresses and now.addresses and set(old_addresses) != set(now.addresses):
         changes.append(
             Change(
                 "dns",
                 _("{where}: the server's name now leads to {new} (before: {old}).").format(
                     where=where,
                     new=", ".join(now.addresses),
-                    old=", ".join(map(str, old_addresses)),
+                    old=", ".join(old_addresses),
                 ),
             )
         )
-    outcome_changed = isinstance(old_outcome, str) and old_outcome != str(now.outcome)
+    outcome_changed = old_outcome is not None and old_outcome != str(now.outcome)
     if not changes and outcome_changed and now.reason is not Reason.STOPPED_AS_ASKED:
         changes.append(
             Change(
