@@ -137,8 +137,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     from smtpwizard.core.discovery.typed import outgoing_candidates
     from smtpwizard.core.document import discovery_document, matrix_document
     from smtpwizard.core.net.address import check_host, parse_email
-    from smtpwizard.core.probe.base import ProbeOptions
     from smtpwizard.core.probe.matrix import rank
+    from smtpwizard.core.probe.options import ProbeOptions
 
     email = parse_email(args.email)
     options = ProbeOptions(

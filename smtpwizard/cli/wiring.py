@@ -13,7 +13,7 @@ from smtpwizard.core.i18n import _
 if TYPE_CHECKING:
     from smtpwizard.core.engine import Engine
     from smtpwizard.core.net.resolve import Resolver
-    from smtpwizard.core.probe.base import ProbeOptions
+    from smtpwizard.core.probe.options import ProbeOptions
 
 __all__ = ["add_discovery_options", "add_resolve_option", "engine_for", "resolver_for"]
 
@@ -88,7 +88,7 @@ def engine_for(args: argparse.Namespace, probe: ProbeOptions | None = None) -> E
     from smtpwizard.core.errors import TrustFileError
     from smtpwizard.core.net.address import check_port
     from smtpwizard.core.net.dns import parse_nameserver
-    from smtpwizard.core.probe.base import ProbeOptions
+    from smtpwizard.core.probe.options import ProbeOptions
 
     cafile = args.cafile
     if cafile is not None and not cafile.strip():

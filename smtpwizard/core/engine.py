@@ -26,8 +26,8 @@ from smtpwizard.core.net.address import EmailAddress
 from smtpwizard.core.net.dns import DnsClient, DnsResolver
 from smtpwizard.core.net.resolve import Resolver, SystemResolver
 from smtpwizard.core.net.tls import trust_context
-from smtpwizard.core.probe.base import ProbeOptions
 from smtpwizard.core.probe.matrix import EventListener, Prober, run_account
+from smtpwizard.core.probe.options import ProbeOptions
 
 if TYPE_CHECKING:
     from smtpwizard.core.auth.keyring import CredentialStore

@@ -49,8 +49,9 @@ from smtpwizard.core.model import Candidate, Credentials, Outcome, ProbeResult, 
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.net.tls import make_tls_context
-from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
 from smtpwizard.core.probe.matrix import Prober
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.runner import probe_candidate
 from tests.support.certs import make_certs
 from tests.support.listeners import ScriptedServer, silent
 from tests.support.proxy import DelayProxy

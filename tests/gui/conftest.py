@@ -14,7 +14,7 @@ from smtpwizard.core.auth.keyring import CredentialStore
 from smtpwizard.core.discovery.discoverer import DiscoverySettings
 from smtpwizard.core.engine import Engine
 from smtpwizard.core.net.dns import Nameserver
-from smtpwizard.core.probe.base import ProbeOptions
+from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.store.settings import SettingsStore
 from smtpwizard.gui.wizard import SetupWizard
 from tests.conftest import PASSWORD, USER

@@ -260,8 +260,8 @@ def test_a_test_message_and_what_changed_since_an_earlier_test(
     from smtpwizard.core.engine import Assessor
     from smtpwizard.core.model import Candidate
     from smtpwizard.core.net.address import parse_email
-    from smtpwizard.core.probe.base import ProbeOptions
     from smtpwizard.core.probe.matrix import Prober
+    from smtpwizard.core.probe.options import ProbeOptions
 
     server = smtp_server(mode="tls")
     earlier = Assessor(

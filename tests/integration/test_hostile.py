@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import pytest
 import trustme
 
-import smtpwizard.core.probe.incoming  # noqa: F401  # imported now, so its import is not measured
+import smtpwizard.core.probe.runner  # noqa: F401  # imported now, so its import is not measured
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.model import (
     Candidate,
@@ -43,7 +43,8 @@ from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import MAX_BYTES
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.net.tls import make_tls_context
-from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.runner import probe_candidate
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet, server_context
 from tests.support.listeners import ScriptedServer

@@ -25,8 +25,9 @@ from smtpwizard.core.model import (
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.resolve import StaticResolver
-from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
 from smtpwizard.core.probe.matrix import Prober
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.runner import probe_candidate
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.listeners import ScriptedServer, dialogue, silent

@@ -15,7 +15,6 @@ from smtpwizard.core.model import AuthStatus, Candidate, Outcome, Reason, Securi
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.resolve import StaticResolver
-from smtpwizard.core.probe.base import ProbeOptions
 from smtpwizard.core.probe.matrix import (
     CandidateFinished,
     CandidateStarted,
@@ -23,6 +22,7 @@ from smtpwizard.core.probe.matrix import (
     Prober,
     VerdictReached,
 )
+from smtpwizard.core.probe.options import ProbeOptions
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.listeners import ScriptedServer, silent

@@ -37,7 +37,8 @@ from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.dns import DnsClient, DnsResolver, Nameserver
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.net.tls import make_tls_context
-from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.runner import probe_candidate
 from tests.support.certs import CertSet
 
 #: Seconds one DNS lookup may take, retries included.

@@ -15,7 +15,8 @@ from smtpwizard.core.document import candidate_document
 from smtpwizard.core.model import Candidate, Credentials, Outcome, ProbeResult, Security
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.resolve import StaticResolver
-from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.runner import probe_candidate
 from tests.conftest import PASSWORD, USER
 from tests.support.listeners import ScriptedServer
 from tests.support.secrets import leaks

@@ -295,7 +295,7 @@ def wired(
     from smtpwizard.core.auth.keyring import CredentialStore
     from smtpwizard.core.discovery.discoverer import DiscoverySettings
     from smtpwizard.core.net.dns import Nameserver
-    from smtpwizard.core.probe.base import ProbeOptions
+    from smtpwizard.core.probe.options import ProbeOptions
     from smtpwizard.core.store.settings import SettingsStore
     from tests.support.keyrings import MemoryKeyring
 

@@ -25,7 +25,7 @@ from smtpwizard.core.model import (
     StageName,
 )
 from smtpwizard.core.net.resolve import StaticResolver
-from smtpwizard.core.probe.base import ProbeOptions
+from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.troubleshoot.session import (
     ExchangeDone,
     StepControl,

@@ -7,12 +7,10 @@ import ssl
 import pytest
 
 from smtpwizard.core.model import AuthStatus, Outcome, Reason, Reply
-from smtpwizard.core.probe.base import (
-    _auth_failure,
-    _certificate_failure,
-    _handshake_failure,
-    _not_smtp_kind,
-)
+from smtpwizard.core.probe.peer import certificate_failure as _certificate_failure
+from smtpwizard.core.probe.peer import handshake_failure as _handshake_failure
+from smtpwizard.core.probe.peer import not_smtp_kind as _not_smtp_kind
+from smtpwizard.core.probe.smtp import _auth_failure
 
 
 def test_reply_enhanced_code_and_text() -> None:

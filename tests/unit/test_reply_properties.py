@@ -21,7 +21,8 @@ from smtpwizard.core.errors import ProbeError
 from smtpwizard.core.model import Credentials, Reply
 from smtpwizard.core.net.channel import MAX_LINE, CancelToken, Channel
 from smtpwizard.core.net.transcript import Redactor, Transcript
-from smtpwizard.core.probe.incoming import ImapConversation, Pop3Conversation
+from smtpwizard.core.probe.imap import ImapConversation
+from smtpwizard.core.probe.pop3 import Pop3Conversation
 from smtpwizard.core.probe.smtp import MAX_CHALLENGES, Conversation
 from tests.support.secrets import leaks
 

@@ -14,7 +14,13 @@ import ssl
 from smtpwizard.core.errors import TrustFileError
 from smtpwizard.core.i18n import _
 
-__all__ = ["TrustFileError", "make_tls_context", "trust_context", "unverified_context"]
+__all__ = [
+    "TrustFileError",
+    "make_tls_context",
+    "server_name",
+    "trust_context",
+    "unverified_context",
+]
 
 
 def make_tls_context(cafile: str | None = None) -> ssl.SSLContext:
@@ -60,3 +66,8 @@ def unverified_context() -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def server_name(host: str) -> str | None:
+    """The TLS server name for ``host``: the name itself, bracket-free for IP literals."""
+    return host.strip("[]").rstrip(".") or None

@@ -19,18 +19,15 @@ connection while it decides where to log in: :meth:`~SmtpProbe.open`, then
 from __future__ import annotations
 
 import datetime as dt
-import email.policy
-import email.utils
-import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
-from email.message import EmailMessage
+from dataclasses import replace
 from typing import Any, ClassVar
 
+from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
 from smtpwizard.core.errors import (
     Cancelled,
     ConnectFailed,
@@ -47,7 +44,6 @@ from smtpwizard.core.model import (
     AuthInfo,
     AuthStatus,
     Candidate,
-    CertInfo,
     Credentials,
     Outcome,
     ProbeResult,
@@ -59,12 +55,8 @@ from smtpwizard.core.model import (
     StageName,
     StageResult,
     TlsInfo,
-    TranscriptLine,
 )
-from smtpwizard.core.net.address import EmailAddress, host_key
-from smtpwizard.core.net.certs import name_matches, parse_certificate
 from smtpwizard.core.net.channel import (
-    MAX_BYTES,
     Address,
     CancelToken,
     Channel,
@@ -72,102 +64,22 @@ from smtpwizard.core.net.channel import (
     open_connection,
 )
 from smtpwizard.core.net.resolve import Resolver, SystemResolver
-from smtpwizard.core.net.tls import make_tls_context, unverified_context
-from smtpwizard.core.net.transcript import Redactor, Transcript, readable
-from smtpwizard.core.probe.smtp import (
-    OAUTH_MECHANISMS,
-    PLAINTEXT_PREFERENCE,
-    SUPPORTED_MECHANISMS,
-    Conversation,
-    server_name,
+from smtpwizard.core.net.tls import make_tls_context
+from smtpwizard.core.net.transcript import Redactor, Transcript
+from smtpwizard.core.probe.encryption import EncryptionStages
+from smtpwizard.core.probe.options import (
+    AUTH_TIMEOUT,
+    QUIT_TIMEOUT,
+    ProbeOptions,
+    StageGate,
+    StageListener,
+    Stop,
+    address_literal,
 )
-
-#: After a greeting that did not come: how long a ClientHello may take to be answered (a
-#: TLS server answers within one round trip), and then how long a line end may take to draw
-#: a web server's error page.
-SNIFF_TIMEOUT = 2.0
-POKE_TIMEOUT = 1.0
-#: How long QUIT may take; its answer changes nothing.
-QUIT_TIMEOUT = 3.0
-#: How long a login may take at least: servers slow their answers after failed logins from
-#: the same address (Dovecot waits up to 15 seconds), and directory-backed logins are slow.
-AUTH_TIMEOUT = 20.0
-
-StageListener = Callable[[Candidate, StageResult], None]
-#: Called after each step that worked, with the transcript so far (on the probe's thread,
-#: which it may hold as long as it likes: the waiting does not count against the time
-#: limits); returns whether to go on.
-StageGate = Callable[[StageResult, tuple[TranscriptLine, ...]], bool]
-
-_SMTP_START = re.compile(rb"^[2-5][0-9][0-9][ \r\n-]")
-_TLS_RECORD = (b"\x14\x03", b"\x15\x03", b"\x16\x03", b"\x17\x03")
-_PLAIN_PORT_REASONS = {
-    "WRONG_VERSION_NUMBER",
-    "RECORD_LAYER_FAILURE",
-    "PACKET_LENGTH_TOO_LONG",
-    "HTTP_REQUEST",
-    "UNKNOWN_PROTOCOL",
-}
-_VERSION_REASONS = {
-    "TLSV1_ALERT_PROTOCOL_VERSION",
-    "UNSUPPORTED_PROTOCOL",
-    "NO_PROTOCOLS_AVAILABLE",
-    "TLSV1_ALERT_INAPPROPRIATE_FALLBACK",
-}
+from smtpwizard.core.probe.peer import SMTP_START, not_smtp_kind, show
 
 
-@dataclass(frozen=True, slots=True)
-class ProbeOptions:
-    """How to probe.
-
-    Attributes:
-        timeout: seconds each step (connect, a reply, the handshake) may take.
-        total_timeout: seconds the whole probe may take; default six steps' worth.
-        cafile: extra certificate authorities to trust, besides the system's.
-        allow_plaintext: log in even without encryption (the person accepted the risk).
-        dry_run: after logging in, check that the server accepts the address as sender and
-            recipient (MAIL FROM, RCPT TO, RSET; nothing is sent).
-        send_test: after logging in, send a real test message to the address.
-        mechanism: use only this AUTH mechanism.
-        ehlo_name: the name to give in EHLO; default our address as a literal.
-        max_bytes: most bytes one connection may receive.
-        pins: certificates the person chose to trust although they cannot be verified, as
-            (host, SHA-256 fingerprint) pairs; a pin only ever applies to its own host.
-    """
-
-    timeout: float = 10.0
-    total_timeout: float | None = None
-    cafile: str | None = None
-    allow_plaintext: bool = False
-    dry_run: bool = True
-    send_test: bool = False
-    mechanism: str | None = None
-    ehlo_name: str | None = None
-    max_bytes: int = MAX_BYTES
-    pins: tuple[tuple[str, str], ...] = ()
-
-    def pinned_for(self, host: str) -> frozenset[str]:
-        """The fingerprints the person trusts for ``host`` (and for no other host)."""
-        wanted = host_key(host)
-        return frozenset(fp.upper() for name, fp in self.pins if host_key(name) == wanted)
-
-    @property
-    def budget(self) -> float:
-        """Seconds the whole probe may take."""
-        return self.total_timeout if self.total_timeout else max(30.0, 6 * self.timeout)
-
-
-def address_literal(sockname: tuple[object, ...]) -> str:
-    """Our own address as an EHLO argument (RFC 5321 section 4.1.3): no DNS lookup needed."""
-    host = str(sockname[0]).split("%", 1)[0]
-    return f"[IPv6:{host}]" if ":" in host else f"[{host}]"
-
-
-class _Stop(Exception):
-    """Ends the conversation early; the outcome is already recorded."""
-
-
-class Probe:
+class Probe(EncryptionStages):
     """One conversation with one candidate, for any of the mail protocols.
 
     The subclasses (SMTP here, IMAP and POP3 in their own modules) supply the conversation
@@ -361,7 +273,7 @@ class Probe:
         if not go_on and self._failure is None:
             self._failure = (Outcome.CANCELLED, Reason.STOPPED_AS_ASKED)
             self.transcript.note(f"stopped after {stage.name} as asked")
-            raise _Stop()
+            raise Stop()
 
     def _fail(
         self,
@@ -372,12 +284,12 @@ class Probe:
         detail: str,
         reply: Reply | None = None,
         error: BaseException | None = None,
-    ) -> _Stop:
+    ) -> Stop:
         """Records a failed stage and the outcome; returns the exception that ends the flow."""
         self._record(name, started, False, detail, reply, error)
         if self._failure is None:
             self._failure = (outcome, reason)
-        return _Stop()
+        return Stop()
 
     @contextmanager
     def _stage(self, name: StageName) -> Iterator[float]:
@@ -386,7 +298,7 @@ class Probe:
         try:
             self._cancel.check()
             yield started
-        except _Stop:
+        except Stop:
             raise
         except Cancelled as exc:
             self._clean = False
@@ -418,7 +330,7 @@ class Probe:
             }.get(name, Reason.REPLY_TIMEOUT)
             detail = f"no complete answer within {self.options.timeout:g} seconds"
             if exc.received:
-                detail += f"; only this arrived: {_show(exc.received)}"
+                detail += f"; only this arrived: {show(exc.received)}"
             raise self._fail(name, started, Outcome.TIMEOUT, reason, detail, error=exc) from None
         except ConnectionLost as exc:
             self._clean = False
@@ -431,8 +343,8 @@ class Probe:
             raise self._fail(name, started, Outcome.REFUSED, reason, detail, error=exc) from None
         except NotSmtpReply as exc:
             self._clean = False
-            reason = _not_smtp_kind(exc.line)
-            detail = f"not a {self.PROTOCOL.name} reply: {_show(exc.line)}"
+            reason = not_smtp_kind(exc.line)
+            detail = f"not a {self.PROTOCOL.name} reply: {show(exc.line)}"
             raise self._fail(name, started, Outcome.NOT_SMTP, reason, detail, error=exc) from None
         except ReplyTooLong as exc:
             self._clean = False
@@ -454,7 +366,7 @@ class Probe:
 
     def open(self) -> bool:
         """Runs every stage up to the login mechanisms; returns whether it can go on."""
-        with suppress(_Stop):
+        with suppress(Stop):
             self._open()
         return self.usable
 
@@ -536,232 +448,8 @@ class Probe:
                 self._clean = False
             raise self._fail(StageName.GREETING, started, outcome, reason, detail, reply)
 
-    def _silent_greeting(self, started: float, exc: NetworkTimeout) -> None:
-        """The greeting did not come: find out what listens instead, if anything."""
-        received = exc.received
-        conv = self._conv
-        if received:
-            if _not_smtp_kind(received) is Reason.HTTP_SERVER:
-                raise self._fail(
-                    StageName.GREETING,
-                    started,
-                    Outcome.NOT_SMTP,
-                    Reason.HTTP_SERVER,
-                    f"a web server answered: {_show(received)}",
-                    error=exc,
-                )
-            if not self._looks_like_greeting(received):
-                raise self._fail(
-                    StageName.GREETING,
-                    started,
-                    Outcome.NOT_SMTP,
-                    Reason.NOT_SMTP_REPLY,
-                    f"not a {self.PROTOCOL.name} greeting: {_show(received)}",
-                    error=exc,
-                )
-            return  # a greeting started but never finished: a plain timeout
-        if conv.channel.encrypted:
-            return
-        self.transcript.note("no greeting; checking whether this port expects encryption first")
-        kind, data = _sniff(conv.channel, self.candidate.host, self._step_timeout(SNIFF_TIMEOUT))
-        if kind is Reason.EXPECTS_IMPLICIT_TLS:
-            raise self._fail(
-                StageName.GREETING,
-                started,
-                Outcome.TLS_ERROR,
-                Reason.EXPECTS_IMPLICIT_TLS,
-                "no greeting in plain text, but the port answered a TLS handshake: "
-                "it expects SSL/TLS from the first byte",
-                error=exc,
-            )
-        if kind is not None:
-            raise self._fail(
-                StageName.GREETING,
-                started,
-                Outcome.NOT_SMTP,
-                kind,
-                f"something else listens here: {_show(data)}",
-                error=exc,
-            )
-
     def _looks_like_greeting(self, received: bytes) -> bool:
-        return bool(_SMTP_START.match(received + b"\r"))
-
-    def _starttls(self) -> None:
-        with self._stage(StageName.STARTTLS) as started:
-            if not self._starttls_offered:
-                raise self._fail(
-                    StageName.STARTTLS,
-                    started,
-                    Outcome.NO_STARTTLS,
-                    Reason.STARTTLS_NOT_OFFERED,
-                    "the server does not offer STARTTLS, so the connection cannot be encrypted",
-                )
-            self._conv.channel.start_step(self._step_timeout())
-            reply = self._starttls_command()
-            if not self._starttls_accepted(reply):
-                raise self._fail(
-                    StageName.STARTTLS,
-                    started,
-                    Outcome.TLS_ERROR,
-                    Reason.STARTTLS_REFUSED,
-                    f"the server offered STARTTLS but refused it: {reply}",
-                    reply,
-                )
-            self._record(StageName.STARTTLS, started, True, str(reply), reply)
-
-    def _handshake(self) -> None:
-        conv = self._conv
-        channel = conv.channel
-        host = self.candidate.host
-        with self._stage(StageName.TLS) as started:
-            channel.start_step(self._step_timeout())
-            try:
-                conv.secure(self._context)
-            except ssl.SSLCertVerificationError as exc:
-                self._clean = False
-                code = exc.verify_code
-                message = str(exc.verify_message or exc.reason or exc)
-                outcome, reason = _certificate_failure(code)
-                self.transcript.note(f"certificate rejected: {message}")
-                cert, chain = self._fetch_certificate()
-                if cert is not None and cert.fingerprint_sha256 in self.options.pinned_for(host):
-                    self._use_pinned(started, cert, message, code)
-                    return
-                self._tls = TlsInfo(
-                    cert=cert, verified=False, error=message, verify_code=code, chain=chain
-                )
-                raise self._fail(
-                    StageName.TLS,
-                    started,
-                    outcome,
-                    reason,
-                    _certificate_detail(message, code, cert, host),
-                    error=exc,
-                ) from None
-            except ssl.SSLError as exc:
-                self._clean = False
-                raw = channel.handshake_bytes
-                outcome, reason = _handshake_failure(exc, raw, self._looks_like_greeting)
-                self._tls = TlsInfo(error=str(exc.reason or exc))
-                detail = f"the encryption could not be set up: {exc.reason or exc}"
-                if raw and not raw.startswith(_TLS_RECORD):
-                    detail = f"the server answered in plain text: {_show(raw)}"
-                raise self._fail(
-                    StageName.TLS, started, outcome, reason, detail, error=exc
-                ) from None
-            except NetworkTimeout:
-                self._clean = False
-                if not channel.handshake_bytes:
-                    kind, data = _sniff_after_hello(channel, self._step_timeout(POKE_TIMEOUT))
-                    if kind is not None:
-                        raise self._fail(
-                            StageName.TLS,
-                            started,
-                            Outcome.NOT_SMTP,
-                            kind,
-                            f"no TLS here; something else listens: {_show(data)}",
-                        ) from None
-                self._tls = TlsInfo(error="no answer to the TLS handshake")
-                raise
-            except ConnectionLost as exc:
-                self._clean = False
-                self._tls = TlsInfo(error=str(exc))
-                raise self._fail(
-                    StageName.TLS,
-                    started,
-                    Outcome.TLS_ERROR,
-                    Reason.HANDSHAKE_EOF,
-                    f"the server broke off the encryption handshake ({exc})",
-                    error=exc,
-                ) from None
-            tls = channel.tls
-            assert tls is not None
-            cert = _parse_or_none(tls.getpeercert(binary_form=True))
-            cipher = tls.cipher()
-            self._tls = TlsInfo(
-                version=tls.version(),
-                cipher=cipher[0] if cipher else None,
-                cert=cert,
-                verified=self._context.verify_mode == ssl.CERT_REQUIRED,
-                chain=_peer_chain(tls),
-            )
-            checked = "verified" if self._tls.verified else "not checked"
-            summary = f"{tls.version()}, certificate {checked}"
-            if cert is not None:
-                summary += (
-                    f" (issued to {', '.join(cert.names[:3]) or cert.subject} by "
-                    f"{cert.issuer_name}, valid until {cert.not_after:%Y-%m-%d})"
-                )
-            self.transcript.note(f"encryption established: {summary}", encrypted=True)
-            self._record(StageName.TLS, started, True, summary)
-
-    def _use_pinned(self, started: float, pinned: CertInfo, message: str, code: int | None) -> None:
-        """Continues on a new connection with the certificate the person trusts for this host.
-
-        The fingerprint is checked again on that connection: the conversation goes on only
-        with the exact certificate that was pinned.
-        """
-        host = self.candidate.host
-        self.transcript.note(
-            "this is the certificate you chose to trust for this server "
-            f"(SHA-256 {pinned.fingerprint_sha256}); connecting again to use it"
-        )
-        self._conv.channel.close()
-        assert self._connected is not None
-        try:
-            channel = self._reconnect_pinned()
-        except (ConnectFailed, ssl.SSLError, ValueError) as exc:
-            self._clean = False
-            self._tls = TlsInfo(cert=pinned, verified=False, error=message, verify_code=code)
-            raise self._fail(
-                StageName.TLS,
-                started,
-                Outcome.TLS_ERROR,
-                Reason.HANDSHAKE_FAILED,
-                f"could not connect again to use the certificate you trust ({exc})",
-                error=exc,
-            ) from None
-        if channel is None:
-            raise self._fail(
-                StageName.TLS,
-                started,
-                Outcome.TLS_ERROR,
-                Reason.STARTTLS_REFUSED,
-                "the server refused STARTTLS on the second connection",
-            )
-        tls = channel.tls
-        assert tls is not None
-        cert = _parse_or_none(tls.getpeercert(binary_form=True))
-        if cert is None or cert.fingerprint_sha256 not in self.options.pinned_for(host):
-            self._clean = False
-            outcome, reason = _certificate_failure(code)
-            self._tls = TlsInfo(cert=cert, verified=False, error=message, verify_code=code)
-            raise self._fail(
-                StageName.TLS,
-                started,
-                outcome,
-                reason,
-                "the server showed another certificate than the one you trust for it",
-            )
-        self._clean = True
-        cipher = tls.cipher()
-        self._tls = TlsInfo(
-            version=tls.version(),
-            cipher=cipher[0] if cipher else None,
-            cert=cert,
-            verified=False,
-            error=message,
-            verify_code=code,
-            pinned=True,
-            chain=_peer_chain(tls),
-        )
-        summary = (
-            f"{tls.version()}, certificate not verifiable ({message}) but trusted by you "
-            f"for {host} (SHA-256 {cert.fingerprint_sha256[:23]}…)"
-        )
-        self.transcript.note(f"encryption established: {summary}", encrypted=True)
-        self._record(StageName.TLS, started, True, summary)
+        return bool(SMTP_START.match(received + b"\r"))
 
     def _converse_on(self, sock: socket.socket) -> Channel:
         """Starts the conversation on a connected socket (it becomes ``self._conv``)."""
@@ -775,64 +463,6 @@ class Probe:
         ehlo_name = self.options.ehlo_name or address_literal(channel.local_address)
         self._conv = self._make_conversation(channel, self.candidate.host, ehlo_name)
         return channel
-
-    def _reconnect_pinned(self) -> Channel | None:
-        """A new connection, encrypted without verification (the caller checks the pin);
-        ``None`` when STARTTLS was refused on it."""
-        assert self._connected is not None
-        sock, _ = open_connection(
-            [self._connected],
-            self.candidate.port,
-            timeout=self._step_timeout(),
-            cancel=self._cancel,
-            clock=self._clock,
-        )
-        channel = self._converse_on(sock)
-        channel.start_step(self._step_timeout())
-        if self.candidate.security is Security.STARTTLS and not self._fetch_preamble(self._conv):
-            return None
-        self._conv.secure(unverified_context())
-        return channel
-
-    def _fetch_certificate(self) -> tuple[CertInfo | None, tuple[CertInfo, ...]]:
-        """Reads the rejected certificate (and the chain sent with it) on a second connection
-        that does not verify it."""
-        if self._connected is None:
-            return None, ()
-        self.transcript.note("reading the certificate on a second connection, without trusting it")
-        timeout = self._step_timeout()
-        try:
-            sock, _ = open_connection(
-                [self._connected],
-                self.candidate.port,
-                timeout=timeout,
-                cancel=self._cancel,
-                clock=self._clock,
-            )
-            channel = Channel(
-                sock, cancel=self._cancel, clock=self._clock, total_deadline=self._total_deadline
-            )
-            try:
-                channel.start_step(timeout)
-                conv = self._make_conversation(
-                    channel,
-                    self.candidate.host,
-                    "[127.0.0.1]",
-                )
-                conv.transcript = Transcript(self.transcript.redactor, self._clock)
-                if self.candidate.security is Security.STARTTLS and not self._fetch_preamble(conv):
-                    return None, ()
-                conv.secure(unverified_context())
-                tls = channel.tls
-                if tls is None:
-                    return None, ()
-                return _parse_or_none(tls.getpeercert(binary_form=True)), _peer_chain(tls)
-            finally:
-                channel.close()
-        except Cancelled:
-            raise
-        except (ProbeError, OSError, ValueError):
-            return None, ()
 
     def _check_mechanisms(self) -> None:
         with self._stage(StageName.AUTH_MECHANISMS) as started:
@@ -878,7 +508,7 @@ class Probe:
         self._conv.channel.close()
         self._conv = None
         self._clean = True
-        with suppress(_Stop):
+        with suppress(Stop):
             self._open()
 
     def _mechanism_order(self) -> list[str]:
@@ -906,7 +536,7 @@ class Probe:
             return self._auth.status
         try:
             return self._login(credentials)
-        except _Stop:
+        except Stop:
             return self._auth.status
 
     def _login(self, credentials: Credentials) -> AuthStatus:
@@ -1001,395 +631,3 @@ class Probe:
                 return Outcome.INSECURE, Reason.PLAINTEXT_LOGIN_REFUSED
             return Outcome.INSECURE, Reason.UNENCRYPTED
         return Outcome.OK, None
-
-
-class SmtpProbe(Probe):
-    """The SMTP conversation: EHLO, STARTTLS, AUTH, the dry run and the test message, QUIT."""
-
-    PROTOCOL = Protocol.SMTP
-    CAPABILITY_STAGES = (StageName.EHLO, StageName.EHLO_TLS)
-
-    def _make_conversation(self, channel: Channel, host: str, local_name: str) -> Conversation:
-        return Conversation(channel, host, local_name, self.transcript)
-
-    def _conversation(self) -> Conversation:
-        assert isinstance(self._conv, Conversation)
-        return self._conv
-
-    def _greet(self) -> Reply:
-        return self._conversation().read_reply()
-
-    def _greeting_refusal(self, reply: Reply) -> tuple[Outcome, Reason, str] | None:
-        if reply.code == 220:
-            return None
-        if reply.code == 421:
-            return (
-                Outcome.REFUSED,
-                Reason.SERVICE_UNAVAILABLE,
-                f"the server is not taking connections now: {reply}",
-            )
-        if reply.code >= 400:
-            return (
-                Outcome.REFUSED,
-                Reason.GREETING_REJECTED,
-                f"the server refused us in its greeting: {reply}",
-            )
-        return (
-            Outcome.NOT_SMTP,
-            Reason.PROTOCOL_ERROR,
-            f"an SMTP server greets with 220, this one said: {reply}",
-        )
-
-    def _capabilities(self, stage: StageName, started: float) -> None:
-        conv = self._conversation()
-        conv.channel.start_step(self._step_timeout())
-        code, _ = conv.ehlo()
-        reply = conv.last_reply
-        assert reply is not None
-        if code == 250:
-            self._features = tuple(reply.text.split("\n")[1:])
-            if stage is StageName.EHLO:
-                self._starttls_offered = conv.has_extn("starttls")
-            self._auth = replace(self._auth, offered=conv.offered_mechanisms())
-            shown = ", ".join(self._features) or "no extensions"
-            self._record(stage, started, True, f"server supports: {shown}", reply)
-            return
-        if code == 421:
-            raise self._fail(
-                stage,
-                started,
-                Outcome.REFUSED,
-                Reason.SERVICE_UNAVAILABLE,
-                f"the server closed the session: {reply}",
-                reply,
-            )
-        # An old server without extensions: HELO is all it knows (RFC 5321 3.2).
-        code, _ = conv.helo()
-        helo_reply = conv.last_reply
-        assert helo_reply is not None
-        if code == 250:
-            self._features = ()
-            if stage is StageName.EHLO:
-                self._starttls_offered = False
-            self._record(
-                stage,
-                started,
-                True,
-                f"EHLO refused ({reply.code}), HELO accepted: the server has no extensions",
-                helo_reply,
-            )
-            return
-        raise self._fail(
-            stage,
-            started,
-            Outcome.REFUSED,
-            Reason.GREETING_REJECTED,
-            f"the server refused both EHLO and HELO: {helo_reply}",
-            helo_reply,
-        )
-
-    def _starttls_command(self) -> Reply:
-        return self._conversation().command("STARTTLS")
-
-    def _starttls_accepted(self, reply: Reply) -> bool:
-        return reply.code == 220
-
-    def _supported(self, encrypted: bool) -> tuple[str, ...]:
-        return SUPPORTED_MECHANISMS if encrypted else PLAINTEXT_PREFERENCE
-
-    def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
-        reply = self._conversation().authenticate(mechanism, credentials)
-        return reply.code == 235, reply
-
-    def _mechanism_refused(self, reply: Reply) -> bool:
-        return reply.code == 504
-
-    def _login_refusal(self, reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
-        return _auth_failure(reply, encrypted)
-
-    def _goodbye(self) -> Reply:
-        return self._conversation().command("QUIT")
-
-    def _fetch_preamble(self, conv: Conversation) -> bool:
-        conv.read_reply()
-        conv.ehlo()
-        return conv.command("STARTTLS").code == 220
-
-    # -- sending -------------------------------------------------------------------------------
-
-    @property
-    def may_send(self) -> bool:
-        """Whether a sending check makes sense: logged in, or a relay that wants no login."""
-        if not self.usable:
-            return False
-        if self._will_login:
-            return self.authenticated
-        return not self._auth.offered
-
-    def check_sending(
-        self, address: EmailAddress, *, send_message: bool = False
-    ) -> SendCheck | None:
-        """MAIL FROM and RCPT TO with the person's own address, then RSET or a real message.
-
-        The outcome is not changed by this; the result is kept in ``send``.
-        """
-        if not self.usable:
-            return None
-        conv = self._conversation()
-        options = ["SMTPUTF8"] if address.needs_smtputf8 and conv.has_extn("smtputf8") else []
-        check = SendCheck()
-        try:
-            with self._stage(StageName.MAIL_FROM) as started:
-                conv.channel.start_step(self._step_timeout())
-                conv.mail(address.ascii, options)
-                reply = conv.last_reply
-                assert reply is not None
-                check = replace(check, sender=reply)
-                self._record(StageName.MAIL_FROM, started, reply.code == 250, str(reply), reply)
-            if check.sender is not None and check.sender.code == 250:
-                with self._stage(StageName.RCPT_TO) as started:
-                    conv.channel.start_step(self._step_timeout())
-                    conv.rcpt(address.ascii)
-                    reply = conv.last_reply
-                    assert reply is not None
-                    check = replace(check, recipient=reply)
-                    self._record(
-                        StageName.RCPT_TO, started, reply.code in (250, 251), str(reply), reply
-                    )
-            if send_message and check.ok:
-                with self._stage(StageName.DATA) as started:
-                    conv.channel.start_step(self._step_timeout())
-                    conv.data(_test_message(address, self.candidate))
-                    reply = conv.last_reply
-                    assert reply is not None
-                    check = replace(check, message=reply)
-                    self._record(StageName.DATA, started, reply.code == 250, str(reply), reply)
-            else:
-                with self._stage(StageName.RSET) as started:
-                    conv.channel.start_step(self._step_timeout())
-                    reply = conv.command("RSET")
-                    self._record(StageName.RSET, started, reply.code == 250, str(reply), reply)
-        except _Stop:
-            pass
-        self._send = check
-        return check
-
-
-def probe_candidate(
-    candidate: Candidate,
-    options: ProbeOptions | None = None,
-    *,
-    email: EmailAddress | None = None,
-    credentials: Credentials | None = None,
-    context: ssl.SSLContext | None = None,
-    resolver: Resolver | None = None,
-    cancel: CancelToken | None = None,
-    listener: StageListener | None = None,
-    gate: StageGate | None = None,
-    clock: Clock = time.monotonic,
-) -> ProbeResult:
-    """Probes one candidate completely: open, log in, check sending (SMTP), finish."""
-    options = options or ProbeOptions()
-    redactor = Redactor([credentials.password] if credentials else [])
-    probe = make_probe(
-        candidate,
-        options,
-        context=context,
-        resolver=resolver,
-        cancel=cancel,
-        listener=listener,
-        gate=gate,
-        will_login=credentials is not None,
-        redactor=redactor,
-        clock=clock,
-    )
-    if probe.open() and credentials is not None and probe.can_login:
-        probe.login(credentials)
-    if (
-        isinstance(probe, SmtpProbe)
-        and email is not None
-        and (options.dry_run or options.send_test)
-        and probe.may_send
-    ):
-        probe.check_sending(email, send_message=options.send_test)
-    return probe.finish()
-
-
-def make_probe(candidate: Candidate, options: ProbeOptions | None = None, **kwargs: Any) -> Probe:
-    """The probe for the candidate's protocol."""
-    if candidate.protocol is Protocol.SMTP:
-        return SmtpProbe(candidate, options, **kwargs)
-    from smtpwizard.core.probe.incoming import ImapProbe, Pop3Probe
-
-    kind = ImapProbe if candidate.protocol is Protocol.IMAP else Pop3Probe
-    return kind(candidate, options, **kwargs)
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-
-def _show(data: bytes, limit: int = 80) -> str:
-    text = data[:limit].decode("utf-8", "backslashreplace").replace("\r", "").replace("\n", " ⏎ ")
-    return f"“{readable(text.strip())}{'…' if len(data) > limit else ''}”"
-
-
-#: At most this many certificates of a chain are read (servers send two or three).
-MAX_CHAIN = 8
-_ENCODING_DER = 2  # ssl's private ENCODING_DER, for the certificate objects of 3.10 to 3.12
-
-
-def _peer_chain(tls: ssl.SSLObject) -> tuple[CertInfo, ...]:
-    """The certificates the server sent, its own first. Python 3.13 has this as a public
-    method; 3.10 to 3.12 have the same method on the underlying object only."""
-    getter = getattr(tls, "get_unverified_chain", None)
-    if getter is None:
-        getter = getattr(getattr(tls, "_sslobj", None), "get_unverified_chain", None)
-    if getter is None:
-        return ()
-    try:
-        sent = list(getter() or ())[:MAX_CHAIN]
-    except (ssl.SSLError, ValueError, TypeError):
-        return ()
-    chain: list[CertInfo] = []
-    for item in sent:
-        try:
-            der = item if isinstance(item, bytes) else item.public_bytes(_ENCODING_DER)
-        except (AttributeError, ValueError, ssl.SSLError):
-            return tuple(chain)
-        cert = _parse_or_none(der)
-        if cert is not None:
-            chain.append(cert)
-    return tuple(chain)
-
-
-def _parse_or_none(der: bytes | None) -> CertInfo | None:
-    if not der:
-        return None
-    try:
-        return parse_certificate(der)
-    except ValueError:
-        return None
-
-
-def _client_hello(host: str) -> bytes:
-    """The bytes of a TLS ClientHello for ``host`` (sent raw to see whether TLS answers)."""
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    sslobj = unverified_context().wrap_bio(incoming, outgoing, server_hostname=server_name(host))
-    with suppress(ssl.SSLWantReadError):
-        sslobj.do_handshake()
-    return outgoing.read()
-
-
-def _sniff(channel: Channel, host: str, timeout: float) -> tuple[Reason | None, bytes]:
-    """Sends a TLS ClientHello to a port that did not greet, and reads what comes back."""
-    try:
-        channel.start_step(timeout)
-        channel.sendall(_client_hello(host))
-        data = channel.read_some()
-    except (ConnectionLost, NetworkTimeout):
-        return None, b""
-    if data.startswith(_TLS_RECORD):
-        return Reason.EXPECTS_IMPLICIT_TLS, data
-    if data:
-        return _not_smtp_kind(data), data
-    return _sniff_after_hello(channel, min(timeout, POKE_TIMEOUT))
-
-
-def _sniff_after_hello(channel: Channel, timeout: float) -> tuple[Reason | None, bytes]:
-    """Ends a line after a handshake nobody answered: web servers then reply with an error."""
-    try:
-        channel.start_step(timeout)
-        channel.sendall(b"\r\n\r\n")
-        data = channel.read_some()
-    except (ConnectionLost, NetworkTimeout):
-        return None, b""
-    return (_not_smtp_kind(data), data) if data else (None, b"")
-
-
-def _not_smtp_kind(data: bytes) -> Reason:
-    """A web server (status line, or an HTML page as old servers send to odd requests),
-    or something else that is not SMTP."""
-    start = data.lstrip()[:16].lower()
-    if data.startswith(b"HTTP/") or start.startswith((b"<!doctype html", b"<html")):
-        return Reason.HTTP_SERVER
-    return Reason.NOT_SMTP_REPLY
-
-
-def _certificate_failure(code: int | None) -> tuple[Outcome, Reason]:
-    """Maps OpenSSL's verify result (x509_vfy.h) to an outcome."""
-    if code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
-        return Outcome.CERT_EXPIRED, Reason.CERT_EXPIRED
-    if code == 9:  # X509_V_ERR_CERT_NOT_YET_VALID
-        return Outcome.CERT_EXPIRED, Reason.CERT_NOT_YET_VALID
-    if code in (62, 64):  # HOSTNAME_MISMATCH, IP_ADDRESS_MISMATCH
-        return Outcome.CERT_NAME_MISMATCH, Reason.CERT_NAME_MISMATCH
-    if code == 18:  # DEPTH_ZERO_SELF_SIGNED_CERT
-        return Outcome.CERT_UNTRUSTED, Reason.CERT_SELF_SIGNED
-    if code in (2, 19, 20, 21):  # issuer unknown / untrusted root in the chain
-        return Outcome.CERT_UNTRUSTED, Reason.CERT_UNKNOWN_ISSUER
-    return Outcome.CERT_UNTRUSTED, Reason.CERT_INVALID
-
-
-def _certificate_detail(message: str, code: int | None, cert: CertInfo | None, host: str) -> str:
-    detail = f"certificate rejected: {message} (code {code})"
-    if cert is None:
-        return detail
-    names = ", ".join(cert.names[:6]) or "no names"
-    detail = (
-        f"{detail}; issued to {names} by {cert.issuer_name}, "
-        f"valid {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}"
-    )
-    if not name_matches(cert, host):
-        detail += f"; {host} is not among its names"
-    return detail
-
-
-def _handshake_failure(
-    exc: ssl.SSLError, raw: bytes, greets: Callable[[bytes], bool] | None = None
-) -> tuple[Outcome, Reason]:
-    greets = greets or (lambda data: bool(_SMTP_START.match(data + b"\r")))
-    if raw and not raw.startswith(_TLS_RECORD):
-        if greets(raw):
-            return Outcome.TLS_ERROR, Reason.PLAIN_PORT
-        return Outcome.NOT_SMTP, _not_smtp_kind(raw)
-    reason = str(exc.reason or "").upper()
-    if reason in _PLAIN_PORT_REASONS or "record layer failure" in str(exc):
-        return Outcome.TLS_ERROR, Reason.PLAIN_PORT
-    if reason in _VERSION_REASONS:
-        return Outcome.TLS_ERROR, Reason.PROTOCOL_VERSION
-    if isinstance(exc, ssl.SSLEOFError):
-        return Outcome.TLS_ERROR, Reason.HANDSHAKE_EOF
-    return Outcome.TLS_ERROR, Reason.HANDSHAKE_FAILED
-
-
-def _auth_failure(reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
-    """Reads a refused AUTH: temporary, needs encryption, or a verdict on the credentials."""
-    enhanced = reply.enhanced or ""
-    needs_tls = (
-        reply.code == 538
-        or enhanced in ("5.7.10", "5.7.11")
-        or (reply.code == 530 and not encrypted)
-    )
-    if needs_tls:
-        return AuthStatus.UNSUPPORTED, Outcome.AUTH_UNAVAILABLE, Reason.ENCRYPTION_REQUIRED
-    if 400 <= reply.code < 500:
-        return AuthStatus.TEMPORARY_FAILURE, Outcome.AUTH_FAILED, Reason.AUTH_TEMPORARY
-    if reply.code in (500, 501, 502, 503):
-        return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.PROTOCOL_ERROR
-    return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_REJECTED
-
-
-def _test_message(address: EmailAddress, candidate: Candidate) -> bytes:
-    message = EmailMessage()
-    message["From"] = str(address)
-    message["To"] = str(address)
-    message["Subject"] = "smtpwizard test message"
-    message["Date"] = email.utils.formatdate(localtime=True)
-    message["Message-ID"] = email.utils.make_msgid(domain=address.ascii_domain)
-    message.set_content(
-        "This message was sent by smtpwizard to check that sending works through\n"
-        f"{candidate.host} port {candidate.port} ({candidate.security.label}).\n"
-        "It reached you, so the configuration works. You can delete it.\n"
-    )
-    policy = email.policy.SMTPUTF8 if address.needs_smtputf8 else email.policy.SMTP
-    return message.as_bytes(policy=policy)

@@ -48,7 +48,9 @@ from smtpwizard.core.net.channel import CancelToken, Clock
 from smtpwizard.core.net.resolve import Resolver, SystemResolver
 from smtpwizard.core.net.tls import make_tls_context
 from smtpwizard.core.net.transcript import Redactor
-from smtpwizard.core.probe.base import ProbeOptions, SmtpProbe, make_probe
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.runner import make_probe
+from smtpwizard.core.probe.smtp import SmtpProbe
 
 log = logging.getLogger(__name__)
 

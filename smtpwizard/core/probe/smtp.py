@@ -1,4 +1,5 @@
-"""smtplib's command layer on a bounded, cancellable, transcribed channel.
+"""SMTP: smtplib's command layer on a bounded, cancellable, transcribed channel, and the probe
+that holds the conversation (EHLO, STARTTLS, AUTH, the dry run and the test message, QUIT).
 
 smtplib keeps doing what it does well (EHLO parsing, MAIL/RCPT/DATA, quoting, message
 sending). Replaced underneath: reading replies (bounded lines and line counts, strict reply
@@ -10,17 +11,41 @@ credentials per RFC 4616, never written to the transcript).
 from __future__ import annotations
 
 import base64
+import email.policy
+import email.utils
 import hmac
 import re
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from email.message import EmailMessage
 from typing import Any
 
-from smtpwizard.core.errors import NotSmtpReply, ReplyTooLong
-from smtpwizard.core.model import Credentials, Reply
-from smtpwizard.core.net.channel import Channel
+from smtpwizard.core.auth.sasl import PLAINTEXT_PREFERENCE, SUPPORTED_MECHANISMS, plain_response
+from smtpwizard.core.errors import (
+    NotSmtpReply,
+    ReplyTooLong,
+)
+from smtpwizard.core.model import (
+    AuthStatus,
+    Candidate,
+    Credentials,
+    Outcome,
+    Protocol,
+    Reason,
+    Reply,
+    SendCheck,
+    StageName,
+)
+from smtpwizard.core.net.address import EmailAddress
+from smtpwizard.core.net.channel import (
+    Channel,
+)
+from smtpwizard.core.net.tls import server_name
 from smtpwizard.core.net.transcript import Transcript, printable, readable
+from smtpwizard.core.probe.base import Probe
+from smtpwizard.core.probe.options import Stop
 
 #: Most lines one reply may have (an EHLO reply has about a dozen).
 MAX_REPLY_LINES = 100
@@ -28,12 +53,6 @@ MAX_REPLY_LINES = 100
 MAX_CHALLENGES = 5
 
 _REPLY_LINE = re.compile(rb"^([2-5][0-9][0-9])([ -]|$)")
-
-#: Login mechanisms we can use, best first on an encrypted connection.
-SUPPORTED_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
-#: On a connection without encryption, the mechanism that does not reveal the password first.
-PLAINTEXT_PREFERENCE = ("CRAM-MD5", "PLAIN", "LOGIN")
-OAUTH_MECHANISMS = frozenset({"XOAUTH2", "OAUTHBEARER"})
 
 
 class Conversation(smtplib.SMTP):
@@ -176,7 +195,7 @@ class Conversation(smtplib.SMTP):
         redact = self.transcript.redactor
         mechanism = mechanism.upper()
         if mechanism == "PLAIN":
-            blob = base64.b64encode(b"\0" + user + b"\0" + secret).decode("ascii")
+            blob = plain_response(credentials)
             redact.add(blob, derived=True)
             self._hide(f"AUTH PLAIN [{credentials.username} and password, hidden]")
             self.putcmd("AUTH", f"PLAIN {blob}")
@@ -227,6 +246,206 @@ def _decode_challenge(text: str) -> bytes:
         return b""
 
 
-def server_name(host: str) -> str | None:
-    """The TLS server name for ``host``: the name itself, bracket-free for IP literals."""
-    return host.strip("[]").rstrip(".") or None
+class SmtpProbe(Probe):
+    """The SMTP conversation: EHLO, STARTTLS, AUTH, the dry run and the test message, QUIT."""
+
+    PROTOCOL = Protocol.SMTP
+    CAPABILITY_STAGES = (StageName.EHLO, StageName.EHLO_TLS)
+
+    def _make_conversation(self, channel: Channel, host: str, local_name: str) -> Conversation:
+        return Conversation(channel, host, local_name, self.transcript)
+
+    def _conversation(self) -> Conversation:
+        assert isinstance(self._conv, Conversation)
+        return self._conv
+
+    def _greet(self) -> Reply:
+        return self._conversation().read_reply()
+
+    def _greeting_refusal(self, reply: Reply) -> tuple[Outcome, Reason, str] | None:
+        if reply.code == 220:
+            return None
+        if reply.code == 421:
+            return (
+                Outcome.REFUSED,
+                Reason.SERVICE_UNAVAILABLE,
+                f"the server is not taking connections now: {reply}",
+            )
+        if reply.code >= 400:
+            return (
+                Outcome.REFUSED,
+                Reason.GREETING_REJECTED,
+                f"the server refused us in its greeting: {reply}",
+            )
+        return (
+            Outcome.NOT_SMTP,
+            Reason.PROTOCOL_ERROR,
+            f"an SMTP server greets with 220, this one said: {reply}",
+        )
+
+    def _capabilities(self, stage: StageName, started: float) -> None:
+        conv = self._conversation()
+        conv.channel.start_step(self._step_timeout())
+        code, _ = conv.ehlo()
+        reply = conv.last_reply
+        assert reply is not None
+        if code == 250:
+            self._features = tuple(reply.text.split("\n")[1:])
+            if stage is StageName.EHLO:
+                self._starttls_offered = conv.has_extn("starttls")
+            self._auth = replace(self._auth, offered=conv.offered_mechanisms())
+            shown = ", ".join(self._features) or "no extensions"
+            self._record(stage, started, True, f"server supports: {shown}", reply)
+            return
+        if code == 421:
+            raise self._fail(
+                stage,
+                started,
+                Outcome.REFUSED,
+                Reason.SERVICE_UNAVAILABLE,
+                f"the server closed the session: {reply}",
+                reply,
+            )
+        # An old server without extensions: HELO is all it knows (RFC 5321 3.2).
+        code, _ = conv.helo()
+        helo_reply = conv.last_reply
+        assert helo_reply is not None
+        if code == 250:
+            self._features = ()
+            if stage is StageName.EHLO:
+                self._starttls_offered = False
+            self._record(
+                stage,
+                started,
+                True,
+                f"EHLO refused ({reply.code}), HELO accepted: the server has no extensions",
+                helo_reply,
+            )
+            return
+        raise self._fail(
+            stage,
+            started,
+            Outcome.REFUSED,
+            Reason.GREETING_REJECTED,
+            f"the server refused both EHLO and HELO: {helo_reply}",
+            helo_reply,
+        )
+
+    def _starttls_command(self) -> Reply:
+        return self._conversation().command("STARTTLS")
+
+    def _starttls_accepted(self, reply: Reply) -> bool:
+        return reply.code == 220
+
+    def _supported(self, encrypted: bool) -> tuple[str, ...]:
+        return SUPPORTED_MECHANISMS if encrypted else PLAINTEXT_PREFERENCE
+
+    def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
+        reply = self._conversation().authenticate(mechanism, credentials)
+        return reply.code == 235, reply
+
+    def _mechanism_refused(self, reply: Reply) -> bool:
+        return reply.code == 504
+
+    def _login_refusal(self, reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
+        return _auth_failure(reply, encrypted)
+
+    def _goodbye(self) -> Reply:
+        return self._conversation().command("QUIT")
+
+    def _fetch_preamble(self, conv: Conversation) -> bool:
+        conv.read_reply()
+        conv.ehlo()
+        return conv.command("STARTTLS").code == 220
+
+    # -- sending -------------------------------------------------------------------------------
+
+    @property
+    def may_send(self) -> bool:
+        """Whether a sending check makes sense: logged in, or a relay that wants no login."""
+        if not self.usable:
+            return False
+        if self._will_login:
+            return self.authenticated
+        return not self._auth.offered
+
+    def check_sending(
+        self, address: EmailAddress, *, send_message: bool = False
+    ) -> SendCheck | None:
+        """MAIL FROM and RCPT TO with the person's own address, then RSET or a real message.
+
+        The outcome is not changed by this; the result is kept in ``send``.
+        """
+        if not self.usable:
+            return None
+        conv = self._conversation()
+        options = ["SMTPUTF8"] if address.needs_smtputf8 and conv.has_extn("smtputf8") else []
+        check = SendCheck()
+        try:
+            with self._stage(StageName.MAIL_FROM) as started:
+                conv.channel.start_step(self._step_timeout())
+                conv.mail(address.ascii, options)
+                reply = conv.last_reply
+                assert reply is not None
+                check = replace(check, sender=reply)
+                self._record(StageName.MAIL_FROM, started, reply.code == 250, str(reply), reply)
+            if check.sender is not None and check.sender.code == 250:
+                with self._stage(StageName.RCPT_TO) as started:
+                    conv.channel.start_step(self._step_timeout())
+                    conv.rcpt(address.ascii)
+                    reply = conv.last_reply
+                    assert reply is not None
+                    check = replace(check, recipient=reply)
+                    self._record(
+                        StageName.RCPT_TO, started, reply.code in (250, 251), str(reply), reply
+                    )
+            if send_message and check.ok:
+                with self._stage(StageName.DATA) as started:
+                    conv.channel.start_step(self._step_timeout())
+                    conv.data(_test_message(address, self.candidate))
+                    reply = conv.last_reply
+                    assert reply is not None
+                    check = replace(check, message=reply)
+                    self._record(StageName.DATA, started, reply.code == 250, str(reply), reply)
+            else:
+                with self._stage(StageName.RSET) as started:
+                    conv.channel.start_step(self._step_timeout())
+                    reply = conv.command("RSET")
+                    self._record(StageName.RSET, started, reply.code == 250, str(reply), reply)
+        except Stop:
+            pass
+        self._send = check
+        return check
+
+
+def _auth_failure(reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
+    """Reads a refused AUTH: temporary, needs encryption, or a verdict on the credentials."""
+    enhanced = reply.enhanced or ""
+    needs_tls = (
+        reply.code == 538
+        or enhanced in ("5.7.10", "5.7.11")
+        or (reply.code == 530 and not encrypted)
+    )
+    if needs_tls:
+        return AuthStatus.UNSUPPORTED, Outcome.AUTH_UNAVAILABLE, Reason.ENCRYPTION_REQUIRED
+    if 400 <= reply.code < 500:
+        return AuthStatus.TEMPORARY_FAILURE, Outcome.AUTH_FAILED, Reason.AUTH_TEMPORARY
+    if reply.code in (500, 501, 502, 503):
+        return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.PROTOCOL_ERROR
+    return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_REJECTED
+
+
+def _test_message(address: EmailAddress, candidate: Candidate) -> bytes:
+    message = EmailMessage()
+    message["From"] = str(address)
+    message["To"] = str(address)
+    message["Subject"] = "smtpwizard test message"
+    message["Date"] = email.utils.formatdate(localtime=True)
+    message["Message-ID"] = email.utils.make_msgid(domain=address.ascii_domain)
+    message.set_content(
+        "This message was sent by smtpwizard to check that sending works through\n"
+        f"{candidate.host} port {candidate.port} ({candidate.security.label}).\n"
+        "It reached you, so the configuration works. You can delete it.\n"
+    )
+    policy = email.policy.SMTPUTF8 if address.needs_smtputf8 else email.policy.SMTP
+    return message.as_bytes(policy=policy)

@@ -40,7 +40,8 @@ from smtpwizard.core.model import (
 from smtpwizard.core.net.address import EmailAddress, parse_email
 from smtpwizard.core.net.channel import CancelToken, Clock
 from smtpwizard.core.net.resolve import Resolver
-from smtpwizard.core.probe.base import ProbeOptions, probe_candidate
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.runner import probe_candidate
 
 TITLES: dict[StageName, str] = {
     StageName.RESOLVE: _("Looking up the server"),

@@ -33,7 +33,7 @@ from smtpwizard.core.model import (
     Severity,
 )
 from smtpwizard.core.net.channel import CancelToken
-from smtpwizard.core.probe.base import probe_candidate
+from smtpwizard.core.probe.runner import probe_candidate
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
