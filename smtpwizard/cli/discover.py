@@ -13,12 +13,9 @@ from smtpwizard.cli.wiring import add_discovery_options, engine_for
 from smtpwizard.core.i18n import _
 
 if TYPE_CHECKING:
-    from smtpwizard.core.discovery.discoverer import (
-        Discoverer,
-        DiscoveryEvent,
-        DiscoveryResult,
-    )
+    from smtpwizard.core.discovery.discoverer import Discoverer
     from smtpwizard.core.discovery.providers import Provider
+    from smtpwizard.core.discovery.results import DiscoveryEvent, DiscoveryResult
     from smtpwizard.core.net.address import EmailAddress
 
 __all__ = ["add_parser", "discover", "print_discovery", "progress", "provider_advice", "run"]
@@ -96,7 +93,7 @@ def discover(
 
 def progress(stream: TextIO) -> Callable[[DiscoveryEvent], None]:
     """Prints each source's answer as it comes in (for a person watching a terminal)."""
-    from smtpwizard.core.discovery.discoverer import SourceFinished
+    from smtpwizard.core.discovery.results import SourceFinished
 
     lock = threading.Lock()
 

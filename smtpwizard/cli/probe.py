@@ -27,7 +27,7 @@ from smtpwizard.cli.wiring import (
 from smtpwizard.core.i18n import _
 
 if TYPE_CHECKING:
-    from smtpwizard.core.discovery.discoverer import DiscoveryResult
+    from smtpwizard.core.discovery.results import DiscoveryResult
     from smtpwizard.core.model import Candidate, MatrixResult
     from smtpwizard.core.net.address import EmailAddress
     from smtpwizard.core.net.channel import CancelToken

@@ -39,16 +39,15 @@ from smtpwizard.core.net.address import check_host, check_port, parse_email
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.store.files import write_atomic
 from smtpwizard.core.store.settings import SettingsStore
+from smtpwizard.core.troubleshoot.compare import Change, what_changed
 from smtpwizard.core.troubleshoot.session import (
     STOP_POINTS,
-    TITLES,
     Attempt,
-    Change,
     StepControl,
     Troubleshooter,
     stop_points,
-    what_changed,
 )
+from smtpwizard.core.troubleshoot.steps import TITLES
 from smtpwizard.core.troubleshoot.support import (
     imported_document,
     support_document,

@@ -18,8 +18,8 @@ from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.diagnosis.recommend import level_label
 from smtpwizard.core.diagnosis.summary import summarize
-from smtpwizard.core.discovery.discoverer import DiscoveryResult
 from smtpwizard.core.discovery.providers import Provider
+from smtpwizard.core.discovery.results import DiscoveryResult
 from smtpwizard.core.model import (
     AuthStatus,
     Candidate,

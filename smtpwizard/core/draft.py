@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from smtpwizard.core.discovery.discoverer import DiscoveryResult
 from smtpwizard.core.discovery.providers import Provider
+from smtpwizard.core.discovery.results import DiscoveryResult
 from smtpwizard.core.discovery.typed import incoming_to_test
 from smtpwizard.core.document import matrix_document
 from smtpwizard.core.exporters.base import ExportConfig, config_from_document

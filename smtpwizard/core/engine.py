@@ -18,9 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from smtpwizard.core.discovery.discoverer import Discoverer, DiscoveryEvent, DiscoverySettings
+from smtpwizard.core.discovery.discoverer import Discoverer
 from smtpwizard.core.discovery.providers import KnowledgeBase, Provider
 from smtpwizard.core.discovery.providers import load as load_knowledge_base
+from smtpwizard.core.discovery.results import DiscoveryEvent, DiscoverySettings
 from smtpwizard.core.model import Candidate, MatrixResult
 from smtpwizard.core.net.address import EmailAddress
 from smtpwizard.core.net.dns import DnsClient, DnsResolver

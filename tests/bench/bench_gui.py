@@ -29,7 +29,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from smtpwizard.core.auth.keyring import CredentialStore
-from smtpwizard.core.discovery.discoverer import DiscoverySettings
+from smtpwizard.core.discovery.results import DiscoverySettings
 from smtpwizard.core.engine import Engine
 from smtpwizard.core.net.dns import Nameserver
 from smtpwizard.core.probe.options import ProbeOptions

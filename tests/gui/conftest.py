@@ -11,7 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from smtpwizard.core.auth.keyring import CredentialStore
-from smtpwizard.core.discovery.discoverer import DiscoverySettings
+from smtpwizard.core.discovery.results import DiscoverySettings
 from smtpwizard.core.engine import Engine
 from smtpwizard.core.net.dns import Nameserver
 from smtpwizard.core.probe.options import ProbeOptions

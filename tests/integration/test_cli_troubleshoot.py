@@ -14,7 +14,8 @@ import pytest
 
 from smtpwizard.cli.main import main
 from smtpwizard.core.model import Security, StageName
-from smtpwizard.core.troubleshoot.session import TITLES, stop_points
+from smtpwizard.core.troubleshoot.session import stop_points
+from smtpwizard.core.troubleshoot.steps import TITLES
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
 from tests.support.secrets import leaks

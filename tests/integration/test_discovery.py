@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from smtpwizard.core.discovery.discoverer import (
-    Discoverer,
+from smtpwizard.core.discovery.discoverer import Discoverer
+from smtpwizard.core.discovery.providers import KnowledgeBase, parse
+from smtpwizard.core.discovery.results import (
     DiscoveryResult,
     DiscoverySettings,
     SourceFinished,
     SourceStatus,
 )
-from smtpwizard.core.discovery.providers import KnowledgeBase, parse
 from smtpwizard.core.model import Protocol, Security, Source
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.dns import Nameserver

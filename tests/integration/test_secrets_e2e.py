@@ -293,7 +293,7 @@ def wired(
     scripted: Callable[..., ScriptedServer],
 ) -> Iterator[Wired]:
     from smtpwizard.core.auth.keyring import CredentialStore
-    from smtpwizard.core.discovery.discoverer import DiscoverySettings
+    from smtpwizard.core.discovery.results import DiscoverySettings
     from smtpwizard.core.net.dns import Nameserver
     from smtpwizard.core.probe.options import ProbeOptions
     from smtpwizard.core.store.settings import SettingsStore

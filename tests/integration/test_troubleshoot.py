@@ -26,13 +26,12 @@ from smtpwizard.core.model import (
 )
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.troubleshoot.compare import compare, what_changed
 from smtpwizard.core.troubleshoot.session import (
     ExchangeDone,
     StepControl,
     Troubleshooter,
-    compare,
     stop_points,
-    what_changed,
 )
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet, server_context

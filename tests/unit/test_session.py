@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from smtpwizard.core.diagnosis.recommend import recommend
-from smtpwizard.core.discovery.discoverer import DiscoveryResult
+from smtpwizard.core.discovery.results import DiscoveryResult
 from smtpwizard.core.draft import Purpose, SetupDraft
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.exporters.common import incoming_line

@@ -21,12 +21,9 @@ from smtpwizard.core.model import (
     TranscriptLine,
 )
 from smtpwizard.core.store.settings import Settings
-from smtpwizard.core.troubleshoot.session import (
-    StepControl,
-    build_attempt,
-    reply_meaning,
-    what_changed,
-)
+from smtpwizard.core.troubleshoot.compare import what_changed
+from smtpwizard.core.troubleshoot.session import StepControl, build_attempt
+from smtpwizard.core.troubleshoot.steps import reply_meaning
 from smtpwizard.core.troubleshoot.support import support_document, support_markdown
 from tests.support.results import cert, logged_in, refused_login, result, verified_tls
 

@@ -26,8 +26,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import replace
 from typing import TypeVar
 
 from smtpwizard.core.discovery.autoconfig import (
@@ -39,6 +38,16 @@ from smtpwizard.core.discovery.autoconfig import (
 )
 from smtpwizard.core.discovery.providers import KnowledgeBase, Provider
 from smtpwizard.core.discovery.providers import load as load_knowledge_base
+from smtpwizard.core.discovery.results import (
+    DiscoveryEvent,
+    DiscoveryResult,
+    DiscoverySettings,
+    Found,
+    SourceFinished,
+    SourceReport,
+    SourceStarted,
+    SourceStatus,
+)
 from smtpwizard.core.errors import (
     Cancelled,
     DnsError,
@@ -59,111 +68,14 @@ from smtpwizard.core.model import (
 )
 from smtpwizard.core.net.address import EmailAddress, check_host
 from smtpwizard.core.net.channel import CancelToken
-from smtpwizard.core.net.dns import DnsClient, DnsResolver, Nameserver
+from smtpwizard.core.net.dns import DnsClient, DnsResolver
 from smtpwizard.core.net.fetch import FetchResult, FetchSettings, fetch, registered_domain
 from smtpwizard.core.net.resolve import Resolver, SystemResolver
 from smtpwizard.core.net.tls import make_tls_context
 
 log = logging.getLogger(__name__)
 
-ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
 _CHOICE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$")
-
-
-@dataclass(frozen=True, slots=True)
-class DiscoverySettings:
-    """How discovery asks.
-
-    Attributes:
-        timeout: seconds for one lookup or fetch; a source gets twice that in all.
-        nameservers: DNS servers to ask (empty: the system's).
-        cafile: extra certificate authorities to trust for HTTPS.
-        ispdb_url: base URL of the central ISPDB, or ``None`` to leave it out.
-        send_address: send the full address (not only the domain) to autoconfig servers
-            and the ISPDB.
-        allow_http: fetch autoconfig over plain http when https finds nothing (flagged).
-        https_port, http_port: ports for ``https://`` and ``http://`` (tests change them).
-        autodiscover: ask Exchange Autodiscover (it needs the address; it goes only to the
-            domain's own servers).
-        guesses: try ``smtp.``, ``mail.`` and the domain itself when nothing else answers.
-    """
-
-    timeout: float = 5.0
-    nameservers: tuple[Nameserver, ...] = ()
-    cafile: str | None = None
-    ispdb_url: str | None = ISPDB_URL
-    send_address: bool = False
-    allow_http: bool = True
-    https_port: int = 443
-    http_port: int = 80
-    autodiscover: bool = True
-    guesses: bool = True
-
-
-class SourceStatus(StrEnum):
-    """How a source went."""
-
-    FOUND = "found"
-    NOTHING = "nothing"
-    ERROR = "error"
-    TIMEOUT = "timeout"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class SourceReport:
-    """What one source did, for the person watching and for the record."""
-
-    name: str
-    detail: str
-    status: SourceStatus
-    message: str
-    ms: float = 0.0
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStarted:
-    """Discovery began asking a source (for live feedback)."""
-
-    name: str
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFinished:
-    """A source answered, failed or ran out of time."""
-
-    report: SourceReport
-
-
-DiscoveryEvent = SourceStarted | SourceFinished
-
-
-@dataclass(frozen=True, slots=True)
-class DiscoveryResult:
-    """Every candidate found for an address, and how each source went."""
-
-    email: str
-    domain: str
-    candidates: tuple[Candidate, ...]
-    incoming: tuple[Candidate, ...]
-    usernames: tuple[str, ...]
-    provider: Provider | None
-    provider_match: str | None
-    mx: tuple[str, ...]
-    reports: tuple[SourceReport, ...]
-    elapsed_ms: float
-
-
-@dataclass(slots=True)
-class _Found:
-    report: SourceReport
-    outgoing: list[Candidate] = field(default_factory=list)
-    incoming: list[Candidate] = field(default_factory=list)
-    candidates: list[Candidate] = field(default_factory=list)
-    provider: Provider | None = None
-    mx: list[str] = field(default_factory=list)
 
 
 _ORDER = ("provider", "mx", "autoconfig", "ispdb", "autodiscover", "srv", "guess")
@@ -235,7 +147,7 @@ class Discoverer:
         if provider_id is not None:
             return self._chosen(email, provider_id, choices or {}, started)
         token = cancel or CancelToken()
-        tasks: dict[str, Callable[[], _Found]] = {
+        tasks: dict[str, Callable[[], Found]] = {
             "provider": lambda: self._provider_by_domain(email),
             "mx": lambda: self._mx(email, token),
             "autoconfig": lambda: self._autoconfig(email, token),
@@ -245,9 +157,9 @@ class Discoverer:
             "guess": lambda: self._guess(email, token),
         }
         budget = 2 * self.settings.timeout + 0.5
-        done: dict[str, _Found] = {}
+        done: dict[str, Found] = {}
         executor = ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="discover")
-        futures: dict[Future[_Found], str] = {}
+        futures: dict[Future[Found], str] = {}
         try:
             for name, task in tasks.items():
                 futures[executor.submit(self._timed, name, task)] = name
@@ -267,7 +179,7 @@ class Discoverer:
                 status = SourceStatus.SKIPPED if token.cancelled else SourceStatus.TIMEOUT
                 message = _("stopped") if token.cancelled else _("no answer in time")
                 report = SourceReport(name, "", status, message, round(budget * 1000, 1))
-                done[name] = _Found(report)
+                done[name] = Found(report)
                 self._emit(SourceFinished(report))
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
@@ -275,14 +187,14 @@ class Discoverer:
                 token.close()
         return self._merge(email, done, started)
 
-    def _timed(self, name: str, task: Callable[[], _Found]) -> _Found:
+    def _timed(self, name: str, task: Callable[[], Found]) -> Found:
         began = time.monotonic()
         try:
             found = task()
         except Cancelled:
-            found = _Found(SourceReport(name, "", SourceStatus.SKIPPED, _("stopped")))
+            found = Found(SourceReport(name, "", SourceStatus.SKIPPED, _("stopped")))
         except Exception as exc:  # a source's failure is reported, never raised
-            found = _Found(
+            found = Found(
                 SourceReport(name, "", SourceStatus.ERROR, str(exc) or type(exc).__name__)
             )
         found.report = replace(found.report, ms=round((time.monotonic() - began) * 1000, 1))
@@ -353,10 +265,10 @@ class Discoverer:
             for s in provider.incoming_servers(choices)
         ]
 
-    def _provider_by_domain(self, email: EmailAddress) -> _Found:
+    def _provider_by_domain(self, email: EmailAddress) -> Found:
         provider = self.knowledge.by_domain(email.domain)
         if provider is None:
-            return _Found(
+            return Found(
                 SourceReport(
                     "provider",
                     email.domain,
@@ -365,7 +277,7 @@ class Discoverer:
                 )
             )
         detail = _("{name} (smtpwizard's provider list)").format(name=provider.name)
-        return _Found(
+        return Found(
             SourceReport(
                 "provider",
                 email.domain,
@@ -377,15 +289,15 @@ class Discoverer:
             provider=provider,
         )
 
-    def _mx(self, email: EmailAddress, cancel: CancelToken) -> _Found:
+    def _mx(self, email: EmailAddress, cancel: CancelToken) -> Found:
         domain = email.ascii_domain
         self._start("mx", domain)
         try:
             hosts = self.dns.mx(domain)
         except DnsError as exc:
-            return _Found(SourceReport("mx", domain, SourceStatus.ERROR, str(exc)))
+            return Found(SourceReport("mx", domain, SourceStatus.ERROR, str(exc)))
         if not hosts:
-            return _Found(
+            return Found(
                 SourceReport(
                     "mx", domain, SourceStatus.NOTHING, _("the domain names no mail servers (MX)")
                 )
@@ -396,7 +308,7 @@ class Discoverer:
             detail = _("{name}, recognised by your domain's mail servers ({mx})").format(
                 name=provider.name, mx=hosts[0]
             )
-            return _Found(
+            return Found(
                 SourceReport(
                     "mx",
                     domain,
@@ -408,7 +320,7 @@ class Discoverer:
                 provider=provider,
                 mx=hosts,
             )
-        found = _Found(
+        found = Found(
             SourceReport(
                 "mx",
                 domain,
@@ -444,7 +356,7 @@ class Discoverer:
         detail = _describe(result)
         return parse_client_config(result.body, email, source, detail), result
 
-    def _autoconfig(self, email: EmailAddress, cancel: CancelToken) -> _Found:
+    def _autoconfig(self, email: EmailAddress, cancel: CancelToken) -> Found:
         domain = email.ascii_domain
         query = self._query(email)
         paths = (
@@ -475,7 +387,7 @@ class Discoverer:
         message = "; ".join(dict.fromkeys(errors)) or _("not asked")
         if tried_http:
             message += " " + _("(also tried without encryption)")
-        return _Found(
+        return Found(
             SourceReport(
                 "autoconfig",
                 domain,
@@ -486,37 +398,37 @@ class Discoverer:
 
     def _config_found(
         self, name: str, url: str, config: ClientConfig, result: FetchResult
-    ) -> _Found:
+    ) -> Found:
         warnings = list(_fetch_warnings(result)) + list(config.skipped)
         count = len(config.outgoing)
         status = SourceStatus.FOUND if config.outgoing or config.incoming else SourceStatus.NOTHING
         message = _("{count} outgoing and {incoming} incoming servers").format(
             count=count, incoming=len(config.incoming)
         )
-        return _Found(
+        return Found(
             SourceReport(name, url, status, message, warnings=tuple(warnings)),
             outgoing=list(config.outgoing),
             incoming=list(config.incoming),
         )
 
-    def _ispdb(self, email: EmailAddress, domain: str, cancel: CancelToken, name: str) -> _Found:
+    def _ispdb(self, email: EmailAddress, domain: str, cancel: CancelToken, name: str) -> Found:
         base = self.settings.ispdb_url
         if not base:
-            return _Found(SourceReport(name, "", SourceStatus.SKIPPED, _("switched off")))
+            return Found(SourceReport(name, "", SourceStatus.SKIPPED, _("switched off")))
         url = f"{base.rstrip('/')}/{urllib.parse.quote(domain)}{self._query(email)}"
         self._start(name, url)
         try:
             config, result = self._fetch_config(url, email, Source.ISPDB, cancel)
         except FetchError as exc:
             status = SourceStatus.NOTHING if exc.kind == "not_found" else SourceStatus.ERROR
-            return _Found(SourceReport(name, url, status, str(exc)))
+            return Found(SourceReport(name, url, status, str(exc)))
         except DocumentError as exc:
-            return _Found(SourceReport(name, url, SourceStatus.ERROR, str(exc)))
+            return Found(SourceReport(name, url, SourceStatus.ERROR, str(exc)))
         return self._config_found(name, url, config, result)
 
-    def _autodiscover(self, email: EmailAddress, cancel: CancelToken) -> _Found:
+    def _autodiscover(self, email: EmailAddress, cancel: CancelToken) -> Found:
         if not self.settings.autodiscover:
-            return _Found(SourceReport("autodiscover", "", SourceStatus.SKIPPED, _("switched off")))
+            return Found(SourceReport("autodiscover", "", SourceStatus.SKIPPED, _("switched off")))
         domain = email.ascii_domain
         urls = [
             f"https://autodiscover.{domain}/autodiscover/autodiscover.xml",
@@ -553,7 +465,7 @@ class Discoverer:
                     errors.append(_("sent on to the address {address}").format(address=address))
                 continue
             return self._config_found("autodiscover", url, answer, result)
-        return _Found(
+        return Found(
             SourceReport(
                 "autodiscover",
                 domain,
@@ -562,7 +474,7 @@ class Discoverer:
             )
         )
 
-    def _srv(self, email: EmailAddress) -> _Found:
+    def _srv(self, email: EmailAddress) -> Found:
         domain = email.ascii_domain
         self._start("srv", domain)
         lookups = (
@@ -573,7 +485,7 @@ class Discoverer:
             ("_pop3s._tcp", Protocol.POP3, Security.TLS),
             ("_pop3._tcp", Protocol.POP3, Security.STARTTLS),
         )
-        found = _Found(SourceReport("srv", domain, SourceStatus.NOTHING, ""))
+        found = Found(SourceReport("srv", domain, SourceStatus.NOTHING, ""))
         notes: list[str] = []
         warnings: list[str] = []
         for prefix, protocol, security in lookups:
@@ -619,15 +531,15 @@ class Discoverer:
         found.report = SourceReport("srv", domain, status, message, warnings=tuple(warnings))
         return found
 
-    def _guess(self, email: EmailAddress, cancel: CancelToken) -> _Found:
+    def _guess(self, email: EmailAddress, cancel: CancelToken) -> Found:
         if not self.settings.guesses:
-            return _Found(SourceReport("guess", "", SourceStatus.SKIPPED, _("switched off")))
+            return Found(SourceReport("guess", "", SourceStatus.SKIPPED, _("switched off")))
         domain = email.ascii_domain
         outgoing = [f"smtp.{domain}", f"mail.{domain}", domain]
         imap = [f"imap.{domain}", f"mail.{domain}", domain]
         pop3 = [f"pop.{domain}", f"pop3.{domain}", f"mail.{domain}"]
         names = list(dict.fromkeys([*outgoing, *imap, *pop3]))
-        found = _Found(SourceReport("guess", domain, SourceStatus.NOTHING, ""))
+        found = Found(SourceReport("guess", domain, SourceStatus.NOTHING, ""))
         resolved: list[str] = []
         for host in names:
             self._start("guess", host)
@@ -661,7 +573,7 @@ class Discoverer:
     # -- merging -----------------------------------------------------------------------------
 
     def _merge(
-        self, email: EmailAddress, done: Mapping[str, _Found], started: float
+        self, email: EmailAddress, done: Mapping[str, Found], started: float
     ) -> DiscoveryResult:
         candidates: list[Candidate] = []
         incoming: list[Candidate] = []

@@ -15,12 +15,8 @@ from smtpwizard import __version__
 from smtpwizard.core.document import cert_document
 from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
 from smtpwizard.core.model import TranscriptLine
-from smtpwizard.core.troubleshoot.session import (
-    Attempt,
-    Change,
-    Exchange,
-    outcome_words,
-)
+from smtpwizard.core.troubleshoot.compare import Change, outcome_words
+from smtpwizard.core.troubleshoot.session import Attempt, Exchange
 
 Json = dict[str, Any]
 KIND = "smtpwizard-support-report"

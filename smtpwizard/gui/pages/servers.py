@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from smtpwizard.core.discovery.discoverer import (
+from smtpwizard.core.discovery.results import (
     DiscoveryResult,
     SourceFinished,
     SourceStarted,

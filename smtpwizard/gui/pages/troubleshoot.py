@@ -36,18 +36,15 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Outcome, Security, ServerSettings, Severity, StageName
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.store.files import write_atomic
+from smtpwizard.core.troubleshoot.compare import Change, compare, outcome_words, what_changed
 from smtpwizard.core.troubleshoot.session import (
-    TITLES,
     Attempt,
-    Change,
     Exchange,
     ExchangeDone,
     StepControl,
-    compare,
-    outcome_words,
     stop_points,
-    what_changed,
 )
+from smtpwizard.core.troubleshoot.steps import TITLES
 from smtpwizard.core.troubleshoot.support import (
     imported_document,
     support_document,
