@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from smtpwizard.core.i18n import _
 
@@ -32,6 +32,42 @@ class Security(StrEnum):
             Security.STARTTLS: _("STARTTLS"),
             Security.NONE: _("no encryption"),
         }[self]
+
+
+class ReplyCode(IntEnum):
+    """The SMTP reply codes the engine acts on (RFC 5321 §4.2.3, RFC 4954, RFC 3207)."""
+
+    SERVICE_READY = 220
+    CLOSING = 221
+    AUTH_SUCCEEDED = 235
+    OK = 250
+    WILL_FORWARD = 251
+    AUTH_CONTINUE = 334
+    START_MAIL_INPUT = 354
+    SERVICE_UNAVAILABLE = 421
+    MAILBOX_BUSY = 450
+    LOCAL_ERROR = 451
+    INSUFFICIENT_STORAGE = 452
+    TLS_UNAVAILABLE = 454
+    SYNTAX_ERROR = 500
+    ARGUMENT_ERROR = 501
+    NOT_IMPLEMENTED = 502
+    BAD_SEQUENCE = 503
+    PARAMETER_NOT_IMPLEMENTED = 504
+    AUTH_REQUIRED = 530
+    AUTH_FAILED = 535
+    ENCRYPTION_REQUIRED = 538
+    MAILBOX_UNAVAILABLE = 550
+
+    @staticmethod
+    def positive(code: int) -> bool:
+        """Whether a code says the command was accepted (2xx)."""
+        return 200 <= code < 300
+
+    @staticmethod
+    def temporary(code: int) -> bool:
+        """Whether a code is a temporary refusal (4xx): the same command may work later."""
+        return 400 <= code < 500
 
 
 class Protocol(StrEnum):
@@ -438,7 +474,7 @@ class SendCheck:
     def ok(self) -> bool:
         """Whether everything that was tried was accepted."""
         replies = [r for r in (self.sender, self.recipient, self.message) if r is not None]
-        return bool(replies) and all(200 <= r.code < 300 for r in replies)
+        return bool(replies) and all(ReplyCode.positive(r.code) for r in replies)
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,3 +173,12 @@ def test_package_data_leaves_the_screenshots_out() -> None:
     patterns = pyproject()["tool"]["setuptools"]["package-data"]["smtpwizard.resources"]
     matched = {p for pattern in patterns for p in RESOURCES.glob(pattern) if p.is_file()}
     assert not [p for p in matched if "screenshots" in p.parts]
+
+
+def test_every_package_of_the_source_is_installed() -> None:
+    listed = set(pyproject()["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "smtpwizard").rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)

@@ -10,6 +10,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
     Finding,
     ProbeResult,
+    ReplyCode,
     Severity,
 )
 
@@ -26,11 +27,15 @@ def explain_sending(result: ProbeResult) -> Finding | None:
         ("recipient", send.recipient),
         ("message", send.message),
     ):
-        if reply is None or 200 <= reply.code < 300:
+        if reply is None or ReplyCode.positive(reply.code):
             continue
         text = one_line(reply)
         lowered = text.lower()
-        if "5.7.57" in text or reply.code == 530 or "authentication required" in lowered:
+        if (
+            "5.7.57" in text
+            or reply.code == ReplyCode.AUTH_REQUIRED
+            or "authentication required" in lowered
+        ):
             return finding(
                 _("The server wants a login before sending"),
                 _("The server refused to take mail without a login ({reply}).").format(reply=text),

@@ -35,6 +35,7 @@ from smtpwizard.core.model import (
     Protocol,
     Reason,
     Reply,
+    ReplyCode,
     SendCheck,
     StageName,
 )
@@ -221,7 +222,7 @@ class Conversation(smtplib.SMTP):
             raise ValueError(f"unsupported mechanism {mechanism}")
         code, _message = self.getreply()
         step = 0
-        while code == 334:
+        while code == ReplyCode.AUTH_CONTINUE:
             if step >= min(len(responders), MAX_CHALLENGES):
                 # More challenges than the mechanism has: abort the exchange (RFC 4954).
                 self.putcmd("*")
@@ -263,9 +264,9 @@ class SmtpProbe(Probe):
         return self._conversation().read_reply()
 
     def _greeting_refusal(self, reply: Reply) -> tuple[Outcome, Reason, str] | None:
-        if reply.code == 220:
+        if reply.code == ReplyCode.SERVICE_READY:
             return None
-        if reply.code == 421:
+        if reply.code == ReplyCode.SERVICE_UNAVAILABLE:
             return (
                 Outcome.REFUSED,
                 Reason.SERVICE_UNAVAILABLE,
@@ -289,7 +290,7 @@ class SmtpProbe(Probe):
         code, _ = conv.ehlo()
         reply = conv.last_reply
         assert reply is not None
-        if code == 250:
+        if code == ReplyCode.OK:
             self._features = tuple(reply.text.split("\n")[1:])
             if stage is StageName.EHLO:
                 self._starttls_offered = conv.has_extn("starttls")
@@ -297,7 +298,7 @@ class SmtpProbe(Probe):
             shown = ", ".join(self._features) or "no extensions"
             self._record(stage, started, True, f"server supports: {shown}", reply)
             return
-        if code == 421:
+        if code == ReplyCode.SERVICE_UNAVAILABLE:
             raise self._fail(
                 stage,
                 started,
@@ -310,7 +311,7 @@ class SmtpProbe(Probe):
         code, _ = conv.helo()
         helo_reply = conv.last_reply
         assert helo_reply is not None
-        if code == 250:
+        if code == ReplyCode.OK:
             self._features = ()
             if stage is StageName.EHLO:
                 self._starttls_offered = False
@@ -335,17 +336,17 @@ class SmtpProbe(Probe):
         return self._conversation().command("STARTTLS")
 
     def _starttls_accepted(self, reply: Reply) -> bool:
-        return reply.code == 220
+        return reply.code == ReplyCode.SERVICE_READY
 
     def _supported(self, encrypted: bool) -> tuple[str, ...]:
         return SUPPORTED_MECHANISMS if encrypted else PLAINTEXT_PREFERENCE
 
     def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
         reply = self._conversation().authenticate(mechanism, credentials)
-        return reply.code == 235, reply
+        return reply.code == ReplyCode.AUTH_SUCCEEDED, reply
 
     def _mechanism_refused(self, reply: Reply) -> bool:
-        return reply.code == 504
+        return reply.code == ReplyCode.PARAMETER_NOT_IMPLEMENTED
 
     def _login_refusal(self, reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
         return _auth_failure(reply, encrypted)
@@ -356,7 +357,7 @@ class SmtpProbe(Probe):
     def _fetch_preamble(self, conv: Conversation) -> bool:
         conv.read_reply()
         conv.ehlo()
-        return conv.command("STARTTLS").code == 220
+        return conv.command("STARTTLS").code == ReplyCode.SERVICE_READY
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -388,8 +389,10 @@ class SmtpProbe(Probe):
                 reply = conv.last_reply
                 assert reply is not None
                 check = replace(check, sender=reply)
-                self._record(StageName.MAIL_FROM, started, reply.code == 250, str(reply), reply)
-            if check.sender is not None and check.sender.code == 250:
+                self._record(
+                    StageName.MAIL_FROM, started, reply.code == ReplyCode.OK, str(reply), reply
+                )
+            if check.sender is not None and check.sender.code == ReplyCode.OK:
                 with self._stage(StageName.RCPT_TO) as started:
                     conv.channel.start_step(self._step_timeout())
                     conv.rcpt(address.ascii)
@@ -397,7 +400,11 @@ class SmtpProbe(Probe):
                     assert reply is not None
                     check = replace(check, recipient=reply)
                     self._record(
-                        StageName.RCPT_TO, started, reply.code in (250, 251), str(reply), reply
+                        StageName.RCPT_TO,
+                        started,
+                        reply.code in (ReplyCode.OK, ReplyCode.WILL_FORWARD),
+                        str(reply),
+                        reply,
                     )
             if send_message and check.ok:
                 with self._stage(StageName.DATA) as started:
@@ -406,12 +413,16 @@ class SmtpProbe(Probe):
                     reply = conv.last_reply
                     assert reply is not None
                     check = replace(check, message=reply)
-                    self._record(StageName.DATA, started, reply.code == 250, str(reply), reply)
+                    self._record(
+                        StageName.DATA, started, reply.code == ReplyCode.OK, str(reply), reply
+                    )
             else:
                 with self._stage(StageName.RSET) as started:
                     conv.channel.start_step(self._step_timeout())
                     reply = conv.command("RSET")
-                    self._record(StageName.RSET, started, reply.code == 250, str(reply), reply)
+                    self._record(
+                        StageName.RSET, started, reply.code == ReplyCode.OK, str(reply), reply
+                    )
         except Stop:
             pass
         self._send = check
@@ -422,15 +433,20 @@ def _auth_failure(reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, R
     """Reads a refused AUTH: temporary, needs encryption, or a verdict on the credentials."""
     enhanced = reply.enhanced or ""
     needs_tls = (
-        reply.code == 538
+        reply.code == ReplyCode.ENCRYPTION_REQUIRED
         or enhanced in ("5.7.10", "5.7.11")
-        or (reply.code == 530 and not encrypted)
+        or (reply.code == ReplyCode.AUTH_REQUIRED and not encrypted)
     )
     if needs_tls:
         return AuthStatus.UNSUPPORTED, Outcome.AUTH_UNAVAILABLE, Reason.ENCRYPTION_REQUIRED
-    if 400 <= reply.code < 500:
+    if ReplyCode.temporary(reply.code):
         return AuthStatus.TEMPORARY_FAILURE, Outcome.AUTH_FAILED, Reason.AUTH_TEMPORARY
-    if reply.code in (500, 501, 502, 503):
+    if reply.code in (
+        ReplyCode.SYNTAX_ERROR,
+        ReplyCode.ARGUMENT_ERROR,
+        ReplyCode.NOT_IMPLEMENTED,
+        ReplyCode.BAD_SEQUENCE,
+    ):
         return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.PROTOCOL_ERROR
     return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_REJECTED
 

@@ -7,6 +7,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
     ProbeResult,
     Reply,
+    ReplyCode,
     Security,
     ServerSettings,
     Severity,
@@ -41,7 +42,11 @@ def annotate(
     ok = Severity.OK
     if not stage.ok:
         text = reply_meaning(reply) if reply is not None and reply.code else stage.detail
-        if name is StageName.AUTH and reply is not None and reply.code == 504:
+        if (
+            name is StageName.AUTH
+            and reply is not None
+            and reply.code == ReplyCode.PARAMETER_NOT_IMPLEMENTED
+        ):
             return (
                 _(
                     "The server does not take this login method after all ({reply}); the next one "
@@ -98,7 +103,7 @@ def annotate(
         return stage.detail[:1].upper() + stage.detail[1:] + ".", "", ok
     if name is StageName.AUTH:
         return _("Login accepted: {detail}.").format(detail=stage.detail), "", ok
-    if name is StageName.MAIL_FROM and reply is not None and reply.code == 250:
+    if name is StageName.MAIL_FROM and reply is not None and reply.code == ReplyCode.OK:
         return (
             _("The server accepts {address} as the sender.").format(
                 address=setup.email or setup.username or "-"
@@ -106,7 +111,11 @@ def annotate(
             "",
             ok,
         )
-    if name is StageName.RCPT_TO and reply is not None and reply.code in (250, 251):
+    if (
+        name is StageName.RCPT_TO
+        and reply is not None
+        and reply.code in (ReplyCode.OK, ReplyCode.WILL_FORWARD)
+    ):
         return (
             _("The server would deliver to {address}.").format(
                 address=setup.email or setup.username or "-"
@@ -137,7 +146,7 @@ def one_line(reply: Reply | None) -> str:
 
 def features_words(stage: StageResult, setup: ServerSettings, encrypted: bool) -> str:
     reply = stage.reply
-    if reply is None or reply.code != 250 or "HELO accepted" in stage.detail:
+    if reply is None or reply.code != ReplyCode.OK or "HELO accepted" in stage.detail:
         return _(
             "The server refused the modern introduction (EHLO) and accepted the old one (HELO): "
             "it is very old and offers no extensions, so neither encryption nor login."

@@ -30,6 +30,7 @@ from smtpwizard.core.model import (
     Outcome,
     ProbeResult,
     Reason,
+    ReplyCode,
     Severity,
 )
 from smtpwizard.core.net.channel import CancelToken
@@ -335,7 +336,7 @@ class ResultPage(Page):
         assert isinstance(result, ProbeResult)
         self.send_test.setEnabled(True)
         send = result.send
-        if send is not None and send.message is not None and send.message.code == 250:
+        if send is not None and send.message is not None and send.message.code == ReplyCode.OK:
             self.status.show_message(
                 _("Sent. Check your inbox (and the spam folder) for “smtpwizard test message”."),
                 Severity.OK,
