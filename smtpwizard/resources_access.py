@@ -10,6 +10,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import PurePosixPath
 
+__all__ = ["resource"]
+
 
 def resource(name: str) -> Traversable:
     """The resource file ``name`` (``"icons/smtpwizard.svg"``).

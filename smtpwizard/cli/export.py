@@ -35,6 +35,17 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import INCOMING_PORTS, Security, ServerSettings
 from smtpwizard.core.store.files import write_atomic
 
+__all__ = [
+    "FAMILIES",
+    "PROG",
+    "AskPassword",
+    "add_arguments",
+    "add_parser",
+    "build_parser",
+    "main",
+    "run",
+]
+
 PROG = "smtpwizard export"
 
 #: The order of the families in --list.

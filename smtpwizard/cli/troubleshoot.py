@@ -57,6 +57,8 @@ from smtpwizard.core.troubleshoot.support import (
 if TYPE_CHECKING:
     from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
 
+__all__ = ["add_parser", "run"]
+
 
 _FINGERPRINT_DIGITS = 64
 _CERT_OUTCOMES = (Outcome.CERT_UNTRUSTED, Outcome.CERT_NAME_MISMATCH, Outcome.CERT_EXPIRED)

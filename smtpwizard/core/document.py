@@ -36,6 +36,23 @@ from smtpwizard.core.model import (
     TlsInfo,
 )
 
+__all__ = [
+    "SCHEMA",
+    "CandidateEntry",
+    "Json",
+    "ResultDocument",
+    "ServerEntry",
+    "candidate_document",
+    "cert_document",
+    "discovery_document",
+    "matrix_document",
+    "provider_document",
+    "read_document",
+    "server_document",
+    "tested_from",
+    "tested_incoming",
+]
+
 SCHEMA = 1
 
 Json = dict[str, Any]

@@ -23,6 +23,8 @@ from smtpwizard.core.troubleshoot.session import Troubleshooter
 if TYPE_CHECKING:
     from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
 
+__all__ = ["FixDraft", "Purpose", "SetupDraft"]
+
 
 class Purpose(StrEnum):
     """What the person is setting up."""

@@ -40,6 +40,34 @@ from pathlib import Path
 
 from smtpwizard.core.model import Reason
 
+__all__ = [
+    "Cancelled",
+    "ConnectFailed",
+    "ConnectionLost",
+    "CredentialError",
+    "DnsError",
+    "DocumentError",
+    "EngineError",
+    "ExportError",
+    "FetchError",
+    "FolderMissing",
+    "FolderNotWritable",
+    "ImportFailed",
+    "InvalidInput",
+    "KnowledgeBaseError",
+    "NetworkTimeout",
+    "NotSmtpReply",
+    "ProbeError",
+    "ProtocolError",
+    "ReplyTooLong",
+    "ResolveError",
+    "TargetExists",
+    "TimeLimit",
+    "TrustFileError",
+    "WriteError",
+    "describe_os_error",
+]
+
 
 class EngineError(Exception):
     """Base of every error the engine raises on purpose."""

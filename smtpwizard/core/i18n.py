@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gettext
 
+__all__ = ["ngettext"]
+
 _translation = gettext.NullTranslations()
 
 

@@ -13,6 +13,39 @@ from enum import IntEnum, StrEnum
 
 from smtpwizard.core.i18n import _
 
+__all__ = [
+    "DEFAULT_PORTS",
+    "INCOMING_PORTS",
+    "AuthInfo",
+    "AuthStatus",
+    "Candidate",
+    "CertInfo",
+    "Credentials",
+    "Direction",
+    "Finding",
+    "MatrixResult",
+    "Outcome",
+    "ProbeResult",
+    "Protocol",
+    "Reason",
+    "Recommendation",
+    "Reply",
+    "ReplyCode",
+    "Security",
+    "SecurityLevel",
+    "SendCheck",
+    "ServerSettings",
+    "Severity",
+    "SignIn",
+    "Source",
+    "StageName",
+    "StageResult",
+    "TlsInfo",
+    "TranscriptLine",
+    "implied_security",
+    "usual_security",
+]
+
 
 class Security(StrEnum):
     """How a connection is encrypted."""

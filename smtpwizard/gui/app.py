@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QApplication
 from smtpwizard import __version__
 from smtpwizard.core.i18n import _
 
+__all__ = ["APP_ID", "QUIT_WHEN_SHOWN", "create_application", "has_display", "run_app"]
+
 #: The application id: the .desktop file, AppStream metainfo and Flatpak are named after it.
 APP_ID = "io.github.smtpwizard.smtpwizard"
 

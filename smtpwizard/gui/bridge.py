@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from smtpwizard.core.i18n import _
 from smtpwizard.core.net.channel import CancelToken
 
+__all__ = ["Task", "Work"]
+
 log = logging.getLogger(__name__)
 
 #: The work: called on the worker thread with a function to report events and a cancel token.

@@ -24,6 +24,8 @@ from smtpwizard.core.net.address import host_key
 from smtpwizard.core.store.settings import Settings
 from smtpwizard.gui.widgets import StatusLine, wrapped
 
+__all__ = ["CertificateDialog", "Confirm", "ask"]
+
 #: Asks the person a yes/no question (title, text); tests replace it.
 Confirm = Callable[[QWidget, str, str], bool]
 

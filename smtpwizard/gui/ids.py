@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+__all__ = ["PageId"]
+
 
 class PageId(IntEnum):
     """The wizard's pages, in order."""

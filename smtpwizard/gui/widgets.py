@@ -17,6 +17,17 @@ from PySide6.QtWidgets import (
 from smtpwizard.core.model import SecurityLevel, Severity
 from smtpwizard.resources_access import resource
 
+__all__ = [
+    "StatusLine",
+    "app_icon",
+    "escape",
+    "level_icon",
+    "link",
+    "severity_icon",
+    "standard_icon",
+    "wrapped",
+]
+
 
 def app_icon() -> QIcon:
     """The application's icon (scalable, so sharp at any screen density)."""

@@ -18,6 +18,14 @@ from typing import Any
 from smtpwizard.core.errors import CredentialError
 from smtpwizard.core.i18n import _
 
+__all__ = [
+    "SERVICE_PREFIX",
+    "CredentialStore",
+    "KeyringStatus",
+    "keyring_service",
+    "lookup_command",
+]
+
 SERVICE_PREFIX = "smtpwizard:"
 
 

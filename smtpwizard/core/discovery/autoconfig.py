@@ -21,6 +21,17 @@ from smtpwizard.core.model import Candidate, Protocol, Security, Source
 from smtpwizard.core.net.address import EmailAddress, check_host, check_port
 from smtpwizard.core.net.fetch import MAX_DOCUMENT
 
+__all__ = [
+    "REQUEST_SCHEMA",
+    "RESPONSE_SCHEMA",
+    "ClientConfig",
+    "Redirect",
+    "autodiscover_request",
+    "parse_autodiscover",
+    "parse_client_config",
+    "parse_xml",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ClientConfig:

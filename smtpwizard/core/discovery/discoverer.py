@@ -73,6 +73,8 @@ from smtpwizard.core.net.fetch import FetchResult, FetchSettings, fetch, registe
 from smtpwizard.core.net.resolve import Resolver, SystemResolver
 from smtpwizard.core.net.tls import make_tls_context
 
+__all__ = ["Discoverer"]
+
 log = logging.getLogger(__name__)
 
 _CHOICE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$")

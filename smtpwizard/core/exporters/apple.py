@@ -19,6 +19,8 @@ from smtpwizard.core.exporters.common import incoming_line, one_line, tested_lin
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security, ServerSettings
 
+__all__ = ["IDENTIFIER_PREFIX", "NAMESPACE", "identifiers", "render_mobileconfig"]
+
 #: The namespace of every identifier derived here; changing it would orphan installed profiles.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:smtpwizard:mobileconfig")
 IDENTIFIER_PREFIX = "io.github.smtpwizard.mail"

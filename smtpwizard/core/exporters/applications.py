@@ -37,6 +37,23 @@ from smtpwizard.core.exporters.common import (
 )
 from smtpwizard.core.model import Security
 
+__all__ = [
+    "EMAIL_URL_SCHEME",
+    "RAILS_AUTH",
+    "render_django",
+    "render_dotenv",
+    "render_email_url",
+    "render_flask",
+    "render_json",
+    "render_laravel",
+    "render_nodemailer",
+    "render_phpmailer",
+    "render_rails",
+    "render_spring",
+    "render_symfony",
+    "render_wordpress",
+]
+
 _DOTNET = [
     ".NET: System.Net.Mail.SmtpClient's EnableSsl means STARTTLS only; it cannot use",
     "implicit TLS (SSL/TLS, port 465). Use MailKit there (SecureSocketOptions.SslOnConnect).",

@@ -19,6 +19,16 @@ from smtpwizard.core.errors import ExportError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import ServerSettings
 
+__all__ = [
+    "ExportConfig",
+    "ExportOptions",
+    "Exporter",
+    "Render",
+    "config_from_document",
+    "register",
+    "registry",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class ExportConfig:

@@ -19,6 +19,30 @@ from smtpwizard.core.exporters.base import ExportConfig, ExportOptions
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 
+__all__ = [
+    "TIMEOUT",
+    "comment",
+    "env_name",
+    "env_value",
+    "from_address",
+    "header",
+    "incoming_line",
+    "js_str",
+    "keyring_entry",
+    "keyring_lookup",
+    "keyring_store",
+    "one_line",
+    "properties_value",
+    "py_str",
+    "quoted_single",
+    "secret_hint",
+    "security_words",
+    "tested_line",
+    "url_part",
+    "when",
+    "written_password",
+]
+
 #: Seconds applications should wait for the server; their defaults range from 30 s to forever.
 TIMEOUT = 30
 

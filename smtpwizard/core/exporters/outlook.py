@@ -19,6 +19,15 @@ from smtpwizard.core.exporters.common import header, one_line
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security, ServerSettings
 
+__all__ = [
+    "AUTODISCOVER_NS",
+    "ENCRYPTION",
+    "OUTLOOK_NS",
+    "SECURE_CONNECTION",
+    "render_autodiscover",
+    "render_prf",
+]
+
 AUTODISCOVER_NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
 OUTLOOK_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
 

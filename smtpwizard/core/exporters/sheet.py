@@ -16,6 +16,17 @@ from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions
 from smtpwizard.core.exporters.common import keyring_lookup, when, written_password
 from smtpwizard.core.model import Security, ServerSettings
 
+__all__ = [
+    "ENCRYPTION",
+    "LOGIN",
+    "Section",
+    "md_escape",
+    "render_html",
+    "render_markdown",
+    "render_outlook_sheet",
+    "sections",
+]
+
 ENCRYPTION = {
     Security.TLS: "SSL/TLS (implicit TLS: encrypted from the first byte)",
     Security.STARTTLS: "STARTTLS (starts plain, then switches to encryption)",

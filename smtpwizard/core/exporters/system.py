@@ -17,6 +17,8 @@ from smtpwizard.core.exporters.common import (
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 
+__all__ = ["render_git", "render_msmtp", "render_postfix"]
+
 
 def _msmtp_arg(text: str) -> str:
     """An msmtp argument: the rest of the line, taken literally.

@@ -21,6 +21,8 @@ from smtpwizard.core.exporters.common import comment, header, js_str, one_line
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import ServerSettings, SignIn
 
+__all__ = ["SERVER_KEY", "authentication", "render_autoconfig", "render_userjs"]
+
 #: The pref key of the outgoing server in user.js; Thunderbird itself names its own
 #: ``smtp1``, ``smtp2``..., so this one cannot collide with an existing server.
 SERVER_KEY = "smtpwizard1"

@@ -15,6 +15,29 @@ from smtpwizard.core.errors import ImportFailed
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 
+__all__ = [
+    "FORMATS",
+    "Draft",
+    "ImportResult",
+    "ImportedAccount",
+    "Notes",
+    "Stamp",
+    "file_label",
+    "finish",
+    "flag_value",
+    "host_value",
+    "iso_time",
+    "mail_address",
+    "mode_words",
+    "port_value",
+    "read_stamp",
+    "security_value",
+    "shorten",
+    "split_lines",
+    "text_value",
+    "unknown_format",
+]
+
 #: Format ids and what a person calls them.
 FORMATS: Mapping[str, str] = MappingProxyType(
     {

@@ -21,6 +21,15 @@ from smtpwizard.core.importers.envfile import EnvFile, env_settings
 from smtpwizard.core.importers.values import UNKNOWN, Setting, live, origin_of, take_password
 from smtpwizard.core.model import Security, SignIn
 
+__all__ = [
+    "DJANGO_KEYS",
+    "django_draft",
+    "django_url_settings",
+    "env_django",
+    "take_flags",
+    "take_host",
+]
+
 DJANGO_KEYS = (
     "EMAIL_HOST",
     "EMAIL_PORT",

@@ -18,6 +18,8 @@ from smtpwizard.core.importers.envfile import EnvFile, from_environment
 from smtpwizard.core.importers.values import Setting, take_password
 from smtpwizard.core.model import Security, SignIn, implied_security
 
+__all__ = ["env_generic"]
+
 _GENERIC_HOST = ("SMTP_HOST", "SMTP_SERVER", "SMTP_HOSTNAME", "SMTP_ADDRESS")
 
 

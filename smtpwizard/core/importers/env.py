@@ -23,6 +23,8 @@ from smtpwizard.core.importers.flask import FLASK_KEYS, env_flask
 from smtpwizard.core.importers.laravel import env_laravel
 from smtpwizard.core.importers.symfony import env_symfony
 
+__all__ = ["env_families", "parse_env"]
+
 #: Which variables make a .env hold which family's settings.
 _ENV_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (

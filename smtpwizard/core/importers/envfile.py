@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from smtpwizard.core.importers.base import Notes, split_lines
 from smtpwizard.core.importers.values import REFERENCE, UNKNOWN, Setting
 
+__all__ = ["EnvFile", "env_settings", "from_environment", "read_env"]
+
 _ENV_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=(.*)", re.S)
 
 

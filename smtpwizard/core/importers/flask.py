@@ -11,6 +11,8 @@ from smtpwizard.core.importers.envfile import EnvFile, env_settings
 from smtpwizard.core.importers.values import Setting, live, origin_of, take_password
 from smtpwizard.core.model import SignIn
 
+__all__ = ["FLASK_KEYS", "env_flask", "flask_draft"]
+
 FLASK_KEYS = ("MAIL_SERVER", "MAIL_USE_TLS", "MAIL_USE_SSL")
 
 

@@ -19,6 +19,8 @@ from smtpwizard.core.importers.base import (
 )
 from smtpwizard.core.model import Security, SignIn
 
+__all__ = ["parse_git"]
+
 _GIT_SECTION_LINE = re.compile(
     r'[ \t]*\[[ \t]*([A-Za-z0-9.-]+)(?:[ \t]+"((?:[^"\\]|\\.)*)")?[ \t]*\][ \t]*(?:[#;].*)?'
 )

@@ -16,6 +16,8 @@ from smtpwizard.core.importers.symfony import read_dsn
 from smtpwizard.core.importers.values import Setting, take_password
 from smtpwizard.core.model import Security, SignIn, implied_security
 
+__all__ = ["env_laravel"]
+
 
 def _laravel_value(env: EnvFile, key: str) -> str | None:
     """A variable as Laravel's env() returns it: ``null`` and ``(null)`` mean unset."""

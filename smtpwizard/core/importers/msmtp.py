@@ -20,6 +20,8 @@ from smtpwizard.core.importers.base import (
 )
 from smtpwizard.core.model import Security, SignIn
 
+__all__ = ["looks_like_msmtp", "parse_msmtp"]
+
 _MSMTP_COMMANDS = frozenset(
     {
         "defaults",

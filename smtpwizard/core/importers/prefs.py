@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+__all__ = ["PrefScanner"]
+
 _PREF_FUNCS = frozenset(
     {"user_pref", "pref", "sticky_pref", "lockPref", "defaultPref", "lock_pref"}
 )

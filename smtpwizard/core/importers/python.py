@@ -26,6 +26,8 @@ from smtpwizard.core.importers.envfile import EnvFile
 from smtpwizard.core.importers.flask import FLASK_KEYS, flask_draft
 from smtpwizard.core.importers.values import UNKNOWN, Setting, cast_value
 
+__all__ = ["parse_python", "python_module", "pythonic"]
+
 
 def python_module(text: str) -> ast.Module | None:
     try:

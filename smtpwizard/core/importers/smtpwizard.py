@@ -28,6 +28,8 @@ from smtpwizard.core.importers.base import (
 )
 from smtpwizard.core.model import Protocol
 
+__all__ = ["parse_json"]
+
 
 def parse_json(text: str, name: str) -> ImportResult:
     label = file_label(name)

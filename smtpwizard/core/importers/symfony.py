@@ -12,6 +12,8 @@ from smtpwizard.core.importers.envfile import EnvFile
 from smtpwizard.core.importers.values import REFERENCE
 from smtpwizard.core.model import Security, SignIn
 
+__all__ = ["env_symfony", "read_dsn"]
+
 
 def env_symfony(env: EnvFile, notes: Notes) -> Draft:
     value = env.assignments["MAILER_DSN"][0]

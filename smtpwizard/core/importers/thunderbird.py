@@ -26,6 +26,8 @@ from smtpwizard.core.importers.base import (
 from smtpwizard.core.importers.prefs import PrefScanner
 from smtpwizard.core.model import Security, SignIn
 
+__all__ = ["parse_prefs", "parse_xml"]
+
 
 def parse_prefs(text: str, name: str) -> ImportResult:
     notes = Notes()

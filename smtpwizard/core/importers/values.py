@@ -10,6 +10,8 @@ from typing import Any
 from smtpwizard.core.i18n import _
 from smtpwizard.core.importers.base import Draft, Notes, flag_value
 
+__all__ = ["REFERENCE", "UNKNOWN", "Setting", "cast_value", "live", "origin_of", "take_password"]
+
 
 class _Unknown:
     """A value the file computes in a way smtpwizard does not follow."""

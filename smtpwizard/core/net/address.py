@@ -14,6 +14,16 @@ from dataclasses import dataclass
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 
+__all__ = [
+    "EmailAddress",
+    "ascii_host",
+    "check_host",
+    "check_port",
+    "host_key",
+    "is_ip",
+    "parse_email",
+]
+
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 

@@ -15,6 +15,8 @@ from cryptography.x509.oid import NameOID
 from smtpwizard.core.model import CertInfo
 from smtpwizard.core.net.transcript import readable
 
+__all__ = ["display_name", "fingerprint", "name_matches", "parse_certificate"]
+
 
 def fingerprint(der: bytes) -> str:
     """SHA-256 fingerprint as colon-separated upper-case hex, as browsers show it."""

@@ -32,6 +32,17 @@ from smtpwizard.core.errors import (
 )
 from smtpwizard.core.model import Reason
 
+__all__ = [
+    "CONNECT_STAGGER",
+    "MAX_BYTES",
+    "MAX_LINE",
+    "Address",
+    "CancelToken",
+    "Channel",
+    "Clock",
+    "open_connection",
+]
+
 Clock = Callable[[], float]
 
 #: Longest line we read; RFC 5321 allows 512, smtplib accepts 8192.

@@ -24,6 +24,8 @@ from smtpwizard.core.model import Reason
 from smtpwizard.core.net.channel import Address, CancelToken
 from smtpwizard.core.net.resolve import literal_address
 
+__all__ = ["DnsClient", "DnsResolver", "Nameserver", "SrvRecord", "parse_nameserver"]
+
 
 @dataclass(frozen=True, slots=True)
 class Nameserver:

@@ -21,6 +21,16 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.net.channel import CancelToken, open_connection
 from smtpwizard.core.net.resolve import Resolver
 
+__all__ = [
+    "MAX_DOCUMENT",
+    "MAX_REDIRECTS",
+    "FetchResult",
+    "FetchSettings",
+    "fetch",
+    "registered_domain",
+    "site",
+]
+
 #: Largest document accepted; configuration files are a few kilobytes.
 MAX_DOCUMENT = 256 * 1024
 MAX_REDIRECTS = 3

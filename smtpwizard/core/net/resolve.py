@@ -18,6 +18,8 @@ from smtpwizard.core.errors import Cancelled, ResolveError
 from smtpwizard.core.model import Reason
 from smtpwizard.core.net.channel import Address, CancelToken
 
+__all__ = ["Resolver", "StaticResolver", "SystemResolver", "literal_address"]
+
 
 class Resolver(Protocol):
     """Finds the addresses of a host."""

@@ -15,6 +15,16 @@ from collections.abc import Callable, Iterable
 
 from smtpwizard.core.model import Direction, TranscriptLine
 
+__all__ = [
+    "MAX_SHOWN",
+    "REDACTED",
+    "Redactor",
+    "Transcript",
+    "printable",
+    "readable",
+    "secret_forms",
+]
+
 REDACTED = "[hidden]"
 
 #: Lines longer than this are shortened in the transcript (the evidence stays readable).

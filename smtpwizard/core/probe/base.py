@@ -78,6 +78,8 @@ from smtpwizard.core.probe.options import (
 )
 from smtpwizard.core.probe.peer import SMTP_START, not_smtp_kind, show
 
+__all__ = ["Probe"]
+
 
 class Probe(EncryptionStages):
     """One conversation with one candidate, for any of the mail protocols.

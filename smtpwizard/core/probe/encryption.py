@@ -50,6 +50,8 @@ from smtpwizard.core.probe.peer import (
     sniff_after_hello,
 )
 
+__all__ = ["EncryptionStages"]
+
 
 class EncryptionStages:
     """The encryption steps of a conversation, and what happens when it does not start as

@@ -27,6 +27,8 @@ from smtpwizard.core.net.transcript import Transcript
 from smtpwizard.core.probe.base import Probe
 from smtpwizard.core.probe.mailbox import Transcribed, login_refusal, server_text
 
+__all__ = ["IMAP_OAUTH", "ImapConversation", "ImapProbe"]
+
 IMAP_OAUTH = frozenset({"XOAUTH2", "OAUTHBEARER"})
 
 

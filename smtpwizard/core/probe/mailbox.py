@@ -18,6 +18,8 @@ from smtpwizard.core.net.tls import server_name
 from smtpwizard.core.net.transcript import Transcript, printable, readable
 from smtpwizard.core.probe.smtp import MAX_REPLY_LINES
 
+__all__ = ["Transcribed", "login_refusal", "server_text"]
+
 
 def server_text(data: Any) -> str:
     """A server's words as text that is safe to show."""

@@ -52,6 +52,21 @@ from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import make_probe
 from smtpwizard.core.probe.smtp import SmtpProbe
 
+__all__ = [
+    "MAX_PER_HOST",
+    "MAX_WORKERS",
+    "CandidateFinished",
+    "CandidateStarted",
+    "EventListener",
+    "ProbeEvent",
+    "Prober",
+    "StageFinished",
+    "VerdictReached",
+    "rank",
+    "run_account",
+    "works",
+]
+
 log = logging.getLogger(__name__)
 
 #: Connections at once to one host; servers limit connections per client address.

@@ -15,6 +15,18 @@ from smtpwizard.core.net.channel import (
     MAX_BYTES,
 )
 
+__all__ = [
+    "AUTH_TIMEOUT",
+    "POKE_TIMEOUT",
+    "QUIT_TIMEOUT",
+    "SNIFF_TIMEOUT",
+    "ProbeOptions",
+    "StageGate",
+    "StageListener",
+    "Stop",
+    "address_literal",
+]
+
 #: After a greeting that did not come: how long a ClientHello may take to be answered (a
 #: TLS server answers within one round trip), and then how long a line end may take to draw
 #: a web server's error page.

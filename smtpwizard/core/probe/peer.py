@@ -26,6 +26,24 @@ from smtpwizard.core.net.tls import server_name, unverified_context
 from smtpwizard.core.net.transcript import readable
 from smtpwizard.core.probe.options import POKE_TIMEOUT
 
+__all__ = [
+    "MAX_CHAIN",
+    "PLAIN_PORT_REASONS",
+    "SMTP_START",
+    "TLS_RECORD",
+    "VERSION_REASONS",
+    "certificate_detail",
+    "certificate_failure",
+    "client_hello",
+    "handshake_failure",
+    "not_smtp_kind",
+    "parse_or_none",
+    "peer_chain",
+    "show",
+    "sniff",
+    "sniff_after_hello",
+]
+
 SMTP_START = re.compile(rb"^[2-5][0-9][0-9][ \r\n-]")
 TLS_RECORD = (b"\x14\x03", b"\x15\x03", b"\x16\x03", b"\x17\x03")
 PLAIN_PORT_REASONS = {

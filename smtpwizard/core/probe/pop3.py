@@ -22,6 +22,8 @@ from smtpwizard.core.net.transcript import Transcript, readable
 from smtpwizard.core.probe.base import Probe
 from smtpwizard.core.probe.mailbox import Transcribed, login_refusal, server_text
 
+__all__ = ["Pop3Conversation", "Pop3Probe"]
+
 
 class Pop3Conversation(Transcribed, poplib.POP3):
     """poplib's POP3 over a :class:`Channel` (the connection already made)."""

@@ -25,6 +25,8 @@ from smtpwizard.core.probe.options import ProbeOptions, StageGate, StageListener
 from smtpwizard.core.probe.pop3 import Pop3Probe
 from smtpwizard.core.probe.smtp import SmtpProbe
 
+__all__ = ["make_probe", "probe_candidate"]
+
 
 def probe_candidate(
     candidate: Candidate,

@@ -48,6 +48,8 @@ from smtpwizard.core.net.transcript import Transcript, printable, readable
 from smtpwizard.core.probe.base import Probe
 from smtpwizard.core.probe.options import Stop
 
+__all__ = ["MAX_CHALLENGES", "MAX_REPLY_LINES", "Conversation", "SmtpProbe"]
+
 #: Most lines one reply may have (an EHLO reply has about a dozen).
 MAX_REPLY_LINES = 100
 #: Most server challenges in one AUTH exchange (as smtplib).

@@ -25,6 +25,8 @@ from pathlib import Path
 from smtpwizard.core.errors import FolderMissing, FolderNotWritable, TargetExists, WriteError
 from smtpwizard.core.i18n import _
 
+__all__ = ["write_atomic"]
+
 
 def write_atomic(
     path: str | os.PathLike[str],

@@ -24,6 +24,8 @@ from smtpwizard.core.model import CertInfo
 from smtpwizard.core.net.address import host_key
 from smtpwizard.core.store.files import write_atomic
 
+__all__ = ["MAX_RECENT", "Settings", "SettingsStore", "TrustedCertificate", "config_dir"]
+
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 10

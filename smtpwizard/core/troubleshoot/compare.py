@@ -18,6 +18,8 @@ from smtpwizard.core.model import (
 from smtpwizard.core.troubleshoot.session import Attempt
 from smtpwizard.core.troubleshoot.steps import TITLES
 
+__all__ = ["Change", "compare", "outcome_words", "what_changed"]
+
 
 def compare(attempts: Sequence[Attempt]) -> list[tuple[StageName, list[str]]]:
     """For each step any attempt reached: each attempt's mark (✓ worked, ✗ failed, – not

@@ -40,6 +40,18 @@ from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
 from smtpwizard.core.troubleshoot.steps import TITLES, annotate, reply_meaning
 
+__all__ = [
+    "STOP_POINTS",
+    "Attempt",
+    "Exchange",
+    "ExchangeDone",
+    "StepControl",
+    "TroubleshootListener",
+    "Troubleshooter",
+    "build_attempt",
+    "stop_points",
+]
+
 
 def stop_points(security: Security) -> tuple[StageName, ...]:
     """The steps a conversation in this mode goes through."""

@@ -15,6 +15,8 @@ from smtpwizard.core.model import (
     StageResult,
 )
 
+__all__ = ["TITLES", "annotate", "encryption_words", "features_words", "one_line", "reply_meaning"]
+
 TITLES: dict[StageName, str] = {
     StageName.RESOLVE: _("Looking up the server"),
     StageName.CONNECT: _("Connecting"),

@@ -18,6 +18,8 @@ from smtpwizard.core.model import TranscriptLine
 from smtpwizard.core.troubleshoot.compare import Change, outcome_words
 from smtpwizard.core.troubleshoot.session import Attempt, Exchange
 
+__all__ = ["KIND", "Json", "imported_document", "support_document", "support_markdown"]
+
 Json = dict[str, Any]
 KIND = "smtpwizard-support-report"
 

@@ -26,6 +26,8 @@ from smtpwizard.gui.widgets import StatusLine, wrapped
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["MAILBOX", "AccountPage"]
+
 #: The "service" combo's first entry: find the provider from the address.
 MAILBOX = ""
 

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from smtpwizard.core.engine import Engine
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["Page"]
+
 
 class Page(QWizardPage):
     """A page of the :class:`~smtpwizard.gui.wizard.SetupWizard`."""

@@ -34,6 +34,8 @@ from smtpwizard.gui.widgets import StatusLine, wrapped
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["FAMILY_ORDER", "FAMILY_TITLES", "ExportPage"]
+
 FAMILY_TITLES = {
     "mail program": _("Mail programs"),
     "application": _("Applications"),

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["MECHANISMS", "FixSettingsPage"]
+
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
 
 

@@ -43,6 +43,8 @@ from smtpwizard.gui.widgets import StatusLine, level_icon, severity_icon, wrappe
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["ResultPage"]
+
 
 class ResultPage(Page):
     """The verdict, the settings to use, and every problem explained."""

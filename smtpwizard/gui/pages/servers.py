@@ -45,6 +45,8 @@ from smtpwizard.gui.widgets import StatusLine, escape, link, severity_icon, stan
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["COLUMNS", "SOURCE_TITLES", "SOURCE_WORDS", "ServersPage", "security_combo"]
+
 SOURCE_TITLES = {
     "provider": _("smtpwizard's provider list"),
     "mx": _("your domain's mail servers (MX records)"),

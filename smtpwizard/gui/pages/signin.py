@@ -31,6 +31,8 @@ from smtpwizard.gui.widgets import StatusLine, escape, link, standard_icon, wrap
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["STORE_NAMES", "SignInPage", "store_name"]
+
 STORE_NAMES = {
     "SecretService": _("the Secret Service: GNOME Keyring, KWallet or KeePassXC"),
     "libsecret": _("the Secret Service: GNOME Keyring, KWallet or KeePassXC"),

@@ -15,6 +15,8 @@ from smtpwizard.gui.widgets import wrapped
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["CHOICES", "StartPage"]
+
 CHOICES = (
     (
         Purpose.MAIL_PROGRAM,

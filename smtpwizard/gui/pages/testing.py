@@ -47,6 +47,8 @@ from smtpwizard.gui.widgets import StatusLine, severity_icon
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["COLUMNS", "TestingPage"]
+
 COLUMNS = (
     _("Server"),
     _("Connect"),

@@ -60,6 +60,8 @@ from smtpwizard.gui.widgets import StatusLine, severity_icon, wrapped
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
+__all__ = ["TroubleshootPage"]
+
 
 class TroubleshootPage(Page):
     """Runs attempts and shows them.
