@@ -20,6 +20,7 @@ from smtpwizard.cli.common import (
 )
 from smtpwizard.cli.wiring import (
     add_discovery_options,
+    add_login_options,
     add_resolve_option,
     engine_for,
     resolver_for,
@@ -69,12 +70,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
             "ports or once per --port"
         ),
     )
-    parser.add_argument("--username", help=_("login name (default: the email address)"))
-    parser.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help=_("read the password from standard input (asks for it on a terminal)"),
-    )
+    add_login_options(parser, _("login name (default: the email address)"))
     parser.add_argument(
         "--timeout",
         type=positive_seconds,
@@ -83,11 +79,6 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help=_("how long each step may take (default 10)"),
     )
     add_discovery_options(parser)
-    parser.add_argument(
-        "--allow-plaintext",
-        action="store_true",
-        help=_("allow logging in without encryption (your password travels readable)"),
-    )
     parser.add_argument(
         "--send-test",
         action="store_true",

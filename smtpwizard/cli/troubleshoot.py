@@ -24,7 +24,13 @@ from smtpwizard.cli.common import (
     read_password,
     run_interruptibly,
 )
-from smtpwizard.cli.wiring import engine_for, resolver_for
+from smtpwizard.cli.wiring import (
+    add_login_options,
+    add_resolve_option,
+    add_trust_option,
+    engine_for,
+    resolver_for,
+)
 from smtpwizard.core.errors import InvalidInput, TargetExists, WriteError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import (
@@ -97,12 +103,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         choices=[str(s) for s in Security],
         help=_("tls (SSL/TLS from the start), starttls or none (default: by the port)"),
     )
-    parser.add_argument("--username", help=_("the login name (no login without one)"))
-    parser.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help=_("read the password from standard input (asks for it on a terminal)"),
-    )
+    add_login_options(parser, _("the login name (no login without one)"))
     parser.add_argument(
         "--email",
         metavar="ADDRESS",
@@ -127,14 +128,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         action="store_true",
         help=_("send a real test message to the address at the end (the DATA step)"),
     )
-    parser.add_argument(
-        "--allow-plaintext",
-        action="store_true",
-        help=_("allow logging in without encryption (your password travels readable)"),
-    )
-    parser.add_argument(
-        "--cafile", metavar="FILE", help=_("extra certificate authorities to trust")
-    )
+    add_trust_option(parser)
     parser.add_argument(
         "--trust-certificate",
         metavar="SHA256",
@@ -148,13 +142,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         action="store_true",
         help=_("stop trusting certificates by hand for this server"),
     )
-    parser.add_argument(
-        "--resolve",
-        action="append",
-        default=[],
-        metavar="HOST=ADDRESS",
-        help=_("use ADDRESS for HOST instead of looking it up (repeatable)"),
-    )
+    add_resolve_option(parser)
     parser.add_argument(
         "--timeout",
         type=float,

@@ -15,14 +15,42 @@ if TYPE_CHECKING:
     from smtpwizard.core.net.resolve import Resolver
     from smtpwizard.core.probe.options import ProbeOptions
 
-__all__ = ["add_discovery_options", "add_resolve_option", "engine_for", "resolver_for"]
+__all__ = [
+    "add_discovery_options",
+    "add_login_options",
+    "add_resolve_option",
+    "add_trust_option",
+    "engine_for",
+    "resolver_for",
+]
+
+
+def add_trust_option(parser: argparse.ArgumentParser) -> None:
+    """``--cafile``: a certificate authority to trust besides the system's."""
+    parser.add_argument(
+        "--cafile", metavar="FILE", help=_("extra certificate authorities to trust")
+    )
+
+
+def add_login_options(parser: argparse.ArgumentParser, username_help: str) -> None:
+    """How to log in: the login name, the password on standard input, and consent to
+    logging in without encryption."""
+    parser.add_argument("--username", help=username_help)
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=_("read the password from standard input (asks for it on a terminal)"),
+    )
+    parser.add_argument(
+        "--allow-plaintext",
+        action="store_true",
+        help=_("allow logging in without encryption (your password travels readable)"),
+    )
 
 
 def add_discovery_options(parser: argparse.ArgumentParser) -> None:
     """The options of commands that look for servers (and ``--cafile``)."""
-    parser.add_argument(
-        "--cafile", metavar="FILE", help=_("extra certificate authorities to trust")
-    )
+    add_trust_option(parser)
     parser.add_argument(
         "--nameserver",
         action="append",

@@ -39,9 +39,23 @@ class Task(QObject):
     failed = Signal(str)
     _relay = Signal(int, str, object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        progress: Callable[[object], None] | None = None,
+        finished: Callable[[object], None] | None = None,
+        failed: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._relay.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        for signal, slot in (
+            (self.progress, progress),
+            (self.finished, finished),
+            (self.failed, failed),
+        ):
+            if slot is not None:
+                signal.connect(slot)
         self._thread: threading.Thread | None = None
         self._token: CancelToken | None = None
         self._generation = 0

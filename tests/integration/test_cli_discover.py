@@ -4,9 +4,6 @@ loopback DNS server (never the machine's resolver) and loopback web servers."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,22 +11,10 @@ import pytest
 
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet, server_context
+from tests.support.cli import smtpwizard
 from tests.support.dnsd import DnsServer
 from tests.support.smtpd import SmtpServer
 from tests.support.web import Page, WebServer
-
-
-def smtpwizard(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "smtpwizard", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,25 +12,13 @@ import pytest
 from smtpwizard.cli.main import main
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet
+from tests.support.cli import probe_args, smtpwizard
 from tests.support.listeners import ScriptedServer
 from tests.support.mailboxd import Behaviour, imap_script, pop3_script
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer
 
 StartSmtp = Callable[..., SmtpServer]
-
-
-def smtpwizard(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "smtpwizard", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
 
 
 def test_json_document_for_a_working_server(smtp_server: StartSmtp, ca_file: Path) -> None:
@@ -110,12 +96,7 @@ def test_human_report_and_exit_status_when_nothing_works(
     refused_port: int, blackhole_port: int
 ) -> None:
     run = smtpwizard(
-        "probe",
-        USER,
-        "--server",
-        "127.0.0.1",
-        "--port",
-        str(refused_port),
+        *probe_args(refused_port),
         "--port",
         str(blackhole_port),
         "--security",
@@ -132,12 +113,7 @@ def test_human_report_and_exit_status_when_nothing_works(
 def test_human_report_recommends_settings(smtp_server: StartSmtp, ca_file: Path) -> None:
     server = smtp_server(mode="starttls")
     run = smtpwizard(
-        "probe",
-        USER,
-        "--server",
-        "127.0.0.1",
-        "--port",
-        str(server.port),
+        *probe_args(server.port),
         "--cafile",
         str(ca_file),
         "-v",
@@ -152,12 +128,7 @@ def test_wrong_password_exit_status_and_no_leak(smtp_server: StartSmtp, ca_file:
     server = smtp_server(mode="tls")
     wrong = "not-the-right-one"
     run = smtpwizard(
-        "probe",
-        USER,
-        "--server",
-        "127.0.0.1",
-        "--port",
-        str(server.port),
+        *probe_args(server.port),
         "--cafile",
         str(ca_file),
         "--password-stdin",
@@ -312,12 +283,7 @@ def test_incoming_failure_is_a_failed_run(
 ) -> None:
     smtp = smtp_server(mode="tls")
     run = smtpwizard(
-        "probe",
-        USER,
-        "--server",
-        "127.0.0.1",
-        "--port",
-        str(smtp.port),
+        *probe_args(smtp.port),
         "--security",
         "tls",
         "--incoming-server",

@@ -33,6 +33,7 @@ from smtpwizard.core.auth.keyring import keyring_service
 from smtpwizard.core.exporters.base import ExportOptions, registry
 from smtpwizard.core.model import Security
 from tests.conftest import PASSWORD, USER
+from tests.support.cli import probe_args, smtpwizard
 from tests.support.exportconfig import make_config
 from tests.support.exportparse import parse_env, parse_msmtprc
 from tests.support.secrets import leaks
@@ -50,30 +51,10 @@ def probe(
     server: SmtpServer, mode: str, ca_file: Path, tmp_path: Path, password: str = PASSWORD
 ) -> Path:
     """Runs the real probe against ``server`` and saves its JSON document."""
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "smtpwizard",
-            "probe",
-            USER,
-            "--server",
-            server.host,
-            "--port",
-            str(server.port),
-            "--security",
-            mode,
-            "--cafile",
-            str(ca_file),
-            "--password-stdin",
-            "--json",
-        ],
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        check=False,
+    run = smtpwizard(
+        *probe_args(server.port, "--security", mode, "--cafile", str(ca_file), server=server.host),
+        *("--password-stdin", "--json"),
+        stdin=password + "\n",
     )
     assert run.returncode == 0, run.stderr
     document = json.loads(run.stdout)

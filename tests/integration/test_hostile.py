@@ -11,13 +11,10 @@ a reason and a finding a person can read, and without a traceback (also through 
 from __future__ import annotations
 
 import json
-import os
 import random
 import socket
 import ssl
 import struct
-import subprocess
-import sys
 import threading
 import time
 import tracemalloc
@@ -27,7 +24,7 @@ from dataclasses import dataclass, field
 import pytest
 import trustme
 
-import smtpwizard.core.probe.runner  # noqa: F401  # imported now, so its import is not measured
+import smtpwizard.core.probe.runner  # imported now, so its import is not measured
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.model import (
     Candidate,
@@ -47,6 +44,7 @@ from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet, server_context
+from tests.support.cli import probe_args, smtpwizard
 from tests.support.listeners import ScriptedServer
 
 HOST = "mail.example.test"
@@ -600,30 +598,9 @@ def test_hostile_server_through_the_cli(
     c = CLI_CASES[case_id]
     server = scripted(server_script(c.protocol, c.security, certs.good, c.trigger, c.action))
     started = time.monotonic()
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "smtpwizard",
-            "probe",
-            USER,
-            "--server",
-            "127.0.0.1",
-            "--port",
-            str(server.port),
-            "--security",
-            str(c.security),
-            "--cafile",
-            str(certs.ca_file),
-            "--timeout",
-            str(STEP),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        check=False,
+    run = smtpwizard(
+        *probe_args(server.port, "--security", str(c.security), "--cafile", str(certs.ca_file)),
+        *("--timeout", str(STEP), "--json"),
     )
     elapsed = time.monotonic() - started
     assert run.returncode == 1, run.stderr
@@ -635,14 +612,7 @@ def test_hostile_server_through_the_cli(
     [candidate] = doc["candidates"]
     assert candidate["outcome"] == str(c.outcome)
     assert c.headline in candidate["finding"]["headline"]
-    human = subprocess.run(
-        [sys.executable, "-m", "smtpwizard", *[a for a in run.args[3:] if a != "--json"]],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        check=False,
-    )
+    human = smtpwizard(*[a for a in run.args[3:] if a != "--json"])
     assert human.returncode == 1
     assert "Traceback" not in human.stderr
     assert c.headline in human.stdout

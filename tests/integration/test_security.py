@@ -14,11 +14,9 @@ Each test watches the wire or the server, not only the probe's own account of wh
 from __future__ import annotations
 
 import json
-import os
 import socket
 import struct
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +43,7 @@ from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
 from tests.conftest import PASSWORD, USER
 from tests.support.certs import CertSet, server_context
+from tests.support.cli import probe_args, smtpwizard
 from tests.support.listeners import ScriptedServer
 from tests.support.mailboxd import Behaviour, imap_script, pop3_script
 from tests.support.proxy import RewritingProxy
@@ -162,34 +161,11 @@ def test_the_matrix_never_falls_back_to_plain_text_when_starttls_is_stripped(
 def test_stripped_starttls_through_the_command_line(smtp_server: StartSmtp, ca_file: Path) -> None:
     server = smtp_server(mode="starttls", auth_require_tls=False)
     with RewritingProxy(server.port, strip_starttls) as mitm:
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "smtpwizard",
-                "probe",
-                USER,
-                "--server",
-                "127.0.0.1",
-                "--port",
-                str(mitm.port),
-                "--security",
-                "starttls",
-                "--security",
-                "none",
-                "--port",
-                str(mitm.port),
-                "--cafile",
-                str(ca_file),
-                "--password-stdin",
-                "--json",
-            ],
-            input=PASSWORD + "\n",
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-            check=False,
+        modes = ("--security", "starttls", "--security", "none", "--port", str(mitm.port))
+        run = smtpwizard(
+            *probe_args(mitm.port, *modes, "--cafile", str(ca_file)),
+            *("--password-stdin", "--json"),
+            stdin=PASSWORD + "\n",
         )
         sent = mitm.client_bytes
     assert run.returncode == 1, run.stderr
@@ -420,34 +396,10 @@ def test_plain_text_login_needs_consent_on_the_command_line(
     smtp_server: StartSmtp, ca_file: Path
 ) -> None:
     server = smtp_server(mode="plain", auth_require_tls=False)
-    base = [
-        sys.executable,
-        "-m",
-        "smtpwizard",
-        "probe",
-        USER,
-        "--server",
-        "127.0.0.1",
-        "--port",
-        str(server.port),
-        "--security",
-        "none",
-        "--cafile",
-        str(ca_file),
-        "--password-stdin",
-        "--json",
-    ]
+    base = probe_args(server.port, "--security", "none", "--cafile", str(ca_file))
 
     def run(*extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*base, *extra],
-            input=PASSWORD + "\n",
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-            check=False,
-        )
+        return smtpwizard(*base, "--password-stdin", "--json", *extra, stdin=PASSWORD + "\n")
 
     refused = run()
     assert refused.returncode == 1, refused.stderr

@@ -22,7 +22,7 @@ from smtpwizard.core.errors import DnsError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Reason
 from smtpwizard.core.net.channel import Address, CancelToken
-from smtpwizard.core.net.resolve import literal_address
+from smtpwizard.core.net.resolve import NameResolver
 
 __all__ = ["DnsClient", "DnsResolver", "Nameserver", "SrvRecord", "parse_nameserver"]
 
@@ -201,19 +201,14 @@ class DnsClient:
         raise DnsError(Reason.NO_ADDRESS, _("{host} has no address").format(host=host))
 
 
-class DnsResolver:
+class DnsResolver(NameResolver):
     """The probe's :class:`~smtpwizard.core.net.resolve.Resolver` on top of a :class:`DnsClient`."""
 
     def __init__(self, client: DnsClient) -> None:
         self.client = client
 
-    def resolve(
-        self, host: str, port: int, *, timeout: float, cancel: CancelToken
-    ) -> list[Address]:
-        """See :class:`~smtpwizard.core.net.resolve.Resolver`."""
-        literal = literal_address(host)
-        if literal is not None:
-            return [literal]
+    def lookup(self, host: str, port: int, *, timeout: float, cancel: CancelToken) -> list[Address]:
+        """See :class:`~smtpwizard.core.net.resolve.NameResolver`."""
         cancel.check()
         result = []
         for ip in self.client.addresses(host):

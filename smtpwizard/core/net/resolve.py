@@ -18,7 +18,7 @@ from smtpwizard.core.errors import Cancelled, ResolveError
 from smtpwizard.core.model import Reason
 from smtpwizard.core.net.channel import Address, CancelToken
 
-__all__ = ["Resolver", "StaticResolver", "SystemResolver", "literal_address"]
+__all__ = ["NameResolver", "Resolver", "StaticResolver", "SystemResolver", "literal_address"]
 
 
 class Resolver(Protocol):
@@ -48,12 +48,8 @@ def literal_address(host: str) -> Address | None:
     return Address(socket.AF_INET, (str(ip), 0))
 
 
-class SystemResolver:
-    """The operating system's resolver, bounded by a timeout and cancellable.
-
-    ``getaddrinfo`` cannot be interrupted, so it runs on a helper thread; a lookup that
-    outlives its timeout is abandoned and finishes on its own.
-    """
+class NameResolver:
+    """A resolver that answers IP literals itself and looks names up in :meth:`lookup`."""
 
     def resolve(
         self, host: str, port: int, *, timeout: float, cancel: CancelToken
@@ -62,6 +58,22 @@ class SystemResolver:
         literal = literal_address(host)
         if literal is not None:
             return [literal]
+        return self.lookup(host, port, timeout=timeout, cancel=cancel)
+
+    def lookup(self, host: str, port: int, *, timeout: float, cancel: CancelToken) -> list[Address]:
+        """Looks up a name that is not an IP literal (see :class:`Resolver`)."""
+        raise NotImplementedError
+
+
+class SystemResolver(NameResolver):
+    """The operating system's resolver, bounded by a timeout and cancellable.
+
+    ``getaddrinfo`` cannot be interrupted, so it runs on a helper thread; a lookup that
+    outlives its timeout is abandoned and finishes on its own.
+    """
+
+    def lookup(self, host: str, port: int, *, timeout: float, cancel: CancelToken) -> list[Address]:
+        """See :class:`NameResolver`."""
         done = threading.Event()
         box: dict[str, object] = {}
 
@@ -112,7 +124,7 @@ def _gai_reason(error: socket.gaierror) -> Reason:
     return Reason.DNS_FAILURE
 
 
-class StaticResolver:
+class StaticResolver(NameResolver):
     """Fixed answers for some names; others go to ``fallback`` (or are unknown).
 
     Args:
@@ -134,13 +146,8 @@ class StaticResolver:
             self._table[_key(name)] = addresses
         self._fallback = fallback
 
-    def resolve(
-        self, host: str, port: int, *, timeout: float, cancel: CancelToken
-    ) -> list[Address]:
-        """See :class:`Resolver`."""
-        literal = literal_address(host)
-        if literal is not None:
-            return [literal]
+    def lookup(self, host: str, port: int, *, timeout: float, cancel: CancelToken) -> list[Address]:
+        """See :class:`NameResolver`."""
         addresses = self._table.get(_key(host))
         if addresses is not None:
             if not addresses:

@@ -9,14 +9,12 @@ import re
 import secrets
 import ssl
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from smtpwizard.core.auth.sasl import plain_message
 from smtpwizard.core.errors import ConnectionLost, NotSmtpReply, ProtocolError
 from smtpwizard.core.model import (
-    AuthStatus,
     Credentials,
-    Outcome,
     Protocol,
     Reason,
     Reply,
@@ -24,8 +22,7 @@ from smtpwizard.core.model import (
 )
 from smtpwizard.core.net.channel import Channel
 from smtpwizard.core.net.transcript import Transcript
-from smtpwizard.core.probe.base import Probe
-from smtpwizard.core.probe.mailbox import Transcribed, login_refusal, server_text
+from smtpwizard.core.probe.mailbox import MailboxProbe, Transcribed, server_text
 
 __all__ = ["IMAP_OAUTH", "ImapConversation", "ImapProbe"]
 
@@ -187,12 +184,16 @@ def _literal_bytes(text: str) -> bytes:
     return value if isinstance(value, bytes) else text.encode()
 
 
-class ImapProbe(Probe):
+class ImapProbe(MailboxProbe):
     """An IMAP conversation: greeting, CAPABILITY, STARTTLS, login, LOGOUT."""
 
     PROTOCOL = Protocol.IMAP
-    CAPABILITY_STAGES = (StageName.CAPABILITIES, StageName.CAPABILITIES_TLS)
     OAUTH = IMAP_OAUTH
+    OK = "OK"
+    WELCOME = ("OK", "PREAUTH")
+    REFUSAL = "BYE"
+    GREETS = "an IMAP server greets with “* OK”"
+    LOGINS: ClassVar[dict[str, str]] = {"PLAIN": "authenticate_plain", "LOGIN": "login_command"}
 
     def _make_conversation(self, channel: Channel, host: str, local_name: str) -> ImapConversation:
         return ImapConversation(channel, host, self.transcript)
@@ -201,26 +202,8 @@ class ImapProbe(Probe):
         assert isinstance(self._conv, ImapConversation)
         return self._conv
 
-    def _greet(self) -> Reply:
-        return self._imap().greet()
-
     def _looks_like_greeting(self, received: bytes) -> bool:
         return received.startswith(b"* ")
-
-    def _greeting_refusal(self, reply: Reply) -> tuple[Outcome, Reason, str] | None:
-        if reply.text.startswith(("OK", "PREAUTH")):
-            return None
-        if reply.text.startswith("BYE"):
-            return (
-                Outcome.REFUSED,
-                Reason.GREETING_REJECTED,
-                f"the server refused us in its greeting: {reply}",
-            )
-        return (
-            Outcome.NOT_SMTP,
-            Reason.PROTOCOL_ERROR,
-            f"an IMAP server greets with “* OK”, this one said: {reply}",
-        )
 
     def _capabilities(self, stage: StageName, started: float) -> None:
         conv = self._imap()
@@ -241,33 +224,5 @@ class ImapProbe(Probe):
             return Reason.ENCRYPTION_REQUIRED
         return Reason.AUTH_NOT_OFFERED
 
-    def _starttls_command(self) -> Reply:
-        return self._imap().starttls_command()
-
-    def _starttls_accepted(self, reply: Reply) -> bool:
-        return reply.text.startswith("OK")
-
-    def _supported(self, encrypted: bool) -> tuple[str, ...]:
-        return ("PLAIN", "LOGIN")
-
-    def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
-        conv = self._imap()
-        reply = (
-            conv.authenticate_plain(credentials)
-            if mechanism == "PLAIN"
-            else conv.login_command(credentials)
-        )
-        return reply.text.startswith("OK"), reply
-
     def _mechanism_refused(self, reply: Reply) -> bool:
         return reply.text.startswith("BAD") or "[CANNOT]" in reply.text
-
-    def _login_refusal(self, reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
-        return login_refusal(reply.text, encrypted)
-
-    def _goodbye(self) -> Reply:
-        return self._imap().goodbye()
-
-    def _fetch_preamble(self, conv: ImapConversation) -> bool:
-        conv.greet()
-        return conv.starttls_command().text.startswith("OK")

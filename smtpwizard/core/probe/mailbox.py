@@ -4,7 +4,7 @@ and how a refused login reads."""
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import Any, ClassVar
 
 from smtpwizard.core.errors import ReplyTooLong
 from smtpwizard.core.model import (
@@ -12,13 +12,16 @@ from smtpwizard.core.model import (
     Credentials,
     Outcome,
     Reason,
+    Reply,
+    StageName,
 )
 from smtpwizard.core.net.channel import Channel
 from smtpwizard.core.net.tls import server_name
 from smtpwizard.core.net.transcript import Transcript, printable, readable
+from smtpwizard.core.probe.base import Probe
 from smtpwizard.core.probe.smtp import MAX_REPLY_LINES
 
-__all__ = ["Transcribed", "login_refusal", "server_text"]
+__all__ = ["MailboxProbe", "Transcribed", "login_refusal", "server_text"]
 
 
 def server_text(data: Any) -> str:
@@ -79,3 +82,72 @@ def login_refusal(text: str, encrypted: bool) -> tuple[AuthStatus, Outcome, Reas
     if upper.startswith("BAD"):
         return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.PROTOCOL_ERROR
     return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_REJECTED
+
+
+class MailboxProbe(Probe):
+    """What the IMAP and POP3 probes share: both conversations greet, switch to encryption
+    and say goodbye the same way, and answer with a status word ("OK", "+OK").
+
+    A protocol supplies its status words and, in :attr:`LOGINS`, the conversation's method
+    for each login mechanism it can use, best first.
+    """
+
+    CAPABILITY_STAGES = (StageName.CAPABILITIES, StageName.CAPABILITIES_TLS)
+    #: The word that starts a positive answer.
+    OK: ClassVar[str]
+    #: The greetings that welcome us, and the one that turns us away.
+    WELCOME: ClassVar[tuple[str, ...]]
+    REFUSAL: ClassVar[str]
+    #: How a greeting looks, in words ("an IMAP server greets with “* OK”").
+    GREETS: ClassVar[str]
+    #: Login mechanism -> the conversation's method that uses it, best first.
+    LOGINS: ClassVar[dict[str, str]]
+
+    def _greet(self) -> Reply:
+        reply: Reply = self._conv.greet()
+        return reply
+
+    def _greeting_refusal(self, reply: Reply) -> tuple[Outcome, Reason, str] | None:
+        if reply.text.startswith(self.WELCOME):
+            return None
+        if reply.text.startswith(self.REFUSAL):
+            return (
+                Outcome.REFUSED,
+                Reason.GREETING_REJECTED,
+                f"the server refused us in its greeting: {reply}",
+            )
+        return (
+            Outcome.NOT_SMTP,
+            self._not_a_greeting(reply),
+            f"{self.GREETS}, this one said: {reply}",
+        )
+
+    def _not_a_greeting(self, reply: Reply) -> Reason:
+        """The cause when the first line is not this protocol's greeting."""
+        return Reason.PROTOCOL_ERROR
+
+    def _starttls_command(self) -> Reply:
+        reply: Reply = self._conv.starttls_command()
+        return reply
+
+    def _starttls_accepted(self, reply: Reply) -> bool:
+        return reply.text.startswith(self.OK)
+
+    def _supported(self, encrypted: bool) -> tuple[str, ...]:
+        return tuple(self.LOGINS)
+
+    def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
+        reply: Reply = getattr(self._conv, self.LOGINS[mechanism])(credentials)
+        return reply.text.startswith(self.OK), reply
+
+    def _login_refusal(self, reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
+        return login_refusal(reply.text, encrypted)
+
+    def _goodbye(self) -> Reply:
+        reply: Reply = self._conv.goodbye()
+        return reply
+
+    def _fetch_preamble(self, conv: Any) -> bool:
+        conv.greet()
+        reply: Reply = conv.starttls_command()
+        return bool(reply.text.startswith(self.OK))

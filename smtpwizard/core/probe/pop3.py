@@ -6,12 +6,11 @@ from __future__ import annotations
 import poplib
 import ssl
 from dataclasses import replace
+from typing import ClassVar
 
 from smtpwizard.core.auth.sasl import plain_response
 from smtpwizard.core.model import (
-    AuthStatus,
     Credentials,
-    Outcome,
     Protocol,
     Reason,
     Reply,
@@ -19,8 +18,7 @@ from smtpwizard.core.model import (
 )
 from smtpwizard.core.net.channel import Channel
 from smtpwizard.core.net.transcript import Transcript, readable
-from smtpwizard.core.probe.base import Probe
-from smtpwizard.core.probe.mailbox import Transcribed, login_refusal, server_text
+from smtpwizard.core.probe.mailbox import MailboxProbe, Transcribed, server_text
 
 __all__ = ["Pop3Conversation", "Pop3Probe"]
 
@@ -116,11 +114,15 @@ class Pop3Conversation(Transcribed, poplib.POP3):
         return self._command("QUIT")
 
 
-class Pop3Probe(Probe):
+class Pop3Probe(MailboxProbe):
     """A POP3 conversation: greeting, CAPA, STLS, USER/PASS or AUTH PLAIN, QUIT."""
 
     PROTOCOL = Protocol.POP3
-    CAPABILITY_STAGES = (StageName.CAPABILITIES, StageName.CAPABILITIES_TLS)
+    OK = "+OK"
+    WELCOME = ("+OK",)
+    REFUSAL = "-ERR"
+    GREETS = "a POP3 server greets with “+OK”"
+    LOGINS: ClassVar[dict[str, str]] = {"USER": "login_user_pass", "PLAIN": "login_plain"}
 
     def _make_conversation(self, channel: Channel, host: str, local_name: str) -> Pop3Conversation:
         return Pop3Conversation(channel, host, self.transcript)
@@ -129,23 +131,11 @@ class Pop3Probe(Probe):
         assert isinstance(self._conv, Pop3Conversation)
         return self._conv
 
-    def _greet(self) -> Reply:
-        return self._pop3().greet()
-
     def _looks_like_greeting(self, received: bytes) -> bool:
         return received.startswith((b"+OK", b"-ERR"))
 
-    def _greeting_refusal(self, reply: Reply) -> tuple[Outcome, Reason, str] | None:
-        if reply.text.startswith("+OK"):
-            return None
-        if reply.text.startswith("-ERR"):
-            return (
-                Outcome.REFUSED,
-                Reason.GREETING_REJECTED,
-                f"the server refused us in its greeting: {reply}",
-            )
-        kind = Reason.HTTP_SERVER if reply.text.startswith("HTTP/") else Reason.NOT_SMTP_REPLY
-        return (Outcome.NOT_SMTP, kind, f"a POP3 server greets with “+OK”, this one said: {reply}")
+    def _not_a_greeting(self, reply: Reply) -> Reason:
+        return Reason.HTTP_SERVER if reply.text.startswith("HTTP/") else Reason.NOT_SMTP_REPLY
 
     def _capabilities(self, stage: StageName, started: float) -> None:
         conv = self._pop3()
@@ -174,31 +164,3 @@ class Pop3Probe(Probe):
         if self._starttls_offered and not self._conv.channel.encrypted:
             return Reason.ENCRYPTION_REQUIRED
         return Reason.AUTH_NOT_OFFERED
-
-    def _starttls_command(self) -> Reply:
-        return self._pop3().starttls_command()
-
-    def _starttls_accepted(self, reply: Reply) -> bool:
-        return reply.text.startswith("+OK")
-
-    def _supported(self, encrypted: bool) -> tuple[str, ...]:
-        return ("USER", "PLAIN")
-
-    def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
-        conv = self._pop3()
-        reply = (
-            conv.login_user_pass(credentials)
-            if mechanism == "USER"
-            else conv.login_plain(credentials)
-        )
-        return reply.text.startswith("+OK"), reply
-
-    def _login_refusal(self, reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
-        return login_refusal(reply.text, encrypted)
-
-    def _goodbye(self) -> Reply:
-        return self._pop3().goodbye()
-
-    def _fetch_preamble(self, conv: Pop3Conversation) -> bool:
-        conv.greet()
-        return conv.starttls_command().text.startswith("+OK")

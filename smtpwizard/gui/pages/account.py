@@ -36,9 +36,11 @@ class AccountPage(Page):
     """The address and display name; for applications, how the mail goes out."""
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle(_("Your email address"))
-        self.setSubTitle(_("The address you send from. smtpwizard looks up its servers next."))
+        super().__init__(
+            wizard,
+            _("Your email address"),
+            _("The address you send from. smtpwizard looks up its servers next."),
+        )
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.email = QLineEdit(self)

@@ -17,9 +17,13 @@ __all__ = ["Page"]
 class Page(QWizardPage):
     """A page of the :class:`~smtpwizard.gui.wizard.SetupWizard`."""
 
-    def __init__(self, wizard: SetupWizard) -> None:
+    def __init__(self, wizard: SetupWizard, title: str = "", subtitle: str = "") -> None:
         super().__init__(wizard)
         self._setup = wizard
+        if title:
+            self.setTitle(title)
+        if subtitle:
+            self.setSubTitle(subtitle)
 
     @property
     def setup(self) -> SetupWizard:

@@ -58,13 +58,13 @@ class ExportPage(Page):
     """
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle(_("Take the settings with you"))
-        self.setSubTitle(
+        super().__init__(
+            wizard,
+            _("Take the settings with you"),
             _(
                 "Pick the program or application; the file is written exactly as "
                 "it expects. Nothing is written until you save."
-            )
+            ),
         )
         layout = QVBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)

@@ -46,13 +46,13 @@ class FixSettingsPage(Page):
     """
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle(_("The settings that do not work"))
-        self.setSubTitle(
+        super().__init__(
+            wizard,
+            _("The settings that do not work"),
             _(
                 "Type them in, or read them from a file: one smtpwizard wrote, Thunderbird's "
                 "prefs.js, an msmtprc, a .env or Django settings."
-            )
+            ),
         )
         layout = QVBoxLayout(self)
         row = QHBoxLayout()

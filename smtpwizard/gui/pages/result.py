@@ -50,9 +50,7 @@ class ResultPage(Page):
     """The verdict, the settings to use, and every problem explained."""
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle(_("The result"))
-        self.setSubTitle(_("What works, what does not, and why."))
+        super().__init__(wizard, _("The result"), _("What works, what does not, and why."))
         layout = QVBoxLayout(self)
         self.headline = QLabel(self)
         font = QFont(self.headline.font())

@@ -172,10 +172,9 @@ class ServersPage(Page):
         self.status = StatusLine(self)
         layout.addWidget(self.status)
 
-        self.task = Task(self)
-        self.task.progress.connect(self._on_event)
-        self.task.finished.connect(self._on_finished)
-        self.task.failed.connect(self._on_failed)
+        self.task = Task(
+            self, progress=self._on_event, finished=self._on_finished, failed=self._on_failed
+        )
         self.stop.clicked.connect(self.task.cancel)
         self.again.clicked.connect(self.start_discovery)
         self.manual_add.clicked.connect(self._add_manual)

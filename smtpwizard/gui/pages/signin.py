@@ -51,13 +51,13 @@ class SignInPage(Page):
     """Username and password; what the provider requires; remembering the password."""
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle(_("Signing in"))
-        self.setSubTitle(
+        super().__init__(
+            wizard,
+            _("Signing in"),
             _(
                 "Sending needs a login. smtpwizard logs in as few times as possible, so your "
                 "provider does not lock the account."
-            )
+            ),
         )
         layout = QVBoxLayout(self)
         self.hints = wrapped("", self, rich=True)

@@ -46,13 +46,13 @@ class StartPage(Page):
     """Chooses the path through the wizard."""
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle(_("What are you setting up?"))
-        self.setSubTitle(
+        super().__init__(
+            wizard,
+            _("What are you setting up?"),
             _(
                 "smtpwizard finds the outgoing mail server for your address, tests it for real and "
                 "explains what works and what does not."
-            )
+            ),
         )
         layout = QVBoxLayout(self)
         self.group = QButtonGroup(self)

@@ -98,10 +98,9 @@ class TestingPage(Page):
         self.status = StatusLine(self)
         layout.addWidget(self.status)
 
-        self.task = Task(self)
-        self.task.progress.connect(self._on_event)
-        self.task.finished.connect(self._on_finished)
-        self.task.failed.connect(self._on_failed)
+        self.task = Task(
+            self, progress=self._on_event, finished=self._on_finished, failed=self._on_failed
+        )
         self.stop.clicked.connect(self._stop)
         self.timer = QTimer(self)
         self.timer.setInterval(100)

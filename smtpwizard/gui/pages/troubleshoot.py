@@ -72,13 +72,13 @@ class TroubleshootPage(Page):
     """
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle(_("Step by step"))
-        self.setSubTitle(
+        super().__init__(
+            wizard,
+            _("Step by step"),
             _(
                 "Each step of the conversation as it went over the wire (passwords hidden), "
                 "and what it means."
-            )
+            ),
         )
         layout = QVBoxLayout(self)
 
@@ -168,10 +168,9 @@ class TroubleshootPage(Page):
         self.status = StatusLine(self)
         layout.addWidget(self.status)
 
-        self.task = Task(self)
-        self.task.progress.connect(self._on_event)
-        self.task.finished.connect(self._on_finished)
-        self.task.failed.connect(self._on_failed)
+        self.task = Task(
+            self, progress=self._on_event, finished=self._on_finished, failed=self._on_failed
+        )
         self.step.clicked.connect(self._next_step)
         self.run_all.clicked.connect(self._run_all)
         self.run_to.clicked.connect(self._run_to)

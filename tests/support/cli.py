@@ -1,0 +1,36 @@
+"""The command line as a program runs it: a fresh ``python -m smtpwizard`` process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from tests.conftest import USER
+
+
+def smtpwizard(
+    *args: str,
+    stdin: str = "",
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Runs ``smtpwizard ARGS`` (output as UTF-8 text); never raises for its exit status."""
+    return subprocess.run(
+        [sys.executable, "-m", "smtpwizard", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**(env if env is not None else os.environ), "PYTHONIOENCODING": "utf-8"},
+        cwd=cwd,
+        check=False,
+    )
+
+
+def probe_args(port: int, *more: str, server: str = "127.0.0.1", email: str = USER) -> list[str]:
+    """``probe EMAIL --server SERVER --port PORT`` followed by ``more``."""
+    return ["probe", email, "--server", server, "--port", str(port), *more]
