@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import trustme  # noqa: E402
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from smtpwizard.core.auth.keyring import CredentialStore  # noqa: E402
@@ -31,11 +32,14 @@ from smtpwizard.core.net.dns import Nameserver  # noqa: E402
 from smtpwizard.core.probe.base import ProbeOptions  # noqa: E402
 from smtpwizard.core.store.settings import SettingsStore  # noqa: E402
 from smtpwizard.gui.app import create_application  # noqa: E402
-from smtpwizard.gui.wizard import PageId, SetupWizard  # noqa: E402
+from smtpwizard.gui.wizard import PageId  # noqa: E402
+from smtpwizard.gui.wizard import SetupWizard  # noqa: E402
 from tests.support.dnsd import DnsServer  # noqa: E402
 from tests.support.keyrings import MemoryKeyring  # noqa: E402
-from tests.support.listeners import RefusedPort, ScriptedServer  # noqa: E402
-from tests.support.mailboxd import Behaviour, imap_script  # noqa: E402
+from tests.support.listeners import RefusedPort  # noqa: E402
+from tests.support.listeners import ScriptedServer  # noqa: E402
+from tests.support.mailboxd import Behaviour  # noqa: E402
+from tests.support.mailboxd import imap_script  # noqa: E402
 from tests.support.smtpd import SmtpServer  # noqa: E402
 
 OUT = ROOT / "resources" / "screenshots"

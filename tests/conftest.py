@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from smtpwizard.core.net.resolve import StaticResolver
-from tests.support.certs import CertSet, make_certs
-from tests.support.listeners import HttpServer, RefusedPort, Script, ScriptedServer, silent
+from tests.support.certs import CertSet
+from tests.support.certs import make_certs
+from tests.support.listeners import HttpServer
+from tests.support.listeners import RefusedPort
+from tests.support.listeners import Script
+from tests.support.listeners import ScriptedServer
+from tests.support.listeners import silent
 from tests.support.smtpd import SmtpServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -12,7 +12,10 @@ import argparse
 import getpass
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING
+from typing import NoReturn
+from typing import TextIO
+from typing import TypeVar
 
 from smtpwizard.core.i18n import _
 

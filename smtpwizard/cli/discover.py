@@ -5,17 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import threading
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TextIO
 
-from smtpwizard.cli.common import EXIT_FAILED, EXIT_OK, UsageError, positive_seconds
-from smtpwizard.cli.wiring import add_discovery_options, engine_for
+from smtpwizard.cli.common import EXIT_FAILED
+from smtpwizard.cli.common import EXIT_OK
+from smtpwizard.cli.common import UsageError
+from smtpwizard.cli.common import positive_seconds
+from smtpwizard.cli.wiring import add_discovery_options
+from smtpwizard.cli.wiring import engine_for
 from smtpwizard.core.i18n import _
 
 if TYPE_CHECKING:
     from smtpwizard.core.discovery.discoverer import Discoverer
     from smtpwizard.core.discovery.providers import Provider
-    from smtpwizard.core.discovery.results import DiscoveryEvent, DiscoveryResult
+    from smtpwizard.core.discovery.results import DiscoveryEvent
+    from smtpwizard.core.discovery.results import DiscoveryResult
     from smtpwizard.core.net.address import EmailAddress
 
 __all__ = ["add_parser", "discover", "print_discovery", "progress", "provider_advice", "run"]

@@ -16,23 +16,30 @@ import getpass
 import json
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+from typing import TextIO
 
-from smtpwizard.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Parser, UsageError
+from smtpwizard.cli.common import EXIT_INTERRUPTED
+from smtpwizard.cli.common import EXIT_OK
+from smtpwizard.cli.common import EXIT_USAGE
+from smtpwizard.cli.common import Parser
+from smtpwizard.cli.common import UsageError
 from smtpwizard.core.discovery.providers import Protocol
-from smtpwizard.core.errors import ExportError, WriteError
-from smtpwizard.core.exporters.base import (
-    ExportConfig,
-    Exporter,
-    ExportOptions,
-    config_from_document,
-    registry,
-)
+from smtpwizard.core.errors import ExportError
+from smtpwizard.core.errors import WriteError
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import Exporter
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import config_from_document
+from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import INCOMING_PORTS, Security, ServerSettings
+from smtpwizard.core.model import INCOMING_PORTS
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
 from smtpwizard.core.store.files import write_atomic
 
 __all__ = [

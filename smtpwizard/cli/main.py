@@ -14,8 +14,15 @@ import sys
 from collections.abc import Sequence
 
 from smtpwizard import __version__
-from smtpwizard.cli import discover, export, probe, providers, troubleshoot
-from smtpwizard.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, Parser, UsageError
+from smtpwizard.cli import discover
+from smtpwizard.cli import export
+from smtpwizard.cli import probe
+from smtpwizard.cli import providers
+from smtpwizard.cli import troubleshoot
+from smtpwizard.cli.common import EXIT_INTERRUPTED
+from smtpwizard.cli.common import EXIT_USAGE
+from smtpwizard.cli.common import Parser
+from smtpwizard.cli.common import UsageError
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 

@@ -7,29 +7,28 @@ import argparse
 import json
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TextIO
 
-from smtpwizard.cli.common import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    UsageError,
-    positive_seconds,
-    read_password,
-    run_interruptibly,
-)
-from smtpwizard.cli.wiring import (
-    add_discovery_options,
-    add_login_options,
-    add_resolve_option,
-    engine_for,
-    resolver_for,
-)
+from smtpwizard.cli.common import EXIT_FAILED
+from smtpwizard.cli.common import EXIT_INTERRUPTED
+from smtpwizard.cli.common import EXIT_OK
+from smtpwizard.cli.common import UsageError
+from smtpwizard.cli.common import positive_seconds
+from smtpwizard.cli.common import read_password
+from smtpwizard.cli.common import run_interruptibly
+from smtpwizard.cli.wiring import add_discovery_options
+from smtpwizard.cli.wiring import add_login_options
+from smtpwizard.cli.wiring import add_resolve_option
+from smtpwizard.cli.wiring import engine_for
+from smtpwizard.cli.wiring import resolver_for
 from smtpwizard.core.i18n import _
 
 if TYPE_CHECKING:
     from smtpwizard.core.discovery.results import DiscoveryResult
-    from smtpwizard.core.model import Candidate, MatrixResult
+    from smtpwizard.core.model import Candidate
+    from smtpwizard.core.model import MatrixResult
     from smtpwizard.core.net.address import EmailAddress
     from smtpwizard.core.net.channel import CancelToken
     from smtpwizard.core.probe.matrix import EventListener
@@ -123,11 +122,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     """Runs ``smtpwizard probe``."""
-    from smtpwizard.cli.discover import discover, print_discovery, progress
+    from smtpwizard.cli.discover import discover
+    from smtpwizard.cli.discover import print_discovery
+    from smtpwizard.cli.discover import progress
     from smtpwizard.cli.report import print_report
     from smtpwizard.core.discovery.typed import outgoing_candidates
-    from smtpwizard.core.document import discovery_document, matrix_document
-    from smtpwizard.core.net.address import check_host, parse_email
+    from smtpwizard.core.document import discovery_document
+    from smtpwizard.core.document import matrix_document
+    from smtpwizard.core.net.address import check_host
+    from smtpwizard.core.net.address import parse_email
     from smtpwizard.core.probe.matrix import rank
     from smtpwizard.core.probe.options import ProbeOptions
 
@@ -224,7 +227,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
 
 def _progress(stream: TextIO) -> EventListener:
     """Prints each candidate's outcome as it comes in (for a person watching a terminal)."""
-    from smtpwizard.core.probe.matrix import CandidateFinished, ProbeEvent
+    from smtpwizard.core.probe.matrix import CandidateFinished
+    from smtpwizard.core.probe.matrix import ProbeEvent
 
     lock = threading.Lock()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, TextIO
+from typing import Any
+from typing import TextIO
 
 from smtpwizard.cli.common import EXIT_OK
 from smtpwizard.core.i18n import _

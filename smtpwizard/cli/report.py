@@ -3,14 +3,18 @@ a summary paragraph."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
+from typing import TextIO
 
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.diagnosis.recommend import level_label
 from smtpwizard.core.diagnosis.summary import summarize
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import AuthStatus, MatrixResult, Outcome, Protocol
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
 
 if TYPE_CHECKING:
     from smtpwizard.core.discovery.providers import Provider

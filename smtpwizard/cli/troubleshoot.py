@@ -14,54 +14,52 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TextIO
 
-from smtpwizard.cli.common import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    UsageError,
-    read_password,
-    run_interruptibly,
-)
-from smtpwizard.cli.wiring import (
-    add_login_options,
-    add_resolve_option,
-    add_trust_option,
-    engine_for,
-    resolver_for,
-)
-from smtpwizard.core.errors import InvalidInput, TargetExists, WriteError
+from smtpwizard.cli.common import EXIT_FAILED
+from smtpwizard.cli.common import EXIT_INTERRUPTED
+from smtpwizard.cli.common import EXIT_OK
+from smtpwizard.cli.common import UsageError
+from smtpwizard.cli.common import read_password
+from smtpwizard.cli.common import run_interruptibly
+from smtpwizard.cli.wiring import add_login_options
+from smtpwizard.cli.wiring import add_resolve_option
+from smtpwizard.cli.wiring import add_trust_option
+from smtpwizard.cli.wiring import engine_for
+from smtpwizard.cli.wiring import resolver_for
+from smtpwizard.core.errors import InvalidInput
+from smtpwizard.core.errors import TargetExists
+from smtpwizard.core.errors import WriteError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    AuthStatus,
-    Outcome,
-    Security,
-    ServerSettings,
-    StageName,
-    implied_security,
-)
-from smtpwizard.core.net.address import check_host, check_port, parse_email
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import implied_security
+from smtpwizard.core.net.address import check_host
+from smtpwizard.core.net.address import check_port
+from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.store.files import write_atomic
 from smtpwizard.core.store.settings import SettingsStore
-from smtpwizard.core.troubleshoot.compare import Change, what_changed
-from smtpwizard.core.troubleshoot.session import (
-    STOP_POINTS,
-    Attempt,
-    StepControl,
-    Troubleshooter,
-    stop_points,
-)
+from smtpwizard.core.troubleshoot.compare import Change
+from smtpwizard.core.troubleshoot.compare import what_changed
+from smtpwizard.core.troubleshoot.session import STOP_POINTS
+from smtpwizard.core.troubleshoot.session import Attempt
+from smtpwizard.core.troubleshoot.session import StepControl
+from smtpwizard.core.troubleshoot.session import Troubleshooter
+from smtpwizard.core.troubleshoot.session import stop_points
 from smtpwizard.core.troubleshoot.steps import TITLES
-from smtpwizard.core.troubleshoot.support import (
-    imported_document,
-    support_document,
-    support_markdown,
-)
+from smtpwizard.core.troubleshoot.support import imported_document
+from smtpwizard.core.troubleshoot.support import support_document
+from smtpwizard.core.troubleshoot.support import support_markdown
 
 if TYPE_CHECKING:
-    from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
+    from smtpwizard.core.importers.reader import ImportedAccount
+    from smtpwizard.core.importers.reader import ImportResult
 
 __all__ = ["add_parser", "run"]
 

@@ -111,7 +111,8 @@ def engine_for(args: argparse.Namespace, probe: ProbeOptions | None = None) -> E
     Raises:
         UsageError: the CA file, a DNS server or a port is not usable.
     """
-    from smtpwizard.core.discovery.results import ISPDB_URL, DiscoverySettings
+    from smtpwizard.core.discovery.results import ISPDB_URL
+    from smtpwizard.core.discovery.results import DiscoverySettings
     from smtpwizard.core.engine import Engine
     from smtpwizard.core.errors import TrustFileError
     from smtpwizard.core.net.address import check_port

@@ -9,8 +9,10 @@ importers and troubleshooting's comparison with an earlier test.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from smtpwizard import __version__
@@ -20,21 +22,19 @@ from smtpwizard.core.diagnosis.recommend import level_label
 from smtpwizard.core.diagnosis.summary import summarize
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.results import DiscoveryResult
-from smtpwizard.core.model import (
-    AuthStatus,
-    Candidate,
-    CertInfo,
-    MatrixResult,
-    Outcome,
-    ProbeResult,
-    Protocol,
-    Recommendation,
-    Reply,
-    Security,
-    ServerSettings,
-    StageResult,
-    TlsInfo,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import CertInfo
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Recommendation
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import StageResult
+from smtpwizard.core.model import TlsInfo
 
 __all__ = [
     "SCHEMA",

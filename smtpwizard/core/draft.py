@@ -7,7 +7,8 @@ the next page shows (the export configuration).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -15,13 +16,17 @@ from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.results import DiscoveryResult
 from smtpwizard.core.discovery.typed import incoming_to_test
 from smtpwizard.core.document import matrix_document
-from smtpwizard.core.exporters.base import ExportConfig, config_from_document
-from smtpwizard.core.model import Candidate, MatrixResult, ServerSettings
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import config_from_document
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import ServerSettings
 from smtpwizard.core.net.address import EmailAddress
 from smtpwizard.core.troubleshoot.session import Troubleshooter
 
 if TYPE_CHECKING:
-    from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
+    from smtpwizard.core.importers.reader import ImportedAccount
+    from smtpwizard.core.importers.reader import ImportResult
 
 __all__ = ["FixDraft", "Purpose", "SetupDraft"]
 

@@ -14,20 +14,31 @@ The flow it wires, one way only::
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from typing import TYPE_CHECKING
+from typing import Any
 
 from smtpwizard.core.discovery.discoverer import Discoverer
-from smtpwizard.core.discovery.providers import KnowledgeBase, Provider
+from smtpwizard.core.discovery.providers import KnowledgeBase
+from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import load as load_knowledge_base
-from smtpwizard.core.discovery.results import DiscoveryEvent, DiscoverySettings
-from smtpwizard.core.model import Candidate, MatrixResult
+from smtpwizard.core.discovery.results import DiscoveryEvent
+from smtpwizard.core.discovery.results import DiscoverySettings
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.net.address import EmailAddress
-from smtpwizard.core.net.dns import DnsClient, DnsResolver
-from smtpwizard.core.net.resolve import Resolver, SystemResolver
+from smtpwizard.core.net.dns import DnsClient
+from smtpwizard.core.net.dns import DnsResolver
+from smtpwizard.core.net.resolve import Resolver
+from smtpwizard.core.net.resolve import SystemResolver
 from smtpwizard.core.net.tls import trust_context
-from smtpwizard.core.probe.matrix import EventListener, Prober, run_account
+from smtpwizard.core.probe.matrix import EventListener
+from smtpwizard.core.probe.matrix import Prober
+from smtpwizard.core.probe.matrix import run_account
 from smtpwizard.core.probe.options import ProbeOptions
 
 if TYPE_CHECKING:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
+from dataclasses import dataclass
+from dataclasses import field
+from enum import IntEnum
+from enum import StrEnum
 
 from smtpwizard.core.i18n import _
 

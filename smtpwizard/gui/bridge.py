@@ -12,7 +12,10 @@ import logging
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject
+from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal
+from PySide6.QtCore import Slot
 
 from smtpwizard.core.i18n import _
 from smtpwizard.core.net.channel import CancelToken

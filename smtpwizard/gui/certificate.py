@@ -7,22 +7,23 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QMessageBox,
-    QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QTreeWidget
+from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import CertInfo, Severity, TlsInfo
+from smtpwizard.core.model import CertInfo
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import TlsInfo
 from smtpwizard.core.net.address import host_key
 from smtpwizard.core.store.settings import Settings
-from smtpwizard.gui.widgets import StatusLine, wrapped
+from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import wrapped
 
 __all__ = ["CertificateDialog", "Confirm", "ask"]
 

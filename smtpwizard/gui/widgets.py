@@ -4,17 +4,17 @@ icons, so light and dark themes are followed without any colour written here."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import (
-    QApplication,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QStyle,
-    QWidget,
-)
+from PySide6.QtGui import QIcon
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtWidgets import QStyle
+from PySide6.QtWidgets import QWidget
 
-from smtpwizard.core.model import SecurityLevel, Severity
+from smtpwizard.core.model import SecurityLevel
+from smtpwizard.core.model import Severity
 from smtpwizard.resources_access import resource
 
 __all__ = [

@@ -7,11 +7,14 @@ Pages read and write the engine's :class:`~smtpwizard.core.draft.SetupDraft`; th
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSize
+from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QWizard
 
-from smtpwizard.core.draft import Purpose, SetupDraft
+from smtpwizard.core.draft import Purpose
+from smtpwizard.core.draft import SetupDraft
 from smtpwizard.core.engine import Engine
 from smtpwizard.core.i18n import _
 from smtpwizard.gui.bridge import Task
@@ -51,17 +54,15 @@ class SetupWizard(QWizard):
         if self.settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
 
-        from smtpwizard.gui.pages import (
-            AccountPage,
-            ExportPage,
-            FixSettingsPage,
-            ResultPage,
-            ServersPage,
-            SignInPage,
-            StartPage,
-            TestingPage,
-            TroubleshootPage,
-        )
+        from smtpwizard.gui.pages import AccountPage
+        from smtpwizard.gui.pages import ExportPage
+        from smtpwizard.gui.pages import FixSettingsPage
+        from smtpwizard.gui.pages import ResultPage
+        from smtpwizard.gui.pages import ServersPage
+        from smtpwizard.gui.pages import SignInPage
+        from smtpwizard.gui.pages import StartPage
+        from smtpwizard.gui.pages import TestingPage
+        from smtpwizard.gui.pages import TroubleshootPage
 
         self.setPage(PageId.START, StartPage(self))
         self.setPage(PageId.ACCOUNT, AccountPage(self))

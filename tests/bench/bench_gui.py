@@ -25,7 +25,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from smtpwizard.core.auth.keyring import CredentialStore
@@ -34,11 +35,13 @@ from smtpwizard.core.engine import Engine
 from smtpwizard.core.net.dns import Nameserver
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.store.settings import SettingsStore
-from smtpwizard.gui.wizard import PageId, SetupWizard
+from smtpwizard.gui.wizard import PageId
+from smtpwizard.gui.wizard import SetupWizard
 from tests.support.certs import make_certs
 from tests.support.dnsd import DnsServer
 from tests.support.keyrings import MemoryKeyring
-from tests.support.listeners import ScriptedServer, silent
+from tests.support.listeners import ScriptedServer
+from tests.support.listeners import silent
 from tests.support.proxy import DelayProxy
 from tests.support.smtpd import SmtpServer
 

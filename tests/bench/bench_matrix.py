@@ -39,13 +39,19 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from smtpwizard.core.model import Candidate, Credentials, Outcome, ProbeResult, Security, StageName
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.net.tls import make_tls_context
@@ -53,7 +59,8 @@ from smtpwizard.core.probe.matrix import Prober
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
 from tests.support.certs import make_certs
-from tests.support.listeners import ScriptedServer, silent
+from tests.support.listeners import ScriptedServer
+from tests.support.listeners import silent
 from tests.support.proxy import DelayProxy
 from tests.support.smtpd import SmtpServer
 

@@ -3,7 +3,8 @@ and an IMAP server, an in-memory keyring, and settings in a temporary folder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +18,14 @@ from smtpwizard.core.net.dns import Nameserver
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.store.settings import SettingsStore
 from smtpwizard.gui.wizard import SetupWizard
-from tests.conftest import PASSWORD, USER
+from tests.conftest import PASSWORD
+from tests.conftest import USER
 from tests.support.certs import CertSet
 from tests.support.dnsd import DnsServer
 from tests.support.keyrings import MemoryKeyring
 from tests.support.listeners import ScriptedServer
-from tests.support.mailboxd import Behaviour, imap_script
+from tests.support.mailboxd import Behaviour
+from tests.support.mailboxd import imap_script
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import sys
 from pytestqt.qtbot import QtBot
 
 from smtpwizard.core.engine import Engine
-from smtpwizard.gui.wizard import PageId, SetupWizard
+from smtpwizard.gui.wizard import PageId
+from smtpwizard.gui.wizard import SetupWizard
 
 
 def test_wizard_opens_on_the_start_page(qtbot: QtBot, services: Engine) -> None:

@@ -12,11 +12,15 @@ from PySide6.QtWidgets import QApplication
 
 from smtpwizard.core.draft import Purpose
 from smtpwizard.core.engine import Engine
-from smtpwizard.core.model import Security, StageName
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
 from smtpwizard.core.troubleshoot.session import ExchangeDone
-from smtpwizard.gui.pages import FixSettingsPage, StartPage, TroubleshootPage
+from smtpwizard.gui.pages import FixSettingsPage
+from smtpwizard.gui.pages import StartPage
+from smtpwizard.gui.pages import TroubleshootPage
 from smtpwizard.gui.wizard import PageId
-from tests.conftest import PASSWORD, USER
+from tests.conftest import PASSWORD
+from tests.conftest import USER
 from tests.gui.conftest import Driver
 from tests.support.certs import CertSet
 from tests.support.secrets import leaks

@@ -9,23 +9,27 @@ from pathlib import Path
 from keyring.backends import fail
 from PySide6.QtWidgets import QComboBox
 
-from smtpwizard.core.auth.keyring import CredentialStore, keyring_service
+from smtpwizard.core.auth.keyring import CredentialStore
+from smtpwizard.core.auth.keyring import keyring_service
 from smtpwizard.core.draft import Purpose
 from smtpwizard.core.engine import Engine
-from smtpwizard.gui.pages import (
-    AccountPage,
-    ExportPage,
-    ResultPage,
-    ServersPage,
-    SignInPage,
-    StartPage,
-    TestingPage,
-)
-from smtpwizard.gui.wizard import PageId, SetupWizard
-from tests.conftest import PASSWORD, USER
-from tests.gui.conftest import Announce, Driver, Mailbox
+from smtpwizard.gui.pages import AccountPage
+from smtpwizard.gui.pages import ExportPage
+from smtpwizard.gui.pages import ResultPage
+from smtpwizard.gui.pages import ServersPage
+from smtpwizard.gui.pages import SignInPage
+from smtpwizard.gui.pages import StartPage
+from smtpwizard.gui.pages import TestingPage
+from smtpwizard.gui.wizard import PageId
+from smtpwizard.gui.wizard import SetupWizard
+from tests.conftest import PASSWORD
+from tests.conftest import USER
+from tests.gui.conftest import Announce
+from tests.gui.conftest import Driver
+from tests.gui.conftest import Mailbox
 from tests.support.keyrings import MemoryKeyring
-from tests.support.listeners import ScriptedServer, silent
+from tests.support.listeners import ScriptedServer
+from tests.support.listeners import silent
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer
 

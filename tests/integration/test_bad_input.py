@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.cli.main import main
-from tests.conftest import PASSWORD, USER
+from tests.conftest import PASSWORD
+from tests.conftest import USER
 from tests.support.smtpd import SmtpServer
 from tests.unit.test_export_cli import SAMPLE
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import socket
 
-from smtpwizard.core.net.channel import CancelToken, Channel
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.channel import Channel
 
 
 def test_commands_go_out_at_once() -> None:

@@ -4,17 +4,21 @@ loopback DNS server (never the machine's resolver) and loopback web servers."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, USER
-from tests.support.certs import CertSet, server_context
+from tests.conftest import PASSWORD
+from tests.conftest import USER
+from tests.support.certs import CertSet
+from tests.support.certs import server_context
 from tests.support.cli import smtpwizard
 from tests.support.dnsd import DnsServer
 from tests.support.smtpd import SmtpServer
-from tests.support.web import Page, WebServer
+from tests.support.web import Page
+from tests.support.web import WebServer
 
 
 @pytest.fixture

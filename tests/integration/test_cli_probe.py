@@ -10,11 +10,15 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.cli.main import main
-from tests.conftest import PASSWORD, USER
+from tests.conftest import PASSWORD
+from tests.conftest import USER
 from tests.support.certs import CertSet
-from tests.support.cli import probe_args, smtpwizard
+from tests.support.cli import probe_args
+from tests.support.cli import smtpwizard
 from tests.support.listeners import ScriptedServer
-from tests.support.mailboxd import Behaviour, imap_script, pop3_script
+from tests.support.mailboxd import Behaviour
+from tests.support.mailboxd import imap_script
+from tests.support.mailboxd import pop3_script
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer
 

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.cli.main import main
-from smtpwizard.core.model import Security, StageName
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
 from smtpwizard.core.troubleshoot.session import stop_points
 from smtpwizard.core.troubleshoot.steps import TITLES
-from tests.conftest import PASSWORD, USER
+from tests.conftest import PASSWORD
+from tests.conftest import USER
 from tests.support.certs import CertSet
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from smtpwizard.core.discovery.discoverer import Discoverer
-from smtpwizard.core.discovery.providers import KnowledgeBase, parse
-from smtpwizard.core.discovery.results import (
-    DiscoveryResult,
-    DiscoverySettings,
-    SourceFinished,
-    SourceStatus,
-)
-from smtpwizard.core.model import Protocol, Security, Source
+from smtpwizard.core.discovery.providers import KnowledgeBase
+from smtpwizard.core.discovery.providers import parse
+from smtpwizard.core.discovery.results import DiscoveryResult
+from smtpwizard.core.discovery.results import DiscoverySettings
+from smtpwizard.core.discovery.results import SourceFinished
+from smtpwizard.core.discovery.results import SourceStatus
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Source
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.dns import Nameserver
-from tests.support.certs import CertSet, server_context
+from tests.support.certs import CertSet
+from tests.support.certs import server_context
 from tests.support.dnsd import DnsServer
-from tests.support.web import Page, Request, WebServer
+from tests.support.web import Page
+from tests.support.web import Request
+from tests.support.web import WebServer
 
 EMAIL = parse_email("alice@example.test")
 

@@ -30,12 +30,16 @@ import pytest
 
 from smtpwizard.cli import export as export_cli
 from smtpwizard.core.auth.keyring import keyring_service
-from smtpwizard.core.exporters.base import ExportOptions, registry
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.model import Security
-from tests.conftest import PASSWORD, USER
-from tests.support.cli import probe_args, smtpwizard
+from tests.conftest import PASSWORD
+from tests.conftest import USER
+from tests.support.cli import probe_args
+from tests.support.cli import smtpwizard
 from tests.support.exportconfig import make_config
-from tests.support.exportparse import parse_env, parse_msmtprc
+from tests.support.exportparse import parse_env
+from tests.support.exportparse import parse_msmtprc
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer
 

@@ -19,32 +19,34 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import pytest
 import trustme
 
 import smtpwizard.core.probe.runner  # imported now, so its import is not measured
 from smtpwizard.core.diagnosis.findings import explain
-from smtpwizard.core.model import (
-    Candidate,
-    Credentials,
-    Outcome,
-    ProbeResult,
-    Protocol,
-    Reason,
-    Security,
-    StageName,
-)
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import MAX_BYTES
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.net.tls import make_tls_context
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
-from tests.conftest import PASSWORD, USER
-from tests.support.certs import CertSet, server_context
-from tests.support.cli import probe_args, smtpwizard
+from tests.conftest import PASSWORD
+from tests.conftest import USER
+from tests.support.certs import CertSet
+from tests.support.certs import server_context
+from tests.support.cli import probe_args
+from tests.support.cli import smtpwizard
 from tests.support.listeners import ScriptedServer
 
 HOST = "mail.example.test"

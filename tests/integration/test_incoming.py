@@ -4,42 +4,42 @@ private Dovecot (skipped, with the reason, where Dovecot cannot run)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.engine import Assessor
-from smtpwizard.core.model import (
-    AuthStatus,
-    Candidate,
-    Credentials,
-    Outcome,
-    ProbeResult,
-    Protocol,
-    Reason,
-    Security,
-    StageName,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.matrix import Prober
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
-from tests.conftest import PASSWORD, USER
+from tests.conftest import PASSWORD
+from tests.conftest import USER
 from tests.support.certs import CertSet
-from tests.support.listeners import ScriptedServer, dialogue, silent
-from tests.support.mailboxd import (
-    Behaviour,
-    Dovecot,
-    dovecot_unavailable,
-    imap_script,
-    pop3_script,
-    start_dovecot,
-    stop_dovecot,
-)
+from tests.support.listeners import ScriptedServer
+from tests.support.listeners import dialogue
+from tests.support.listeners import silent
+from tests.support.mailboxd import Behaviour
+from tests.support.mailboxd import Dovecot
+from tests.support.mailboxd import dovecot_unavailable
+from tests.support.mailboxd import imap_script
+from tests.support.mailboxd import pop3_script
+from tests.support.mailboxd import start_dovecot
+from tests.support.mailboxd import stop_dovecot
 from tests.support.secrets import leaks
 
 HOST = "mail.example.test"

@@ -9,24 +9,25 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.core.diagnosis.findings import explain
-from smtpwizard.core.model import (
-    AuthStatus,
-    Candidate,
-    Credentials,
-    Outcome,
-    ProbeResult,
-    Reason,
-    Security,
-    StageName,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
-from tests.conftest import PASSWORD, USER
+from tests.conftest import PASSWORD
+from tests.conftest import USER
 from tests.support.certs import CertSet
-from tests.support.listeners import ScriptedServer, dialogue, reply_script
+from tests.support.listeners import ScriptedServer
+from tests.support.listeners import dialogue
+from tests.support.listeners import reply_script
 from tests.support.smtpd import SmtpServer
 
 HOST = "mail.example.test"

@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future
+from collections.abc import Callable
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from smtpwizard.core.engine import Assessor
-from smtpwizard.core.model import AuthStatus, Candidate, Outcome, Reason, Security
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.resolve import StaticResolver
-from smtpwizard.core.probe.matrix import (
-    CandidateFinished,
-    CandidateStarted,
-    ProbeEvent,
-    Prober,
-    VerdictReached,
-)
+from smtpwizard.core.probe.matrix import CandidateFinished
+from smtpwizard.core.probe.matrix import CandidateStarted
+from smtpwizard.core.probe.matrix import ProbeEvent
+from smtpwizard.core.probe.matrix import Prober
+from smtpwizard.core.probe.matrix import VerdictReached
 from smtpwizard.core.probe.options import ProbeOptions
-from tests.conftest import PASSWORD, USER
+from tests.conftest import PASSWORD
+from tests.conftest import USER
 from tests.support.certs import CertSet
-from tests.support.listeners import ScriptedServer, silent
+from tests.support.listeners import ScriptedServer
+from tests.support.listeners import silent
 from tests.support.proxy import DelayProxy
 from tests.support.smtpd import SmtpServer
 

@@ -17,7 +17,8 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 
 import dns.flags
 import dns.message
@@ -26,15 +27,24 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck
+from hypothesis import event
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.document import candidate_document
 from smtpwizard.core.errors import DnsError
-from smtpwizard.core.model import Candidate, Credentials, Outcome, Protocol, Security
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Security
 from smtpwizard.core.net.address import parse_email
-from smtpwizard.core.net.dns import DnsClient, DnsResolver, Nameserver
+from smtpwizard.core.net.dns import DnsClient
+from smtpwizard.core.net.dns import DnsResolver
+from smtpwizard.core.net.dns import Nameserver
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.net.tls import make_tls_context
 from smtpwizard.core.probe.options import ProbeOptions

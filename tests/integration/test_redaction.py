@@ -12,12 +12,17 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.core.document import candidate_document
-from smtpwizard.core.model import Candidate, Credentials, Outcome, ProbeResult, Security
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Security
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
-from tests.conftest import PASSWORD, USER
+from tests.conftest import PASSWORD
+from tests.conftest import USER
 from tests.support.listeners import ScriptedServer
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer

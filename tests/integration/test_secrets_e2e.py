@@ -10,7 +10,8 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,12 @@ from smtpwizard.core.exporters.base import registry
 from tests.conftest import USER
 from tests.support.certs import CertSet
 from tests.support.dnsd import DnsServer
-from tests.support.listeners import RefusedPort, ScriptedServer
-from tests.support.mailboxd import Behaviour, imap_script
-from tests.support.secrets import forms_of, leaks
+from tests.support.listeners import RefusedPort
+from tests.support.listeners import ScriptedServer
+from tests.support.mailboxd import Behaviour
+from tests.support.mailboxd import imap_script
+from tests.support.secrets import forms_of
+from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer
 
 StartSmtp = Callable[..., SmtpServer]
@@ -174,18 +178,17 @@ def test_the_wizard_never_writes_or_logs_the_password(
     from PySide6.QtWidgets import QApplication
 
     from smtpwizard.core.draft import Purpose
-    from smtpwizard.gui.pages import (
-        AccountPage,
-        ExportPage,
-        FixSettingsPage,
-        ResultPage,
-        ServersPage,
-        SignInPage,
-        StartPage,
-        TestingPage,
-        TroubleshootPage,
-    )
-    from smtpwizard.gui.wizard import PageId, SetupWizard
+    from smtpwizard.gui.pages import AccountPage
+    from smtpwizard.gui.pages import ExportPage
+    from smtpwizard.gui.pages import FixSettingsPage
+    from smtpwizard.gui.pages import ResultPage
+    from smtpwizard.gui.pages import ServersPage
+    from smtpwizard.gui.pages import SignInPage
+    from smtpwizard.gui.pages import StartPage
+    from smtpwizard.gui.pages import TestingPage
+    from smtpwizard.gui.pages import TroubleshootPage
+    from smtpwizard.gui.wizard import PageId
+    from smtpwizard.gui.wizard import SetupWizard
     from tests.gui.conftest import Driver
 
     caplog.set_level(logging.DEBUG)

@@ -25,27 +25,30 @@ import pytest
 
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.engine import Assessor
-from smtpwizard.core.model import (
-    AuthStatus,
-    Candidate,
-    Credentials,
-    Outcome,
-    ProbeResult,
-    Protocol,
-    Reason,
-    Security,
-    StageName,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.matrix import Prober
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
-from tests.conftest import PASSWORD, USER
-from tests.support.certs import CertSet, server_context
-from tests.support.cli import probe_args, smtpwizard
+from tests.conftest import PASSWORD
+from tests.conftest import USER
+from tests.support.certs import CertSet
+from tests.support.certs import server_context
+from tests.support.cli import probe_args
+from tests.support.cli import smtpwizard
 from tests.support.listeners import ScriptedServer
-from tests.support.mailboxd import Behaviour, imap_script, pop3_script
+from tests.support.mailboxd import Behaviour
+from tests.support.mailboxd import imap_script
+from tests.support.mailboxd import pop3_script
 from tests.support.proxy import RewritingProxy
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer

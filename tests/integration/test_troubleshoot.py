@@ -15,26 +15,25 @@ import trustme
 
 from smtpwizard.core.diagnosis.recommend import security_level
 from smtpwizard.core.document import candidate_document
-from smtpwizard.core.model import (
-    AuthStatus,
-    Outcome,
-    Reason,
-    Security,
-    SecurityLevel,
-    ServerSettings,
-    StageName,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SecurityLevel
+from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.options import ProbeOptions
-from smtpwizard.core.troubleshoot.compare import compare, what_changed
-from smtpwizard.core.troubleshoot.session import (
-    ExchangeDone,
-    StepControl,
-    Troubleshooter,
-    stop_points,
-)
-from tests.conftest import PASSWORD, USER
-from tests.support.certs import CertSet, server_context
+from smtpwizard.core.troubleshoot.compare import compare
+from smtpwizard.core.troubleshoot.compare import what_changed
+from smtpwizard.core.troubleshoot.session import ExchangeDone
+from smtpwizard.core.troubleshoot.session import StepControl
+from smtpwizard.core.troubleshoot.session import Troubleshooter
+from smtpwizard.core.troubleshoot.session import stop_points
+from tests.conftest import PASSWORD
+from tests.conftest import USER
+from tests.support.certs import CertSet
+from tests.support.certs import server_context
 from tests.support.listeners import ScriptedServer
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer

@@ -12,7 +12,8 @@ import json
 import os
 
 from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError, PasswordSetError
+from keyring.errors import PasswordDeleteError
+from keyring.errors import PasswordSetError
 
 VARIABLE = "SMTPWIZARD_TEST_KEYRING"
 

@@ -6,7 +6,8 @@ import datetime as dt
 
 from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.exporters.base import ExportConfig
-from smtpwizard.core.model import Security, ServerSettings
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
 
 EMAIL = "alice@example.test"
 #: A password with every character some format treats specially.

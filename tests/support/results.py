@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from smtpwizard.core.model import (
-    AuthInfo,
-    AuthStatus,
-    Candidate,
-    CertInfo,
-    MatrixResult,
-    Outcome,
-    ProbeResult,
-    Protocol,
-    Reason,
-    Recommendation,
-    Reply,
-    Security,
-    SendCheck,
-    Source,
-    StageName,
-    StageResult,
-    TlsInfo,
-)
+from smtpwizard.core.model import AuthInfo
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import CertInfo
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Recommendation
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SendCheck
+from smtpwizard.core.model import Source
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import StageResult
+from smtpwizard.core.model import TlsInfo
 
 T0 = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.UTC)
 

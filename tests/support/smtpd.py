@@ -6,14 +6,21 @@ import hmac
 import secrets
 import threading
 import warnings
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import MISSING, AuthResult, Envelope, LoginPassword, Session, auth_mechanism
+from aiosmtpd.smtp import MISSING
 from aiosmtpd.smtp import SMTP as SMTPServerProtocol
+from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import Envelope
+from aiosmtpd.smtp import LoginPassword
+from aiosmtpd.smtp import Session
+from aiosmtpd.smtp import auth_mechanism
 
 from tests.support.certs import server_context
 

@@ -13,8 +13,10 @@ import socket
 import ssl
 import threading
 import urllib.parse
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 
 
 @dataclass(frozen=True)

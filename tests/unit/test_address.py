@@ -4,8 +4,11 @@ import pytest
 
 from smtpwizard.core.discovery.typed import incoming_candidates
 from smtpwizard.core.errors import InvalidInput
-from smtpwizard.core.model import Protocol, Security
-from smtpwizard.core.net.address import check_host, check_port, parse_email
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Security
+from smtpwizard.core.net.address import check_host
+from smtpwizard.core.net.address import check_port
+from smtpwizard.core.net.address import parse_email
 
 
 @pytest.mark.parametrize(

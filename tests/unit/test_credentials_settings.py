@@ -4,11 +4,15 @@ import json
 from pathlib import Path
 
 import pytest
-from keyring.backends import chainer, fail, null
+from keyring.backends import chainer
+from keyring.backends import fail
+from keyring.backends import null
 
-from smtpwizard.core.auth.keyring import CredentialStore, lookup_command
+from smtpwizard.core.auth.keyring import CredentialStore
+from smtpwizard.core.auth.keyring import lookup_command
 from smtpwizard.core.errors import CredentialError
-from smtpwizard.core.store.settings import Settings, SettingsStore
+from smtpwizard.core.store.settings import Settings
+from smtpwizard.core.store.settings import SettingsStore
 from tests.support.keyrings import MemoryKeyring
 
 

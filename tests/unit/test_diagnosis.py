@@ -9,26 +9,30 @@ import pytest
 from smtpwizard.core.diagnosis.certificates import interceptor
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
-from smtpwizard.core.diagnosis.recommend import recommend, security_level
+from smtpwizard.core.diagnosis.recommend import recommend
+from smtpwizard.core.diagnosis.recommend import security_level
 from smtpwizard.core.diagnosis.sending import explain_sending
 from smtpwizard.core.diagnosis.summary import summarize
 from smtpwizard.core.discovery.providers import load
-from smtpwizard.core.model import (
-    AuthInfo,
-    AuthStatus,
-    Outcome,
-    Protocol,
-    Reason,
-    Reply,
-    Security,
-    SecurityLevel,
-    SendCheck,
-    Severity,
-    Source,
-    StageName,
-    TlsInfo,
-)
-from tests.support.results import cert, logged_in, matrix, refused_login, result, verified_tls
+from smtpwizard.core.model import AuthInfo
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SecurityLevel
+from smtpwizard.core.model import SendCheck
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import Source
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import TlsInfo
+from tests.support.results import cert
+from tests.support.results import logged_in
+from tests.support.results import matrix
+from tests.support.results import refused_login
+from tests.support.results import result
+from tests.support.results import verified_tls
 
 KB = load()
 TLS, STARTTLS, NONE = Security.TLS, Security.STARTTLS, Security.NONE

@@ -9,7 +9,11 @@ from __future__ import annotations
 import pytest
 
 from smtpwizard.core.diagnosis.findings import explain
-from smtpwizard.core.model import Outcome, Protocol, Reason, Security, StageName
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
 from tests.support.results import result
 
 #: Readings whose headline names the step the server broke off in.

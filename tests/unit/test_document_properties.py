@@ -11,19 +11,27 @@ from __future__ import annotations
 import ipaddress
 import xml.etree.ElementTree as ET
 
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import HealthCheck
+from hypothesis import event
+from hypothesis import example
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from smtpwizard.core.discovery.autoconfig import (
-    ClientConfig,
-    Redirect,
-    parse_autodiscover,
-    parse_client_config,
-)
+from smtpwizard.core.discovery.autoconfig import ClientConfig
+from smtpwizard.core.discovery.autoconfig import Redirect
+from smtpwizard.core.discovery.autoconfig import parse_autodiscover
+from smtpwizard.core.discovery.autoconfig import parse_client_config
 from smtpwizard.core.discovery.typed import incoming_candidates
-from smtpwizard.core.errors import DocumentError, InvalidInput
-from smtpwizard.core.model import Candidate, Protocol, Security, Source
-from smtpwizard.core.net.address import check_host, check_port, parse_email
+from smtpwizard.core.errors import DocumentError
+from smtpwizard.core.errors import InvalidInput
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Source
+from smtpwizard.core.net.address import check_host
+from smtpwizard.core.net.address import check_port
+from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.dns import parse_nameserver
 
 SETTINGS = settings(

@@ -17,7 +17,9 @@ import pytest
 
 from smtpwizard.cli import export as export_cli
 from smtpwizard.core.exporters.base import registry
-from tests.support.exportparse import check_thunderbird_xml, parse_env, parse_msmtprc
+from tests.support.exportparse import check_thunderbird_xml
+from tests.support.exportparse import parse_env
+from tests.support.exportparse import parse_msmtprc
 from tests.support.secrets import leaks
 
 SAMPLE: dict[str, Any] = {

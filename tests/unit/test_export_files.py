@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from smtpwizard.core.errors import FolderMissing, FolderNotWritable, TargetExists, WriteError
+from smtpwizard.core.errors import FolderMissing
+from smtpwizard.core.errors import FolderNotWritable
+from smtpwizard.core.errors import TargetExists
+from smtpwizard.core.errors import WriteError
 from smtpwizard.core.store import files
 from smtpwizard.core.store.files import write_atomic
 

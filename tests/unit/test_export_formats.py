@@ -16,21 +16,23 @@ import pytest
 from defusedxml import ElementTree as SafeET
 
 from smtpwizard.core.errors import ExportError
-from smtpwizard.core.exporters.base import ExportConfig, ExportOptions, registry
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.model import Security
-from tests.support.exportconfig import EMAIL, NASTY, make_config
-from tests.support.exportparse import (
-    check_thunderbird_xml,
-    html_tables,
-    markdown_tables,
-    parse_env,
-    parse_msmtprc,
-    parse_php_defines,
-    parse_phpmailer,
-    parse_properties,
-    parse_python_settings,
-    parse_ruby_smtp_settings,
-)
+from tests.support.exportconfig import EMAIL
+from tests.support.exportconfig import NASTY
+from tests.support.exportconfig import make_config
+from tests.support.exportparse import check_thunderbird_xml
+from tests.support.exportparse import html_tables
+from tests.support.exportparse import markdown_tables
+from tests.support.exportparse import parse_env
+from tests.support.exportparse import parse_msmtprc
+from tests.support.exportparse import parse_php_defines
+from tests.support.exportparse import parse_phpmailer
+from tests.support.exportparse import parse_properties
+from tests.support.exportparse import parse_python_settings
+from tests.support.exportparse import parse_ruby_smtp_settings
 from tests.support.secrets import leaks
 
 MODES = list(Security)

@@ -16,17 +16,19 @@ import pytest
 from smtpwizard.cli.report import print_report
 from smtpwizard.core.diagnosis.recommend import recommend
 from smtpwizard.core.discovery.providers import load
-from smtpwizard.core.model import (
-    AuthInfo,
-    AuthStatus,
-    MatrixResult,
-    Outcome,
-    Reason,
-    Security,
-    StageName,
-    TlsInfo,
-)
-from tests.support.results import cert, logged_in, matrix, refused_login, result
+from smtpwizard.core.model import AuthInfo
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import TlsInfo
+from tests.support.results import cert
+from tests.support.results import logged_in
+from tests.support.results import matrix
+from tests.support.results import refused_login
+from tests.support.results import result
 
 GOLDEN = Path(__file__).parent.parent / "golden"
 

@@ -12,18 +12,24 @@ import pytest
 
 from smtpwizard.core.document import matrix_document
 from smtpwizard.core.errors import ImportFailed
-from smtpwizard.core.exporters.base import ExportConfig, ExportOptions, registry
-from smtpwizard.core.importers.reader import (
-    FORMATS,
-    MAX_BYTES,
-    ImportedAccount,
-    ImportResult,
-    parse_settings,
-    read_settings,
-)
-from smtpwizard.core.model import Recommendation, Security
-from tests.support.exportconfig import EMAIL, NASTY, TESTED_AT, make_config
-from tests.support.results import logged_in, matrix, result
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import registry
+from smtpwizard.core.importers.reader import FORMATS
+from smtpwizard.core.importers.reader import MAX_BYTES
+from smtpwizard.core.importers.reader import ImportedAccount
+from smtpwizard.core.importers.reader import ImportResult
+from smtpwizard.core.importers.reader import parse_settings
+from smtpwizard.core.importers.reader import read_settings
+from smtpwizard.core.model import Recommendation
+from smtpwizard.core.model import Security
+from tests.support.exportconfig import EMAIL
+from tests.support.exportconfig import NASTY
+from tests.support.exportconfig import TESTED_AT
+from tests.support.exportconfig import make_config
+from tests.support.results import logged_in
+from tests.support.results import matrix
+from tests.support.results import result
 from tests.support.secrets import leaks
 
 SECRET = "S3cr3t-pa55word!"

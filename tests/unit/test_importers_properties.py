@@ -10,15 +10,25 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck
+from hypothesis import assume
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from smtpwizard.core.discovery.providers import Protocol
-from smtpwizard.core.errors import ExportError, ImportFailed
-from smtpwizard.core.exporters.base import ExportConfig, ExportOptions, registry
-from smtpwizard.core.importers.reader import ImportResult, parse_settings, read_settings
-from smtpwizard.core.model import Security, ServerSettings
-from tests.support.exportconfig import EMAIL, TESTED_AT
+from smtpwizard.core.errors import ExportError
+from smtpwizard.core.errors import ImportFailed
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import registry
+from smtpwizard.core.importers.reader import ImportResult
+from smtpwizard.core.importers.reader import parse_settings
+from smtpwizard.core.importers.reader import read_settings
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
+from tests.support.exportconfig import EMAIL
+from tests.support.exportconfig import TESTED_AT
 
 NAMES = [
     "",

@@ -13,16 +13,15 @@ from typing import Any
 import pytest
 
 from smtpwizard.core.discovery import providers
-from smtpwizard.core.discovery.providers import (
-    KnowledgeBase,
-    Provider,
-    ProviderKind,
-    Requirement,
-    parse,
-    parse_provider,
-)
+from smtpwizard.core.discovery.providers import KnowledgeBase
+from smtpwizard.core.discovery.providers import Provider
+from smtpwizard.core.discovery.providers import ProviderKind
+from smtpwizard.core.discovery.providers import Requirement
+from smtpwizard.core.discovery.providers import parse
+from smtpwizard.core.discovery.providers import parse_provider
 from smtpwizard.core.errors import KnowledgeBaseError
-from smtpwizard.core.model import Candidate, Security
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Security
 
 SERVICES = (
     "amazon-ses",

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from smtpwizard.core.model import Candidate, Security, Source
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Source
 from smtpwizard.core.probe.matrix import rank
 
 TLS, STARTTLS, NONE = Security.TLS, Security.STARTTLS, Security.NONE

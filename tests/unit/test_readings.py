@@ -6,7 +6,10 @@ import ssl
 
 import pytest
 
-from smtpwizard.core.model import AuthStatus, Outcome, Reason, Reply
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
 from smtpwizard.core.probe.peer import certificate_failure as _certificate_failure
 from smtpwizard.core.probe.peer import handshake_failure as _handshake_failure
 from smtpwizard.core.probe.peer import not_smtp_kind as _not_smtp_kind

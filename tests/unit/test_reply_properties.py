@@ -14,16 +14,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck
+from hypothesis import example
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from smtpwizard.core.errors import ProbeError
-from smtpwizard.core.model import Credentials, Reply
-from smtpwizard.core.net.channel import MAX_LINE, CancelToken, Channel
-from smtpwizard.core.net.transcript import Redactor, Transcript
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Reply
+from smtpwizard.core.net.channel import MAX_LINE
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.channel import Channel
+from smtpwizard.core.net.transcript import Redactor
+from smtpwizard.core.net.transcript import Transcript
 from smtpwizard.core.probe.imap import ImapConversation
 from smtpwizard.core.probe.pop3 import Pop3Conversation
-from smtpwizard.core.probe.smtp import MAX_CHALLENGES, Conversation
+from smtpwizard.core.probe.smtp import MAX_CHALLENGES
+from smtpwizard.core.probe.smtp import Conversation
 from tests.support.secrets import leaks
 
 HOST = "mail.example.test"

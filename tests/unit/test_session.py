@@ -8,20 +8,21 @@ import pytest
 
 from smtpwizard.core.diagnosis.recommend import recommend
 from smtpwizard.core.discovery.results import DiscoveryResult
-from smtpwizard.core.draft import Purpose, SetupDraft
+from smtpwizard.core.draft import Purpose
+from smtpwizard.core.draft import SetupDraft
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.exporters.common import incoming_line
-from smtpwizard.core.model import (
-    Candidate,
-    Outcome,
-    Protocol,
-    Reason,
-    Security,
-    Source,
-    StageName,
-)
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Source
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import parse_email
-from tests.support.results import logged_in, matrix, result
+from tests.support.results import logged_in
+from tests.support.results import matrix
+from tests.support.results import result
 
 SMTP = Candidate("smtp.example.test", 465, Security.TLS)
 FOUND = Candidate("imap.example.test", 993, Security.TLS, Source.SRV, "_imaps._tcp", Protocol.IMAP)

@@ -4,7 +4,10 @@ import base64
 import urllib.parse
 
 from smtpwizard.core.model import Direction
-from smtpwizard.core.net.transcript import REDACTED, Redactor, Transcript, printable
+from smtpwizard.core.net.transcript import REDACTED
+from smtpwizard.core.net.transcript import Redactor
+from smtpwizard.core.net.transcript import Transcript
+from smtpwizard.core.net.transcript import printable
 
 
 def test_redactor_hides_every_form_of_a_secret() -> None:

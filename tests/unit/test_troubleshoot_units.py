@@ -9,23 +9,27 @@ import datetime as dt
 import pytest
 
 from smtpwizard.core.document import candidate_document
-from smtpwizard.core.model import (
-    Direction,
-    Outcome,
-    Reason,
-    Reply,
-    Security,
-    ServerSettings,
-    StageName,
-    TlsInfo,
-    TranscriptLine,
-)
+from smtpwizard.core.model import Direction
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import TlsInfo
+from smtpwizard.core.model import TranscriptLine
 from smtpwizard.core.store.settings import Settings
 from smtpwizard.core.troubleshoot.compare import what_changed
-from smtpwizard.core.troubleshoot.session import StepControl, build_attempt
+from smtpwizard.core.troubleshoot.session import StepControl
+from smtpwizard.core.troubleshoot.session import build_attempt
 from smtpwizard.core.troubleshoot.steps import reply_meaning
-from smtpwizard.core.troubleshoot.support import support_document, support_markdown
-from tests.support.results import cert, logged_in, refused_login, result, verified_tls
+from smtpwizard.core.troubleshoot.support import support_document
+from smtpwizard.core.troubleshoot.support import support_markdown
+from tests.support.results import cert
+from tests.support.results import logged_in
+from tests.support.results import refused_login
+from tests.support.results import result
+from tests.support.results import verified_tls
 
 
 @pytest.mark.parametrize(

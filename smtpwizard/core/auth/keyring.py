@@ -68,7 +68,9 @@ class CredentialStore:
     def status(self) -> KeyringStatus:
         """Whether a real password store is available."""
         try:
-            from keyring.backends import chainer, fail, null
+            from keyring.backends import chainer
+            from keyring.backends import fail
+            from keyring.backends import null
 
             store = self._keyring()
         except Exception as exc:  # keyring's detection can fail on broken D-Bus setups

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from smtpwizard.core.diagnosis.common import (
-    finding,
-)
+from smtpwizard.core.diagnosis.common import finding
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    Finding,
-    ProbeResult,
-    Reason,
-)
+from smtpwizard.core.model import Finding
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Reason
 from smtpwizard.core.net.certs import name_matches
 
 __all__ = ["INTERCEPTORS", "interceptor", "read_certificate"]

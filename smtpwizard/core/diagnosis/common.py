@@ -7,17 +7,15 @@ from dataclasses import dataclass
 
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    INCOMING_PORTS,
-    Candidate,
-    Finding,
-    ProbeResult,
-    Protocol,
-    Reply,
-    Security,
-    Severity,
-    StageName,
-)
+from smtpwizard.core.model import INCOMING_PORTS
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Finding
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import StageName
 
 __all__ = [
     "Context",

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from smtpwizard.core.diagnosis.common import (
-    one_line,
-)
+from smtpwizard.core.diagnosis.common import one_line
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    ProbeResult,
-)
+from smtpwizard.core.model import ProbeResult
 
 __all__ = ["evidence"]
 

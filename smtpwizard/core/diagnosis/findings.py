@@ -20,33 +20,30 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from smtpwizard.core.diagnosis.certificates import read_certificate
-from smtpwizard.core.diagnosis.common import (
-    Context,
-    encrypted_ports,
-    failing_reply,
-    finding,
-    one_line,
-    place,
-    stage_title,
-    standard_ports,
-)
+from smtpwizard.core.diagnosis.common import Context
+from smtpwizard.core.diagnosis.common import encrypted_ports
+from smtpwizard.core.diagnosis.common import failing_reply
+from smtpwizard.core.diagnosis.common import finding
+from smtpwizard.core.diagnosis.common import one_line
+from smtpwizard.core.diagnosis.common import place
+from smtpwizard.core.diagnosis.common import stage_title
+from smtpwizard.core.diagnosis.common import standard_ports
 from smtpwizard.core.diagnosis.evidence import evidence
 from smtpwizard.core.diagnosis.network import read_timeout
 from smtpwizard.core.diagnosis.replies import read_login_refusal
 from smtpwizard.core.diagnosis.sending import explain_sending
-from smtpwizard.core.discovery.providers import Provider, Requirement
+from smtpwizard.core.discovery.providers import Provider
+from smtpwizard.core.discovery.providers import Requirement
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    AuthStatus,
-    Finding,
-    Outcome,
-    ProbeResult,
-    Protocol,
-    Reason,
-    Security,
-    Severity,
-    StageName,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Finding
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import StageName
 
 __all__ = ["READINGS", "Context", "explain"]
 

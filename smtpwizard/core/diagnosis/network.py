@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from smtpwizard.core.diagnosis.common import (
-    Context,
-    finding,
-)
+from smtpwizard.core.diagnosis.common import Context
+from smtpwizard.core.diagnosis.common import finding
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    Finding,
-    ProbeResult,
-    Reason,
-    Severity,
-    StageName,
-)
+from smtpwizard.core.model import Finding
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import StageName
 
 __all__ = ["COMMONLY_BLOCKED", "blocked_on_the_way", "read_timeout"]
 

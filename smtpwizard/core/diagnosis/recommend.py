@@ -8,15 +8,13 @@ from dataclasses import replace
 from smtpwizard.core.diagnosis.sending import explain_sending
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    AuthStatus,
-    MatrixResult,
-    ProbeResult,
-    Recommendation,
-    Security,
-    SecurityLevel,
-    Source,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Recommendation
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SecurityLevel
+from smtpwizard.core.model import Source
 
 __all__ = ["conclude", "level_label", "recommend", "security_level"]
 

@@ -7,19 +7,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from smtpwizard.core.diagnosis.common import (
-    Context,
-    finding,
-    one_line,
-)
-from smtpwizard.core.discovery.providers import Provider, Requirement
+from smtpwizard.core.diagnosis.common import Context
+from smtpwizard.core.diagnosis.common import finding
+from smtpwizard.core.diagnosis.common import one_line
+from smtpwizard.core.discovery.providers import Provider
+from smtpwizard.core.discovery.providers import Requirement
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    Finding,
-    ProbeResult,
-    Reason,
-    Reply,
-)
+from smtpwizard.core.model import Finding
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
 
 __all__ = ["login_hints", "read_login_refusal"]
 

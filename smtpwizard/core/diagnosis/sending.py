@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from smtpwizard.core.diagnosis.common import (
-    finding,
-    one_line,
-)
+from smtpwizard.core.diagnosis.common import finding
+from smtpwizard.core.diagnosis.common import one_line
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    Finding,
-    ProbeResult,
-    ReplyCode,
-    Severity,
-)
+from smtpwizard.core.model import Finding
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import ReplyCode
+from smtpwizard.core.model import Severity
 
 __all__ = ["explain_sending"]
 

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from smtpwizard.core.diagnosis.common import (
-    Context,
-)
+from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.diagnosis.network import blocked_on_the_way
 from smtpwizard.core.diagnosis.recommend import level_label
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    AuthStatus,
-    MatrixResult,
-    Outcome,
-    ProbeResult,
-    Protocol,
-    SecurityLevel,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import SecurityLevel
 
 __all__ = ["summarize"]
 

@@ -9,16 +9,24 @@ a host name must be a host name, a port a port, a socket type one we know.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from smtpwizard.core.discovery.vocabulary import AUTHENTICATION, SOCKET_TYPE
-from smtpwizard.core.errors import DocumentError, InvalidInput
+from smtpwizard.core.discovery.vocabulary import AUTHENTICATION
+from smtpwizard.core.discovery.vocabulary import SOCKET_TYPE
+from smtpwizard.core.errors import DocumentError
+from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Candidate, Protocol, Security, Source
-from smtpwizard.core.net.address import EmailAddress, check_host, check_port
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Source
+from smtpwizard.core.net.address import EmailAddress
+from smtpwizard.core.net.address import check_host
+from smtpwizard.core.net.address import check_port
 from smtpwizard.core.net.fetch import MAX_DOCUMENT
 
 __all__ = [

@@ -24,53 +24,58 @@ import re
 import ssl
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 from dataclasses import replace
 from typing import TypeVar
 
-from smtpwizard.core.discovery.autoconfig import (
-    ClientConfig,
-    Redirect,
-    autodiscover_request,
-    parse_autodiscover,
-    parse_client_config,
-)
-from smtpwizard.core.discovery.providers import KnowledgeBase, Provider
+from smtpwizard.core.discovery.autoconfig import ClientConfig
+from smtpwizard.core.discovery.autoconfig import Redirect
+from smtpwizard.core.discovery.autoconfig import autodiscover_request
+from smtpwizard.core.discovery.autoconfig import parse_autodiscover
+from smtpwizard.core.discovery.autoconfig import parse_client_config
+from smtpwizard.core.discovery.providers import KnowledgeBase
+from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import load as load_knowledge_base
-from smtpwizard.core.discovery.results import (
-    DiscoveryEvent,
-    DiscoveryResult,
-    DiscoverySettings,
-    Found,
-    SourceFinished,
-    SourceReport,
-    SourceStarted,
-    SourceStatus,
-)
-from smtpwizard.core.errors import (
-    Cancelled,
-    DnsError,
-    DocumentError,
-    FetchError,
-    InvalidInput,
-    ResolveError,
-)
+from smtpwizard.core.discovery.results import DiscoveryEvent
+from smtpwizard.core.discovery.results import DiscoveryResult
+from smtpwizard.core.discovery.results import DiscoverySettings
+from smtpwizard.core.discovery.results import Found
+from smtpwizard.core.discovery.results import SourceFinished
+from smtpwizard.core.discovery.results import SourceReport
+from smtpwizard.core.discovery.results import SourceStarted
+from smtpwizard.core.discovery.results import SourceStatus
+from smtpwizard.core.errors import Cancelled
+from smtpwizard.core.errors import DnsError
+from smtpwizard.core.errors import DocumentError
+from smtpwizard.core.errors import FetchError
+from smtpwizard.core.errors import InvalidInput
+from smtpwizard.core.errors import ResolveError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    DEFAULT_PORTS,
-    INCOMING_PORTS,
-    Candidate,
-    Protocol,
-    Reason,
-    Security,
-    Source,
-)
-from smtpwizard.core.net.address import EmailAddress, check_host
+from smtpwizard.core.model import DEFAULT_PORTS
+from smtpwizard.core.model import INCOMING_PORTS
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Source
+from smtpwizard.core.net.address import EmailAddress
+from smtpwizard.core.net.address import check_host
 from smtpwizard.core.net.channel import CancelToken
-from smtpwizard.core.net.dns import DnsClient, DnsResolver
-from smtpwizard.core.net.fetch import FetchResult, FetchSettings, fetch, registered_domain
-from smtpwizard.core.net.resolve import Resolver, SystemResolver
+from smtpwizard.core.net.dns import DnsClient
+from smtpwizard.core.net.dns import DnsResolver
+from smtpwizard.core.net.fetch import FetchResult
+from smtpwizard.core.net.fetch import FetchSettings
+from smtpwizard.core.net.fetch import fetch
+from smtpwizard.core.net.fetch import registered_domain
+from smtpwizard.core.net.resolve import Resolver
+from smtpwizard.core.net.resolve import SystemResolver
 from smtpwizard.core.net.tls import make_tls_context
 
 __all__ = ["Discoverer"]

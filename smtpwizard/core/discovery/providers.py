@@ -38,14 +38,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from smtpwizard.core.errors import KnowledgeBaseError
-from smtpwizard.core.model import Candidate, Protocol, Security, Source
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Source
 from smtpwizard.resources_access import resource
 
 __all__ = [

@@ -3,7 +3,8 @@ events, and the merged result."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from enum import StrEnum
 
 from smtpwizard.core.discovery.providers import Provider

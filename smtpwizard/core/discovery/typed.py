@@ -8,16 +8,16 @@ from collections.abc import Sequence
 
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    DEFAULT_PORTS,
-    INCOMING_PORTS,
-    Candidate,
-    Protocol,
-    Security,
-    Source,
-    usual_security,
-)
-from smtpwizard.core.net.address import check_host, check_port, is_ip
+from smtpwizard.core.model import DEFAULT_PORTS
+from smtpwizard.core.model import INCOMING_PORTS
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Source
+from smtpwizard.core.model import usual_security
+from smtpwizard.core.net.address import check_host
+from smtpwizard.core.net.address import check_port
+from smtpwizard.core.net.address import is_ip
 
 __all__ = ["incoming_candidates", "incoming_to_test", "outgoing_candidates"]
 

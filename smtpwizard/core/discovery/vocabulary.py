@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from smtpwizard.core.model import Security, SignIn
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SignIn
 
 __all__ = [
     "AUTHENTICATION",

@@ -4,11 +4,9 @@ Importing this package registers every exporter, so ``registry()`` is complete w
 ``smtpwizard.core.exporters.base`` is imported from.
 """
 
-from smtpwizard.core.exporters import (  # noqa: F401  (imported to register the formats)
-    apple,
-    applications,
-    outlook,
-    sheet,
-    system,
-    thunderbird,
-)
+from smtpwizard.core.exporters import apple  # noqa: F401  (imported to register the formats)
+from smtpwizard.core.exporters import applications  # noqa: F401  (imported to register the formats)
+from smtpwizard.core.exporters import outlook  # noqa: F401  (imported to register the formats)
+from smtpwizard.core.exporters import sheet  # noqa: F401  (imported to register the formats)
+from smtpwizard.core.exporters import system  # noqa: F401  (imported to register the formats)
+from smtpwizard.core.exporters import thunderbird  # noqa: F401  (imported to register the formats)

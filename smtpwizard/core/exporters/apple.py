@@ -14,10 +14,16 @@ from typing import Any
 
 from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.errors import ExportError
-from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
-from smtpwizard.core.exporters.common import incoming_line, one_line, tested_line
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import Exporter
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import register
+from smtpwizard.core.exporters.common import incoming_line
+from smtpwizard.core.exporters.common import one_line
+from smtpwizard.core.exporters.common import tested_line
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security, ServerSettings
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
 
 __all__ = ["IDENTIFIER_PREFIX", "NAMESPACE", "identifiers", "render_mobileconfig"]
 

@@ -15,26 +15,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, Render, register
-from smtpwizard.core.exporters.common import (
-    TIMEOUT,
-    comment,
-    env_name,
-    env_value,
-    from_address,
-    header,
-    js_str,
-    keyring_entry,
-    keyring_lookup,
-    one_line,
-    properties_value,
-    py_str,
-    quoted_single,
-    secret_hint,
-    url_part,
-    when,
-    written_password,
-)
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import Exporter
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import Render
+from smtpwizard.core.exporters.base import register
+from smtpwizard.core.exporters.common import TIMEOUT
+from smtpwizard.core.exporters.common import comment
+from smtpwizard.core.exporters.common import env_name
+from smtpwizard.core.exporters.common import env_value
+from smtpwizard.core.exporters.common import from_address
+from smtpwizard.core.exporters.common import header
+from smtpwizard.core.exporters.common import js_str
+from smtpwizard.core.exporters.common import keyring_entry
+from smtpwizard.core.exporters.common import keyring_lookup
+from smtpwizard.core.exporters.common import one_line
+from smtpwizard.core.exporters.common import properties_value
+from smtpwizard.core.exporters.common import py_str
+from smtpwizard.core.exporters.common import quoted_single
+from smtpwizard.core.exporters.common import secret_hint
+from smtpwizard.core.exporters.common import url_part
+from smtpwizard.core.exporters.common import when
+from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.model import Security
 
 __all__ = [

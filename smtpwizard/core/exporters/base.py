@@ -9,12 +9,16 @@ otherwise the output says where the secret lives instead.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from smtpwizard.core.discovery.providers import Protocol
-from smtpwizard.core.document import ServerEntry, read_document
+from smtpwizard.core.document import ServerEntry
+from smtpwizard.core.document import read_document
 from smtpwizard.core.errors import ExportError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import ServerSettings

@@ -13,9 +13,11 @@ import shlex
 import urllib.parse
 from collections.abc import Iterable
 
-from smtpwizard.core.auth.keyring import keyring_service, lookup_command
+from smtpwizard.core.auth.keyring import keyring_service
+from smtpwizard.core.auth.keyring import lookup_command
 from smtpwizard.core.errors import ExportError
-from smtpwizard.core.exporters.base import ExportConfig, ExportOptions
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 

@@ -14,10 +14,15 @@ import xml.etree.ElementTree as ET
 
 from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.errors import ExportError
-from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
-from smtpwizard.core.exporters.common import header, one_line
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import Exporter
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import register
+from smtpwizard.core.exporters.common import header
+from smtpwizard.core.exporters.common import one_line
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security, ServerSettings
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
 
 __all__ = [
     "AUTODISCOVER_NS",

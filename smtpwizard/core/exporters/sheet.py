@@ -12,9 +12,15 @@ import re
 from dataclasses import dataclass
 
 from smtpwizard.core.discovery.providers import Protocol
-from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
-from smtpwizard.core.exporters.common import keyring_lookup, when, written_password
-from smtpwizard.core.model import Security, ServerSettings
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import Exporter
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import register
+from smtpwizard.core.exporters.common import keyring_lookup
+from smtpwizard.core.exporters.common import when
+from smtpwizard.core.exporters.common import written_password
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
 
 __all__ = [
     "ENCRYPTION",

@@ -5,15 +5,16 @@ from __future__ import annotations
 import shlex
 
 from smtpwizard.core.errors import ExportError
-from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
-from smtpwizard.core.exporters.common import (
-    comment,
-    header,
-    keyring_lookup,
-    keyring_store,
-    one_line,
-    written_password,
-)
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import Exporter
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import register
+from smtpwizard.core.exporters.common import comment
+from smtpwizard.core.exporters.common import header
+from smtpwizard.core.exporters.common import keyring_lookup
+from smtpwizard.core.exporters.common import keyring_store
+from smtpwizard.core.exporters.common import one_line
+from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from smtpwizard.core.discovery.vocabulary import (
-    AUTH_METHOD_WORD,
-    AUTHENTICATION_WORD,
-    SOCKET_TYPE_WORD,
-    TRY_SSL_NUMBER,
-)
+from smtpwizard.core.discovery.vocabulary import AUTH_METHOD_WORD
+from smtpwizard.core.discovery.vocabulary import AUTHENTICATION_WORD
+from smtpwizard.core.discovery.vocabulary import SOCKET_TYPE_WORD
+from smtpwizard.core.discovery.vocabulary import TRY_SSL_NUMBER
 from smtpwizard.core.errors import ExportError
-from smtpwizard.core.exporters.base import ExportConfig, Exporter, ExportOptions, register
-from smtpwizard.core.exporters.common import comment, header, js_str, one_line
+from smtpwizard.core.exporters.base import ExportConfig
+from smtpwizard.core.exporters.base import Exporter
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import register
+from smtpwizard.core.exporters.common import comment
+from smtpwizard.core.exporters.common import header
+from smtpwizard.core.exporters.common import js_str
+from smtpwizard.core.exporters.common import one_line
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import ServerSettings, SignIn
+from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import SignIn
 
 __all__ = ["SERVER_KEY", "authentication", "render_autoconfig", "render_userjs"]
 

@@ -8,18 +8,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import (
-    Draft,
-    Notes,
-    flag_value,
-    mail_address,
-    mode_words,
-    port_value,
-    shorten,
-)
-from smtpwizard.core.importers.envfile import EnvFile, env_settings
-from smtpwizard.core.importers.values import UNKNOWN, Setting, live, origin_of, take_password
-from smtpwizard.core.model import Security, SignIn
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import flag_value
+from smtpwizard.core.importers.base import mail_address
+from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import port_value
+from smtpwizard.core.importers.base import shorten
+from smtpwizard.core.importers.envfile import EnvFile
+from smtpwizard.core.importers.envfile import env_settings
+from smtpwizard.core.importers.values import UNKNOWN
+from smtpwizard.core.importers.values import Setting
+from smtpwizard.core.importers.values import live
+from smtpwizard.core.importers.values import origin_of
+from smtpwizard.core.importers.values import take_password
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SignIn
 
 __all__ = [
     "DJANGO_KEYS",

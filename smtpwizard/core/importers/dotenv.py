@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import (
-    Draft,
-    Notes,
-    flag_value,
-    mail_address,
-    mode_words,
-    port_value,
-    shorten,
-)
-from smtpwizard.core.importers.envfile import EnvFile, from_environment
-from smtpwizard.core.importers.values import Setting, take_password
-from smtpwizard.core.model import Security, SignIn, implied_security
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import flag_value
+from smtpwizard.core.importers.base import mail_address
+from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import port_value
+from smtpwizard.core.importers.base import shorten
+from smtpwizard.core.importers.envfile import EnvFile
+from smtpwizard.core.importers.envfile import from_environment
+from smtpwizard.core.importers.values import Setting
+from smtpwizard.core.importers.values import take_password
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SignIn
+from smtpwizard.core.model import implied_security
 
 __all__ = ["env_generic"]
 

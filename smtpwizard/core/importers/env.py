@@ -3,23 +3,23 @@ reading it as that."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 
 from smtpwizard.core.errors import ImportFailed
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import (
-    FORMATS,
-    Draft,
-    ImportResult,
-    Notes,
-    file_label,
-    finish,
-    host_value,
-)
+from smtpwizard.core.importers.base import FORMATS
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import ImportResult
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import file_label
+from smtpwizard.core.importers.base import finish
+from smtpwizard.core.importers.base import host_value
 from smtpwizard.core.importers.django import env_django
 from smtpwizard.core.importers.dotenv import env_generic
 from smtpwizard.core.importers.envfile import EnvFile
-from smtpwizard.core.importers.flask import FLASK_KEYS, env_flask
+from smtpwizard.core.importers.flask import FLASK_KEYS
+from smtpwizard.core.importers.flask import env_flask
 from smtpwizard.core.importers.laravel import env_laravel
 from smtpwizard.core.importers.symfony import env_symfony
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 
-from smtpwizard.core.importers.base import Notes, split_lines
-from smtpwizard.core.importers.values import REFERENCE, UNKNOWN, Setting
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import split_lines
+from smtpwizard.core.importers.values import REFERENCE
+from smtpwizard.core.importers.values import UNKNOWN
+from smtpwizard.core.importers.values import Setting
 
 __all__ = ["EnvFile", "env_settings", "from_environment", "read_env"]
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import Draft, Notes, mail_address, port_value
-from smtpwizard.core.importers.django import take_flags, take_host
-from smtpwizard.core.importers.envfile import EnvFile, env_settings
-from smtpwizard.core.importers.values import Setting, live, origin_of, take_password
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import mail_address
+from smtpwizard.core.importers.base import port_value
+from smtpwizard.core.importers.django import take_flags
+from smtpwizard.core.importers.django import take_host
+from smtpwizard.core.importers.envfile import EnvFile
+from smtpwizard.core.importers.envfile import env_settings
+from smtpwizard.core.importers.values import Setting
+from smtpwizard.core.importers.values import live
+from smtpwizard.core.importers.values import origin_of
+from smtpwizard.core.importers.values import take_password
 from smtpwizard.core.model import SignIn
 
 __all__ = ["FLASK_KEYS", "env_flask", "flask_draft"]

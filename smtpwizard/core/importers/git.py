@@ -6,18 +6,17 @@ import re
 from collections.abc import Mapping
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import (
-    Draft,
-    ImportResult,
-    Notes,
-    finish,
-    mail_address,
-    mode_words,
-    port_value,
-    shorten,
-    split_lines,
-)
-from smtpwizard.core.model import Security, SignIn
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import ImportResult
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import finish
+from smtpwizard.core.importers.base import mail_address
+from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import port_value
+from smtpwizard.core.importers.base import shorten
+from smtpwizard.core.importers.base import split_lines
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SignIn
 
 __all__ = ["parse_git"]
 

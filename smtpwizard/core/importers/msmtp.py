@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import (
-    Draft,
-    ImportResult,
-    Notes,
-    finish,
-    host_value,
-    mail_address,
-    mode_words,
-    shorten,
-    split_lines,
-)
-from smtpwizard.core.model import Security, SignIn
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import ImportResult
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import finish
+from smtpwizard.core.importers.base import host_value
+from smtpwizard.core.importers.base import mail_address
+from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import shorten
+from smtpwizard.core.importers.base import split_lines
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SignIn
 
 __all__ = ["looks_like_msmtp", "parse_msmtp"]
 

@@ -11,20 +11,24 @@ from typing import Any
 
 from smtpwizard.core.errors import ImportFailed
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import (
-    FORMATS,
-    Draft,
-    ImportResult,
-    Notes,
-    file_label,
-    finish,
-    unknown_format,
-)
-from smtpwizard.core.importers.django import DJANGO_KEYS, django_draft, django_url_settings
-from smtpwizard.core.importers.env import env_families, parse_env
+from smtpwizard.core.importers.base import FORMATS
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import ImportResult
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import file_label
+from smtpwizard.core.importers.base import finish
+from smtpwizard.core.importers.base import unknown_format
+from smtpwizard.core.importers.django import DJANGO_KEYS
+from smtpwizard.core.importers.django import django_draft
+from smtpwizard.core.importers.django import django_url_settings
+from smtpwizard.core.importers.env import env_families
+from smtpwizard.core.importers.env import parse_env
 from smtpwizard.core.importers.envfile import EnvFile
-from smtpwizard.core.importers.flask import FLASK_KEYS, flask_draft
-from smtpwizard.core.importers.values import UNKNOWN, Setting, cast_value
+from smtpwizard.core.importers.flask import FLASK_KEYS
+from smtpwizard.core.importers.flask import flask_draft
+from smtpwizard.core.importers.values import UNKNOWN
+from smtpwizard.core.importers.values import Setting
+from smtpwizard.core.importers.values import cast_value
 
 __all__ = ["parse_python", "python_module", "pythonic"]
 

@@ -31,20 +31,22 @@ from pathlib import Path
 
 from smtpwizard.core.errors import ImportFailed
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import (
-    FORMATS,
-    ImportedAccount,
-    ImportResult,
-    file_label,
-    unknown_format,
-)
+from smtpwizard.core.importers.base import FORMATS
+from smtpwizard.core.importers.base import ImportedAccount
+from smtpwizard.core.importers.base import ImportResult
+from smtpwizard.core.importers.base import file_label
+from smtpwizard.core.importers.base import unknown_format
 from smtpwizard.core.importers.env import parse_env
 from smtpwizard.core.importers.envfile import read_env
 from smtpwizard.core.importers.git import parse_git
-from smtpwizard.core.importers.msmtp import looks_like_msmtp, parse_msmtp
-from smtpwizard.core.importers.python import parse_python, python_module, pythonic
+from smtpwizard.core.importers.msmtp import looks_like_msmtp
+from smtpwizard.core.importers.msmtp import parse_msmtp
+from smtpwizard.core.importers.python import parse_python
+from smtpwizard.core.importers.python import python_module
+from smtpwizard.core.importers.python import pythonic
 from smtpwizard.core.importers.smtpwizard import parse_json
-from smtpwizard.core.importers.thunderbird import parse_prefs, parse_xml
+from smtpwizard.core.importers.thunderbird import parse_prefs
+from smtpwizard.core.importers.thunderbird import parse_xml
 
 __all__ = [
     "FORMATS",

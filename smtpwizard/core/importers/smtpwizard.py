@@ -12,20 +12,18 @@ from typing import Any
 from smtpwizard.core.document import read_document
 from smtpwizard.core.errors import ImportFailed
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import (
-    Draft,
-    ImportResult,
-    Notes,
-    Stamp,
-    file_label,
-    finish,
-    iso_time,
-    mail_address,
-    mode_words,
-    port_value,
-    security_value,
-    text_value,
-)
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import ImportResult
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import Stamp
+from smtpwizard.core.importers.base import file_label
+from smtpwizard.core.importers.base import finish
+from smtpwizard.core.importers.base import iso_time
+from smtpwizard.core.importers.base import mail_address
+from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import port_value
+from smtpwizard.core.importers.base import security_value
+from smtpwizard.core.importers.base import text_value
 from smtpwizard.core.model import Protocol
 
 __all__ = ["parse_json"]

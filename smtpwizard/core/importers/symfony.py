@@ -7,10 +7,15 @@ import urllib.parse
 from collections.abc import Sequence
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import Draft, Notes, flag_value, mode_words, port_value
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import flag_value
+from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.envfile import EnvFile
 from smtpwizard.core.importers.values import REFERENCE
-from smtpwizard.core.model import Security, SignIn
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SignIn
 
 __all__ = ["env_symfony", "read_dsn"]
 

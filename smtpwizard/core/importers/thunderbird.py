@@ -4,27 +4,32 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from smtpwizard.core.discovery.vocabulary import AUTH_METHOD, AUTHENTICATION, SOCKET_TYPE, TRY_SSL
+from smtpwizard.core.discovery.vocabulary import AUTH_METHOD
+from smtpwizard.core.discovery.vocabulary import AUTHENTICATION
+from smtpwizard.core.discovery.vocabulary import SOCKET_TYPE
+from smtpwizard.core.discovery.vocabulary import TRY_SSL
 from smtpwizard.core.errors import ImportFailed
-from smtpwizard.core.i18n import _, ngettext
-from smtpwizard.core.importers.base import (
-    Draft,
-    ImportResult,
-    Notes,
-    file_label,
-    finish,
-    mail_address,
-    mode_words,
-    port_value,
-    read_stamp,
-)
+from smtpwizard.core.i18n import _
+from smtpwizard.core.i18n import ngettext
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import ImportResult
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import file_label
+from smtpwizard.core.importers.base import finish
+from smtpwizard.core.importers.base import mail_address
+from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import port_value
+from smtpwizard.core.importers.base import read_stamp
 from smtpwizard.core.importers.prefs import PrefScanner
-from smtpwizard.core.model import Security, SignIn
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SignIn
 
 __all__ = ["parse_prefs", "parse_xml"]
 

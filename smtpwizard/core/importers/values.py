@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.importers.base import Draft, Notes, flag_value
+from smtpwizard.core.importers.base import Draft
+from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import flag_value
 
 __all__ = ["REFERENCE", "UNKNOWN", "Setting", "cast_value", "live", "origin_of", "take_password"]
 

@@ -18,18 +18,17 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from smtpwizard.core.errors import (
-    Cancelled,
-    ConnectFailed,
-    ConnectionLost,
-    NetworkTimeout,
-    ReplyTooLong,
-    TimeLimit,
-)
+from smtpwizard.core.errors import Cancelled
+from smtpwizard.core.errors import ConnectFailed
+from smtpwizard.core.errors import ConnectionLost
+from smtpwizard.core.errors import NetworkTimeout
+from smtpwizard.core.errors import ReplyTooLong
+from smtpwizard.core.errors import TimeLimit
 from smtpwizard.core.model import Reason
 
 __all__ = [

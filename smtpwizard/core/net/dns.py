@@ -21,7 +21,8 @@ import dns.resolver
 from smtpwizard.core.errors import DnsError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Reason
-from smtpwizard.core.net.channel import Address, CancelToken
+from smtpwizard.core.net.channel import Address
+from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.resolve import NameResolver
 
 __all__ = ["DnsClient", "DnsResolver", "Nameserver", "SrvRecord", "parse_nameserver"]

@@ -14,11 +14,17 @@ import ssl
 import time
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from smtpwizard.core.errors import Cancelled, ConnectFailed, FetchError, ProbeError, ResolveError
+from smtpwizard.core.errors import Cancelled
+from smtpwizard.core.errors import ConnectFailed
+from smtpwizard.core.errors import FetchError
+from smtpwizard.core.errors import ProbeError
+from smtpwizard.core.errors import ResolveError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.net.channel import CancelToken, open_connection
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.channel import open_connection
 from smtpwizard.core.net.resolve import Resolver
 
 __all__ = [

@@ -11,12 +11,15 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Protocol
 
-from smtpwizard.core.errors import Cancelled, ResolveError
+from smtpwizard.core.errors import Cancelled
+from smtpwizard.core.errors import ResolveError
 from smtpwizard.core.model import Reason
-from smtpwizard.core.net.channel import Address, CancelToken
+from smtpwizard.core.net.channel import Address
+from smtpwizard.core.net.channel import CancelToken
 
 __all__ = ["NameResolver", "Resolver", "StaticResolver", "SystemResolver", "literal_address"]
 

@@ -11,9 +11,11 @@ import base64
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 
-from smtpwizard.core.model import Direction, TranscriptLine
+from smtpwizard.core.model import Direction
+from smtpwizard.core.model import TranscriptLine
 
 __all__ = [
     "MAX_SHOWN",

@@ -23,60 +23,58 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
+from contextlib import suppress
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
-from smtpwizard.core.errors import (
-    Cancelled,
-    ConnectFailed,
-    ConnectionLost,
-    NetworkTimeout,
-    NotSmtpReply,
-    ProbeError,
-    ProtocolError,
-    ReplyTooLong,
-    ResolveError,
-    TimeLimit,
-)
-from smtpwizard.core.model import (
-    AuthInfo,
-    AuthStatus,
-    Candidate,
-    Credentials,
-    Outcome,
-    ProbeResult,
-    Protocol,
-    Reason,
-    Reply,
-    Security,
-    SendCheck,
-    StageName,
-    StageResult,
-    TlsInfo,
-)
-from smtpwizard.core.net.channel import (
-    Address,
-    CancelToken,
-    Channel,
-    Clock,
-    open_connection,
-)
-from smtpwizard.core.net.resolve import Resolver, SystemResolver
+from smtpwizard.core.errors import Cancelled
+from smtpwizard.core.errors import ConnectFailed
+from smtpwizard.core.errors import ConnectionLost
+from smtpwizard.core.errors import NetworkTimeout
+from smtpwizard.core.errors import NotSmtpReply
+from smtpwizard.core.errors import ProbeError
+from smtpwizard.core.errors import ProtocolError
+from smtpwizard.core.errors import ReplyTooLong
+from smtpwizard.core.errors import ResolveError
+from smtpwizard.core.errors import TimeLimit
+from smtpwizard.core.model import AuthInfo
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import SendCheck
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import StageResult
+from smtpwizard.core.model import TlsInfo
+from smtpwizard.core.net.channel import Address
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.channel import Channel
+from smtpwizard.core.net.channel import Clock
+from smtpwizard.core.net.channel import open_connection
+from smtpwizard.core.net.resolve import Resolver
+from smtpwizard.core.net.resolve import SystemResolver
 from smtpwizard.core.net.tls import make_tls_context
-from smtpwizard.core.net.transcript import Redactor, Transcript
+from smtpwizard.core.net.transcript import Redactor
+from smtpwizard.core.net.transcript import Transcript
 from smtpwizard.core.probe.encryption import EncryptionStages
-from smtpwizard.core.probe.options import (
-    AUTH_TIMEOUT,
-    QUIT_TIMEOUT,
-    ProbeOptions,
-    StageGate,
-    StageListener,
-    Stop,
-    address_literal,
-)
-from smtpwizard.core.probe.peer import SMTP_START, not_smtp_kind, show
+from smtpwizard.core.probe.options import AUTH_TIMEOUT
+from smtpwizard.core.probe.options import QUIT_TIMEOUT
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.options import StageGate
+from smtpwizard.core.probe.options import StageListener
+from smtpwizard.core.probe.options import Stop
+from smtpwizard.core.probe.options import address_literal
+from smtpwizard.core.probe.peer import SMTP_START
+from smtpwizard.core.probe.peer import not_smtp_kind
+from smtpwizard.core.probe.peer import show
 
 __all__ = ["Probe"]
 

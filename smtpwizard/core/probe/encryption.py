@@ -6,49 +6,46 @@ from __future__ import annotations
 import socket
 import ssl
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import ClassVar
 
-from smtpwizard.core.errors import (
-    Cancelled,
-    ConnectFailed,
-    ConnectionLost,
-    NetworkTimeout,
-    ProbeError,
-)
-from smtpwizard.core.model import (
-    Candidate,
-    CertInfo,
-    Outcome,
-    Protocol,
-    Reason,
-    Reply,
-    Security,
-    StageName,
-    StageResult,
-    TlsInfo,
-)
-from smtpwizard.core.net.channel import (
-    Address,
-    CancelToken,
-    Channel,
-    Clock,
-    open_connection,
-)
+from smtpwizard.core.errors import Cancelled
+from smtpwizard.core.errors import ConnectFailed
+from smtpwizard.core.errors import ConnectionLost
+from smtpwizard.core.errors import NetworkTimeout
+from smtpwizard.core.errors import ProbeError
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import CertInfo
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import StageResult
+from smtpwizard.core.model import TlsInfo
+from smtpwizard.core.net.channel import Address
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.channel import Channel
+from smtpwizard.core.net.channel import Clock
+from smtpwizard.core.net.channel import open_connection
 from smtpwizard.core.net.tls import unverified_context
 from smtpwizard.core.net.transcript import Transcript
-from smtpwizard.core.probe.options import POKE_TIMEOUT, SNIFF_TIMEOUT, ProbeOptions, Stop
-from smtpwizard.core.probe.peer import (
-    TLS_RECORD,
-    certificate_detail,
-    certificate_failure,
-    handshake_failure,
-    not_smtp_kind,
-    parse_or_none,
-    peer_chain,
-    show,
-    sniff,
-    sniff_after_hello,
-)
+from smtpwizard.core.probe.options import POKE_TIMEOUT
+from smtpwizard.core.probe.options import SNIFF_TIMEOUT
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.options import Stop
+from smtpwizard.core.probe.peer import TLS_RECORD
+from smtpwizard.core.probe.peer import certificate_detail
+from smtpwizard.core.probe.peer import certificate_failure
+from smtpwizard.core.probe.peer import handshake_failure
+from smtpwizard.core.probe.peer import not_smtp_kind
+from smtpwizard.core.probe.peer import parse_or_none
+from smtpwizard.core.probe.peer import peer_chain
+from smtpwizard.core.probe.peer import show
+from smtpwizard.core.probe.peer import sniff
+from smtpwizard.core.probe.peer import sniff_after_hello
 
 __all__ = ["EncryptionStages"]
 

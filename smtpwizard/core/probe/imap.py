@@ -9,20 +9,23 @@ import re
 import secrets
 import ssl
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 from smtpwizard.core.auth.sasl import plain_message
-from smtpwizard.core.errors import ConnectionLost, NotSmtpReply, ProtocolError
-from smtpwizard.core.model import (
-    Credentials,
-    Protocol,
-    Reason,
-    Reply,
-    StageName,
-)
+from smtpwizard.core.errors import ConnectionLost
+from smtpwizard.core.errors import NotSmtpReply
+from smtpwizard.core.errors import ProtocolError
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.channel import Channel
 from smtpwizard.core.net.transcript import Transcript
-from smtpwizard.core.probe.mailbox import MailboxProbe, Transcribed, server_text
+from smtpwizard.core.probe.mailbox import MailboxProbe
+from smtpwizard.core.probe.mailbox import Transcribed
+from smtpwizard.core.probe.mailbox import server_text
 
 __all__ = ["IMAP_OAUTH", "ImapConversation", "ImapProbe"]
 

@@ -4,20 +4,21 @@ and how a refused login reads."""
 from __future__ import annotations
 
 import ssl
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 from smtpwizard.core.errors import ReplyTooLong
-from smtpwizard.core.model import (
-    AuthStatus,
-    Credentials,
-    Outcome,
-    Reason,
-    Reply,
-    StageName,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.channel import Channel
 from smtpwizard.core.net.tls import server_name
-from smtpwizard.core.net.transcript import Transcript, printable, readable
+from smtpwizard.core.net.transcript import Transcript
+from smtpwizard.core.net.transcript import printable
+from smtpwizard.core.net.transcript import readable
 from smtpwizard.core.probe.base import Probe
 from smtpwizard.core.probe.smtp import MAX_REPLY_LINES
 

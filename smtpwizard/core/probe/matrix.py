@@ -24,28 +24,30 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from smtpwizard.core.model import (
-    AuthStatus,
-    Candidate,
-    Credentials,
-    MatrixResult,
-    Outcome,
-    ProbeResult,
-    Protocol,
-    Reason,
-    Security,
-    Source,
-    StageName,
-    StageResult,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Source
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import StageResult
 from smtpwizard.core.net.address import EmailAddress
-from smtpwizard.core.net.channel import CancelToken, Clock
-from smtpwizard.core.net.resolve import Resolver, SystemResolver
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.channel import Clock
+from smtpwizard.core.net.resolve import Resolver
+from smtpwizard.core.net.resolve import SystemResolver
 from smtpwizard.core.net.tls import make_tls_context
 from smtpwizard.core.net.transcript import Redactor
 from smtpwizard.core.probe.options import ProbeOptions

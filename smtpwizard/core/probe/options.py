@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from smtpwizard.core.model import (
-    Candidate,
-    StageResult,
-    TranscriptLine,
-)
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import StageResult
+from smtpwizard.core.model import TranscriptLine
 from smtpwizard.core.net.address import host_key
-from smtpwizard.core.net.channel import (
-    MAX_BYTES,
-)
+from smtpwizard.core.net.channel import MAX_BYTES
 
 __all__ = [
     "AUTH_TIMEOUT",

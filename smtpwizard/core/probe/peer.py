@@ -9,20 +9,16 @@ import ssl
 from collections.abc import Callable
 from contextlib import suppress
 
-from smtpwizard.core.errors import (
-    ConnectionLost,
-    NetworkTimeout,
-)
-from smtpwizard.core.model import (
-    CertInfo,
-    Outcome,
-    Reason,
-)
-from smtpwizard.core.net.certs import name_matches, parse_certificate
-from smtpwizard.core.net.channel import (
-    Channel,
-)
-from smtpwizard.core.net.tls import server_name, unverified_context
+from smtpwizard.core.errors import ConnectionLost
+from smtpwizard.core.errors import NetworkTimeout
+from smtpwizard.core.model import CertInfo
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Reason
+from smtpwizard.core.net.certs import name_matches
+from smtpwizard.core.net.certs import parse_certificate
+from smtpwizard.core.net.channel import Channel
+from smtpwizard.core.net.tls import server_name
+from smtpwizard.core.net.tls import unverified_context
 from smtpwizard.core.net.transcript import readable
 from smtpwizard.core.probe.options import POKE_TIMEOUT
 

@@ -9,16 +9,17 @@ from dataclasses import replace
 from typing import ClassVar
 
 from smtpwizard.core.auth.sasl import plain_response
-from smtpwizard.core.model import (
-    Credentials,
-    Protocol,
-    Reason,
-    Reply,
-    StageName,
-)
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.channel import Channel
-from smtpwizard.core.net.transcript import Transcript, readable
-from smtpwizard.core.probe.mailbox import MailboxProbe, Transcribed, server_text
+from smtpwizard.core.net.transcript import Transcript
+from smtpwizard.core.net.transcript import readable
+from smtpwizard.core.probe.mailbox import MailboxProbe
+from smtpwizard.core.probe.mailbox import Transcribed
+from smtpwizard.core.probe.mailbox import server_text
 
 __all__ = ["Pop3Conversation", "Pop3Probe"]
 

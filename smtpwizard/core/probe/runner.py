@@ -6,22 +6,20 @@ import ssl
 import time
 from typing import Any
 
-from smtpwizard.core.model import (
-    Candidate,
-    Credentials,
-    ProbeResult,
-    Protocol,
-)
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Protocol
 from smtpwizard.core.net.address import EmailAddress
-from smtpwizard.core.net.channel import (
-    CancelToken,
-    Clock,
-)
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.channel import Clock
 from smtpwizard.core.net.resolve import Resolver
 from smtpwizard.core.net.transcript import Redactor
 from smtpwizard.core.probe.base import Probe
 from smtpwizard.core.probe.imap import ImapProbe
-from smtpwizard.core.probe.options import ProbeOptions, StageGate, StageListener
+from smtpwizard.core.probe.options import ProbeOptions
+from smtpwizard.core.probe.options import StageGate
+from smtpwizard.core.probe.options import StageListener
 from smtpwizard.core.probe.pop3 import Pop3Probe
 from smtpwizard.core.probe.smtp import SmtpProbe
 

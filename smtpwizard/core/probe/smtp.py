@@ -17,34 +17,33 @@ import hmac
 import re
 import smtplib
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import replace
 from email.message import EmailMessage
 from typing import Any
 
-from smtpwizard.core.auth.sasl import PLAINTEXT_PREFERENCE, SUPPORTED_MECHANISMS, plain_response
-from smtpwizard.core.errors import (
-    NotSmtpReply,
-    ReplyTooLong,
-)
-from smtpwizard.core.model import (
-    AuthStatus,
-    Candidate,
-    Credentials,
-    Outcome,
-    Protocol,
-    Reason,
-    Reply,
-    ReplyCode,
-    SendCheck,
-    StageName,
-)
+from smtpwizard.core.auth.sasl import PLAINTEXT_PREFERENCE
+from smtpwizard.core.auth.sasl import SUPPORTED_MECHANISMS
+from smtpwizard.core.auth.sasl import plain_response
+from smtpwizard.core.errors import NotSmtpReply
+from smtpwizard.core.errors import ReplyTooLong
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import ReplyCode
+from smtpwizard.core.model import SendCheck
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import EmailAddress
-from smtpwizard.core.net.channel import (
-    Channel,
-)
+from smtpwizard.core.net.channel import Channel
 from smtpwizard.core.net.tls import server_name
-from smtpwizard.core.net.transcript import Transcript, printable, readable
+from smtpwizard.core.net.transcript import Transcript
+from smtpwizard.core.net.transcript import printable
+from smtpwizard.core.net.transcript import readable
 from smtpwizard.core.probe.base import Probe
 from smtpwizard.core.probe.options import Stop
 

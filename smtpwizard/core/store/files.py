@@ -22,7 +22,10 @@ import stat
 import tempfile
 from pathlib import Path
 
-from smtpwizard.core.errors import FolderMissing, FolderNotWritable, TargetExists, WriteError
+from smtpwizard.core.errors import FolderMissing
+from smtpwizard.core.errors import FolderNotWritable
+from smtpwizard.core.errors import TargetExists
+from smtpwizard.core.errors import WriteError
 from smtpwizard.core.i18n import _
 
 __all__ = ["write_atomic"]

@@ -13,32 +13,37 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.errors import InvalidInput
-from smtpwizard.core.model import (
-    Credentials,
-    Finding,
-    ProbeResult,
-    Reason,
-    Reply,
-    Security,
-    ServerSettings,
-    Severity,
-    StageName,
-    StageResult,
-    TranscriptLine,
-)
-from smtpwizard.core.net.address import EmailAddress, parse_email
-from smtpwizard.core.net.channel import CancelToken, Clock
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import Finding
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import StageResult
+from smtpwizard.core.model import TranscriptLine
+from smtpwizard.core.net.address import EmailAddress
+from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.channel import Clock
 from smtpwizard.core.net.resolve import Resolver
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
-from smtpwizard.core.troubleshoot.steps import TITLES, annotate, reply_meaning
+from smtpwizard.core.troubleshoot.steps import TITLES
+from smtpwizard.core.troubleshoot.steps import annotate
+from smtpwizard.core.troubleshoot.steps import reply_meaning
 
 __all__ = [
     "STOP_POINTS",

@@ -4,16 +4,14 @@ reply codes say (RFC 5321, RFC 3463), for a person taking a setup apart."""
 from __future__ import annotations
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    ProbeResult,
-    Reply,
-    ReplyCode,
-    Security,
-    ServerSettings,
-    Severity,
-    StageName,
-    StageResult,
-)
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Reply
+from smtpwizard.core.model import ReplyCode
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import StageResult
 
 __all__ = ["TITLES", "annotate", "encryption_words", "features_words", "one_line", "reply_meaning"]
 

@@ -13,10 +13,13 @@ from typing import Any
 
 from smtpwizard import __version__
 from smtpwizard.core.document import cert_document
-from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
+from smtpwizard.core.importers.reader import ImportedAccount
+from smtpwizard.core.importers.reader import ImportResult
 from smtpwizard.core.model import TranscriptLine
-from smtpwizard.core.troubleshoot.compare import Change, outcome_words
-from smtpwizard.core.troubleshoot.session import Attempt, Exchange
+from smtpwizard.core.troubleshoot.compare import Change
+from smtpwizard.core.troubleshoot.compare import outcome_words
+from smtpwizard.core.troubleshoot.session import Attempt
+from smtpwizard.core.troubleshoot.session import Exchange
 
 __all__ = ["KIND", "Json", "imported_document", "support_document", "support_markdown"]
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox,
-    QCompleter,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QCompleter
+from PySide6.QtWidgets import QFormLayout
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
 from smtpwizard.core.draft import Purpose
 from smtpwizard.core.errors import InvalidInput
@@ -21,7 +19,8 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Severity
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.gui.pages.base import Page
-from smtpwizard.gui.widgets import StatusLine, wrapped
+from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard

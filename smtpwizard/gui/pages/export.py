@@ -6,30 +6,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFileDialog,
-    QHBoxLayout,
-    QListWidget,
-    QListWidgetItem,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QListWidget
+from PySide6.QtWidgets import QListWidgetItem
+from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QSplitter
+from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
 from smtpwizard.core.draft import Purpose
-from smtpwizard.core.errors import ExportError, TargetExists, WriteError
-from smtpwizard.core.exporters.base import Exporter, ExportOptions, registry
+from smtpwizard.core.errors import ExportError
+from smtpwizard.core.errors import TargetExists
+from smtpwizard.core.errors import WriteError
+from smtpwizard.core.exporters.base import Exporter
+from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Severity
 from smtpwizard.core.store.files import write_atomic
 from smtpwizard.gui.pages.base import Page
-from smtpwizard.gui.widgets import StatusLine, wrapped
+from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard

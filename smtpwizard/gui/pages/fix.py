@@ -7,30 +7,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFormLayout
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QSpinBox
+from PySide6.QtWidgets import QVBoxLayout
 
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security, ServerSettings, Severity, usual_security
-from smtpwizard.core.net.address import check_host, parse_email
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import usual_security
+from smtpwizard.core.net.address import check_host
+from smtpwizard.core.net.address import parse_email
 from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.pages.servers import security_combo
-from smtpwizard.gui.widgets import StatusLine, wrapped
+from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
-    from smtpwizard.core.importers.reader import ImportedAccount, ImportResult
+    from smtpwizard.core.importers.reader import ImportedAccount
+    from smtpwizard.core.importers.reader import ImportResult
     from smtpwizard.gui.wizard import SetupWizard
 
 __all__ = ["MECHANISMS", "FixSettingsPage"]

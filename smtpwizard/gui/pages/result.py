@@ -6,39 +6,39 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import (
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-)
+from PySide6.QtGui import QFont
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFormLayout
+from PySide6.QtWidgets import QGroupBox
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QTreeWidget
+from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtWidgets import QVBoxLayout
 
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.diagnosis.recommend import level_label
 from smtpwizard.core.diagnosis.summary import summarize
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    AuthStatus,
-    Credentials,
-    MatrixResult,
-    Outcome,
-    ProbeResult,
-    Reason,
-    ReplyCode,
-    Severity,
-)
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Credentials
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import Reason
+from smtpwizard.core.model import ReplyCode
+from smtpwizard.core.model import Severity
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.probe.runner import probe_candidate
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
-from smtpwizard.gui.widgets import StatusLine, level_icon, severity_icon, wrapped
+from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import level_icon
+from smtpwizard.gui.widgets import severity_icon
+from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard

@@ -5,42 +5,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QProgressBar,
-    QPushButton,
-    QSpinBox,
-    QStyle,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QGroupBox
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QHeaderView
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QListWidget
+from PySide6.QtWidgets import QListWidgetItem
+from PySide6.QtWidgets import QProgressBar
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QSpinBox
+from PySide6.QtWidgets import QStyle
+from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtWidgets import QVBoxLayout
 
-from smtpwizard.core.discovery.results import (
-    DiscoveryResult,
-    SourceFinished,
-    SourceStarted,
-    SourceStatus,
-)
+from smtpwizard.core.discovery.results import DiscoveryResult
+from smtpwizard.core.discovery.results import SourceFinished
+from smtpwizard.core.discovery.results import SourceStarted
+from smtpwizard.core.discovery.results import SourceStatus
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Candidate, Security, Severity, Source, usual_security
-from smtpwizard.core.net.address import check_host, check_port
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import Source
+from smtpwizard.core.model import usual_security
+from smtpwizard.core.net.address import check_host
+from smtpwizard.core.net.address import check_port
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.probe.matrix import rank
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
-from smtpwizard.gui.widgets import StatusLine, escape, link, severity_icon, standard_icon, wrapped
+from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import escape
+from smtpwizard.gui.widgets import link
+from smtpwizard.gui.widgets import severity_icon
+from smtpwizard.gui.widgets import standard_icon
+from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard

@@ -7,26 +7,30 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QStyle,
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QFormLayout
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QStyle
+from PySide6.QtWidgets import QVBoxLayout
 
-from smtpwizard.core.auth.keyring import CredentialStore, KeyringStatus
+from smtpwizard.core.auth.keyring import CredentialStore
+from smtpwizard.core.auth.keyring import KeyringStatus
 from smtpwizard.core.diagnosis.replies import login_hints
 from smtpwizard.core.errors import CredentialError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Security, Severity
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import Severity
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
-from smtpwizard.gui.widgets import StatusLine, escape, link, standard_icon, wrapped
+from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import escape
+from smtpwizard.gui.widgets import link
+from smtpwizard.gui.widgets import standard_icon
+from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard

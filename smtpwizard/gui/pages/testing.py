@@ -6,43 +6,39 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QProgressBar,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWizard,
-)
+from PySide6.QtCore import QTimer
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QHeaderView
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QProgressBar
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWizard
 
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import (
-    Candidate,
-    MatrixResult,
-    Outcome,
-    Protocol,
-    Severity,
-    StageName,
-    StageResult,
-)
+from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import StageName
+from smtpwizard.core.model import StageResult
 from smtpwizard.core.net.channel import CancelToken
-from smtpwizard.core.probe.matrix import (
-    CandidateFinished,
-    CandidateStarted,
-    StageFinished,
-    VerdictReached,
-    rank,
-)
+from smtpwizard.core.probe.matrix import CandidateFinished
+from smtpwizard.core.probe.matrix import CandidateStarted
+from smtpwizard.core.probe.matrix import StageFinished
+from smtpwizard.core.probe.matrix import VerdictReached
+from smtpwizard.core.probe.matrix import rank
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
-from smtpwizard.gui.widgets import StatusLine, severity_icon
+from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import severity_icon
 
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard

@@ -9,53 +9,61 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFileDialog,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QGroupBox
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QHeaderView
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QSpinBox
+from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QTreeWidget
+from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
-from smtpwizard.core.errors import TargetExists, WriteError
+from smtpwizard.core.errors import TargetExists
+from smtpwizard.core.errors import WriteError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import Outcome, Security, ServerSettings, Severity, StageName
+from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Security
+from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import Severity
+from smtpwizard.core.model import StageName
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.store.files import write_atomic
-from smtpwizard.core.troubleshoot.compare import Change, compare, outcome_words, what_changed
-from smtpwizard.core.troubleshoot.session import (
-    Attempt,
-    Exchange,
-    ExchangeDone,
-    StepControl,
-    stop_points,
-)
+from smtpwizard.core.troubleshoot.compare import Change
+from smtpwizard.core.troubleshoot.compare import compare
+from smtpwizard.core.troubleshoot.compare import outcome_words
+from smtpwizard.core.troubleshoot.compare import what_changed
+from smtpwizard.core.troubleshoot.session import Attempt
+from smtpwizard.core.troubleshoot.session import Exchange
+from smtpwizard.core.troubleshoot.session import ExchangeDone
+from smtpwizard.core.troubleshoot.session import StepControl
+from smtpwizard.core.troubleshoot.session import stop_points
 from smtpwizard.core.troubleshoot.steps import TITLES
-from smtpwizard.core.troubleshoot.support import (
-    imported_document,
-    support_document,
-    support_markdown,
-)
+from smtpwizard.core.troubleshoot.support import imported_document
+from smtpwizard.core.troubleshoot.support import support_document
+from smtpwizard.core.troubleshoot.support import support_markdown
 from smtpwizard.gui.bridge import Task
-from smtpwizard.gui.certificate import CertificateDialog, Confirm, ask
+from smtpwizard.gui.certificate import CertificateDialog
+from smtpwizard.gui.certificate import Confirm
+from smtpwizard.gui.certificate import ask
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.pages.fix import MECHANISMS
 from smtpwizard.gui.pages.servers import security_combo
-from smtpwizard.gui.widgets import StatusLine, severity_icon, wrapped
+from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import severity_icon
+from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
