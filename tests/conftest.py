@@ -7,6 +7,8 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from typing import Protocol
+from typing import TypeVar
 
 import pytest
 
@@ -45,36 +47,47 @@ def resolver() -> StaticResolver:
     return StaticResolver(HOSTS)
 
 
+class _Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Stoppable)
+
+
+def _stopped_at_the_end(start: Callable[..., S]) -> Iterator[Callable[..., S]]:
+    """Hands out ``start`` and stops everything it started when the test ends."""
+    started: list[S] = []
+
+    def tracked(*args: Any, **kwargs: Any) -> S:
+        server = start(*args, **kwargs)
+        started.append(server)
+        return server
+
+    yield tracked
+    for server in started:
+        server.stop()
+
+
 @pytest.fixture
 def smtp_server(certs: CertSet) -> Iterator[Callable[..., SmtpServer]]:
     """Starts SMTP servers for one test: ``smtp_server(mode="tls", cert=certs.expired)``."""
-    started: list[SmtpServer] = []
 
     def start(**kwargs: Any) -> SmtpServer:
         kwargs.setdefault("cert", certs.good)
         kwargs.setdefault("users", {USER: PASSWORD})
-        server = SmtpServer(**kwargs).start()
-        started.append(server)
-        return server
+        return SmtpServer(**kwargs).start()
 
-    yield start
-    for server in started:
-        server.stop()
+    yield from _stopped_at_the_end(start)
 
 
 @pytest.fixture
 def scripted() -> Iterator[Callable[..., ScriptedServer]]:
     """Starts raw TCP servers running a script per connection."""
-    started: list[ScriptedServer] = []
 
     def start(script: Script = silent, host: str = "127.0.0.1") -> ScriptedServer:
-        server = ScriptedServer(script, host).start()
-        started.append(server)
-        return server
+        return ScriptedServer(script, host).start()
 
-    yield start
-    for server in started:
-        server.stop()
+    yield from _stopped_at_the_end(start)
 
 
 @pytest.fixture

@@ -29,17 +29,11 @@ from PySide6.QtCore import QEventLoop
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from smtpwizard.core.auth.keyring import CredentialStore
-from smtpwizard.core.discovery.results import DiscoverySettings
-from smtpwizard.core.engine import Engine
-from smtpwizard.core.net.dns import Nameserver
-from smtpwizard.core.probe.options import ProbeOptions
-from smtpwizard.core.store.settings import SettingsStore
 from smtpwizard.gui.wizard import PageId
 from smtpwizard.gui.wizard import SetupWizard
 from tests.support.certs import make_certs
 from tests.support.dnsd import DnsServer
-from tests.support.keyrings import MemoryKeyring
+from tests.support.engine import loopback_engine
 from tests.support.listeners import ScriptedServer
 from tests.support.listeners import silent
 from tests.support.proxy import DelayProxy
@@ -96,19 +90,7 @@ def stall_run(app: QApplication, tmp: Path) -> tuple[float, float, float, int]:
             ],
         }
         dns = stack.enter_context(DnsServer(records))
-        services = Engine(
-            discovery=DiscoverySettings(
-                timeout=1.0,
-                nameservers=(Nameserver("127.0.0.1", dns.port),),
-                cafile=str(certs.ca_file),
-                ispdb_url=None,
-                allow_http=False,
-                autodiscover=False,
-            ),
-            probe=ProbeOptions(timeout=3.0, cafile=str(certs.ca_file)),
-            credentials=CredentialStore(MemoryKeyring()),
-            settings=SettingsStore(tmp / "config"),
-        )
+        services = loopback_engine(dns.port, certs.ca_file, tmp / "config", timeout=3.0)
         wizard = SetupWizard(services)
         wizard.show()
         meter = StallMeter()

@@ -11,17 +11,13 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from smtpwizard.core.auth.keyring import CredentialStore
-from smtpwizard.core.discovery.results import DiscoverySettings
 from smtpwizard.core.engine import Engine
-from smtpwizard.core.net.dns import Nameserver
-from smtpwizard.core.probe.options import ProbeOptions
-from smtpwizard.core.store.settings import SettingsStore
 from smtpwizard.gui.wizard import SetupWizard
 from tests.conftest import PASSWORD
 from tests.conftest import USER
 from tests.support.certs import CertSet
 from tests.support.dnsd import DnsServer
+from tests.support.engine import loopback_engine
 from tests.support.keyrings import MemoryKeyring
 from tests.support.listeners import ScriptedServer
 from tests.support.mailboxd import Behaviour
@@ -45,19 +41,7 @@ def keyring_backend() -> MemoryKeyring:
 def services(
     dns: DnsServer, certs: CertSet, tmp_path: Path, keyring_backend: MemoryKeyring
 ) -> Engine:
-    return Engine(
-        discovery=DiscoverySettings(
-            timeout=1.0,
-            nameservers=(Nameserver("127.0.0.1", dns.port),),
-            cafile=str(certs.ca_file),
-            ispdb_url=None,
-            allow_http=False,
-            autodiscover=False,
-        ),
-        probe=ProbeOptions(timeout=2.0, cafile=str(certs.ca_file)),
-        credentials=CredentialStore(keyring_backend),
-        settings=SettingsStore(tmp_path / "config"),
-    )
+    return loopback_engine(dns.port, certs.ca_file, tmp_path / "config", keyring_backend)
 
 
 @dataclass

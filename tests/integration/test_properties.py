@@ -50,6 +50,7 @@ from smtpwizard.core.net.tls import make_tls_context
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
 from tests.support.certs import CertSet
+from tests.support.dnsd import DnsServer
 
 #: Seconds one DNS lookup may take, retries included.
 DNS_TIMEOUT = 0.3
@@ -67,42 +68,15 @@ SETTINGS = settings(
 Answer = Callable[[dns.message.Message], bytes | None]
 
 
-class ScriptedDns:
+class ScriptedDns(DnsServer):
     """A UDP responder on loopback whose answers the test sets (``answer``), query by query."""
 
     def __init__(self) -> None:
+        super().__init__({})
         self.answer: Answer = lambda _query: None
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port: int = self._sock.getsockname()[1]
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def _serve(self) -> None:
-        self._sock.settimeout(0.05)  # closing a UDP socket does not wake recvfrom()
-        while not self._stopping.is_set():
-            try:
-                data, peer = self._sock.recvfrom(4096)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            query = dns.message.from_wire(data)
-            reply = self.answer(query)
-            if reply is not None:
-                try:
-                    self._sock.sendto(reply, peer)
-                except OSError:
-                    return
-
-    def __enter__(self) -> ScriptedDns:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stopping.set()
-        self._thread.join(2)
-        self._sock.close()
+    def reply(self, query: dns.message.Message) -> bytes | None:
+        return self.answer(query)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from smtpwizard.core.engine import Engine
 from smtpwizard.core.exporters.base import registry
 from tests.conftest import USER
 from tests.support.certs import CertSet
@@ -295,11 +294,7 @@ def wired(
     certs: CertSet,
     scripted: Callable[..., ScriptedServer],
 ) -> Iterator[Wired]:
-    from smtpwizard.core.auth.keyring import CredentialStore
-    from smtpwizard.core.discovery.results import DiscoverySettings
-    from smtpwizard.core.net.dns import Nameserver
-    from smtpwizard.core.probe.options import ProbeOptions
-    from smtpwizard.core.store.settings import SettingsStore
+    from tests.support.engine import loopback_engine
     from tests.support.keyrings import MemoryKeyring
 
     server = smtp_server(mode="tls", users={USER: SECRET})
@@ -309,17 +304,5 @@ def wired(
     with DnsServer({"example.test": [("A", "127.0.0.1")], HOST: [("A", "127.0.0.1")]}) as dns:
         dns.add("_submissions._tcp.example.test", "SRV", f"0 1 {server.port} {HOST}.")
         dns.add("_imaps._tcp.example.test", "SRV", f"0 1 {imap.port} {HOST}.")
-        services = Engine(
-            discovery=DiscoverySettings(
-                timeout=1.0,
-                nameservers=(Nameserver("127.0.0.1", dns.port),),
-                cafile=str(certs.ca_file),
-                ispdb_url=None,
-                allow_http=False,
-                autodiscover=False,
-            ),
-            probe=ProbeOptions(timeout=2.0, cafile=str(certs.ca_file)),
-            credentials=CredentialStore(keyring),
-            settings=SettingsStore(tmp_path / "config"),
-        )
+        services = loopback_engine(dns.port, certs.ca_file, tmp_path / "config", keyring)
         yield Wired(server, services, keyring)

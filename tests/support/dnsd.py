@@ -83,6 +83,11 @@ class DnsServer:
             response.answer.append(rrset)
         return response
 
+    def reply(self, query: dns.message.Message) -> bytes | None:
+        """The answer to a query, as bytes for the wire (``None``: stay silent)."""
+        response = self._answer(query)
+        return response.to_wire() if response is not None else None
+
     def _serve(self) -> None:
         # Closing a UDP socket does not wake recvfrom(), so the loop wakes up to look.
         self._sock.settimeout(0.05)
@@ -97,10 +102,10 @@ class DnsServer:
                 query = dns.message.from_wire(data)
             except Exception:  # a broken query gets no answer, as from a real server
                 continue
-            response = self._answer(query)
-            if response is not None:
+            wire = self.reply(query)
+            if wire is not None:
                 try:
-                    self._sock.sendto(response.to_wire(), peer)
+                    self._sock.sendto(wire, peer)
                 except OSError:
                     return
 

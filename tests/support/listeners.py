@@ -7,31 +7,28 @@ import http.server
 import socket
 import threading
 from collections.abc import Callable
+from typing import Self
 
 Script = Callable[[socket.socket, threading.Event], None]
 
 
-class ScriptedServer:
-    """Listens on loopback; each connection runs ``script(conn, stopping)`` on its own thread.
+class Listener:
+    """A listening socket on loopback with a thread that accepts connections and hands each
+    to :meth:`accepted`; :meth:`stop` closes the listener and every socket handed to
+    :meth:`track`. A context manager."""
 
-    The script owns the conversation; ``stopping`` is set at teardown, when every connection
-    is closed.
-    """
-
-    def __init__(self, script: Script, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", backlog: int = 16) -> None:
         assert host in ("127.0.0.1", "::1"), "tests only use loopback"
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.socket(family, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind((host, 0))
-        self._listener.listen(16)
+        self._listener.listen(backlog)
         self.host = host
         self.port: int = self._listener.getsockname()[1]
-        self._script = script
         self._stopping = threading.Event()
-        self._conns: list[socket.socket] = []
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self.connections = 0
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     def _accept(self) -> None:
@@ -40,16 +37,18 @@ class ScriptedServer:
                 conn, _ = self._listener.accept()
             except OSError:
                 return
-            with self._lock:
-                self._conns.append(conn)
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            self.accepted(conn)
 
-    def _serve(self, conn: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            self._script(conn, self._stopping)
+    def accepted(self, conn: socket.socket) -> None:
+        """Takes a new connection (on the accepting thread: hand long work to another)."""
+        raise NotImplementedError
 
-    def start(self) -> ScriptedServer:
+    def track(self, *socks: socket.socket) -> None:
+        """Closes these sockets at :meth:`stop`."""
+        with self._lock:
+            self._sockets.extend(socks)
+
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -60,17 +59,40 @@ class ScriptedServer:
             self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         with self._lock:
-            for conn in self._conns:
+            for sock in self._sockets:
                 with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
         self._thread.join(2)
 
-    def __enter__(self) -> ScriptedServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ScriptedServer(Listener):
+    """Listens on loopback; each connection runs ``script(conn, stopping)`` on its own thread.
+
+    The script owns the conversation; ``stopping`` is set at teardown, when every connection
+    is closed.
+    """
+
+    def __init__(self, script: Script, host: str = "127.0.0.1") -> None:
+        super().__init__(host)
+        self._script = script
+        self.connections = 0
+
+    def accepted(self, conn: socket.socket) -> None:
+        self.track(conn)
+        with self._lock:
+            self.connections += 1
+        threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            self._script(conn, self._stopping)
 
 
 def silent(conn: socket.socket, stopping: threading.Event) -> None:

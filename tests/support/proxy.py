@@ -10,8 +10,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from tests.support.listeners import Listener
 
-class DelayProxy:
+
+class DelayProxy(Listener):
     """Forwards connections to ``127.0.0.1:target_port``, delaying each chunk by ``delay``.
 
     Every chunk, in either direction, leaves ``delay`` seconds after it arrived (in order, as
@@ -21,38 +23,24 @@ class DelayProxy:
     """
 
     def __init__(self, target_port: int, delay: float) -> None:
+        super().__init__(backlog=32)
         self._target = ("127.0.0.1", target_port)
         self.delay = delay
-        self._listener = socket.socket()
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(32)
-        self.port: int = self._listener.getsockname()[1]
-        self._stopping = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
 
-    def _accept(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self._target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)  # a quiet connection stays open, as through a network
-            # Each chunk goes out when due, not held back for an acknowledgement (Nagle): a
-            # proxy must not add the 40 ms stalls of Nagle against delayed ACKs.
-            for sock in (client, upstream):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._lock:
-                self._sockets += [client, upstream]
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+    def accepted(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(self._target, timeout=5)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)  # a quiet connection stays open, as through a network
+        # Each chunk goes out when due, not held back for an acknowledgement (Nagle): a
+        # proxy must not add the 40 ms stalls of Nagle against delayed ACKs.
+        for sock in (client, upstream):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.track(client, upstream)
+        for src, dst in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         """Reads ``src`` as data comes; a second thread passes each chunk on when it is due."""
@@ -90,27 +78,8 @@ class DelayProxy:
                 ended.set()
                 ready.notify()
 
-    def start(self) -> DelayProxy:
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
-        self._stopping.set()
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)
-        self._listener.close()
-        with self._lock:
-            for sock in self._sockets:
-                sock.close()
-
-    def __enter__(self) -> DelayProxy:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-class RewritingProxy:
+class RewritingProxy(Listener):
     """A man in the middle on loopback: forwards to ``127.0.0.1:target_port``, passing each
     line from the server through ``rewrite`` (return ``None`` to drop it) and recording every
     byte the client sends, so a test can look for what must never cross in plain text.
@@ -120,17 +89,10 @@ class RewritingProxy:
     """
 
     def __init__(self, target_port: int, rewrite: Callable[[bytes], bytes | None]) -> None:
+        super().__init__()
         self._target = ("127.0.0.1", target_port)
         self._rewrite = rewrite
-        self._listener = socket.socket()
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(16)
-        self.port: int = self._listener.getsockname()[1]
         self._sent = bytearray()
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
 
     @property
     def client_bytes(self) -> bytes:
@@ -138,18 +100,16 @@ class RewritingProxy:
         with self._lock:
             return bytes(self._sent)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-                upstream = socket.create_connection(self._target, timeout=5)
-            except OSError:
-                return
-            upstream.settimeout(None)
-            with self._lock:
-                self._sockets += [client, upstream]
-            threading.Thread(target=self._upstream, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._downstream, args=(upstream, client), daemon=True).start()
+    def accepted(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(self._target, timeout=5)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        self.track(client, upstream)
+        threading.Thread(target=self._upstream, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=self._downstream, args=(upstream, client), daemon=True).start()
 
     def _upstream(self, client: socket.socket, upstream: socket.socket) -> None:
         try:
@@ -178,24 +138,3 @@ class RewritingProxy:
         finally:
             with contextlib.suppress(OSError):
                 client.shutdown(socket.SHUT_WR)
-
-    def start(self) -> RewritingProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)
-        self._listener.close()
-        with self._lock:
-            for sock in self._sockets:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-        self._thread.join(2)
-
-    def __enter__(self) -> RewritingProxy:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -32,6 +32,7 @@ __all__ = [
     "env_django",
     "take_flags",
     "take_host",
+    "take_port",
 ]
 
 DJANGO_KEYS = (
@@ -115,12 +116,7 @@ def django_draft(settings: Mapping[str, Setting], notes: Notes) -> Draft:
     if ssl is None and tls is None:
         notes.m(_("no EMAIL_USE_TLS or EMAIL_USE_SSL: Django's default, no encryption, is assumed"))
     port = settings.get("EMAIL_PORT")
-    number = port_value(port.value) if port is not None else None
-    if port is not None and number is not None:
-        draft.port = number
-        notes.r(_("port {port} ({origin})").format(port=number, origin=origin_of(port)))
-        live(port, notes)
-    else:
+    if not take_port(port, draft, notes):
         if port is not None and port.known:
             notes.w(
                 _("EMAIL_PORT “{value}” is not a port number.").format(
@@ -173,6 +169,17 @@ def take_host(setting: Setting | None, draft: Draft, notes: Notes) -> bool:
         live(setting, notes)
         return True
     return False
+
+
+def take_port(setting: Setting | None, draft: Draft, notes: Notes) -> bool:
+    """Reads the port from a Django or Flask-Mail setting; ``False`` when it gives none."""
+    number = port_value(setting.value) if setting is not None else None
+    if setting is None or number is None:
+        return False
+    draft.port = number
+    notes.r(_("port {port} ({origin})").format(port=number, origin=origin_of(setting)))
+    live(setting, notes)
+    return True
 
 
 def take_flags(

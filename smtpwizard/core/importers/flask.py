@@ -8,9 +8,9 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.importers.base import Draft
 from smtpwizard.core.importers.base import Notes
 from smtpwizard.core.importers.base import mail_address
-from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.django import take_flags
 from smtpwizard.core.importers.django import take_host
+from smtpwizard.core.importers.django import take_port
 from smtpwizard.core.importers.envfile import EnvFile
 from smtpwizard.core.importers.envfile import env_settings
 from smtpwizard.core.importers.values import Setting
@@ -39,13 +39,7 @@ def flask_draft(settings: Mapping[str, Setting], notes: Notes) -> Draft:
         )
     if ssl is None and tls is None:
         notes.m(_("no MAIL_USE_TLS or MAIL_USE_SSL: no encryption is assumed"))
-    port = settings.get("MAIL_PORT")
-    number = port_value(port.value) if port is not None else None
-    if port is not None and number is not None:
-        draft.port = number
-        notes.r(_("port {port} ({origin})").format(port=number, origin=origin_of(port)))
-        live(port, notes)
-    else:
+    if not take_port(settings.get("MAIL_PORT"), draft, notes):
         draft.port = 25
         notes.m(_("no MAIL_PORT: Flask-Mail's default 25 is assumed"))
     user = settings.get("MAIL_USERNAME")

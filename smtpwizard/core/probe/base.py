@@ -164,6 +164,15 @@ class Probe(EncryptionStages):
         """``None`` when the greeting welcomes us, else how it refused."""
         raise NotImplementedError
 
+    @staticmethod
+    def _turned_away(reply: Reply) -> tuple[Outcome, Reason, str]:
+        """A greeting that refuses us."""
+        return (
+            Outcome.REFUSED,
+            Reason.GREETING_REJECTED,
+            f"the server refused us in its greeting: {reply}",
+        )
+
     def _capabilities(self, stage: StageName, started: float) -> None:
         """Asks what the server can do; records the stage; fills features and mechanisms."""
         raise NotImplementedError

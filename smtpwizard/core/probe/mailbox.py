@@ -112,11 +112,7 @@ class MailboxProbe(Probe):
         if reply.text.startswith(self.WELCOME):
             return None
         if reply.text.startswith(self.REFUSAL):
-            return (
-                Outcome.REFUSED,
-                Reason.GREETING_REJECTED,
-                f"the server refused us in its greeting: {reply}",
-            )
+            return self._turned_away(reply)
         return (
             Outcome.NOT_SMTP,
             self._not_a_greeting(reply),

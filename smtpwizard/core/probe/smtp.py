@@ -274,11 +274,7 @@ class SmtpProbe(Probe):
                 f"the server is not taking connections now: {reply}",
             )
         if reply.code >= 400:
-            return (
-                Outcome.REFUSED,
-                Reason.GREETING_REJECTED,
-                f"the server refused us in its greeting: {reply}",
-            )
+            return self._turned_away(reply)
         return (
             Outcome.NOT_SMTP,
             Reason.PROTOCOL_ERROR,
