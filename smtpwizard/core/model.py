@@ -39,6 +39,7 @@ __all__ = [
     "ServerSettings",
     "Severity",
     "SignIn",
+    "SignInProblem",
     "Source",
     "StageName",
     "StageResult",
@@ -174,9 +175,12 @@ class Reason(StrEnum):
     # login
     AUTH_NOT_OFFERED = "auth_not_offered"
     OAUTH_ONLY = "oauth_only"
+    OAUTH_NOT_OFFERED = "oauth_not_offered"
     NO_SUPPORTED_MECHANISM = "no_supported_mechanism"
     MECHANISM_NOT_OFFERED = "mechanism_not_offered"
     AUTH_REJECTED = "auth_rejected"
+    TOKEN_REJECTED = "token_rejected"
+    TOKEN_SCOPE = "token_scope"
     AUTH_TEMPORARY = "auth_temporary"
     ENCRYPTION_REQUIRED = "encryption_required"
     PLAINTEXT_LOGIN_REFUSED = "plaintext_login_refused"
@@ -213,6 +217,34 @@ class SignIn(StrEnum):
     NTLM = "NTLM"
     CLIENT_CERTIFICATE = "TLS client certificate"
     ANY = "any"
+
+
+class SignInProblem(StrEnum):
+    """Why signing in with OAuth 2.0 did not give a token; each has its explanation."""
+
+    NO_CLIENT_ID = "no_client_id"
+    """No client ID is known for this provider: someone must register one."""
+    NO_ENDPOINTS = "no_endpoints"
+    """Nothing says where to sign in (no authorization or token endpoint)."""
+    NO_BROWSER = "no_browser"
+    DEVICE_UNSUPPORTED = "device_unsupported"
+    DENIED = "denied"
+    """The person (or their organisation's policy) refused the sign-in."""
+    CONSENT_REQUIRED = "consent_required"
+    CLIENT_DISABLED = "client_disabled"
+    CLIENT_UNKNOWN = "client_unknown"
+    REDIRECT_MISMATCH = "redirect_mismatch"
+    SCOPE_REFUSED = "scope_refused"
+    EXPIRED = "expired"
+    """The sign-in (the device code, or the browser's answer) came too late."""
+    REFRESH_REFUSED = "refresh_refused"
+    """The stored sign-in was refused (revoked or expired): the person signs in again."""
+    STATE_MISMATCH = "state_mismatch"
+    """The answer in the browser was not for this sign-in (a forged or replayed answer)."""
+    ISSUER_MISMATCH = "issuer_mismatch"
+    PROVIDER_ERROR = "provider_error"
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"
 
 
 class StageName(StrEnum):
@@ -397,10 +429,23 @@ class ServerSettings:
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """A login. The password never appears in ``repr`` and never leaves memory."""
+    """A login: a password, or an OAuth 2.0 access token. Neither appears in ``repr``, and
+    neither ever leaves memory."""
 
     username: str
-    password: str = field(repr=False)
+    password: str = field(default="", repr=False)
+    token: str | None = field(default=None, repr=False)
+    """The OAuth 2.0 access token, when the login signs in with one instead of a password."""
+
+    @property
+    def secret(self) -> str:
+        """What must stay hidden: the token, or the password."""
+        return self.token if self.token is not None else self.password
+
+    @property
+    def sign_in(self) -> SignIn:
+        """How these credentials sign in."""
+        return SignIn.OAUTH2 if self.token is not None else SignIn.PASSWORD
 
 
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
@@ -495,6 +540,9 @@ class AuthInfo:
     username: str | None = None
     reply: Reply | None = None
     attempts: int = 0
+    challenge: str | None = None
+    """What the server said about a refused token before its final reply (RFC 7628 §3.2.2:
+    JSON such as ``{"status":"401","schemes":"bearer"}``), as it said it."""
 
 
 @dataclass(frozen=True, slots=True)

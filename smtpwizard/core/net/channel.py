@@ -360,6 +360,12 @@ class Channel:
         return self._ssl
 
     @property
+    def peer_port(self) -> int:
+        """The server's port."""
+        port: int = self._sock.getpeername()[1]
+        return port
+
+    @property
     def local_address(self) -> tuple[Any, ...]:
         """Our end of the connection."""
         return tuple(self._sock.getsockname())

@@ -19,6 +19,7 @@ connection while it decides where to log in: :meth:`~SmtpProbe.open`, then
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
 import ssl
 import time
@@ -30,6 +31,8 @@ from typing import Any
 from typing import ClassVar
 
 from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
+from smtpwizard.core.auth.sasl import TOKEN_MECHANISMS
+from smtpwizard.core.auth.sasl import TokenChallenge
 from smtpwizard.core.errors import Cancelled
 from smtpwizard.core.errors import ConnectFailed
 from smtpwizard.core.errors import ConnectionLost
@@ -51,6 +54,7 @@ from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import SendCheck
+from smtpwizard.core.model import SignIn
 from smtpwizard.core.model import StageName
 from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TlsInfo
@@ -201,6 +205,11 @@ class Probe(EncryptionStages):
 
     def _goodbye(self) -> Reply:
         raise NotImplementedError
+
+    def _token_challenge(self) -> TokenChallenge | None:
+        """What the server said about a refused token in its challenge, if it did."""
+        challenge: TokenChallenge | None = getattr(self._conv, "token_challenge", None)
+        return challenge
 
     def _fetch_preamble(self, conv: Any) -> bool:
         """On a second connection: everything before the TLS handshake (STARTTLS mode)."""
@@ -499,6 +508,8 @@ class Probe(EncryptionStages):
                 self._auth = replace(self._auth, status=AuthStatus.UNSUPPORTED)
                 if self.options.mechanism and self.options.mechanism.upper() not in offered:
                     reason = Reason.MECHANISM_NOT_OFFERED
+                elif self.options.sign_in is SignIn.OAUTH2:
+                    reason = Reason.OAUTH_NOT_OFFERED
                 elif set(offered) <= self.OAUTH:
                     reason = Reason.OAUTH_ONLY
                 else:
@@ -523,7 +534,10 @@ class Probe(EncryptionStages):
     def _mechanism_order(self) -> list[str]:
         offered = self._auth.offered
         encrypted = self._conv is not None and self._conv.channel.encrypted
-        supported = self._supported(encrypted)
+        if self.options.sign_in is SignIn.OAUTH2:
+            supported = tuple(m for m in TOKEN_MECHANISMS if m in self.OAUTH)
+        else:
+            supported = self._supported(encrypted)
         if self.options.mechanism:
             wanted = self.options.mechanism.upper()
             return [wanted] if wanted in offered and wanted in supported else []
@@ -537,7 +551,7 @@ class Probe(EncryptionStages):
         A refusal of the mechanism itself moves on to the next one; any other answer is
         final for these credentials.
         """
-        self.transcript.redactor.add(credentials.password)
+        self.transcript.redactor.add(credentials.secret)
         conv = self._conv
         if conv is not None and self._failure is None and conv.channel.peer_closed():
             self._reopen()
@@ -580,6 +594,12 @@ class Probe(EncryptionStages):
                     attempts -= 1  # the credentials were not judged
                     continue
                 status, outcome, reason = self._login_refusal(reply, self._conv.channel.encrypted)
+                challenge = self._token_challenge()
+                if challenge is not None:
+                    self._auth = replace(self._auth, challenge=json.dumps(challenge))
+                    reason = {"401": Reason.TOKEN_REJECTED, "403": Reason.TOKEN_SCOPE}.get(
+                        challenge.status, reason
+                    )
                 self._auth = replace(self._auth, status=status)
                 self._auth_failure = (outcome, reason)
                 self._record(

@@ -12,7 +12,10 @@ from dataclasses import replace
 from typing import Any
 from typing import ClassVar
 
+from smtpwizard.core.auth.sasl import challenge_answer
 from smtpwizard.core.auth.sasl import plain_message
+from smtpwizard.core.auth.sasl import read_token_challenge
+from smtpwizard.core.auth.sasl import token_message
 from smtpwizard.core.errors import ConnectionLost
 from smtpwizard.core.errors import NotSmtpReply
 from smtpwizard.core.errors import ProtocolError
@@ -155,6 +158,26 @@ class ImapConversation(Transcribed, imaplib.IMAP4):
         self._shown = "AUTHENTICATE PLAIN"
         self.literal = imaplib._Authenticator(lambda _challenge: blob).process  # type: ignore[assignment]
         return self._tagged("AUTHENTICATE", "PLAIN")
+
+    def authenticate_token(self, mechanism: str, credentials: Credentials, port: int) -> Reply:
+        """AUTHENTICATE with an OAuth 2.0 token (XOAUTH2 or OAUTHBEARER, RFC 7628); a refusal's
+        challenge is kept in :attr:`token_challenge` and answered as the mechanism wants."""
+        message = token_message(mechanism, credentials, self.host, port)
+        self._hide_secret(credentials, base64.b64encode(message))
+        self.token_challenge = None
+        answered = False
+
+        def respond(challenge: bytes) -> bytes:
+            nonlocal answered
+            if not answered:
+                answered = True
+                return message
+            self.token_challenge = read_token_challenge(base64.b64encode(challenge).decode())
+            return challenge_answer(mechanism)
+
+        self._shown = f"AUTHENTICATE {mechanism}"
+        self.literal = imaplib._Authenticator(respond).process  # type: ignore[assignment]
+        return self._tagged("AUTHENTICATE", mechanism)
 
     def login_command(self, credentials: Credentials) -> Reply:
         """The LOGIN command (quoted strings; UTF-8 where the credentials need it)."""

@@ -7,6 +7,8 @@ import ssl
 from typing import Any
 from typing import ClassVar
 
+from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
+from smtpwizard.core.auth.sasl import TokenChallenge
 from smtpwizard.core.errors import ReplyTooLong
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Credentials
@@ -38,6 +40,8 @@ class Transcribed:
     channel: Channel
     transcript: Transcript
     _shown: str | None
+    #: What the server said in its challenge when it refused a token.
+    token_challenge: TokenChallenge | None = None
     #: Lines received since the last command: an answer that never ends is cut off here.
     _lines: int = 0
 
@@ -68,7 +72,7 @@ class Transcribed:
 
     def _hide_secret(self, credentials: Credentials, *forms: bytes) -> None:
         redact = self.transcript.redactor
-        redact.add(credentials.password)
+        redact.add(credentials.secret)
         for form in forms:
             redact.add(form.decode("utf-8", "replace"), derived=True)
 
@@ -134,7 +138,11 @@ class MailboxProbe(Probe):
         return tuple(self.LOGINS)
 
     def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
-        reply: Reply = getattr(self._conv, self.LOGINS[mechanism])(credentials)
+        if mechanism in OAUTH_MECHANISMS:
+            port = self._conv.channel.peer_port
+            reply: Reply = self._conv.authenticate_token(mechanism, credentials, port)
+        else:
+            reply = getattr(self._conv, self.LOGINS[mechanism])(credentials)
         return reply.text.startswith(self.OK), reply
 
     def _login_refusal(self, reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from smtpwizard.core.model import AuthStatus
@@ -344,6 +345,7 @@ class Prober:
         candidates: Sequence[Candidate],
         *,
         password: str | None = None,
+        access_token: str | None = None,
         usernames: Sequence[str] = (),
         cancel: CancelToken | None = None,
         wait_all: bool = False,
@@ -354,6 +356,8 @@ class Prober:
             email: the person's address (the dry run sends to it).
             candidates: what to try, in any order.
             password: log in with it; ``None`` probes capabilities only.
+            access_token: log in with this OAuth 2.0 access token instead (the options say
+                ``sign_in=SignIn.OAUTH2``).
             usernames: login names to try in order (default: the address).
             cancel: stops the run from another thread; the result holds what is known.
             wait_all: finish every candidate even after the verdict (the full picture).
@@ -361,11 +365,12 @@ class Prober:
         started_at = dt.datetime.now(dt.UTC)
         t0 = self._clock()
         order = rank(candidates)
-        will_login = password is not None
+        will_login = password is not None or access_token is not None
+        login = Credentials("", password or "", access_token) if will_login else None
         names = list(dict.fromkeys(usernames)) or [str(email)]
         run_token = CancelToken(parent=cancel)
         tokens = [CancelToken(parent=run_token) for _ in order]
-        redactor = Redactor([password] if password else [])
+        redactor = Redactor([s for s in (password, access_token) if s])
         coordinator = _Coordinator(
             len(order), names, will_login, self.options.allow_plaintext, run_token
         )
@@ -426,7 +431,7 @@ class Prober:
                         index,
                         candidate,
                         email,
-                        password,
+                        login,
                         token,
                         redactor,
                         coordinator,
@@ -497,7 +502,7 @@ class Prober:
         index: int,
         candidate: Candidate,
         email: EmailAddress,
-        password: str | None,
+        login: Credentials | None,
         token: CancelToken,
         redactor: Redactor,
         coordinator: _Coordinator,
@@ -523,12 +528,12 @@ class Prober:
             clock=self._clock,
         )
         probe.open()
-        if password is not None:
+        if login is not None:
             while probe.can_login:
                 username = coordinator.await_turn(index)
                 if username is None:
                     break
-                status = probe.login(Credentials(username, password))
+                status = probe.login(replace(login, username=username))
                 if not coordinator.report_login(index, status):
                     break
         wants_check = self.options.dry_run or self.options.send_test

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import SignIn
 from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TranscriptLine
 from smtpwizard.core.net.address import host_key
@@ -58,6 +59,7 @@ class ProbeOptions:
         max_bytes: most bytes one connection may receive.
         pins: certificates the person chose to trust although they cannot be verified, as
             (host, SHA-256 fingerprint) pairs; a pin only ever applies to its own host.
+        sign_in: log in with a password, or with an OAuth 2.0 token (``SignIn.OAUTH2``).
     """
 
     timeout: float = 10.0
@@ -70,6 +72,7 @@ class ProbeOptions:
     ehlo_name: str | None = None
     max_bytes: int = MAX_BYTES
     pins: tuple[tuple[str, str], ...] = ()
+    sign_in: SignIn = SignIn.PASSWORD
 
     def pinned_for(self, host: str) -> frozenset[str]:
         """The fingerprints the person trusts for ``host`` (and for no other host)."""

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import base64
 import poplib
 import ssl
 from dataclasses import replace
 from typing import ClassVar
 
+from smtpwizard.core.auth.sasl import challenge_answer
 from smtpwizard.core.auth.sasl import plain_response
+from smtpwizard.core.auth.sasl import read_token_challenge
+from smtpwizard.core.auth.sasl import token_message
 from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
@@ -22,6 +26,10 @@ from smtpwizard.core.probe.mailbox import Transcribed
 from smtpwizard.core.probe.mailbox import server_text
 
 __all__ = ["Pop3Conversation", "Pop3Probe"]
+
+
+#: Longest POP3 command line, its end included (RFC 2449 §4).
+MAX_POP3_COMMAND = 255
 
 
 class Pop3Conversation(Transcribed, poplib.POP3):
@@ -108,6 +116,26 @@ class Pop3Conversation(Transcribed, poplib.POP3):
         if reply.text.startswith("+ ") or reply.text == "+":
             self._shown = "[credentials, hidden]"
             reply = self._command(blob)
+        return reply
+
+    def authenticate_token(self, mechanism: str, credentials: Credentials, port: int) -> Reply:
+        """AUTH with an OAuth 2.0 token (RFC 5034, RFC 7628): with an initial response when
+        the command fits POP3's 255 octets, else after the server's go-ahead."""
+        blob = base64.b64encode(token_message(mechanism, credentials, self.host, port))
+        self._hide_secret(credentials, blob)
+        self.token_challenge = None
+        self._shown = f"AUTH {mechanism} [{credentials.username} and token, hidden]"
+        if len(blob) + len(mechanism) + 7 <= MAX_POP3_COMMAND:
+            reply = self._command(f"AUTH {mechanism} {blob.decode('ascii')}")
+        else:
+            reply = self._command(f"AUTH {mechanism}")
+            if reply.text.startswith("+"):
+                self._shown = "[token, hidden]"
+                reply = self._command(blob.decode("ascii"))
+        if reply.text.startswith("+"):
+            self.token_challenge = read_token_challenge(reply.text[1:])
+            self._shown = "[end of the token exchange]"
+            reply = self._command(base64.b64encode(challenge_answer(mechanism)).decode("ascii"))
         return reply
 
     def goodbye(self) -> Reply:

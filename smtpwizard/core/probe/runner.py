@@ -41,7 +41,7 @@ def probe_candidate(
 ) -> ProbeResult:
     """Probes one candidate completely: open, log in, check sending (SMTP), finish."""
     options = options or ProbeOptions()
-    redactor = Redactor([credentials.password] if credentials else [])
+    redactor = Redactor([credentials.secret] if credentials else [])
     probe = make_probe(
         candidate,
         options,

@@ -23,9 +23,14 @@ from dataclasses import replace
 from email.message import EmailMessage
 from typing import Any
 
+from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
 from smtpwizard.core.auth.sasl import PLAINTEXT_PREFERENCE
 from smtpwizard.core.auth.sasl import SUPPORTED_MECHANISMS
+from smtpwizard.core.auth.sasl import TokenChallenge
+from smtpwizard.core.auth.sasl import challenge_answer
 from smtpwizard.core.auth.sasl import plain_response
+from smtpwizard.core.auth.sasl import read_token_challenge
+from smtpwizard.core.auth.sasl import token_message
 from smtpwizard.core.errors import NotSmtpReply
 from smtpwizard.core.errors import ReplyTooLong
 from smtpwizard.core.model import AuthStatus
@@ -78,6 +83,8 @@ class Conversation(smtplib.SMTP):
         self.last_reply: Reply | None = None
         self._shown: str | None = None
         self._in_data = False
+        self.token_challenge: TokenChallenge | None = None
+        """What the server said in its challenge when it refused a token."""
 
     # -- wire ------------------------------------------------------------------------------
 
@@ -196,12 +203,27 @@ class Conversation(smtplib.SMTP):
         secret = credentials.password.encode("utf-8")
         redact = self.transcript.redactor
         mechanism = mechanism.upper()
-        if mechanism == "PLAIN":
+        self.token_challenge = None
+        if mechanism in OAUTH_MECHANISMS:
+            message = token_message(mechanism, credentials, self._host, self.channel.peer_port)
+            blob = base64.b64encode(message).decode("ascii")
+            redact.add(blob, derived=True)
+            self._hide(f"AUTH {mechanism} [{credentials.username} and token, hidden]")
+            self.putcmd("AUTH", f"{mechanism} {blob}")
+
+            def refused_token(challenge: bytes) -> tuple[bytes, str]:
+                self.token_challenge = read_token_challenge(
+                    base64.b64encode(challenge).decode("ascii")
+                )
+                return challenge_answer(mechanism), "[end of the token exchange]"
+
+            responders: Sequence[Callable[[bytes], tuple[bytes, str]]] = (refused_token,)
+        elif mechanism == "PLAIN":
             blob = plain_response(credentials)
             redact.add(blob, derived=True)
             self._hide(f"AUTH PLAIN [{credentials.username} and password, hidden]")
             self.putcmd("AUTH", f"PLAIN {blob}")
-            responders: Sequence[Callable[[bytes], tuple[bytes, str]]] = ()
+            responders = ()
         elif mechanism == "LOGIN":
             self.putcmd("AUTH", "LOGIN")
             responders = (
