@@ -21,6 +21,7 @@ person as their message.
     ├── FetchError                          an HTTP(S) document could not be fetched
     ├── DocumentError (ValueError)          an autoconfig or Autodiscover document was refused
     ├── KnowledgeBaseError (ValueError)     the provider data breaks its schema
+    ├── SignInError                         signing in with OAuth 2.0 gave no token
     ├── CredentialError                     the keyring could not be used
     ├── ImportFailed (ValueError)           a settings file cannot be read as mail settings
     ├── ExportError (ValueError)            a configuration cannot be written in a format
@@ -39,6 +40,7 @@ import errno
 from pathlib import Path
 
 from smtpwizard.core.model import Reason
+from smtpwizard.core.model import SignInProblem
 
 __all__ = [
     "Cancelled",
@@ -61,6 +63,7 @@ __all__ = [
     "ProtocolError",
     "ReplyTooLong",
     "ResolveError",
+    "SignInError",
     "TargetExists",
     "TimeLimit",
     "TrustFileError",
@@ -184,11 +187,17 @@ class FetchError(EngineError):
     Attributes:
         kind: ``not_found``, ``timeout``, ``unreachable``, ``tls``, ``too_large``,
             ``redirect``, ``http`` or ``dns``.
+        status: the HTTP status of an answer that was not a success, when there was one.
+        body: that answer's body (an OAuth 2.0 error is JSON there).
     """
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(
+        self, kind: str, message: str, *, status: int | None = None, body: bytes = b""
+    ) -> None:
         super().__init__(message)
         self.kind = kind
+        self.status = status
+        self.body = body
 
 
 class DocumentError(EngineError, ValueError):
@@ -197,6 +206,24 @@ class DocumentError(EngineError, ValueError):
 
 class KnowledgeBaseError(EngineError, ValueError):
     """The data file breaks the schema; the message names the entry and the field."""
+
+
+class SignInError(EngineError):
+    """Signing in with OAuth 2.0 gave no token; the message is a sentence for a person.
+
+    Attributes:
+        problem: the cause (:class:`~smtpwizard.core.model.SignInProblem`).
+        code: the provider's error code (``invalid_grant``, ``access_denied``…), if any.
+        description: the provider's own words (Microsoft's start with ``AADSTS…``), if any.
+    """
+
+    def __init__(
+        self, problem: SignInProblem, message: str, code: str = "", description: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.code = code
+        self.description = description
 
 
 class CredentialError(EngineError):

@@ -115,30 +115,46 @@ class CredentialStore:
         Raises:
             CredentialError: no usable store, or it refused.
         """
-        store = self._usable()
-        try:
-            store.set_password(keyring_service(host), username, password)
-        except Exception as exc:
-            raise CredentialError(_describe(exc)) from None
+        self.save_secret(keyring_service(host), username, password)
 
     def load(self, host: str, username: str) -> str | None:
         """The stored password, or None (also when there is no usable store)."""
+        return self.load_secret(keyring_service(host), username)
+
+    def delete(self, host: str, username: str) -> bool:
+        """Forgets the stored password; returns whether there was one."""
+        return self.delete_secret(keyring_service(host), username)
+
+    def save_secret(self, service: str, username: str, secret: str) -> None:
+        """Stores a secret under a keyring service and user name.
+
+        Raises:
+            CredentialError: no usable store, or it refused.
+        """
+        store = self._usable()
+        try:
+            store.set_password(service, username, secret)
+        except Exception as exc:
+            raise CredentialError(_describe(exc)) from None
+
+    def load_secret(self, service: str, username: str) -> str | None:
+        """A stored secret, or None (also when there is no usable store)."""
         if not self.status().usable:
             return None
         try:
-            value = self._keyring().get_password(keyring_service(host), username)
+            value = self._keyring().get_password(service, username)
         except Exception as exc:
             raise CredentialError(_describe(exc)) from None
         return value if isinstance(value, str) else None
 
-    def delete(self, host: str, username: str) -> bool:
-        """Forgets the stored password; returns whether there was one."""
+    def delete_secret(self, service: str, username: str) -> bool:
+        """Forgets a stored secret; returns whether there was one."""
         store = self._usable()
         try:
             from keyring.errors import PasswordDeleteError
 
             try:
-                store.delete_password(keyring_service(host), username)
+                store.delete_password(service, username)
             except PasswordDeleteError:
                 return False
         except Exception as exc:

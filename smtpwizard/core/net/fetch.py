@@ -156,11 +156,18 @@ def fetch(
                 method, body, content_type = "GET", None, None
             continue
         if status == 404 or status == 410:
-            raise FetchError("not_found", _("there is no document at {url}").format(url=current))
+            raise FetchError(
+                "not_found",
+                _("there is no document at {url}").format(url=current),
+                status=status,
+                body=data,
+            )
         if not 200 <= status < 300:
             raise FetchError(
                 "http",
                 _("the server answered {status} for {url}").format(status=status, url=current),
+                status=status,
+                body=data,
             )
         return FetchResult(
             url=current,

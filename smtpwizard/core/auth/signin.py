@@ -1,0 +1,332 @@
+"""A fresh access token for an account: the stored sign-in first, the person only when needed.
+
+The refresh token lives in the system keyring like a password, with what is needed to use
+it (the token endpoint and the client ID), under the service ``smtpwizard-oauth:<address>``.
+A stored sign-in that the provider no longer accepts (revoked, expired, the password
+changed) is forgotten and, when the person is there, replaced by a new sign-in; the reason
+stays with the result for the explanation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import webbrowser
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from smtpwizard.core.auth.flows import DeviceCode
+from smtpwizard.core.auth.flows import Http
+from smtpwizard.core.auth.flows import OAuthFlows
+from smtpwizard.core.auth.flows import OpenBrowser
+from smtpwizard.core.auth.flows import Token
+from smtpwizard.core.auth.keyring import CredentialStore
+from smtpwizard.core.auth.oauth import OAuthSettings
+from smtpwizard.core.errors import CredentialError
+from smtpwizard.core.errors import FetchError
+from smtpwizard.core.errors import SignInError
+from smtpwizard.core.i18n import _
+from smtpwizard.core.model import SignInProblem
+from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.fetch import FetchSettings
+from smtpwizard.core.net.fetch import fetch
+from smtpwizard.core.net.resolve import Resolver
+
+__all__ = [
+    "SERVICE_PREFIX",
+    "FetchHttp",
+    "Flow",
+    "SignInRequest",
+    "SignedIn",
+    "TokenKeeper",
+    "sign_in_service",
+]
+
+SERVICE_PREFIX = "smtpwizard-oauth:"
+
+Flow = Literal["browser", "device"]
+
+
+def sign_in_service(account: str) -> str:
+    """The keyring service of an account's stored sign-in."""
+    return f"{SERVICE_PREFIX}{account.strip().lower()}"
+
+
+class FetchHttp:
+    """:class:`~smtpwizard.core.auth.flows.Http` on the engine's HTTPS fetch."""
+
+    def __init__(self, settings: FetchSettings, resolver: Resolver) -> None:
+        self._settings = FetchSettings(
+            context=settings.context,
+            timeout=settings.timeout,
+            https_port=settings.https_port,
+            http_port=settings.http_port,
+            max_bytes=settings.max_bytes,
+            headers={"Accept": "application/json"},
+        )
+        self._resolver = resolver
+
+    def post_form(self, url: str, fields: Mapping[str, str], cancel: CancelToken) -> bytes:
+        """See :class:`~smtpwizard.core.auth.flows.Http`."""
+        body = urllib.parse.urlencode(dict(fields)).encode("ascii")
+        result = fetch(
+            url,
+            self._settings,
+            resolver=self._resolver,
+            cancel=cancel,
+            method="POST",
+            body=body,
+            content_type="application/x-www-form-urlencoded",
+        )
+        if not result.encrypted:
+            raise FetchError("tls", _("the sign-in server sent the answer unencrypted"))
+        return result.body
+
+    def get_json(self, url: str) -> Mapping[str, object]:
+        """A JSON document (an issuer's metadata)."""
+        with CancelToken() as cancel:
+            result = fetch(url, self._settings, resolver=self._resolver, cancel=cancel)
+        try:
+            data = json.loads(result.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise FetchError("http", _("{url} is not JSON").format(url=url)) from None
+        if not isinstance(data, dict):
+            raise FetchError("http", _("{url} is not a JSON object").format(url=url))
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRequest:
+    """A sign-in to get.
+
+    Attributes:
+        account: the address the sign-in is for (the keyring entry's name).
+        settings: where and how to sign in, with the client ID.
+        scopes: what the token must cover.
+        flow: in the browser, or with a code on another device.
+        login_hint: the name the provider should offer to sign in as.
+    """
+
+    account: str
+    settings: OAuthSettings
+    scopes: tuple[str, ...]
+    flow: Flow = "browser"
+    login_hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A token, and how it was had.
+
+    Attributes:
+        reused: the stored sign-in gave it (the person was not asked).
+        stored: the refresh token is now in the keyring.
+        notes: what happened on the way, in words (a stored sign-in refused, the device
+            flow used because no browser opened, the keyring unusable).
+    """
+
+    token: Token
+    reused: bool
+    stored: bool
+    notes: tuple[str, ...] = ()
+
+
+class TokenKeeper:
+    """Gets access tokens, keeping refresh tokens in the keyring.
+
+    Args:
+        http: the HTTPS requests.
+        store: the keyring (``None``: nothing is stored or reused).
+        open_browser: opens the sign-in page (default: Python's webbrowser, which honours
+            ``$BROWSER``).
+        clock: wall-clock time.
+    """
+
+    def __init__(
+        self,
+        http: Http,
+        store: CredentialStore | None = None,
+        *,
+        open_browser: OpenBrowser = webbrowser.open,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._http = http
+        self._store = store
+        self._open_browser = open_browser
+        self._clock = clock
+
+    def token(
+        self,
+        request: SignInRequest,
+        *,
+        cancel: CancelToken,
+        interactive: bool = True,
+        show_code: Callable[[DeviceCode], None] | None = None,
+        opened: Callable[[str], None] | None = None,
+    ) -> SignedIn:
+        """A fresh access token for the request's account.
+
+        Args:
+            request: what to sign in to.
+            cancel: stops the sign-in.
+            interactive: the person is there to sign in when nothing stored works.
+            show_code: shows the device flow's code (required for that flow).
+            opened: told the sign-in page's address once a browser shows it.
+
+        Raises:
+            SignInError: no token could be had; ``problem`` says why.
+        """
+        notes: list[str] = []
+        flows = OAuthFlows(request.settings, self._http, clock=self._clock)
+        stored = self._load(request.account)
+        if stored is not None and _same_client(stored, request.settings):
+            refresh_token = stored.get("refresh_token")
+            if isinstance(refresh_token, str) and refresh_token:
+                try:
+                    token = flows.refresh(refresh_token, request.scopes, cancel)
+                except SignInError as exc:
+                    if exc.problem is not SignInProblem.REFRESH_REFUSED:
+                        raise
+                    notes.append(
+                        _(
+                            "The stored sign-in was refused by the provider ({reason}), so "
+                            "you sign in again."
+                        ).format(reason=exc.description or exc.code)
+                    )
+                    self._forget(request.account)
+                    if not interactive:
+                        raise
+                else:
+                    saved = self._save(request, token, notes)
+                    return SignedIn(token, True, saved, tuple(notes))
+        elif not interactive:
+            raise SignInError(
+                SignInProblem.REFRESH_REFUSED,
+                _("There is no stored sign-in for {account}.").format(account=request.account),
+            )
+        token = self._interactive(flows, request, cancel, notes, show_code, opened)
+        saved = self._save(request, token, notes)
+        return SignedIn(token, False, saved, tuple(notes))
+
+    def _interactive(
+        self,
+        flows: OAuthFlows,
+        request: SignInRequest,
+        cancel: CancelToken,
+        notes: list[str],
+        show_code: Callable[[DeviceCode], None] | None,
+        opened: Callable[[str], None] | None,
+    ) -> Token:
+        if request.flow == "browser":
+            try:
+                return flows.browser(
+                    request.scopes,
+                    cancel=cancel,
+                    login_hint=request.login_hint,
+                    open_browser=self._open_browser,
+                    opened=opened,
+                )
+            except SignInError as exc:
+                if exc.problem is not SignInProblem.NO_BROWSER or show_code is None:
+                    raise
+                if not request.settings.device_authorization_endpoint:
+                    raise
+                notes.append(_("No browser could be opened, so you sign in with a code."))
+        if show_code is None:
+            raise SignInError(
+                SignInProblem.DEVICE_UNSUPPORTED,
+                _("Nothing here can show the sign-in code."),
+            )
+        return flows.device(request.scopes, cancel=cancel, show=show_code)
+
+    def forget(self, account: str) -> bool:
+        """Forgets an account's stored sign-in; returns whether there was one."""
+        return self._forget(account)
+
+    def stored_settings(self, account: str) -> OAuthSettings | None:
+        """What the stored sign-in of an account was made with (no secrets), if there is
+        one: ``smtpwizard token`` refreshes with it."""
+        stored = self._load(account)
+        if stored is None:
+            return None
+        scopes = stored.get("scopes")
+        return OAuthSettings(
+            issuer=_text(stored.get("issuer")),
+            authorization_endpoint=_text(stored.get("authorization_endpoint")),
+            token_endpoint=_text(stored.get("token_endpoint")),
+            device_authorization_endpoint=_text(stored.get("device_endpoint")),
+            scopes={"all": tuple(s for s in scopes if isinstance(s, str))}
+            if isinstance(scopes, list)
+            else {},
+            client_id=_text(stored.get("client_id")),
+            client_secret=_text(stored.get("client_secret")),
+            sources=(_("your stored sign-in"),),
+        )
+
+    # -- the keyring ----------------------------------------------------------------------
+
+    def _load(self, account: str) -> dict[str, object] | None:
+        if self._store is None:
+            return None
+        try:
+            text = self._store.load_secret(sign_in_service(account), account.strip().lower())
+        except CredentialError:
+            return None
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _save(self, request: SignInRequest, token: Token, notes: list[str]) -> bool:
+        if self._store is None or not token.refresh_token:
+            return False
+        settings = request.settings
+        record = {
+            "refresh_token": token.refresh_token,
+            "issuer": settings.issuer,
+            "authorization_endpoint": settings.authorization_endpoint,
+            "token_endpoint": settings.token_endpoint,
+            "device_endpoint": settings.device_authorization_endpoint,
+            "client_id": settings.client_id,
+            "client_secret": settings.client_secret,
+            "scopes": list(request.scopes),
+            "account": token.account,
+        }
+        try:
+            self._store.save_secret(
+                sign_in_service(request.account),
+                request.account.strip().lower(),
+                json.dumps(record),
+            )
+        except CredentialError as exc:
+            notes.append(
+                _("The sign-in could not be kept for next time: {reason}").format(reason=exc)
+            )
+            return False
+        return True
+
+    def _forget(self, account: str) -> bool:
+        if self._store is None:
+            return False
+        try:
+            return self._store.delete_secret(sign_in_service(account), account.strip().lower())
+        except CredentialError:
+            return False
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _same_client(stored: Mapping[str, object], settings: OAuthSettings) -> bool:
+    """Whether a stored sign-in was made with the same client at the same token endpoint
+    (a refresh token only works there)."""
+    return stored.get("client_id") == settings.client_id and (
+        not settings.token_endpoint or stored.get("token_endpoint") == settings.token_endpoint
+    )
