@@ -306,6 +306,33 @@ class OAuthFlows:
             account=_account(data.get("id_token")),
         )
 
+    def check_client(self, cancel: CancelToken) -> None:
+        """Asks the token endpoint whether it knows the client ID, before a person is sent to
+        sign in: an unknown or disabled client would otherwise end on an error page in the
+        browser that smtpwizard never sees. The question is a code that cannot be valid; the
+        answer says ``invalid_client`` (RFC 6749 §5.2) when the client itself is wrong, and
+        anything else is left to the sign-in.
+
+        Raises:
+            SignInError: the client is unknown or disabled, or the server cannot be reached.
+        """
+        client = WebApplicationClient(self._client_id)
+        body = client.prepare_request_body(
+            code="smtpwizard-client-check",
+            redirect_uri="http://127.0.0.1/",
+            code_verifier=client.create_code_verifier(64),
+            include_client_id=True,
+        )
+        try:
+            self._token_request(client, body, cancel, _("the application (client ID)"))
+        except SignInError as exc:
+            if exc.problem in (
+                SignInProblem.CLIENT_UNKNOWN,
+                SignInProblem.CLIENT_DISABLED,
+                SignInProblem.UNREACHABLE,
+            ):
+                raise
+
     # -- in the browser -------------------------------------------------------------------
 
     def browser(

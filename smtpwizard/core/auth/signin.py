@@ -207,6 +207,7 @@ class TokenKeeper:
                 SignInProblem.REFRESH_REFUSED,
                 _("There is no stored sign-in for {account}.").format(account=request.account),
             )
+        flows.check_client(cancel)
         token = self._interactive(flows, request, cancel, notes, show_code, opened)
         saved = self._save(request, token, notes)
         return SignedIn(token, False, saved, tuple(notes))
