@@ -96,7 +96,8 @@ def test_browser_flow_with_pkce_and_a_loopback_redirect(
     [exchange] = server.state.token_requests
     assert exchange["grant_type"] == "authorization_code"
     assert len(exchange["code_verifier"]) == 64
-    assert seen == [seen[0]] and seen[0].startswith(f"{server.issuer}/authorize?")
+    assert seen == [seen[0]]
+    assert seen[0].startswith(f"{server.issuer}/authorize?")
 
 
 def test_an_answer_for_another_sign_in_is_refused(
