@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -192,7 +193,7 @@ def pop3_script(b: Behaviour) -> Script:
 
 @dataclass
 class Dovecot:
-    """A running private Dovecot: ports of its four listeners, and its log."""
+    """A running private Dovecot: ports of its listeners, and its log."""
 
     imap: int
     imaps: int
@@ -200,6 +201,10 @@ class Dovecot:
     pop3s: int
     directory: Path
     process: subprocess.Popen[bytes]
+    submission: int = 0
+    """SMTP submission with STARTTLS (0: not started), relaying to the test's SMTP server."""
+    submissions: int = 0
+    """SMTP submission with SSL/TLS (0: not started)."""
 
     def log(self) -> str:
         try:
@@ -234,8 +239,30 @@ def _free_ports(count: int) -> list[int]:
     return ports
 
 
-def start_dovecot(cert: trustme.LeafCert, users: Mapping[str, str]) -> Dovecot:
-    """Starts Dovecot on loopback with ``cert``; logins only after encryption."""
+@dataclass(frozen=True)
+class TokenCheck:
+    """How Dovecot checks OAuth 2.0 tokens: by asking the authorization server's
+    introspection endpoint (RFC 7662) as the client ``client_id``, trusting ``ca_file``."""
+
+    introspection_url: str
+    client_id: str
+    client_secret: str
+    ca_file: Path
+
+
+def start_dovecot(
+    cert: trustme.LeafCert,
+    users: Mapping[str, str],
+    tokens: TokenCheck | None = None,
+    relay_port: int | None = None,
+) -> Dovecot:
+    """Starts Dovecot on loopback with ``cert``; logins only after encryption.
+
+    Args:
+        tokens: also take OAuth 2.0 tokens (XOAUTH2, OAUTHBEARER), checked by introspection.
+        relay_port: also offer SMTP submission (587-style and 465-style listeners), passing
+            the mail on to an SMTP server on this loopback port.
+    """
     directory = Path(tempfile.mkdtemp(prefix="smtpwizard-dovecot-"))
     directory.chmod(0o755)
     (directory / "home").mkdir(mode=0o777)
@@ -251,21 +278,69 @@ def start_dovecot(cert: trustme.LeafCert, users: Mapping[str, str]) -> Dovecot:
         ),
         encoding="utf-8",
     )
-    imap, imaps, pop3, pop3s = _free_ports(4)
+    imap, imaps, pop3, pop3s, submission, submissions = _free_ports(6)
+    mechanisms = "plain login"
+    oauth = ""
+    if tokens is not None:
+        mechanisms += " xoauth2 oauthbearer"
+        # Dovecot's auth process runs as its own user: the CA goes where it may read it.
+        shutil.copyfile(tokens.ca_file, directory / "ca.pem")
+        (directory / "ca.pem").chmod(0o644)
+        parts = urllib.parse.urlsplit(tokens.introspection_url)
+        url = parts._replace(
+            netloc=f"{tokens.client_id}:{tokens.client_secret}@{parts.netloc}"
+        ).geturl()
+        (directory / "oauth2.conf").write_text(
+            f"introspection_mode = post\n"
+            f"introspection_url = {url}\n"
+            "username_attribute = username\n"
+            "active_attribute = active\n"
+            "active_value = true\n"
+            "force_introspection = yes\n"
+            # No delay after a refused token (see the users file below).
+            "pass_attrs = nodelay=yes\n"
+            f"tls_ca_cert_file = {directory}/ca.pem\n"
+        )
+        oauth = f"""
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {directory}/oauth2.conf
+}}"""
+    smtp = ""
+    protocols = "imap pop3"
+    if relay_port is not None:
+        protocols += " submission"
+        smtp = f"""
+hostname = mail.example.test
+submission_relay_host = 127.0.0.1
+submission_relay_port = {relay_port}
+submission_relay_trusted = yes
+service submission-login {{
+  inet_listener submission {{
+    port = {submission}
+  }}
+  inet_listener submissions {{
+    port = {submissions}
+    ssl = yes
+  }}
+}}"""
     (directory / "dovecot.conf").write_text(f"""
 base_dir = {directory}/run
 state_dir = {directory}/state
 log_path = {directory}/dovecot.log
-protocols = imap pop3
+protocols = {protocols}
 listen = 127.0.0.1
 ssl = yes
 ssl_cert = <{directory}/cert.pem
 ssl_key = <{directory}/key.pem
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}{oauth}
+auth_failure_delay = 0
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {directory}/users
 }}
 userdb {{
@@ -290,7 +365,7 @@ service pop3-login {{
     port = {pop3s}
     ssl = yes
   }}
-}}
+}}{smtp}
 """)
     process = subprocess.Popen(
         ["dovecot", "-c", str(directory / "dovecot.conf"), "-F"],
@@ -298,9 +373,14 @@ service pop3-login {{
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
     )
-    server = Dovecot(imap, imaps, pop3, pop3s, directory, process)
+    listening = [imap, imaps, pop3, pop3s]
+    if relay_port is None:
+        submission = submissions = 0
+    else:
+        listening += [submission, submissions]
+    server = Dovecot(imap, imaps, pop3, pop3s, directory, process, submission, submissions)
     deadline = time.monotonic() + 15
-    for port in (imap, imaps, pop3, pop3s):
+    for port in listening:
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"Dovecot did not start: {server.log()[-500:]}")

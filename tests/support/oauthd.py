@@ -105,7 +105,8 @@ class Validator(RequestValidator):  # type: ignore[misc]
 
     # clients ----------------------------------------------------------------------------
     def client_authentication_required(self, request: Any, *args: Any, **kwargs: Any) -> bool:
-        return bool(request.client_secret) or request.client_id == DOVECOT_CLIENT
+        basic = request.headers.get("Authorization", "").startswith("Basic ")
+        return basic or bool(request.client_secret) or request.client_id == DOVECOT_CLIENT
 
     def authenticate_client(self, request: Any, *args: Any, **kwargs: Any) -> bool:
         client_id, secret = request.client_id, request.client_secret

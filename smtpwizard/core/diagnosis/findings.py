@@ -32,6 +32,8 @@ from smtpwizard.core.diagnosis.evidence import evidence
 from smtpwizard.core.diagnosis.network import read_timeout
 from smtpwizard.core.diagnosis.replies import read_login_refusal
 from smtpwizard.core.diagnosis.sending import explain_sending
+from smtpwizard.core.diagnosis.signin import read_oauth_not_offered
+from smtpwizard.core.diagnosis.signin import read_token_refusal
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import Requirement
 from smtpwizard.core.i18n import _
@@ -609,6 +611,9 @@ READINGS: dict[Reason, Reading] = {
     },
     Reason.AUTH_NOT_OFFERED: _auth_not_offered,
     Reason.OAUTH_ONLY: _oauth_only,
+    Reason.OAUTH_NOT_OFFERED: read_oauth_not_offered,
+    Reason.TOKEN_REJECTED: read_token_refusal,
+    Reason.TOKEN_SCOPE: read_token_refusal,
     Reason.NO_SUPPORTED_MECHANISM: _no_supported_mechanism,
     Reason.MECHANISM_NOT_OFFERED: _no_supported_mechanism,
     Reason.ENCRYPTION_REQUIRED: _encryption_required,

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.common import finding
 from smtpwizard.core.diagnosis.common import one_line
+from smtpwizard.core.diagnosis.signin import read_token_refusal
+from smtpwizard.core.diagnosis.signin import signed_in_with_token
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import Requirement
 from smtpwizard.core.i18n import _
@@ -187,6 +189,8 @@ def read_login_refusal(result: ProbeResult, context: Context) -> Finding:
         for rule in _LOGIN_RULES:
             if rule.match(reply, provider):
                 return finding(rule.headline, rule.explanation, rule.advice)
+    if signed_in_with_token(result):
+        return read_token_refusal(result, context)
     if provider is not None and Requirement.OAUTH2_ONLY in provider.requirements:
         return finding(
             _("{name} accepts only its own sign-in, not a password").format(name=provider.name),

@@ -83,6 +83,16 @@ from smtpwizard.core.probe.peer import show
 __all__ = ["Probe"]
 
 
+#: A refused token's challenge status (RFC 7628 uses OAuth error codes; Google and Microsoft
+#: send HTTP status numbers) and the cause it names.
+_TOKEN_REFUSALS = {
+    "401": Reason.TOKEN_REJECTED,
+    "invalid_token": Reason.TOKEN_REJECTED,
+    "403": Reason.TOKEN_SCOPE,
+    "insufficient_scope": Reason.TOKEN_SCOPE,
+}
+
+
 class Probe(EncryptionStages):
     """One conversation with one candidate, for any of the mail protocols.
 
@@ -597,9 +607,7 @@ class Probe(EncryptionStages):
                 challenge = self._token_challenge()
                 if challenge is not None:
                     self._auth = replace(self._auth, challenge=json.dumps(challenge))
-                    reason = {"401": Reason.TOKEN_REJECTED, "403": Reason.TOKEN_SCOPE}.get(
-                        challenge.status, reason
-                    )
+                    reason = _TOKEN_REFUSALS.get(challenge.status, reason)
                 self._auth = replace(self._auth, status=status)
                 self._auth_failure = (outcome, reason)
                 self._record(

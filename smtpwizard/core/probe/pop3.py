@@ -28,6 +28,11 @@ from smtpwizard.core.probe.mailbox import server_text
 __all__ = ["Pop3Conversation", "Pop3Probe"]
 
 
+def _continues(reply: Reply) -> bool:
+    """Whether a reply is the server's go-ahead in an AUTH exchange ("+ …"), not "+OK"."""
+    return reply.text == "+" or reply.text.startswith("+ ")
+
+
 #: Longest POP3 command line, its end included (RFC 2449 §4).
 MAX_POP3_COMMAND = 255
 
@@ -113,7 +118,7 @@ class Pop3Conversation(Transcribed, poplib.POP3):
         self._hide_secret(credentials, blob.encode("ascii"))
         self._shown = f"AUTH PLAIN [{credentials.username} and password, hidden]"
         reply = self._command(f"AUTH PLAIN {blob}")
-        if reply.text.startswith("+ ") or reply.text == "+":
+        if _continues(reply):
             self._shown = "[credentials, hidden]"
             reply = self._command(blob)
         return reply
@@ -129,10 +134,10 @@ class Pop3Conversation(Transcribed, poplib.POP3):
             reply = self._command(f"AUTH {mechanism} {blob.decode('ascii')}")
         else:
             reply = self._command(f"AUTH {mechanism}")
-            if reply.text.startswith("+"):
+            if _continues(reply):
                 self._shown = "[token, hidden]"
                 reply = self._command(blob.decode("ascii"))
-        if reply.text.startswith("+"):
+        if _continues(reply):
             self.token_challenge = read_token_challenge(reply.text[1:])
             self._shown = "[end of the token exchange]"
             reply = self._command(base64.b64encode(challenge_answer(mechanism)).decode("ascii"))
