@@ -15,6 +15,8 @@ from xml.etree.ElementTree import ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from smtpwizard.core.auth.oauth import OAuthSettings
+from smtpwizard.core.auth.oauth import settings_from_mapping
 from smtpwizard.core.discovery.vocabulary import AUTHENTICATION
 from smtpwizard.core.discovery.vocabulary import SOCKET_TYPE
 from smtpwizard.core.errors import DocumentError
@@ -50,6 +52,8 @@ class ClientConfig:
     display_name: str = ""
     skipped: tuple[str, ...] = ()
     """Servers left out, with why (a bad host name, an unknown socket type)."""
+    oauth: OAuthSettings | None = None
+    """Where to sign in with OAuth 2.0, when the document says (clientConfig 1.2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +162,31 @@ def parse_client_config(
         incoming=tuple(incoming),
         display_name=_text(provider, "displayName")[:100],
         skipped=tuple(skipped),
+        oauth=_oauth(root, provider, detail),
     )
+
+
+def _oauth(root: Element, provider: Element, detail: str) -> OAuthSettings | None:
+    """The draft clientConfig 1.2 ``<oAuth2>`` element (issuer, scope, authURL, tokenURL and
+    a client ID), beside ``<emailProvider>`` or inside it."""
+    elements = _children(root, "oAuth2") or _children(provider, "oAuth2")
+    if not elements:
+        return None
+    element = elements[0]
+    issuer = _text(element, "issuer")
+    if issuer and "://" not in issuer:
+        issuer = f"https://{issuer}"  # the documents in the wild name a host
+    settings = settings_from_mapping(
+        {
+            "issuer": issuer,
+            "authorization": _text(element, "authURL"),
+            "token": _text(element, "tokenURL"),
+            "scopes": _text(element, "scope"),
+            "client_id": _text(element, "clientID") or _text(element, "clientId"),
+        },
+        _("the domain's configuration document ({where})").format(where=detail),
+    )
+    return settings if settings.can_sign_in or settings.issuer else None
 
 
 def _server(

@@ -51,6 +51,7 @@ from smtpwizard.core.discovery.results import SourceFinished
 from smtpwizard.core.discovery.results import SourceReport
 from smtpwizard.core.discovery.results import SourceStarted
 from smtpwizard.core.discovery.results import SourceStatus
+from smtpwizard.core.discovery.signin import plan_sign_in
 from smtpwizard.core.errors import Cancelled
 from smtpwizard.core.errors import DnsError
 from smtpwizard.core.errors import DocumentError
@@ -257,6 +258,7 @@ class Discoverer:
             mx=(),
             reports=(report,),
             elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+            sign_in=plan_sign_in(provider),
         )
 
     def _provider_incoming(
@@ -416,6 +418,7 @@ class Discoverer:
             SourceReport(name, url, status, message, warnings=tuple(warnings)),
             outgoing=list(config.outgoing),
             incoming=list(config.incoming),
+            oauth=config.oauth,
         )
 
     def _ispdb(self, email: EmailAddress, domain: str, cancel: CancelToken, name: str) -> Found:
@@ -603,15 +606,7 @@ class Discoverer:
             if found is None:
                 continue
             for server in found.outgoing:
-                candidates.append(
-                    Candidate(
-                        server.host,
-                        server.port,
-                        server.security,
-                        server.source,
-                        server.source_detail,
-                    )
-                )
+                candidates.append(server)
                 if server.username:
                     usernames.append(server.username)
             incoming.extend(found.incoming)
@@ -632,6 +627,7 @@ class Discoverer:
             usernames.append(str(email))
         reports = [done[name].report for name in _ORDER if name in done]
         mx = done["mx"].mx if "mx" in done else []
+        documents = [f.oauth for f in done.values() if f.oauth is not None]
         return DiscoveryResult(
             email=str(email),
             domain=email.domain,
@@ -643,6 +639,7 @@ class Discoverer:
             mx=tuple(mx),
             reports=tuple(reports),
             elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+            sign_in=plan_sign_in(provider, [*candidates, *incoming], documents),
         )
 
 

@@ -47,7 +47,10 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from smtpwizard.core.auth.oauth import OAuthSettings
+from smtpwizard.core.auth.oauth import settings_from_mapping
 from smtpwizard.core.errors import KnowledgeBaseError
+from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Security
@@ -131,6 +134,8 @@ class Provider:
     variables: Mapping[str, Variable] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     checked: dt.date = dt.date(1970, 1, 1)
+    oauth: OAuthSettings | None = None
+    """How to sign in with OAuth 2.0 here, when the provider offers it."""
 
     def matches_mx(self, host: str) -> bool:
         """Whether an MX host name belongs to this provider."""
@@ -257,6 +262,7 @@ def parse_provider(data: Any) -> Provider:
         "username_hint",
         "password_hint",
         "requirements",
+        "oauth2",
         "help_url",
         "app_password_url",
         "notes",
@@ -329,6 +335,7 @@ def parse_provider(data: Any) -> Provider:
     sources = _strings(entry, data, "sources")
     if not sources or not all(s.startswith(("https://", "http://")) for s in sources):
         raise _fail(entry, "sources must hold at least one link")
+    oauth = _oauth(entry, name, data.get("oauth2"))
     try:
         checked = dt.date.fromisoformat(str(data.get("checked")))
     except ValueError:
@@ -351,7 +358,59 @@ def parse_provider(data: Any) -> Provider:
         variables=variables,
         sources=sources,
         checked=checked,
+        oauth=oauth,
     )
+
+
+def _oauth(entry: str, name: str, data: Any) -> OAuthSettings | None:
+    """The provider's OAuth 2.0 endpoints and scopes, checked."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise _fail(entry, "oauth2 must be an object")
+    allowed = {
+        "issuer",
+        "authorization",
+        "token",
+        "device",
+        "scopes",
+        "client_id",
+        "device_flow",
+        "sources",
+    }
+    unknown = set(data) - allowed
+    if unknown:
+        raise _fail(entry, f"unknown oauth2 fields {sorted(unknown)}")
+    settings = settings_from_mapping(
+        data, _("smtpwizard's provider list ({name})").format(name=name)
+    )
+    for key in ("authorization", "token", "issuer", "device"):
+        if (
+            key in data
+            and data[key] is not None
+            and getattr(
+                settings,
+                {
+                    "authorization": "authorization_endpoint",
+                    "token": "token_endpoint",
+                    "device": "device_authorization_endpoint",
+                }.get(key, key),
+            )
+            is None
+        ):
+            raise _fail(entry, f"oauth2 {key} must be an https link")
+    if not settings.can_sign_in:
+        raise _fail(entry, "oauth2 needs its authorization and token endpoints")
+    if not settings.scopes:
+        raise _fail(entry, "oauth2 needs its scopes")
+    links = data.get("sources")
+    if (
+        not isinstance(links, list)
+        or not links
+        or not all(isinstance(link, str) and link.startswith("https://") for link in links)
+    ):
+        raise _fail(entry, "oauth2 sources must hold at least one link")
+    return settings
 
 
 class KnowledgeBase:

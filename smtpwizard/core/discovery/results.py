@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
 
+from smtpwizard.core.auth.oauth import OAuthSettings
 from smtpwizard.core.discovery.providers import Provider
+from smtpwizard.core.discovery.signin import SignInPlan
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.net.dns import Nameserver
 
@@ -110,6 +112,8 @@ class DiscoveryResult:
     mx: tuple[str, ...]
     reports: tuple[SourceReport, ...]
     elapsed_ms: float
+    sign_in: SignInPlan = field(default_factory=SignInPlan)
+    """How the servers want to be signed in to, as the sources say, and why."""
 
 
 @dataclass(slots=True)
@@ -120,3 +124,4 @@ class Found:
     candidates: list[Candidate] = field(default_factory=list)
     provider: Provider | None = None
     mx: list[str] = field(default_factory=list)
+    oauth: OAuthSettings | None = None
