@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 
+from smtpwizard.core.auth.signin import FetchHttp
 from smtpwizard.core.discovery.discoverer import Discoverer
 from smtpwizard.core.discovery.providers import KnowledgeBase
 from smtpwizard.core.discovery.providers import Provider
@@ -33,6 +34,7 @@ from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.net.address import EmailAddress
 from smtpwizard.core.net.dns import DnsClient
 from smtpwizard.core.net.dns import DnsResolver
+from smtpwizard.core.net.fetch import FetchSettings
 from smtpwizard.core.net.resolve import Resolver
 from smtpwizard.core.net.resolve import SystemResolver
 from smtpwizard.core.net.tls import trust_context
@@ -42,7 +44,11 @@ from smtpwizard.core.probe.matrix import run_account
 from smtpwizard.core.probe.options import ProbeOptions
 
 if TYPE_CHECKING:
+    from smtpwizard.core.auth.flows import OpenBrowser
     from smtpwizard.core.auth.keyring import CredentialStore
+    from smtpwizard.core.auth.oauth import OAuthSettings
+    from smtpwizard.core.auth.signin import TokenKeeper
+    from smtpwizard.core.discovery.signin import SignInPlan
     from smtpwizard.core.store.settings import SettingsStore
     from smtpwizard.core.troubleshoot.session import Troubleshooter
 
@@ -133,6 +139,55 @@ class Engine:
             options, resolver=self.probe_resolver(), context=self.context(), listener=listener
         )
         return Assessor(prober)
+
+    def oauth_http(self) -> FetchHttp:
+        """The HTTPS requests of signing in: the engine's TLS context and resolver."""
+        timeout = max(self.probe.timeout, 10.0)
+        return FetchHttp(
+            FetchSettings(context=self.context(), timeout=timeout), self.probe_resolver()
+        )
+
+    def token_keeper(self, open_browser: OpenBrowser | None = None) -> TokenKeeper:
+        """Gets OAuth 2.0 tokens, keeping refresh tokens in the keyring; the browser opens
+        with Python's webbrowser (which honours ``$BROWSER``) unless ``open_browser`` says."""
+        from smtpwizard.core.auth.signin import TokenKeeper
+
+        http = self.oauth_http()
+        if open_browser is None:
+            return TokenKeeper(http, self.credentials)
+        return TokenKeeper(http, self.credentials, open_browser=open_browser)
+
+    def oauth_settings(
+        self,
+        plan: SignInPlan | None = None,
+        *,
+        issuer: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> OAuthSettings:
+        """Where and how to sign in with OAuth 2.0: what the person gave first, then what the
+        sources said (the plan), then the issuer's own metadata for what is still open, and
+        a client ID remembered for that sign-in server.
+
+        Raises:
+            SignInError: the issuer's metadata could not be read or names another issuer.
+        """
+        from smtpwizard.core.auth.oauth import OAuthSettings
+        from smtpwizard.core.auth.oauth import read_metadata
+        from smtpwizard.core.i18n import _
+
+        settings = OAuthSettings(issuer=issuer, sources=(_("you"),) if issuer else ())
+        settings = settings.with_client(client_id, _("you (--oauth2-client-id)"))
+        if client_secret:
+            settings = replace(settings, client_secret=client_secret)
+        if plan is not None and plan.oauth is not None:
+            settings = settings.merged(plan.oauth)
+        if settings.issuer and (issuer or not settings.can_sign_in):
+            settings = settings.merged(read_metadata(settings.issuer, self.oauth_http().get_json))
+        if not settings.client_id and settings.token_endpoint:
+            remembered = self.settings.load().client_id_for(settings.token_endpoint)
+            settings = settings.with_client(remembered, _("your settings"))
+        return settings
 
     def troubleshooter(self, pins: tuple[tuple[str, str], ...] = ()) -> Troubleshooter:
         """A step-by-step session on these collaborators."""

@@ -62,6 +62,8 @@ class Settings:
     export_formats: dict[str, str] = field(default_factory=dict)
     window_geometry: str = ""
     trusted_certificates: list[dict[str, str]] = field(default_factory=list)
+    oauth_client_ids: dict[str, str] = field(default_factory=dict)
+    """OAuth 2.0 client IDs the person gave, by the token endpoint they belong to."""
 
     def trusted(self) -> list[TrustedCertificate]:
         """The certificates trusted by hand, valid entries only."""
@@ -120,6 +122,15 @@ class Settings:
         removed = len(self.trusted_certificates) - len(keep)
         self.trusted_certificates = keep
         return removed
+
+    def client_id_for(self, token_endpoint: str) -> str | None:
+        """The OAuth 2.0 client ID remembered for this token endpoint, if any."""
+        value: object = self.oauth_client_ids.get(token_endpoint)
+        return value if isinstance(value, str) and value else None
+
+    def remember_client_id(self, token_endpoint: str, client_id: str) -> None:
+        """Remembers the client ID the person gave for this token endpoint."""
+        self.oauth_client_ids[token_endpoint] = client_id
 
     def remember_address(self, address: str, display_name: str = "") -> None:
         """Puts ``address`` first among the recent ones."""
