@@ -18,12 +18,14 @@ from smtpwizard.cli.common import positive_seconds
 from smtpwizard.cli.wiring import add_discovery_options
 from smtpwizard.cli.wiring import engine_for
 from smtpwizard.core.i18n import _
+from smtpwizard.core.model import SignIn
 
 if TYPE_CHECKING:
     from smtpwizard.core.discovery.discoverer import Discoverer
     from smtpwizard.core.discovery.providers import Provider
     from smtpwizard.core.discovery.results import DiscoveryEvent
     from smtpwizard.core.discovery.results import DiscoveryResult
+    from smtpwizard.core.discovery.signin import SignInPlan
     from smtpwizard.core.net.address import EmailAddress
 
 __all__ = ["add_parser", "discover", "print_discovery", "progress", "provider_advice", "run"]
@@ -125,6 +127,36 @@ def provider_advice(provider: Provider) -> list[str]:
     return lines
 
 
+def print_plan(plan: SignInPlan, out: TextIO) -> None:
+    """How the sources say to sign in, why, and where OAuth 2.0 signs in."""
+    if not plan.methods and plan.oauth is None:
+        return
+    words = {
+        SignIn.PASSWORD: _("password"),
+        SignIn.CRAM_MD5: _("password (CRAM-MD5)"),
+        SignIn.OAUTH2: _("OAuth 2.0 (sign in with the provider)"),
+    }
+    methods = ", ".join(words.get(m, str(m)) for m in plan.methods) or _("not said")
+    print(_("Sign-in: {methods}").format(methods=methods), file=out)
+    for reason in plan.reasons:
+        print(f"  {reason}", file=out)
+    oauth = plan.oauth
+    if oauth is None:
+        return
+    for label, value in (
+        (_("issuer"), oauth.issuer),
+        (_("sign-in page"), oauth.authorization_endpoint),
+        (_("tokens"), oauth.token_endpoint),
+        (_("device codes"), oauth.device_authorization_endpoint),
+        (_("client ID"), oauth.client_id or _("none known (see --oauth2-client-id)")),
+    ):
+        if value:
+            print(f"  {label:<14}{value}", file=out)
+    scopes = " ".join(dict.fromkeys(s for values in oauth.scopes.values() for s in values))
+    if scopes:
+        print(f"  {_('scopes'):<14}{scopes}", file=out)
+
+
 def print_discovery(result: DiscoveryResult, out: TextIO, candidates: bool = True) -> None:
     """What discovery found, source by source, for a person."""
     provider = result.provider
@@ -159,6 +191,7 @@ def print_discovery(result: DiscoveryResult, out: TextIO, candidates: bool = Tru
                 )
         if result.usernames:
             print(_("Username: {names}").format(names=", ".join(result.usernames)), file=out)
+        print_plan(result.sign_in, out)
     print(_("Sources asked:"), file=out)
     for report in result.reports:
         print(f"  {report.name:<13}{report.status:<9}{report.message}", file=out)

@@ -7,6 +7,7 @@ import argparse
 import json
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TextIO
@@ -18,22 +19,40 @@ from smtpwizard.cli.common import UsageError
 from smtpwizard.cli.common import positive_seconds
 from smtpwizard.cli.common import read_password
 from smtpwizard.cli.common import run_interruptibly
+from smtpwizard.cli.signin import SignInStep
+from smtpwizard.cli.signin import add_sign_in_options
+from smtpwizard.cli.signin import failure_record
+from smtpwizard.cli.signin import plan_sign_in_step
+from smtpwizard.cli.signin import print_sign_in
+from smtpwizard.cli.signin import sign_in
+from smtpwizard.cli.signin import sign_in_method
 from smtpwizard.cli.wiring import add_discovery_options
 from smtpwizard.cli.wiring import add_login_options
 from smtpwizard.cli.wiring import add_resolve_option
 from smtpwizard.cli.wiring import engine_for
 from smtpwizard.cli.wiring import resolver_for
 from smtpwizard.core.i18n import _
+from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import SignIn
+from smtpwizard.core.model import SignInProblem
+from smtpwizard.core.model import SignInRecord
 
 if TYPE_CHECKING:
+    from smtpwizard.core.auth.signin import SignedIn
+    from smtpwizard.core.auth.signin import SignInRequest
+    from smtpwizard.core.discovery.providers import Provider
     from smtpwizard.core.discovery.results import DiscoveryResult
     from smtpwizard.core.model import Candidate
-    from smtpwizard.core.model import MatrixResult
     from smtpwizard.core.net.address import EmailAddress
     from smtpwizard.core.net.channel import CancelToken
     from smtpwizard.core.probe.matrix import EventListener
 
 __all__ = ["add_parser", "run"]
+
+#: What a probe run gives: the outgoing and incoming results (``None``: no token, so
+#: nothing was tested) and the sign-in, when there was one.
+Outcomes = tuple[MatrixResult | None, MatrixResult | None, SignInRecord | None]
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -70,6 +89,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         ),
     )
     add_login_options(parser, _("login name (default: the email address)"))
+    add_sign_in_options(parser)
     parser.add_argument(
         "--timeout",
         type=positive_seconds,
@@ -126,9 +146,11 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     from smtpwizard.cli.discover import print_discovery
     from smtpwizard.cli.discover import progress
     from smtpwizard.cli.report import print_report
+    from smtpwizard.core.discovery.signin import plan_sign_in
     from smtpwizard.core.discovery.typed import outgoing_candidates
     from smtpwizard.core.document import discovery_document
     from smtpwizard.core.document import matrix_document
+    from smtpwizard.core.errors import SignInError
     from smtpwizard.core.net.address import check_host
     from smtpwizard.core.net.address import parse_email
     from smtpwizard.core.probe.matrix import rank
@@ -177,29 +199,67 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     )
     engine.resolver = resolver_for(engine, args.resolve)
     usernames = _usernames(args, email, discovery)
+    incoming_candidates = _incoming_candidates(args, discovery, candidates)
+    plan = discovery.sign_in if discovery is not None else plan_sign_in(provider)
+    method, asked = sign_in_method(args, plan)
+    step: SignInStep | None = None
+    not_started: SignInRecord | None = None
+    if method is SignIn.OAUTH2:
+        protocols = {Protocol.SMTP, *(c.protocol for c in incoming_candidates)}
+        step = plan_sign_in_step(
+            args, engine, email, plan, protocols, asked=asked, username=usernames[0]
+        )
+        if step.failed is not None:
+            if asked:
+                return _sign_in_failed(args, email, step.failed, discovery, provider, out)
+            # The sources want OAuth 2.0 but it cannot start: test without logging in.
+            not_started, step = step.failed, None
+        else:
+            engine.probe = replace(engine.probe, sign_in=SignIn.OAUTH2)
     password = read_password(stdin) if args.password_stdin else None
     assessor = engine.assessor(listener=_progress(err) if show_progress else None)
-    if show_progress:
-        modes = ", ".join(f"{c.host}:{c.port} {c.security.label}" for c in candidates)
-        print(_("Testing {modes}").format(modes=modes), file=err, flush=True)
-    incoming_candidates = _incoming_candidates(args, discovery, candidates)
 
-    def work(cancel: CancelToken) -> tuple[MatrixResult, MatrixResult | None]:
-        return assessor.run_account(
+    def work(cancel: CancelToken) -> Outcomes:
+        token: str | None = None
+        record = not_started
+        if step is not None and step.request is not None:
+            try:
+                signed = sign_in(engine, step.request, provider, cancel, err)
+            except SignInError as exc:
+                return None, None, failure_record(exc, step.request)
+            token = signed.token.access_token
+            record = _signed_in_record(step.request, signed, usernames[0])
+            if args.oauth2_client_id:
+                engine.remember_client_id(step.request.settings)
+        if show_progress:
+            modes = ", ".join(f"{c.host}:{c.port} {c.security.label}" for c in candidates)
+            print(_("Testing {modes}").format(modes=modes), file=err, flush=True)
+        smtp, mailbox = assessor.run_account(
             email,
             candidates,
             incoming_candidates,
             password=password,
+            access_token=token,
             usernames=usernames,
             cancel=cancel,
             wait_all=args.all,
             provider=provider,
         )
+        return (
+            replace(smtp, sign_in=record),
+            replace(mailbox, sign_in=record) if mailbox is not None else None,
+            record,
+        )
 
     result, interrupted = run_interruptibly(work)
     if result is None:
         return EXIT_INTERRUPTED
-    matrix, incoming_matrix = result
+    matrix, incoming_matrix, record = result
+    if matrix is None:
+        if interrupted:
+            return EXIT_INTERRUPTED
+        assert record is not None
+        return _sign_in_failed(args, email, record, discovery, provider, out)
     incoming = discovery.incoming if discovery is not None else ()
     if args.json:
         document = matrix_document(matrix, incoming, discovery, provider, incoming_matrix)
@@ -210,6 +270,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
             print_discovery(discovery, out, candidates=False)
         if discovery is None and provider is not None:
             print(_("Provider: {name}").format(name=provider.name), file=out)
+        if record is not None:
+            print_sign_in(record, provider, out)
         if incoming_matrix is not None:
             print(_("Outgoing mail (SMTP):"), file=out)
         print_report(matrix, out, verbose=args.verbose, provider=provider)
@@ -223,6 +285,44 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         incoming_matrix is None or incoming_matrix.recommended is not None
     )
     return EXIT_OK if works else EXIT_FAILED
+
+
+def _signed_in_record(request: SignInRequest, signed: SignedIn, username: str) -> SignInRecord:
+    """The sign-in for the report, with a warning when the signed-in account is not the
+    login name (the server then refuses the token)."""
+    record = request.record(signed)
+    account = signed.token.account
+    if account and account.strip().lower() != username.strip().lower():
+        note = _(
+            "You signed in as {account}, but the login name is {username}: the server takes "
+            "the token only for the account that signed in. Sign in as {username}, or give "
+            "--username {account}."
+        ).format(account=account, username=username)
+        record = replace(record, notes=(*record.notes, note))
+    return record
+
+
+def _sign_in_failed(
+    args: argparse.Namespace,
+    email: EmailAddress,
+    record: SignInRecord,
+    discovery: DiscoveryResult | None,
+    provider: Provider | None,
+    out: TextIO,
+) -> int:
+    """No token: the finding, and nothing tested."""
+    from smtpwizard.cli.discover import print_discovery
+    from smtpwizard.core.document import sign_in_failed_document
+
+    if args.json:
+        document = sign_in_failed_document(str(email), record, discovery, provider)
+        json.dump(document, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        if discovery is not None:
+            print_discovery(discovery, out, candidates=False)
+        print_sign_in(record, provider, out)
+    return EXIT_INTERRUPTED if record.problem is SignInProblem.CANCELLED else EXIT_FAILED
 
 
 def _progress(stream: TextIO) -> EventListener:

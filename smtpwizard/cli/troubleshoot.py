@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -24,19 +25,26 @@ from smtpwizard.cli.common import EXIT_OK
 from smtpwizard.cli.common import UsageError
 from smtpwizard.cli.common import read_password
 from smtpwizard.cli.common import run_interruptibly
+from smtpwizard.cli.signin import add_sign_in_options
+from smtpwizard.cli.signin import print_sign_in
 from smtpwizard.cli.wiring import add_login_options
 from smtpwizard.cli.wiring import add_resolve_option
 from smtpwizard.cli.wiring import add_trust_option
 from smtpwizard.cli.wiring import engine_for
 from smtpwizard.cli.wiring import resolver_for
+from smtpwizard.core.document import sign_in_document
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.errors import TargetExists
 from smtpwizard.core.errors import WriteError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import SignIn
+from smtpwizard.core.model import SignInProblem
+from smtpwizard.core.model import SignInRecord
 from smtpwizard.core.model import StageName
 from smtpwizard.core.model import implied_security
 from smtpwizard.core.net.address import check_host
@@ -58,8 +66,13 @@ from smtpwizard.core.troubleshoot.support import support_document
 from smtpwizard.core.troubleshoot.support import support_markdown
 
 if TYPE_CHECKING:
+    from smtpwizard.cli.signin import SignInStep
+    from smtpwizard.core.auth.signin import SignInRequest
+    from smtpwizard.core.discovery.providers import Provider
+    from smtpwizard.core.engine import Engine
     from smtpwizard.core.importers.reader import ImportedAccount
     from smtpwizard.core.importers.reader import ImportResult
+    from smtpwizard.core.net.address import EmailAddress
 
 __all__ = ["add_parser", "run"]
 
@@ -102,6 +115,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         help=_("tls (SSL/TLS from the start), starttls or none (default: by the port)"),
     )
     add_login_options(parser, _("the login name (no login without one)"))
+    add_sign_in_options(parser)
     parser.add_argument(
         "--email",
         metavar="ADDRESS",
@@ -110,7 +124,7 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--mechanism",
         type=str.upper,
-        choices=["PLAIN", "LOGIN", "CRAM-MD5"],
+        choices=["PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER"],
         help=_("use only this login method"),
     )
     parser.add_argument(
@@ -207,12 +221,27 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     engine.resolver = resolver_for(engine, args.resolve)
     session = engine.troubleshooter(pins)
     session.password = password
+    sign_in, provider = _sign_in_step(args, engine, setup, account)
+    session.provider = provider
+    if sign_in is not None and sign_in.request is not None and not setup.username:
+        setup = replace(setup, username=sign_in.request.account)
 
     quiet = args.json
     if not quiet:
-        _print_intro(setup, password, send_message, stop_after, out)
+        _print_intro(setup, password, send_message, stop_after, out, oauth=sign_in is not None)
         if imported is not None:
             _print_imported(imported, out)
+    record: SignInRecord | None = None
+    if sign_in is not None and sign_in.failed is not None:
+        return _sign_in_failed(args, sign_in.failed, provider, out)
+    if sign_in is not None and sign_in.request is not None:
+        record, interrupted = _sign_in(engine, sign_in.request, provider, session, err)
+        if record is None or interrupted:
+            return EXIT_INTERRUPTED
+        if not record.signed_in:
+            return _sign_in_failed(args, record, provider, out)
+        if not quiet:
+            print_sign_in(record, provider, out)
     attempt, interrupted = _run(session, setup, StepControl(stop_after=stop_after), send_message)
     if attempt is None:
         return EXIT_INTERRUPTED
@@ -224,6 +253,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         changes = what_changed(imported.previous_probe, [attempt.result])
     summary = imported_document(imported, account) if imported is not None else None
     document = support_document([attempt], changes=changes, imported=summary)
+    if record is not None:
+        document["sign_in"] = sign_in_document(record)
     if args.json:
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -236,6 +267,89 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if _worked(attempt) else EXIT_FAILED
+
+
+def _sign_in_step(
+    args: argparse.Namespace,
+    engine: Engine,
+    setup: ServerSettings,
+    account: ImportedAccount | None,
+) -> tuple[SignInStep | None, Provider | None]:
+    """The OAuth 2.0 sign-in to do before the conversation, if the options, the settings
+    file or the provider want one (``None``: log in with the password, if any), and the
+    provider."""
+    from smtpwizard.cli.signin import plan_sign_in_step
+    from smtpwizard.cli.signin import sign_in_method
+    from smtpwizard.core.discovery.signin import SignInPlan
+    from smtpwizard.core.discovery.signin import plan_sign_in
+
+    address = _address_of(setup)
+    provider = engine.knowledge.for_address(
+        address.domain if address is not None else "", [(setup.host, setup.port)]
+    )
+    plan = plan_sign_in(provider)
+    if account is not None and account.auth is SignIn.OAUTH2:
+        plan = SignInPlan((SignIn.OAUTH2,), plan.oauth, plan.reasons)
+    method, asked = sign_in_method(args, plan)
+    if account is not None and account.auth is SignIn.OAUTH2:
+        asked = True  # the mail program's own settings sign in this way
+    if method is not SignIn.OAUTH2:
+        return None, provider
+    if address is None:
+        raise UsageError(
+            _("Signing in with OAuth 2.0 needs your address: give --email (or --username).")
+        )
+    step = plan_sign_in_step(
+        args, engine, address, plan, (Protocol.SMTP,), asked=asked, username=setup.username
+    )
+    if step.failed is not None and not asked:
+        return None, provider  # the provider wants it, but it cannot start: the password
+    return step, provider
+
+
+def _address_of(setup: ServerSettings) -> EmailAddress | None:
+    for text in (setup.email, setup.username):
+        if text and "@" in text:
+            try:
+                return parse_email(text)
+            except InvalidInput:
+                continue
+    return None
+
+
+def _sign_in(
+    engine: Engine,
+    request: SignInRequest,
+    provider: Provider | None,
+    session: Troubleshooter,
+    err: TextIO,
+) -> tuple[SignInRecord | None, bool]:
+    """Signs in, the token going to the session; the record says how it went."""
+    from smtpwizard.cli.signin import failure_record
+    from smtpwizard.cli.signin import sign_in
+    from smtpwizard.core.errors import SignInError
+
+    def work(cancel: CancelToken) -> SignInRecord:
+        try:
+            signed = sign_in(engine, request, provider, cancel, err)
+        except SignInError as exc:
+            return failure_record(exc, request)
+        session.access_token = signed.token.access_token
+        return request.record(signed)
+
+    return run_interruptibly(work)
+
+
+def _sign_in_failed(
+    args: argparse.Namespace, record: SignInRecord, provider: Provider | None, out: TextIO
+) -> int:
+    if args.json:
+        document = {"sign_in": sign_in_document(record, provider)}
+        json.dump(document, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        print_sign_in(record, provider, out)
+    return EXIT_INTERRUPTED if record.problem is SignInProblem.CANCELLED else EXIT_FAILED
 
 
 def _worked(attempt: Attempt) -> bool:
@@ -377,13 +491,17 @@ def _print_intro(
     send_message: bool,
     stop_after: StageName | None,
     out: TextIO,
+    *,
+    oauth: bool = False,
 ) -> None:
     print(
         _("Troubleshooting {server}").format(server=setup.describe()),
         file=out,
     )
     notes: list[str] = []
-    if setup.username and not password:
+    if oauth:
+        notes.append(_("signing in with OAuth 2.0 first, then logging in with the token"))
+    elif setup.username and not password:
         notes.append(_("no password given, so the login is not tried (add --password-stdin)"))
     if not setup.username:
         notes.append(_("no username given, so the login is not tried (add --username)"))

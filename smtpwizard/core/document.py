@@ -19,9 +19,11 @@ from smtpwizard import __version__
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.diagnosis.recommend import level_label
+from smtpwizard.core.diagnosis.signin import explain_record
 from smtpwizard.core.diagnosis.summary import summarize
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.results import DiscoveryResult
+from smtpwizard.core.discovery.signin import SignInPlan
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import CertInfo
@@ -33,6 +35,8 @@ from smtpwizard.core.model import Recommendation
 from smtpwizard.core.model import Reply
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.model import SignInProblem
+from smtpwizard.core.model import SignInRecord
 from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TlsInfo
 
@@ -46,9 +50,12 @@ __all__ = [
     "cert_document",
     "discovery_document",
     "matrix_document",
+    "plan_document",
     "provider_document",
     "read_document",
     "server_document",
+    "sign_in_document",
+    "sign_in_failed_document",
     "tested_from",
     "tested_incoming",
 ]
@@ -291,6 +298,91 @@ def matrix_document(
     return document
 
 
+def sign_in_document(record: SignInRecord, provider: Provider | None = None) -> Json:
+    """An OAuth 2.0 sign-in: where and with which registration, how it went (no token)."""
+    error: Json | None = None
+    if record.problem is not None:
+        finding = explain_record(record, provider)
+        error = {
+            "problem": str(record.problem),
+            "message": record.message,
+            "code": record.code,
+            "description": record.description,
+            "finding": {
+                "headline": finding.headline,
+                "explanation": finding.explanation,
+                "advice": finding.advice,
+            },
+        }
+    return {
+        "method": "oauth2",
+        "signed_in": record.signed_in,
+        "flow": record.flow,
+        "issuer": record.issuer,
+        "authorization_endpoint": record.authorization_endpoint,
+        "token_endpoint": record.token_endpoint,
+        "device_endpoint": record.device_endpoint,
+        "client_id": record.client_id,
+        "scopes": list(record.scopes),
+        "account": record.account,
+        "stored": record.stored,
+        "notes": list(record.notes),
+        "error": error,
+    }
+
+
+def sign_in_failed_document(
+    email: str,
+    record: SignInRecord,
+    discovery: DiscoveryResult | None = None,
+    provider: Provider | None = None,
+) -> Json:
+    """The document of a probe that tested nothing because the sign-in gave no token."""
+    if provider is None and discovery is not None:
+        provider = discovery.provider
+    finding = explain_record(record, provider)
+    document: Json = {
+        "schema": SCHEMA,
+        "app_version": __version__,
+        "email": email,
+        "tested_at": _time(dt.datetime.now(dt.UTC)),
+        "recommended": None,
+        "candidates": [],
+        "incoming": [server_document(s) for s in discovery.incoming] if discovery else [],
+        "summary": f"{finding.headline}. {finding.explanation}",
+        "sign_in": sign_in_document(record, provider),
+        "credentials_rejected": False,
+        "cancelled": record.problem is SignInProblem.CANCELLED,
+        "complete": False,
+    }
+    match = discovery.provider_match if discovery is not None else "server"
+    document["provider"] = provider_document(provider, match, email)
+    if discovery is not None:
+        document["discovery"] = discovery_document(discovery)["sources"]
+    return document
+
+
+def plan_document(plan: SignInPlan) -> Json:
+    """How the sources say to sign in, and why (``smtpwizard discover``)."""
+    oauth = plan.oauth
+    return {
+        "methods": [str(m) for m in plan.methods],
+        "oauth_only": plan.oauth_only,
+        "reasons": list(plan.reasons),
+        "oauth2": None
+        if oauth is None
+        else {
+            "issuer": oauth.issuer,
+            "authorization_endpoint": oauth.authorization_endpoint,
+            "token_endpoint": oauth.token_endpoint,
+            "device_endpoint": oauth.device_authorization_endpoint,
+            "scopes": {key: list(value) for key, value in oauth.scopes.items()},
+            "client_id": oauth.client_id,
+            "sources": list(oauth.sources),
+        },
+    }
+
+
 def server_document(server: Candidate, *, tested: bool = False) -> Json:
     """An incoming or outgoing server named by a source (``tested``: a probe proved it)."""
     return {
@@ -346,6 +438,7 @@ def discovery_document(result: DiscoveryResult) -> Json:
         ],
         "incoming": [server_document(s) for s in result.incoming],
         "usernames": list(result.usernames),
+        "sign_in": plan_document(result.sign_in),
         "sources": [
             {
                 "name": r.name,

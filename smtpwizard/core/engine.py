@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -31,6 +32,7 @@ from smtpwizard.core.discovery.results import DiscoveryEvent
 from smtpwizard.core.discovery.results import DiscoverySettings
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Protocol
 from smtpwizard.core.net.address import EmailAddress
 from smtpwizard.core.net.dns import DnsClient
 from smtpwizard.core.net.dns import DnsResolver
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
     from smtpwizard.core.auth.flows import OpenBrowser
     from smtpwizard.core.auth.keyring import CredentialStore
     from smtpwizard.core.auth.oauth import OAuthSettings
+    from smtpwizard.core.auth.signin import Flow
+    from smtpwizard.core.auth.signin import SignInRequest
     from smtpwizard.core.auth.signin import TokenKeeper
     from smtpwizard.core.discovery.signin import SignInPlan
     from smtpwizard.core.store.settings import SettingsStore
@@ -188,6 +192,39 @@ class Engine:
             remembered = self.settings.load().client_id_for(settings.token_endpoint)
             settings = settings.with_client(remembered, _("your settings"))
         return settings
+
+    def sign_in_request(
+        self,
+        email: EmailAddress,
+        settings: OAuthSettings,
+        protocols: Iterable[Protocol] = (Protocol.SMTP,),
+        *,
+        flow: Flow = "browser",
+        login_hint: str | None = None,
+    ) -> SignInRequest:
+        """The sign-in for probing ``email`` with these protocols: their scopes together, so
+        one token serves every server tested, and the engine's CA file kept with it."""
+        from smtpwizard.core.auth.signin import SignInRequest
+
+        return SignInRequest(
+            account=str(email),
+            settings=settings,
+            scopes=settings.scopes_for(protocols),
+            flow=flow,
+            login_hint=login_hint or str(email),
+            cafile=self.probe.cafile,
+        )
+
+    def remember_client_id(self, settings: OAuthSettings) -> None:
+        """Keeps the client ID of a sign-in that worked for its token endpoint, so that the
+        next sign-in there needs it no more."""
+        if not settings.client_id or not settings.token_endpoint:
+            return
+        saved = self.settings.load()
+        if saved.client_id_for(settings.token_endpoint) == settings.client_id:
+            return
+        saved.remember_client_id(settings.token_endpoint, settings.client_id)
+        self.settings.save(saved)
 
     def troubleshooter(self, pins: tuple[tuple[str, str], ...] = ()) -> Troubleshooter:
         """A step-by-step session on these collaborators."""

@@ -40,6 +40,7 @@ __all__ = [
     "Severity",
     "SignIn",
     "SignInProblem",
+    "SignInRecord",
     "Source",
     "StageName",
     "StageResult",
@@ -245,6 +246,48 @@ class SignInProblem(StrEnum):
     PROVIDER_ERROR = "provider_error"
     UNREACHABLE = "unreachable"
     CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRecord:
+    """How an OAuth 2.0 sign-in went, for the report and the exports; never a token.
+
+    Attributes:
+        issuer: the sign-in server's identifier, when known.
+        authorization_endpoint: where the person signs in.
+        token_endpoint: where tokens come from (and refresh tokens are used).
+        device_endpoint: where the device flow starts, when there is one.
+        client_id: the application's registration used.
+        scopes: what the token was asked to cover.
+        account: the signed-in account's name, when the provider said it.
+        flow: ``browser``, ``device`` or ``stored`` (the keyring's refresh token).
+        stored: the refresh token is in the keyring for next time.
+        notes: what happened on the way, in words.
+        problem: why no token was had (``None``: signed in).
+        message: the failure in words, when there was one.
+        code: the provider's error code (``invalid_client``, ``AADSTS700016``...), if any.
+        description: the provider's own description of the error, if any.
+    """
+
+    issuer: str | None = None
+    authorization_endpoint: str | None = None
+    token_endpoint: str | None = None
+    device_endpoint: str | None = None
+    client_id: str | None = None
+    scopes: tuple[str, ...] = ()
+    account: str | None = None
+    flow: str = "browser"
+    stored: bool = False
+    notes: tuple[str, ...] = ()
+    problem: SignInProblem | None = None
+    message: str = ""
+    code: str | None = None
+    description: str | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        """Whether a token was had."""
+        return self.problem is None
 
 
 class StageName(StrEnum):
@@ -658,3 +701,5 @@ class MatrixResult:
     """Whether ``best`` is proven to work as asked (logged in when a password was given)."""
     alternatives: tuple[ProbeResult, ...] = ()
     """The other candidates that also work, best first (only when ``best`` is proven)."""
+    sign_in: SignInRecord | None = None
+    """The OAuth 2.0 sign-in that gave the token the probes logged in with, if any."""

@@ -274,7 +274,7 @@ def test_the_refresh_token_is_kept_and_used_before_asking_again(
     assert second.token.access_token in server.state.grants
     stored = "".join(keyring.entries.values())
     assert first.token.access_token not in stored  # only the refresh token is kept
-    assert keeper.stored_settings(ACCOUNT) is not None
+    assert keeper.stored(ACCOUNT) is not None
 
 
 def test_a_revoked_refresh_token_leads_to_a_new_sign_in_explained(

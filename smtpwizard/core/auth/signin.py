@@ -24,12 +24,14 @@ from smtpwizard.core.auth.flows import OAuthFlows
 from smtpwizard.core.auth.flows import OpenBrowser
 from smtpwizard.core.auth.flows import Token
 from smtpwizard.core.auth.keyring import CredentialStore
+from smtpwizard.core.auth.oauth import ALL_PROTOCOLS
 from smtpwizard.core.auth.oauth import OAuthSettings
 from smtpwizard.core.errors import CredentialError
 from smtpwizard.core.errors import FetchError
 from smtpwizard.core.errors import SignInError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import SignInProblem
+from smtpwizard.core.model import SignInRecord
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.fetch import FetchSettings
 from smtpwizard.core.net.fetch import fetch
@@ -41,6 +43,7 @@ __all__ = [
     "Flow",
     "SignInRequest",
     "SignedIn",
+    "StoredSignIn",
     "TokenKeeper",
     "sign_in_service",
 ]
@@ -108,6 +111,8 @@ class SignInRequest:
         scopes: what the token must cover.
         flow: in the browser, or with a code on another device.
         login_hint: the name the provider should offer to sign in as.
+        cafile: the extra certificate authorities the sign-in server needs, kept with the
+            stored sign-in so that ``smtpwizard token`` reaches the server alone.
     """
 
     account: str
@@ -115,6 +120,48 @@ class SignInRequest:
     scopes: tuple[str, ...]
     flow: Flow = "browser"
     login_hint: str | None = None
+    cafile: str | None = None
+
+    def record(
+        self, signed: SignedIn | None = None, error: SignInError | None = None
+    ) -> SignInRecord:
+        """The sign-in in words for the report and the exports: how it went (``signed``)
+        or why not (``error``)."""
+        settings = self.settings
+        return SignInRecord(
+            issuer=settings.issuer,
+            authorization_endpoint=settings.authorization_endpoint,
+            token_endpoint=settings.token_endpoint,
+            device_endpoint=settings.device_authorization_endpoint,
+            client_id=settings.client_id,
+            scopes=self.scopes,
+            account=signed.token.account if signed is not None else None,
+            flow=signed.flow if signed is not None else self.flow,
+            stored=signed.stored if signed is not None else False,
+            notes=signed.notes if signed is not None else (),
+            problem=error.problem if error is not None else None,
+            message=str(error) if error is not None else "",
+            code=(error.code or None) if error is not None else None,
+            description=(error.description or None) if error is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSignIn:
+    """What a stored sign-in was made with (no secrets): ``smtpwizard token`` refreshes
+    with it.
+
+    Attributes:
+        settings: the endpoints and the client.
+        scopes: what its tokens cover.
+        cafile: extra certificate authorities for the sign-in server, if it needed any.
+        account: the signed-in account's name, when the provider said it.
+    """
+
+    settings: OAuthSettings
+    scopes: tuple[str, ...]
+    cafile: str | None = None
+    account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +179,8 @@ class SignedIn:
     reused: bool
     stored: bool
     notes: tuple[str, ...] = ()
+    flow: str = "browser"
+    """``stored`` (the keyring's refresh token), ``browser`` or ``device``."""
 
 
 class TokenKeeper:
@@ -201,16 +250,16 @@ class TokenKeeper:
                         raise
                 else:
                     saved = self._save(request, token, notes)
-                    return SignedIn(token, True, saved, tuple(notes))
+                    return SignedIn(token, True, saved, tuple(notes), "stored")
         elif not interactive:
             raise SignInError(
                 SignInProblem.REFRESH_REFUSED,
                 _("There is no stored sign-in for {account}.").format(account=request.account),
             )
         flows.check_client(cancel)
-        token = self._interactive(flows, request, cancel, notes, show_code, opened)
+        token, flow = self._interactive(flows, request, cancel, notes, show_code, opened)
         saved = self._save(request, token, notes)
-        return SignedIn(token, False, saved, tuple(notes))
+        return SignedIn(token, False, saved, tuple(notes), flow)
 
     def _interactive(
         self,
@@ -220,16 +269,17 @@ class TokenKeeper:
         notes: list[str],
         show_code: Callable[[DeviceCode], None] | None,
         opened: Callable[[str], None] | None,
-    ) -> Token:
+    ) -> tuple[Token, str]:
         if request.flow == "browser":
             try:
-                return flows.browser(
+                token = flows.browser(
                     request.scopes,
                     cancel=cancel,
                     login_hint=request.login_hint,
                     open_browser=self._open_browser,
                     opened=opened,
                 )
+                return token, "browser"
             except SignInError as exc:
                 if exc.problem is not SignInProblem.NO_BROWSER or show_code is None:
                     raise
@@ -241,30 +291,32 @@ class TokenKeeper:
                 SignInProblem.DEVICE_UNSUPPORTED,
                 _("Nothing here can show the sign-in code."),
             )
-        return flows.device(request.scopes, cancel=cancel, show=show_code)
+        return flows.device(request.scopes, cancel=cancel, show=show_code), "device"
 
     def forget(self, account: str) -> bool:
         """Forgets an account's stored sign-in; returns whether there was one."""
         return self._forget(account)
 
-    def stored_settings(self, account: str) -> OAuthSettings | None:
+    def stored(self, account: str) -> StoredSignIn | None:
         """What the stored sign-in of an account was made with (no secrets), if there is
-        one: ``smtpwizard token`` refreshes with it."""
+        one."""
         stored = self._load(account)
-        if stored is None:
+        if stored is None or not _text(stored.get("refresh_token")):
             return None
-        scopes = stored.get("scopes")
-        return OAuthSettings(
+        listed = stored.get("scopes")
+        scopes = tuple(s for s in listed if isinstance(s, str)) if isinstance(listed, list) else ()
+        settings = OAuthSettings(
             issuer=_text(stored.get("issuer")),
             authorization_endpoint=_text(stored.get("authorization_endpoint")),
             token_endpoint=_text(stored.get("token_endpoint")),
             device_authorization_endpoint=_text(stored.get("device_endpoint")),
-            scopes={"all": tuple(s for s in scopes if isinstance(s, str))}
-            if isinstance(scopes, list)
-            else {},
+            scopes={ALL_PROTOCOLS: scopes},
             client_id=_text(stored.get("client_id")),
             client_secret=_text(stored.get("client_secret")),
             sources=(_("your stored sign-in"),),
+        )
+        return StoredSignIn(
+            settings, scopes, _text(stored.get("cafile")), _text(stored.get("account"))
         )
 
     # -- the keyring ----------------------------------------------------------------------
@@ -298,6 +350,7 @@ class TokenKeeper:
             "client_secret": settings.client_secret,
             "scopes": list(request.scopes),
             "account": token.account,
+            "cafile": request.cafile,
         }
         try:
             self._store.save_secret(

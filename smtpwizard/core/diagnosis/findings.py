@@ -431,7 +431,11 @@ def _oauth_only(result: ProbeResult, context: Context) -> Finding:
             "The server takes only OAuth2 sign-in (the provider's web sign-in page), not a "
             "password. Mail programs such as Thunderbird and Outlook can sign in this way."
         ),
-        _("Use a program with OAuth2 sign-in, or an app password if your provider offers one."),
+        _(
+            "Sign in with your provider instead of a password (smtpwizard can test it that "
+            "way: in the wizard, or with --auth oauth2 on the command line), or use an app "
+            "password if your provider offers one."
+        ),
     )
 
 

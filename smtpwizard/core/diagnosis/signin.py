@@ -15,8 +15,10 @@ from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Severity
 from smtpwizard.core.model import SignInProblem
+from smtpwizard.core.model import SignInRecord
 
 __all__ = [
+    "explain_record",
     "explain_sign_in",
     "read_oauth_not_offered",
     "read_token_refusal",
@@ -98,6 +100,13 @@ def explain_sign_in(error: SignInError, provider: Provider | None = None) -> Fin
         advice = f"{advice} {registration_advice(provider)}{_app_passwords(provider)}"
     severity = Severity.INFO if problem is SignInProblem.CANCELLED else Severity.ERROR
     return Finding(headline, explanation, advice, severity, evidence)
+
+
+def explain_record(record: SignInRecord, provider: Provider | None = None) -> Finding:
+    """The finding for a recorded sign-in that gave no token (see :func:`explain_sign_in`)."""
+    problem = record.problem or SignInProblem.PROVIDER_ERROR
+    error = SignInError(problem, record.message, record.code or "", record.description or "")
+    return explain_sign_in(error, provider)
 
 
 #: Headline, explanation and advice for each cause ({name}: the provider; {said}: its words).

@@ -31,6 +31,7 @@ from smtpwizard.core.model import Reply
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
 from smtpwizard.core.model import Severity
+from smtpwizard.core.model import SignIn
 from smtpwizard.core.model import StageName
 from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TranscriptLine
@@ -226,6 +227,8 @@ class Troubleshooter:
     resolver: Resolver | None = None
     provider: Provider | None = None
     password: str = field(default="", repr=False)
+    access_token: str = field(default="", repr=False)
+    """An OAuth 2.0 access token to log in with instead of the password."""
     attempts: list[Attempt] = field(default_factory=list)
     clock: Clock = time.monotonic
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -252,11 +255,14 @@ class Troubleshooter:
         with self._lock:
             number = len(self.attempts) + 1
         email = _address(setup)
-        credentials = (
-            Credentials(setup.username, self.password) if setup.username and self.password else None
-        )
+        credentials: Credentials | None = None
+        if setup.username and self.access_token:
+            credentials = Credentials(setup.username, token=self.access_token)
+        elif setup.username and self.password:
+            credentials = Credentials(setup.username, self.password)
         options = replace(
             self.options,
+            sign_in=SignIn.OAUTH2 if self.access_token else SignIn.PASSWORD,
             allow_plaintext=setup.allow_plaintext,
             mechanism=setup.mechanism or None,
             dry_run=email is not None,
