@@ -1,8 +1,8 @@
 """The command line: the same engine as the wizard, without a screen.
 
 Each command lives in a module of its own (``probe``, ``discover``, ``export``,
-``troubleshoot``, ``providers``) with an ``add_parser`` that describes it and a ``run`` that
-does it; this module only builds the parser and dispatches. Exit status: see
+``troubleshoot``, ``providers``, ``secret``) with an ``add_parser`` that describes it and a
+``run`` that does it; this module only builds the parser and dispatches. Exit status: see
 :mod:`smtpwizard.cli.common`.
 """
 
@@ -18,6 +18,7 @@ from smtpwizard.cli import discover
 from smtpwizard.cli import export
 from smtpwizard.cli import probe
 from smtpwizard.cli import providers
+from smtpwizard.cli import secret
 from smtpwizard.cli import troubleshoot
 from smtpwizard.cli.common import EXIT_INTERRUPTED
 from smtpwizard.cli.common import EXIT_USAGE
@@ -29,7 +30,7 @@ from smtpwizard.core.i18n import _
 __all__ = ["build_parser", "main"]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (probe, discover, export, troubleshoot, providers)
+COMMANDS = (probe, discover, export, troubleshoot, providers, secret)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,6 +44,7 @@ __all__ = [
     "StageResult",
     "TlsInfo",
     "TranscriptLine",
+    "Trust",
     "implied_security",
     "usual_security",
 ]
@@ -588,6 +589,16 @@ class Recommendation:
 
 
 @dataclass(frozen=True, slots=True)
+class Trust:
+    """What a probe run trusted besides the system's certificate authorities."""
+
+    cafile: str | None = None
+    """The extra CA file it was given, as an absolute path."""
+    pins: tuple[tuple[str, str], ...] = ()
+    """The certificates the person trusts by hand, as (host, SHA-256 fingerprint) pairs."""
+
+
+@dataclass(frozen=True, slots=True)
 class MatrixResult:
     """The outcome of probing every candidate for one address.
 
@@ -610,3 +621,5 @@ class MatrixResult:
     """Whether ``best`` is proven to work as asked (logged in when a password was given)."""
     alternatives: tuple[ProbeResult, ...] = ()
     """The other candidates that also work, best first (only when ``best`` is proven)."""
+    trust: Trust = Trust()
+    """What the run trusted besides the system's authorities (a CA file, pinned certificates)."""

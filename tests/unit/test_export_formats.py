@@ -38,7 +38,7 @@ from tests.support.secrets import leaks
 MODES = list(Security)
 OPTED_IN = ExportOptions(include_password=True)
 NO = ExportOptions()
-KEYRING_GET = "python3 -m keyring get smtpwizard:smtp.example.test alice@example.test"
+KEYRING_GET = "smtpwizard secret alice@example.test --server smtp.example.test"
 
 
 def render(name: str, config: ExportConfig, options: ExportOptions = NO) -> str:
@@ -407,7 +407,9 @@ def test_laravel(security: Security) -> None:
         "MAIL_PORT": str({Security.TLS: 465, Security.STARTTLS: 587, Security.NONE: 25}[security]),
         "MAIL_USERNAME": EMAIL,
         "MAIL_PASSWORD": "from-env",
-        "MAIL_ENCRYPTION": "null" if security is Security.NONE else "tls",
+        "MAIL_ENCRYPTION": {Security.TLS: "ssl", Security.STARTTLS: "tls", Security.NONE: "null"}[
+            security
+        ],
         "MAIL_FROM_ADDRESS": EMAIL,
         "MAIL_FROM_NAME": "Alice Ångström",
     }
@@ -416,7 +418,7 @@ def test_laravel(security: Security) -> None:
 def test_laravel_with_password_and_implicit_tls_off_465() -> None:
     text = render("laravel", make_config(Security.TLS, port=2465, password=NASTY), OPTED_IN)
     assert parse_env(text)["MAIL_PASSWORD"] == NASTY
-    assert "only MAIL_SCHEME=smtps gives implicit TLS" in text
+    assert "MAIL_SCHEME=smtps is needed there" in text
 
 
 @pytest.mark.parametrize("security", MODES)
@@ -453,7 +455,7 @@ def test_rails(security: Security) -> None:
     }
     expected |= {
         Security.TLS: {"tls": True, "enable_starttls_auto": False},
-        Security.STARTTLS: {"enable_starttls": True},
+        Security.STARTTLS: {"enable_starttls": True, "enable_starttls_auto": False},
         Security.NONE: {"enable_starttls_auto": False},
     }[security]
     assert values == expected
@@ -472,7 +474,7 @@ def _node_options(text: str, env: dict[str, str]) -> dict[str, object]:
         base = Path(folder)
         (base / "node_modules" / "nodemailer").mkdir(parents=True)
         (base / "node_modules" / "nodemailer" / "index.js").write_text(
-            "exports.createTransport = (options) => ({ options });\n"
+            "exports.createTransport = (options, defaults) => ({ options, defaults });\n"
         )
         (base / "mailer.js").write_text(text, encoding="utf-8")
         run = subprocess.run(
@@ -535,8 +537,12 @@ def test_spring_boot(security: Security) -> None:
         p + "writetimeout": "30000",
     }
     expected |= {
-        Security.TLS: {p + "ssl.enable": "true"},
-        Security.STARTTLS: {p + "starttls.enable": "true", p + "starttls.required": "true"},
+        Security.TLS: {p + "ssl.enable": "true", p + "ssl.checkserveridentity": "true"},
+        Security.STARTTLS: {
+            p + "starttls.enable": "true",
+            p + "starttls.required": "true",
+            p + "ssl.checkserveridentity": "true",
+        },
         Security.NONE: {},
     }[security]
     assert values == expected
@@ -609,11 +615,14 @@ def test_json(security: Security) -> None:
         "starttls": security is Security.STARTTLS,
         "username": EMAIL,
         "auth_mechanism": "PLAIN",
+        "ca_file": None,
+        "pinned_sha256": None,
         "password_env": "SMTP_PASSWORD",
         "password_keyring": {
             "service": "smtpwizard:smtp.example.test",
             "username": EMAIL,
             "command": KEYRING_GET,
+            "stored": None,
         },
     }
     assert doc["incoming"]["host"] == "imap.example.test"
@@ -665,8 +674,10 @@ def test_postfix(security: Security) -> None:
         "smtp_sasl_password_maps": "hash:/etc/postfix/sasl_passwd",
         "smtp_sasl_security_options": "noanonymous",
         "smtp_sasl_tls_security_options": "noanonymous",
-        "smtp_tls_security_level": "may" if security is Security.NONE else "encrypt",
+        "smtp_tls_security_level": "may" if security is Security.NONE else "secure",
     }
+    if security is not Security.NONE:
+        expected["smtp_tls_CAfile"] = "/etc/ssl/certs/ca-certificates.crt"
     if security is Security.TLS:
         expected["smtp_tls_wrappermode"] = "yes"
     assert settings == expected
