@@ -21,6 +21,7 @@ import json
 import smtplib
 import ssl
 import sys
+import time
 import urllib.parse
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ from tests.support.cli import smtpwizard
 from tests.support.exportparse import parse_env
 from tests.support.exportparse import parse_msmtprc
 from tests.support.keyrings import MemoryKeyring
+from tests.support.postfix import Postfix
 from tests.support.secrets import leaks
 from tests.support.smtpd import SmtpServer
 
@@ -536,3 +538,61 @@ def test_spring_boot_refuses_a_certificate_for_another_host(
 ) -> None:
     site = sites("starttls", PASSWORD, impostor=True, host="localhost")
     refused(site, send_spring(site, tmp_path, "spring impostor", java_classes))
+
+
+# --- Postfix as a relay client ----------------------------------------------------------------
+
+
+#: What Postfix logs when a certificate does not pass the check the export asks for.
+REFUSALS = ("certificate verification failed", "Server certificate not verified")
+
+
+def relay_through_postfix(site: Site, folder: Path, subject: str) -> Postfix:
+    """Applies the exported main.cf lines to a throwaway Postfix, fills its password map as
+    the export says, hands it one message and waits until it is delivered or refused."""
+    text = export(site, "postfix", folder / "main.cf.smtpwizard")
+    postfix = Postfix()
+    try:
+        lines = text.replace("/etc/postfix/", f"{postfix.folder}/")
+        postfix.configure(lines)
+        # The map's line, as the export shows it, with the password in it.
+        [entry] = [line[4:] for line in lines.splitlines() if line.startswith("#   [")]
+        table = postfix.folder / "sasl_passwd"
+        table.write_text(entry.replace("YOUR-PASSWORD", site.password) + "\n", encoding="utf-8")
+        table.chmod(0o600)
+        postfix.postmap(table)
+        postfix.start()
+        postfix.submit(message(subject).as_string(), USER, RECIPIENT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not site.server.seen.messages:
+            if any(refusal in postfix.log() for refusal in REFUSALS):
+                break
+            time.sleep(0.1)
+    except BaseException:
+        postfix.stop()
+        raise
+    return postfix
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_postfix_relays_with_the_export(mode: str, sites: Any, tmp_path: Path) -> None:
+    site = sites(mode, PASSWORD, host="localhost")
+    postfix = relay_through_postfix(site, tmp_path, f"postfix {mode}")
+    try:
+        log = postfix.log()
+    finally:
+        postfix.stop()
+    assert site.server.seen.messages, log
+    delivered(site, f"postfix {mode}")
+
+
+def test_postfix_refuses_a_certificate_for_another_host(sites: Any, tmp_path: Path) -> None:
+    site = sites("starttls", PASSWORD, impostor=True, host="localhost")
+    postfix = relay_through_postfix(site, tmp_path, "postfix impostor")
+    try:
+        log = postfix.log()
+    finally:
+        postfix.stop()
+    assert site.server.seen.attempts == []
+    assert site.server.seen.messages == []
+    assert any(refusal in log for refusal in REFUSALS), log
