@@ -30,6 +30,7 @@ from tests.support.exportparse import parse_env
 from tests.support.exportparse import parse_msmtprc
 from tests.support.exportparse import parse_php_defines
 from tests.support.exportparse import parse_phpmailer
+from tests.support.exportparse import parse_prefs
 from tests.support.exportparse import parse_properties
 from tests.support.exportparse import parse_python_settings
 from tests.support.exportparse import parse_ruby_smtp_settings
@@ -117,6 +118,18 @@ def test_thunderbird_xml_passes_the_readers_rules(security: Security) -> None:
     }
 
 
+def test_the_pref_reader_is_strict() -> None:
+    assert parse_prefs('/* c */ user_pref("a.b", "x\\u00e9\\"y"); # c\npref("n", -3);') == {
+        "a.b": 'xé"y',
+        "n": -3,
+    }
+    for bad in ('user_pref("a", x);', 'user_pref("a", 1)', "user_pref(a, 1);", "junk"):
+        with pytest.raises(ValueError, match="."):
+            parse_prefs(bad)
+    nasty = parse_prefs(render("thunderbird-userjs", make_config(username=NASTY)))
+    assert nasty["mail.smtpserver.smtpwizard1.username"] == NASTY
+
+
 def test_thunderbird_xml_login_variants() -> None:
     no_login = check_thunderbird_xml(render("thunderbird-xml", make_config(username=None)))
     assert no_login["outgoing"]["authentication"] == "none"
@@ -140,14 +153,7 @@ def test_thunderbird_xml_without_incoming_server_is_refused_with_a_way_out() -> 
 @pytest.mark.parametrize("security", MODES)
 def test_thunderbird_userjs(security: Security) -> None:
     text = render("thunderbird-userjs", make_config(security, incoming=False))
-    prefs = {}
-    for line in text.splitlines():
-        if line.startswith("//") or not line:
-            continue
-        assert line.startswith("user_pref(")
-        assert line.endswith(");")
-        name, value = json.loads("[" + line[len("user_pref(") : -2] + "]")
-        prefs[name] = value
+    prefs = parse_prefs(text)
     key = "mail.smtpserver.smtpwizard1."
     assert prefs == {
         key + "type": "smtp",
