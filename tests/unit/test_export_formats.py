@@ -124,7 +124,7 @@ def test_the_pref_reader_is_strict() -> None:
         "n": -3,
     }
     for bad in ('user_pref("a", x);', 'user_pref("a", 1)', "user_pref(a, 1);", "junk"):
-        with pytest.raises(ValueError, match="."):
+        with pytest.raises(ValueError, match=r"\w"):
             parse_prefs(bad)
     nasty = parse_prefs(render("thunderbird-userjs", make_config(username=NASTY)))
     assert nasty["mail.smtpserver.smtpwizard1.username"] == NASTY
