@@ -22,6 +22,7 @@ from smtpwizard.core.exporters.common import quoted_single
 from smtpwizard.core.exporters.common import secret_hint
 from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.model import Security
+from smtpwizard.core.net.address import is_ip
 
 __all__ = ["RAILS_AUTH", "SSL_BUNDLE", "render_nodemailer", "render_rails", "render_spring"]
 
@@ -193,6 +194,11 @@ def render_spring(config: ExportConfig, options: ExportOptions) -> str:
             "mail.smtp.ssl.checkserveridentity: the certificate must name the server (older",
             "Jakarta Mail and JavaMail do not check that unless told to).",
         ]
+        if is_ip(smtp.host.strip("[]")):
+            notes += [
+                "Jakarta Mail 2.0 and older compare only host names with the certificate: with",
+                "the server given as an address, they refuse it. Give its host name instead.",
+            ]
         if config.ca_file and not config.pinned_sha256:
             props += [
                 (
