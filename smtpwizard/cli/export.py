@@ -20,6 +20,7 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TextIO
 
@@ -36,11 +37,15 @@ from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import config_from_document
 from smtpwizard.core.exporters.base import registry
+from smtpwizard.core.exporters.base import trust_notice
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import INCOMING_PORTS
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
 from smtpwizard.core.store.files import write_atomic
+
+if TYPE_CHECKING:
+    from smtpwizard.core.auth.keyring import CredentialStore
 
 __all__ = [
     "FAMILIES",
@@ -150,6 +155,7 @@ def run(
     stderr: TextIO,
     *,
     ask_password: AskPassword | None = None,
+    store: CredentialStore | None = None,
 ) -> int:
     """Runs ``smtpwizard export``; returns the exit status.
 
@@ -157,9 +163,10 @@ def run(
         args: the parsed options.
         stdin, stdout, stderr: the streams (stdin holds the document without --input).
         ask_password: asks for the password on a terminal (default: getpass on /dev/tty).
+        store: the keyring, asked whether it holds the password (default: the system's).
     """
     try:
-        return _run(args, stdin, stdout, stderr, ask_password or _ask_on_terminal)
+        return _run(args, stdin, stdout, stderr, ask_password or _ask_on_terminal, store)
     except (UsageError, ExportError, WriteError) as exc:
         print(f"{PROG}: {exc}", file=stderr)
         return EXIT_USAGE
@@ -173,6 +180,7 @@ def _run(
     stdout: TextIO,
     stderr: TextIO,
     ask_password: AskPassword,
+    store: CredentialStore | None,
 ) -> int:
     if args.list:
         _print_list(stdout)
@@ -200,8 +208,13 @@ def _run(
         password = _password(exporter, config, args, stdin, stderr, ask_password)
     if password is not None:
         config = replace(config, password=password)
+    else:
+        config = replace(config, password_stored=_stored(config, store))
     options = ExportOptions(include_password=password is not None, password_env=args.password_env)
     data = exporter.render(config, options)
+    notice = trust_notice(exporter, config)
+    if notice is not None:
+        print(_("note: {notice}").format(notice=notice), file=stderr)
     if args.output and args.output != "-":
         path = write_atomic(
             Path(args.output).expanduser(),
@@ -216,6 +229,23 @@ def _run(
     else:
         _write_stdout(stdout, data)
     return EXIT_OK
+
+
+def _stored(config: ExportConfig, store: CredentialStore | None) -> bool | None:
+    """Whether the keyring holds the password for the exported login (``None``: no login,
+    or the keyring cannot say), so that the file tells the truth about it."""
+    from smtpwizard.core.auth.keyring import CredentialStore
+    from smtpwizard.core.errors import CredentialError
+
+    if not config.smtp.username:
+        return None
+    store = store or CredentialStore()
+    try:
+        if not store.status().usable:
+            return None
+        return store.load(config.smtp.host, config.smtp.username) is not None
+    except CredentialError:
+        return None
 
 
 def _print_list(out: TextIO) -> None:

@@ -1,9 +1,9 @@
 """The command line: the same engine as the wizard, without a screen.
 
 Each command lives in a module of its own (``probe``, ``discover``, ``export``,
-``troubleshoot``, ``providers``, ``token``) with an ``add_parser`` that describes it and a
-``run`` that does it; this module only builds the parser and dispatches. Exit status: see
-:mod:`smtpwizard.cli.common`.
+``troubleshoot``, ``providers``, ``secret``, ``token``) with an ``add_parser`` that
+describes it and a ``run`` that does it; this module only builds the parser and
+dispatches. Exit status: see :mod:`smtpwizard.cli.common`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from smtpwizard.cli import discover
 from smtpwizard.cli import export
 from smtpwizard.cli import probe
 from smtpwizard.cli import providers
+from smtpwizard.cli import secret
 from smtpwizard.cli import token
 from smtpwizard.cli import troubleshoot
 from smtpwizard.cli.common import EXIT_INTERRUPTED
@@ -30,7 +31,7 @@ from smtpwizard.core.i18n import _
 __all__ = ["build_parser", "main"]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (probe, discover, export, troubleshoot, providers, token)
+COMMANDS = (probe, discover, export, troubleshoot, providers, secret, token)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -262,7 +262,14 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         return _sign_in_failed(args, email, record, discovery, provider, out)
     incoming = discovery.incoming if discovery is not None else ()
     if args.json:
-        document = matrix_document(matrix, incoming, discovery, provider, incoming_matrix)
+        document = matrix_document(
+            matrix,
+            incoming,
+            discovery,
+            provider,
+            incoming_matrix,
+            password_ascii=password.isascii() if password else None,
+        )
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:

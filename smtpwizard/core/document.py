@@ -9,6 +9,7 @@ importers and troubleshooting's comparison with an earlier test.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from smtpwizard.core.model import SignInProblem
 from smtpwizard.core.model import SignInRecord
 from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TlsInfo
+from smtpwizard.core.net.certs import issued_by_file
 
 __all__ = [
     "SCHEMA",
@@ -58,6 +60,7 @@ __all__ = [
     "sign_in_failed_document",
     "tested_from",
     "tested_incoming",
+    "trust_document",
 ]
 
 SCHEMA = 1
@@ -253,6 +256,8 @@ def matrix_document(
     discovery: DiscoveryResult | None = None,
     provider: Provider | None = None,
     incoming_test: MatrixResult | None = None,
+    *,
+    password_ascii: bool | None = None,
 ) -> Json:
     """The whole run as the JSON document of the CLI contract.
 
@@ -262,6 +267,9 @@ def matrix_document(
         discovery: how the candidates were found, when they were.
         provider: the address's provider (default: the one discovery found).
         incoming_test: the probe run of the incoming (IMAP/POP3) servers, when there was one.
+        password_ascii: whether the password that was tried is plain ASCII (some programs
+            cannot send any other); ``None`` when none was tried. The password itself is
+            never written.
     """
     rec = matrix.recommended
     if provider is None and discovery is not None:
@@ -282,6 +290,8 @@ def matrix_document(
         "complete": matrix.complete,
         "verdict_ms": matrix.verdict_ms,
         "elapsed_ms": matrix.elapsed_ms,
+        "trust": trust_document(matrix),
+        "password_ascii": password_ascii,
     }
     if incoming_test is not None:
         incoming_context = Context(incoming_test.results, provider)
@@ -380,6 +390,31 @@ def plan_document(plan: SignInPlan) -> Json:
             "client_id": oauth.client_id,
             "sources": list(oauth.sources),
         },
+    }
+
+
+def trust_document(matrix: MatrixResult) -> Json:
+    """What the run trusted besides the system's authorities, and what the recommended
+    server needed of it: the CA file (``cafile_needed``: its authorities anchor the
+    server's certificate) or the exact certificate the person chose to trust."""
+    rec = matrix.recommended
+    tls = next(
+        (r.tls for r in matrix.results if rec is not None and r.candidate == rec.candidate),
+        None,
+    )
+    cafile = matrix.trust.cafile
+    needed: bool | None = None
+    pinned: str | None = None
+    if tls is not None and tls.pinned and tls.cert is not None:
+        pinned = tls.cert.fingerprint_sha256
+    elif cafile and tls is not None and tls.verified:
+        chain = tls.chain or ((tls.cert,) if tls.cert is not None else ())
+        needed = issued_by_file(cafile, chain)
+    return {
+        "cafile": cafile,
+        "cafile_needed": needed,
+        "pinned_sha256": pinned,
+        "pins": [{"host": host, "sha256": sha256} for host, sha256 in matrix.trust.pins],
     }
 
 
@@ -548,6 +583,12 @@ class ResultDocument:
     candidates: tuple[CandidateEntry, ...]
     incoming: tuple[ServerEntry, ...]
     warnings: tuple[str, ...] = ()
+    ca_file: str | None = None
+    """The CA file the recommended server's certificate needed (besides the system's)."""
+    pinned_sha256: str | None = None
+    """The fingerprint of the certificate the person trusted by hand for that server."""
+    password_ascii: bool | None = None
+    """Whether the password that was tried is plain ASCII (``None``: not recorded)."""
 
     def candidate_for(self, server: ServerEntry) -> CandidateEntry | None:
         """The candidate that tried the same server and mode (a working one first)."""
@@ -592,7 +633,42 @@ def read_document(document: object) -> ResultDocument:
         warnings=tuple(w for w in warnings if isinstance(w, str))
         if isinstance(warnings, list)
         else (),
+        ca_file=_ca_file(doc.get("trust")),
+        pinned_sha256=_pinned(doc.get("trust"), rec, candidates),
+        password_ascii=doc.get("password_ascii")
+        if isinstance(doc.get("password_ascii"), bool)
+        else None,
     )
+
+
+def _ca_file(trust: object) -> str | None:
+    """The CA file, when the recommended server needed it."""
+    if not isinstance(trust, Mapping) or trust.get("cafile_needed") is not True:
+        return None
+    return _text(trust.get("cafile"))
+
+
+_FINGERPRINT = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){31}")
+
+
+def _pinned(trust: object, rec: object, candidates: object) -> str | None:
+    """The pinned fingerprint: the trust record's, else (older documents) the one of the
+    recommended candidate's certificate when that was trusted by hand."""
+    value = trust.get("pinned_sha256") if isinstance(trust, Mapping) else None
+    if value is None and isinstance(rec, Mapping) and isinstance(candidates, list):
+        for entry in candidates:
+            if not isinstance(entry, Mapping) or any(
+                entry.get(key) != rec.get(key) for key in ("host", "port", "security")
+            ):
+                continue
+            tls = entry.get("tls")
+            cert = tls.get("cert") if isinstance(tls, Mapping) else None
+            if isinstance(tls, Mapping) and tls.get("pinned") is True and isinstance(cert, Mapping):
+                value = cert.get("fingerprint_sha256")
+                break
+    if isinstance(value, str) and _FINGERPRINT.fullmatch(value.upper()):
+        return value.upper()
+    return None
 
 
 def _text(value: object) -> str | None:

@@ -125,7 +125,12 @@ class SetupDraft:
         if self.matrix is None:
             raise ValueError("nothing tested yet")
         return matrix_document(
-            self.matrix, self.incoming, self.discovery, self.provider, self.incoming_matrix
+            self.matrix,
+            self.incoming,
+            self.discovery,
+            self.provider,
+            self.incoming_matrix,
+            password_ascii=self.password.isascii() if self.password else None,
         )
 
     def export_config(self, include_password: bool = False) -> ExportConfig:

@@ -46,6 +46,7 @@ __all__ = [
     "StageResult",
     "TlsInfo",
     "TranscriptLine",
+    "Trust",
     "implied_security",
     "usual_security",
 ]
@@ -679,6 +680,16 @@ class Recommendation:
 
 
 @dataclass(frozen=True, slots=True)
+class Trust:
+    """What a probe run trusted besides the system's certificate authorities."""
+
+    cafile: str | None = None
+    """The extra CA file it was given, as an absolute path."""
+    pins: tuple[tuple[str, str], ...] = ()
+    """The certificates the person trusts by hand, as (host, SHA-256 fingerprint) pairs."""
+
+
+@dataclass(frozen=True, slots=True)
 class MatrixResult:
     """The outcome of probing every candidate for one address.
 
@@ -703,3 +714,5 @@ class MatrixResult:
     """The other candidates that also work, best first (only when ``best`` is proven)."""
     sign_in: SignInRecord | None = None
     """The OAuth 2.0 sign-in that gave the token the probes logged in with, if any."""
+    trust: Trust = Trust()
+    """What the run trusted besides the system's authorities (a CA file, pinned certificates)."""

@@ -237,7 +237,16 @@ def parse_ruby_smtp_settings(text: str) -> dict[str, Any]:
 def parse_phpmailer(text: str) -> dict[str, Any]:
     """``$mail->Name = value;`` assignments."""
     values: dict[str, Any] = {}
+    in_array = False
     for line in text.splitlines():
+        # Stream options are PHP arrays (checked by PHP itself in the consumer tests).
+        if line.startswith("$mail->SMTPOptions = ["):
+            in_array = not line.endswith("];")
+            values["SMTPOptions"] = ("array", line)
+            continue
+        if in_array:
+            in_array = line != "]];"
+            continue
         match = re.match(r"\$mail->([A-Za-z]+) = (.*)", line)
         if match:
             value, rest = _scalar(match.group(2))
@@ -405,3 +414,77 @@ def html_tables(text: str) -> tuple[dict[str, dict[str, str]], list[str]]:
     parser.feed(text)
     parser.close()
     return parser.sections, parser.paragraphs
+
+
+# --- Mozilla pref files (prefs.js, user.js) ---------------------------------------------------
+
+_PREF_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "r": "\r", "t": "\t"}
+_PREF_TOKEN = re.compile(
+    r"""\s+|//[^\n]*|\#[^\n]*|/\*.*?\*/|(?P<word>[A-Za-z_]+)|(?P<int>[-+]?\d+)
+    |(?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(?P<punct>[(),;])""",
+    re.S | re.X,
+)
+
+
+def _pref_string(literal: str) -> str:
+    out: list[str] = []
+    i = 1
+    while i < len(literal) - 1:
+        char = literal[i]
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        nxt = literal[i + 1]
+        if nxt in _PREF_ESCAPES:
+            out.append(_PREF_ESCAPES[nxt])
+            i += 2
+        elif nxt == "x":
+            out.append(chr(int(literal[i + 2 : i + 4], 16)))
+            i += 4
+        elif nxt == "u":
+            out.append(chr(int(literal[i + 2 : i + 6], 16)))
+            i += 6
+        else:
+            raise ValueError(f"unknown escape \\{nxt}")
+    # \\uXXXX pairs make UTF-16 surrogates; join them as Mozilla does.
+    return "".join(out).encode("utf-16", "surrogatepass").decode("utf-16")
+
+
+def parse_prefs(text: str) -> dict[str, str | int | bool]:
+    """Reads a pref file by Mozilla's rules (libpref's parser): ``pref``, ``user_pref`` or
+    ``sticky_pref`` statements of a string name and a string, integer or boolean value,
+    comments in //, # or /* */; anything else is an error."""
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        match = _PREF_TOKEN.match(text, pos)
+        if match is None:
+            raise ValueError(f"unexpected text at {pos}: {text[pos : pos + 20]!r}")
+        pos = match.end()
+        for kind in ("word", "int", "str", "punct"):
+            if match.group(kind) is not None:
+                tokens.append((kind, match.group(kind)))
+    prefs: dict[str, str | int | bool] = {}
+    i = 0
+    while i < len(tokens):
+        kind, word = tokens[i]
+        if kind != "word" or word not in ("pref", "user_pref", "sticky_pref"):
+            raise ValueError(f"expected a pref statement, got {word!r}")
+        shape = [t for t, _v in tokens[i + 1 : i + 7]]
+        if shape[:3] != ["punct", "str", "punct"] or tokens[i + 3][1] != ",":
+            raise ValueError(f"bad statement after {word}")
+        name = _pref_string(tokens[i + 2][1])
+        vkind, value = tokens[i + 4]
+        if [v for _t, v in tokens[i + 5 : i + 7]] != [")", ";"]:
+            raise ValueError(f"statement for {name!r} not closed with );")
+        if vkind == "str":
+            prefs[name] = _pref_string(value)
+        elif vkind == "int":
+            prefs[name] = int(value)
+        elif vkind == "word" and value in ("true", "false"):
+            prefs[name] = value == "true"
+        else:
+            raise ValueError(f"bad value for {name!r}: {value!r}")
+        i += 7
+    return prefs

@@ -46,6 +46,8 @@ class Recorder:
 
     attempts: list[Attempt] = field(default_factory=list)
     messages: list[Envelope] = field(default_factory=list)
+    encrypted: list[bool] = field(default_factory=list)
+    """For each message: whether it came over an encrypted connection."""
     senders: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -143,8 +145,12 @@ class Handler:
     async def handle_DATA(
         self, server: SMTPServerProtocol, session: Session, envelope: Envelope
     ) -> str:
+        transport = server.transport
         with self.seen.lock:
             self.seen.messages.append(envelope)
+            self.seen.encrypted.append(
+                transport is not None and transport.get_extra_info("ssl_object") is not None
+            )
         return "250 2.0.0 OK: queued"
 
 
@@ -170,6 +176,7 @@ class SmtpServer:
         require_starttls: refuse commands before STARTTLS (530).
         auth_require_tls: offer AUTH only once encrypted (ignored in ``tls`` mode).
         host: the loopback address to listen on.
+        port: the port to listen on (default: one the system chooses).
     """
 
     def __init__(
@@ -185,6 +192,7 @@ class SmtpServer:
         require_starttls: bool = False,
         auth_require_tls: bool = True,
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         assert host in ("127.0.0.1", "::1"), "tests only use loopback"
         self.mode = mode
@@ -192,7 +200,7 @@ class SmtpServer:
         excluded = [m for m in ALL_MECHANISMS if m not in set(mechanisms)]
         kwargs: dict[str, Any] = {
             "hostname": host,
-            "port": 0,
+            "port": port,
             "server_hostname": HOSTNAME,
             "ident": "smtpwizard test server",
             "authenticator": self.handler.authenticator,

@@ -54,9 +54,12 @@ def test_a_chain_with_a_fail_backend_is_unusable() -> None:
     assert not CredentialStore(chain).status().usable
 
 
-def test_lookup_command_quotes_the_username() -> None:
-    assert lookup_command("SMTP.Example.com", "a b") == (
-        "python3 -m keyring get smtpwizard:smtp.example.com 'a b'"
+def test_lookup_command_quotes_for_the_shell() -> None:
+    assert lookup_command("a@example.com", "SMTP.Example.com", "a b") == (
+        "smtpwizard secret a@example.com --server SMTP.Example.com --username 'a b'"
+    )
+    assert lookup_command("a@example.com", "smtp.example.com", "a@example.com") == (
+        "smtpwizard secret a@example.com --server smtp.example.com"
     )
 
 

@@ -30,6 +30,7 @@ from tests.support.exportparse import parse_env
 from tests.support.exportparse import parse_msmtprc
 from tests.support.exportparse import parse_php_defines
 from tests.support.exportparse import parse_phpmailer
+from tests.support.exportparse import parse_prefs
 from tests.support.exportparse import parse_properties
 from tests.support.exportparse import parse_python_settings
 from tests.support.exportparse import parse_ruby_smtp_settings
@@ -38,7 +39,7 @@ from tests.support.secrets import leaks
 MODES = list(Security)
 OPTED_IN = ExportOptions(include_password=True)
 NO = ExportOptions()
-KEYRING_GET = "python3 -m keyring get smtpwizard:smtp.example.test alice@example.test"
+KEYRING_GET = "smtpwizard secret alice@example.test --server smtp.example.test"
 
 
 def render(name: str, config: ExportConfig, options: ExportOptions = NO) -> str:
@@ -117,6 +118,18 @@ def test_thunderbird_xml_passes_the_readers_rules(security: Security) -> None:
     }
 
 
+def test_the_pref_reader_is_strict() -> None:
+    assert parse_prefs('/* c */ user_pref("a.b", "x\\u00e9\\"y"); # c\npref("n", -3);') == {
+        "a.b": 'xé"y',
+        "n": -3,
+    }
+    for bad in ('user_pref("a", x);', 'user_pref("a", 1)', "user_pref(a, 1);", "junk"):
+        with pytest.raises(ValueError, match=r"\w"):
+            parse_prefs(bad)
+    nasty = parse_prefs(render("thunderbird-userjs", make_config(username=NASTY)))
+    assert nasty["mail.smtpserver.smtpwizard1.username"] == NASTY
+
+
 def test_thunderbird_xml_login_variants() -> None:
     no_login = check_thunderbird_xml(render("thunderbird-xml", make_config(username=None)))
     assert no_login["outgoing"]["authentication"] == "none"
@@ -140,14 +153,7 @@ def test_thunderbird_xml_without_incoming_server_is_refused_with_a_way_out() -> 
 @pytest.mark.parametrize("security", MODES)
 def test_thunderbird_userjs(security: Security) -> None:
     text = render("thunderbird-userjs", make_config(security, incoming=False))
-    prefs = {}
-    for line in text.splitlines():
-        if line.startswith("//") or not line:
-            continue
-        assert line.startswith("user_pref(")
-        assert line.endswith(");")
-        name, value = json.loads("[" + line[len("user_pref(") : -2] + "]")
-        prefs[name] = value
+    prefs = parse_prefs(text)
     key = "mail.smtpserver.smtpwizard1."
     assert prefs == {
         key + "type": "smtp",
@@ -407,7 +413,9 @@ def test_laravel(security: Security) -> None:
         "MAIL_PORT": str({Security.TLS: 465, Security.STARTTLS: 587, Security.NONE: 25}[security]),
         "MAIL_USERNAME": EMAIL,
         "MAIL_PASSWORD": "from-env",
-        "MAIL_ENCRYPTION": "null" if security is Security.NONE else "tls",
+        "MAIL_ENCRYPTION": {Security.TLS: "ssl", Security.STARTTLS: "tls", Security.NONE: "null"}[
+            security
+        ],
         "MAIL_FROM_ADDRESS": EMAIL,
         "MAIL_FROM_NAME": "Alice Ångström",
     }
@@ -416,7 +424,7 @@ def test_laravel(security: Security) -> None:
 def test_laravel_with_password_and_implicit_tls_off_465() -> None:
     text = render("laravel", make_config(Security.TLS, port=2465, password=NASTY), OPTED_IN)
     assert parse_env(text)["MAIL_PASSWORD"] == NASTY
-    assert "only MAIL_SCHEME=smtps gives implicit TLS" in text
+    assert "MAIL_SCHEME=smtps is needed there" in text
 
 
 @pytest.mark.parametrize("security", MODES)
@@ -453,7 +461,7 @@ def test_rails(security: Security) -> None:
     }
     expected |= {
         Security.TLS: {"tls": True, "enable_starttls_auto": False},
-        Security.STARTTLS: {"enable_starttls": True},
+        Security.STARTTLS: {"enable_starttls": True, "enable_starttls_auto": False},
         Security.NONE: {"enable_starttls_auto": False},
     }[security]
     assert values == expected
@@ -472,7 +480,7 @@ def _node_options(text: str, env: dict[str, str]) -> dict[str, object]:
         base = Path(folder)
         (base / "node_modules" / "nodemailer").mkdir(parents=True)
         (base / "node_modules" / "nodemailer" / "index.js").write_text(
-            "exports.createTransport = (options) => ({ options });\n"
+            "exports.createTransport = (options, defaults) => ({ options, defaults });\n"
         )
         (base / "mailer.js").write_text(text, encoding="utf-8")
         run = subprocess.run(
@@ -535,8 +543,12 @@ def test_spring_boot(security: Security) -> None:
         p + "writetimeout": "30000",
     }
     expected |= {
-        Security.TLS: {p + "ssl.enable": "true"},
-        Security.STARTTLS: {p + "starttls.enable": "true", p + "starttls.required": "true"},
+        Security.TLS: {p + "ssl.enable": "true", p + "ssl.checkserveridentity": "true"},
+        Security.STARTTLS: {
+            p + "starttls.enable": "true",
+            p + "starttls.required": "true",
+            p + "ssl.checkserveridentity": "true",
+        },
         Security.NONE: {},
     }[security]
     assert values == expected
@@ -609,11 +621,14 @@ def test_json(security: Security) -> None:
         "starttls": security is Security.STARTTLS,
         "username": EMAIL,
         "auth_mechanism": "PLAIN",
+        "ca_file": None,
+        "pinned_sha256": None,
         "password_env": "SMTP_PASSWORD",
         "password_keyring": {
             "service": "smtpwizard:smtp.example.test",
             "username": EMAIL,
             "command": KEYRING_GET,
+            "stored": None,
         },
     }
     assert doc["incoming"]["host"] == "imap.example.test"
@@ -665,8 +680,10 @@ def test_postfix(security: Security) -> None:
         "smtp_sasl_password_maps": "hash:/etc/postfix/sasl_passwd",
         "smtp_sasl_security_options": "noanonymous",
         "smtp_sasl_tls_security_options": "noanonymous",
-        "smtp_tls_security_level": "may" if security is Security.NONE else "encrypt",
+        "smtp_tls_security_level": "may" if security is Security.NONE else "secure",
     }
+    if security is not Security.NONE:
+        expected["smtp_tls_CAfile"] = "/etc/ssl/certs/ca-certificates.crt"
     if security is Security.TLS:
         expected["smtp_tls_wrappermode"] = "yes"
     assert settings == expected

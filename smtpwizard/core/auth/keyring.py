@@ -2,7 +2,7 @@
 
 Entries are stored under the service ``smtpwizard:<host>`` with the login name as the
 keyring username, so exports can tell people (and programs) how to look a password up:
-``python3 -m keyring get smtpwizard:smtp.example.com alice@example.com``.
+``smtpwizard secret alice@example.com --server smtp.example.com`` prints it.
 
 A store is only used when it is a real one: keyring's ``fail`` backend (nothing found), its
 ``null`` backend (switched off) and low-priority stores (such as plain-text files) are refused
@@ -34,9 +34,13 @@ def keyring_service(host: str) -> str:
     return f"{SERVICE_PREFIX}{host.lower()}"
 
 
-def lookup_command(host: str, username: str) -> str:
-    """A shell command that prints the stored password (for exports that reference it)."""
-    return f"python3 -m keyring get {keyring_service(host)} {shlex.quote(username)}"
+def lookup_command(email: str, host: str, username: str) -> str:
+    """A shell command that prints the stored password (for exports that reference it):
+    ``smtpwizard secret``, quoted for a POSIX shell."""
+    words = ["smtpwizard", "secret", email, "--server", host]
+    if username != email:
+        words += ["--username", username]
+    return shlex.join(words)
 
 
 @dataclass(frozen=True, slots=True)

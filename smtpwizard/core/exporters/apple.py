@@ -19,6 +19,8 @@ from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import register
 from smtpwizard.core.exporters.common import incoming_line
+from smtpwizard.core.exporters.common import no_pin_lines
+from smtpwizard.core.exporters.common import no_trust_lines
 from smtpwizard.core.exporters.common import one_line
 from smtpwizard.core.exporters.common import tested_line
 from smtpwizard.core.i18n import _
@@ -38,6 +40,16 @@ def _auth(server: ServerSettings) -> str:
     if (server.mechanism or "").upper() == "CRAM-MD5":
         return "EmailAuthCRAMMD5"
     return "EmailAuthPassword"
+
+
+def _trust_lines(config: ExportConfig) -> list[str]:
+    if config.smtp.security is Security.NONE:
+        return []
+    instead = (
+        "install it as a profile too and turn on full trust for it (iPhone and iPad: "
+        "Settings > General > About > Certificate Trust Settings; Mac: Keychain Access)"
+    )
+    return no_trust_lines(config, "This profile", instead) + no_pin_lines(config, "Apple Mail")
 
 
 def identifiers(config: ExportConfig) -> tuple[str, str, str]:
@@ -103,6 +115,7 @@ def render_mobileconfig(config: ExportConfig, options: ExportOptions) -> bytes:
             f"Mail settings for {config.email}. {tested_line(config)} "
             f"{incoming_line(config) or ''} "
             "Mail asks for the password when you install the profile or first use the account."
+            + "".join(" " + line for line in _trust_lines(config))
         ),
         "PayloadOrganization": "smtpwizard",
         "PayloadRemovalDisallowed": False,

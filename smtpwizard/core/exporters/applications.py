@@ -26,13 +26,12 @@ from smtpwizard.core.exporters.common import env_name
 from smtpwizard.core.exporters.common import env_value
 from smtpwizard.core.exporters.common import from_address
 from smtpwizard.core.exporters.common import header
-from smtpwizard.core.exporters.common import js_str
 from smtpwizard.core.exporters.common import keyring_entry
 from smtpwizard.core.exporters.common import keyring_lookup
-from smtpwizard.core.exporters.common import one_line
-from smtpwizard.core.exporters.common import properties_value
+from smtpwizard.core.exporters.common import no_pin_lines
+from smtpwizard.core.exporters.common import no_trust_lines
 from smtpwizard.core.exporters.common import py_str
-from smtpwizard.core.exporters.common import quoted_single
+from smtpwizard.core.exporters.common import python_password_lines
 from smtpwizard.core.exporters.common import secret_hint
 from smtpwizard.core.exporters.common import url_part
 from smtpwizard.core.exporters.common import when
@@ -41,25 +40,33 @@ from smtpwizard.core.model import Security
 
 __all__ = [
     "EMAIL_URL_SCHEME",
-    "RAILS_AUTH",
+    "app",
+    "env_password",
+    "python_trust_lines",
     "render_django",
     "render_dotenv",
     "render_email_url",
     "render_flask",
     "render_json",
-    "render_laravel",
-    "render_nodemailer",
-    "render_phpmailer",
-    "render_rails",
-    "render_spring",
-    "render_symfony",
-    "render_wordpress",
+    "url_host",
 ]
 
 _DOTNET = [
     ".NET: System.Net.Mail.SmtpClient's EnableSsl means STARTTLS only; it cannot use",
     "implicit TLS (SSL/TLS, port 465). Use MailKit there (SecureSocketOptions.SslOnConnect).",
 ]
+
+
+def python_trust_lines(config: ExportConfig, program: str) -> list[str]:
+    """What a Python program needs to check the certificate as the probe did, when its
+    settings cannot say it: the CA file through OpenSSL's SSL_CERT_FILE, and no pins."""
+    if config.smtp.security is Security.NONE:
+        return []
+    instead = (
+        f"start the program with the environment variable SSL_CERT_FILE={config.ca_file}"
+        " (Python's ssl module then trusts that file)"
+    )
+    return no_trust_lines(config, program, instead) + no_pin_lines(config, program)
 
 
 def _python_settings(
@@ -104,6 +111,7 @@ def render_django(config: ExportConfig, options: ExportOptions) -> str:
         "DEFAULT_FROM_EMAIL": py_str(from_address(config)),
         "SERVER_EMAIL": py_str(config.email),
     }
+    notes += python_trust_lines(config, "Django") + python_password_lines(config, "Django")
     return _python_settings(config, options, "Django mail settings", notes, keys)
 
 
@@ -121,7 +129,7 @@ def render_email_url(config: ExportConfig, options: ExportOptions) -> str:
         if password is not None:
             userinfo += ":" + url_part(password)
         userinfo += "@"
-    url = f"{EMAIL_URL_SCHEME[smtp.security]}://{userinfo}{_url_host(smtp.host)}:{smtp.port}"
+    url = f"{EMAIL_URL_SCHEME[smtp.security]}://{userinfo}{url_host(smtp.host)}:{smtp.port}"
     notes = [
         'For django-environ: in settings.py, vars().update(env.email_url("EMAIL_URL")).',
         "smtp+ssl is implicit TLS (SSL/TLS) and smtp+tls is STARTTLS. Careful: to",
@@ -129,6 +137,7 @@ def render_email_url(config: ExportConfig, options: ExportOptions) -> str:
         "smtps:// as implicit TLS, so it is not used here.",
         "User name and password are percent-encoded in the URL.",
     ]
+    notes += python_trust_lines(config, "Django") + python_password_lines(config, "Django")
     if password is None and smtp.username:
         notes += [
             "The password is not in the URL: after the line above, add",
@@ -140,7 +149,7 @@ def render_email_url(config: ExportConfig, options: ExportOptions) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _url_host(host: str) -> str:
+def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
@@ -160,10 +169,19 @@ def render_flask(config: ExportConfig, options: ExportOptions) -> str:
         "MAIL_PASSWORD": _python_password(config, options) if smtp.username else "None",
         "MAIL_DEFAULT_SENDER": py_str(from_address(config)),
     }
+    if smtp.security is not Security.NONE:
+        notes += [
+            "Warning: Flask-Mail (0.10 and older) asks Python's smtplib for encryption",
+            "without a certificate check, so it accepts any certificate, even one made out",
+            "to another server: the check smtpwizard made cannot be kept with Flask-Mail.",
+            "Where that matters, send with a library that checks it (Django's mail backend",
+            "does).",
+        ]
+    notes += python_password_lines(config, "Flask-Mail")
     return _python_settings(config, options, "Flask-Mail settings", notes, keys)
 
 
-def _env_password(config: ExportConfig, options: ExportOptions, null: str = "") -> str:
+def env_password(config: ExportConfig, options: ExportOptions, null: str = "") -> str:
     """A .env password value, or a reference to the variable that holds it."""
     password = written_password(config, options)
     if password is not None:
@@ -171,294 +189,6 @@ def _env_password(config: ExportConfig, options: ExportOptions, null: str = "") 
     if not config.smtp.username:
         return null
     return '"${' + env_name(options) + '}"'
-
-
-def render_laravel(config: ExportConfig, options: ExportOptions) -> str:
-    """Laravel ``.env`` lines: ``MAIL_SCHEME`` (current) and ``MAIL_ENCRYPTION`` (10 and 11)."""
-    smtp = config.smtp
-    scheme = "smtps" if smtp.security is Security.TLS else "smtp"
-    notes = [
-        "MAIL_SCHEME (Laravel 11.x with the current config/mail.php, and 12): smtps is",
-        "implicit TLS (SSL/TLS); smtp starts plain and switches to STARTTLS when the server",
-        "offers it.",
-        "MAIL_ENCRYPTION is what older apps (Laravel 10 and 11 configs) read instead: tls",
-        "turns encryption on and the port decides the kind (465 implicit TLS, else STARTTLS).",
-    ]
-    if smtp.security is Security.TLS and smtp.port != 465:
-        notes += [
-            f"On port {smtp.port} only MAIL_SCHEME=smtps gives implicit TLS: an app that",
-            "reads only MAIL_ENCRYPTION would try STARTTLS there and fail.",
-        ]
-    if smtp.security is Security.STARTTLS:
-        notes += [
-            "The server offered STARTTLS when tested; Laravel uses it whenever offered, but",
-            "a .env cannot make it mandatory.",
-        ]
-    if smtp.security is Security.NONE:
-        notes += ["Tested without encryption: Laravel will still use STARTTLS if offered."]
-    if smtp.username and written_password(config, options) is None:
-        notes.append(f"MAIL_PASSWORD is taken from the variable {env_name(options)} (phpdotenv).")
-    lines = [
-        comment([*header(config, "Laravel mail settings"), *notes, *secret_hint(config, options)]),
-        "",
-        "MAIL_MAILER=smtp",
-        f"MAIL_SCHEME={scheme}",
-        f"MAIL_HOST={env_value(smtp.host)}",
-        f"MAIL_PORT={smtp.port}",
-        f"MAIL_USERNAME={env_value(smtp.username) if smtp.username else 'null'}",
-        f"MAIL_PASSWORD={_env_password(config, options, 'null')}",
-        f"MAIL_ENCRYPTION={'null' if smtp.security is Security.NONE else 'tls'}",
-        f"MAIL_FROM_ADDRESS={env_value(config.email)}",
-    ]
-    name = one_line(config.display_name)
-    lines.append(f"MAIL_FROM_NAME={env_value(name)}" if name else 'MAIL_FROM_NAME="${APP_NAME}"')
-    return "\n".join(lines) + "\n"
-
-
-def render_symfony(config: ExportConfig, options: ExportOptions) -> str:
-    """Symfony Mailer ``MAILER_DSN`` for ``.env``."""
-    smtp = config.smtp
-    password = written_password(config, options)
-    scheme = "smtps" if smtp.security is Security.TLS else "smtp"
-    userinfo = ""
-    if smtp.username:
-        userinfo = url_part(smtp.username)
-        if password is not None:
-            userinfo += ":" + url_part(password)
-        else:
-            userinfo += ":${" + env_name(options) + "}"
-        userinfo += "@"
-    query = "?auto_tls=false" if smtp.security is Security.NONE else ""
-    dsn = f"{scheme}://{userinfo}{_url_host(smtp.host)}:{smtp.port}{query}"
-    notes = [
-        "smtps:// is implicit TLS (SSL/TLS); smtp:// starts plain and switches to STARTTLS",
-        "when the server offers it (it did when tested).",
-        "User name and password are percent-encoded in the DSN.",
-    ]
-    if smtp.security is Security.NONE:
-        notes.append("auto_tls=false (Symfony 7.1+) keeps it unencrypted, as tested.")
-    if smtp.username and password is None:
-        notes += [
-            f"The password comes from the variable {env_name(options)} (Symfony Dotenv",
-            "expands it); it must hold the password percent-encoded if it contains",
-            "characters such as @ : / % or spaces.",
-        ]
-    lines = [
-        comment([*header(config, "Symfony Mailer DSN"), *notes, *secret_hint(config, options)]),
-        "",
-        f'MAILER_DSN="{dsn}"' if "$" in dsn else f"MAILER_DSN={dsn}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-#: Rails authentication symbols for the mechanisms the probe uses.
-RAILS_AUTH = {"PLAIN": ":plain", "LOGIN": ":login", "CRAM-MD5": ":cram_md5"}
-
-
-def render_rails(config: ExportConfig, options: ExportOptions) -> str:
-    """ActionMailer ``smtp_settings`` (``config/environments/production.rb``)."""
-    smtp = config.smtp
-    password = written_password(config, options)
-    entries: list[tuple[str, str]] = [
-        ("address", quoted_single(smtp.host)),
-        ("port", str(smtp.port)),
-        ("domain", quoted_single(config.email.rpartition("@")[2])),
-    ]
-    if smtp.username:
-        secret = (
-            quoted_single(password)
-            if password is not None
-            else f"ENV.fetch({quoted_single(env_name(options))})"
-        )
-        entries += [
-            ("user_name", quoted_single(smtp.username)),
-            ("password", secret),
-            ("authentication", RAILS_AUTH.get((smtp.mechanism or "").upper(), ":plain")),
-        ]
-    if smtp.security is Security.TLS:
-        entries += [("tls", "true"), ("enable_starttls_auto", "false")]
-    elif smtp.security is Security.STARTTLS:
-        entries += [("enable_starttls", "true")]
-    else:
-        entries += [("enable_starttls_auto", "false")]
-    entries += [("open_timeout", str(TIMEOUT)), ("read_timeout", str(TIMEOUT))]
-    notes = [
-        "tls: true is implicit TLS (SSL/TLS). enable_starttls: true (Rails 7+) insists on",
-        "STARTTLS; on older Rails use enable_starttls_auto: true instead.",
-    ]
-    width = max(len(key) for key, _value in entries)
-    body = [f"  {key + ':':<{width + 1}} {value}," for key, value in entries]
-    lines = [
-        comment([*header(config, "Rails ActionMailer"), *notes, *secret_hint(config, options)]),
-        "config.action_mailer.delivery_method = :smtp",
-        "config.action_mailer.smtp_settings = {",
-        *body,
-        "}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def render_nodemailer(config: ExportConfig, options: ExportOptions) -> str:
-    """Nodemailer ``createTransport`` options (CommonJS module)."""
-    smtp = config.smtp
-    password = written_password(config, options)
-    body = [f"  host: {js_str(smtp.host)},", f"  port: {smtp.port},"]
-    if smtp.security is Security.TLS:
-        body.append("  secure: true, // implicit TLS (SSL/TLS) from the first byte")
-    elif smtp.security is Security.STARTTLS:
-        body += [
-            "  secure: false, // not implicit TLS: the connection starts plain...",
-            "  requireTLS: true, // ...and must switch to STARTTLS, or Nodemailer gives up",
-        ]
-    else:
-        body += ["  secure: false,", "  ignoreTLS: true, // tested without encryption"]
-    if smtp.username:
-        secret = js_str(password) if password is not None else f"process.env.{env_name(options)}"
-        body += ["  auth: {", f"    user: {js_str(smtp.username)},", f"    pass: {secret},", "  },"]
-    body += [
-        f"  connectionTimeout: {TIMEOUT * 1000},",
-        f"  greetingTimeout: {TIMEOUT * 1000},",
-        f"  socketTimeout: {TIMEOUT * 1000},",
-    ]
-    lines = [
-        comment([*header(config, "Nodemailer transport"), *secret_hint(config, options)], "//"),
-        'const nodemailer = require("nodemailer");',
-        "",
-        "const transporter = nodemailer.createTransport({",
-        *body,
-        "});",
-        "",
-        f"transporter.defaults = {{ from: {js_str(from_address(config))} }};",
-        "",
-        "module.exports = transporter;",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def render_spring(config: ExportConfig, options: ExportOptions) -> str:
-    """Spring Boot ``application.properties`` (Jakarta Mail underneath)."""
-    smtp = config.smtp
-    password = written_password(config, options)
-    props: list[tuple[str, str]] = [
-        ("spring.mail.host", properties_value(smtp.host)),
-        ("spring.mail.port", str(smtp.port)),
-        ("spring.mail.protocol", "smtp"),
-        ("spring.mail.default-encoding", "UTF-8"),
-    ]
-    if smtp.username:
-        secret = (
-            properties_value(password) if password is not None else "${" + env_name(options) + "}"
-        )
-        props += [
-            ("spring.mail.username", properties_value(smtp.username)),
-            ("spring.mail.password", secret),
-            ("spring.mail.properties.mail.smtp.auth", "true"),
-        ]
-    if smtp.security is Security.TLS:
-        props.append(("spring.mail.properties.mail.smtp.ssl.enable", "true"))
-    elif smtp.security is Security.STARTTLS:
-        props += [
-            ("spring.mail.properties.mail.smtp.starttls.enable", "true"),
-            ("spring.mail.properties.mail.smtp.starttls.required", "true"),
-        ]
-    props += [
-        ("spring.mail.properties.mail.smtp.connectiontimeout", str(TIMEOUT * 1000)),
-        ("spring.mail.properties.mail.smtp.timeout", str(TIMEOUT * 1000)),
-        ("spring.mail.properties.mail.smtp.writetimeout", str(TIMEOUT * 1000)),
-    ]
-    notes = [
-        "mail.smtp.ssl.enable is implicit TLS (SSL/TLS); mail.smtp.starttls.* is STARTTLS.",
-    ]
-    if password is not None and "${" in password:
-        notes.append("The password contains ${: Spring may read it as a placeholder.")
-    lines = [
-        comment([*header(config, "Spring Boot mail"), *notes, *secret_hint(config, options)]),
-        *(f"{key}={value}" for key, value in props),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def render_phpmailer(config: ExportConfig, options: ExportOptions) -> str:
-    """PHPMailer set-up code."""
-    smtp = config.smtp
-    password = written_password(config, options)
-    secure = {
-        Security.TLS: "'ssl'; // PHPMailer::ENCRYPTION_SMTPS: implicit TLS (SSL/TLS)",
-        Security.STARTTLS: "'tls'; // PHPMailer::ENCRYPTION_STARTTLS: STARTTLS, not implicit TLS",
-        Security.NONE: "''; // tested without encryption",
-    }[smtp.security]
-    lines = [
-        "<?php",
-        comment([*header(config, "PHPMailer"), *secret_hint(config, options)], "//"),
-        "use PHPMailer\\PHPMailer\\PHPMailer;",
-        "",
-        "$mail = new PHPMailer(true);",
-        "$mail->isSMTP();",
-        f"$mail->Host = {quoted_single(smtp.host)};",
-        f"$mail->Port = {smtp.port};",
-        f"$mail->SMTPSecure = {secure}",
-        f"$mail->SMTPAutoTLS = {'false' if smtp.security is Security.NONE else 'true'};",
-        f"$mail->SMTPAuth = {'true' if smtp.username else 'false'};",
-    ]
-    if smtp.username:
-        secret = (
-            quoted_single(password)
-            if password is not None
-            else f"getenv({quoted_single(env_name(options))})"
-        )
-        lines += [
-            f"$mail->Username = {quoted_single(smtp.username)};",
-            f"$mail->Password = {secret};",
-        ]
-    lines += [
-        f"$mail->Timeout = {TIMEOUT};",
-        f"$mail->setFrom({quoted_single(config.email)}, "
-        f"{quoted_single(one_line(config.display_name))});",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def render_wordpress(config: ExportConfig, options: ExportOptions) -> str:
-    """WP Mail SMTP constants for ``wp-config.php``."""
-    smtp = config.smtp
-    password = written_password(config, options)
-    ssl = {Security.TLS: "ssl", Security.STARTTLS: "tls", Security.NONE: ""}[smtp.security]
-    consts: list[tuple[str, str]] = [
-        ("WPMS_ON", "true"),
-        ("WPMS_MAILER", "'smtp'"),
-        ("WPMS_SMTP_HOST", quoted_single(smtp.host)),
-        ("WPMS_SMTP_PORT", str(smtp.port)),
-        ("WPMS_SSL", quoted_single(ssl)),
-        ("WPMS_SMTP_AUTH", "true" if smtp.username else "false"),
-    ]
-    if smtp.username:
-        secret = (
-            quoted_single(password)
-            if password is not None
-            else f"getenv( {quoted_single(env_name(options))} )"
-        )
-        consts += [("WPMS_SMTP_USER", quoted_single(smtp.username)), ("WPMS_SMTP_PASS", secret)]
-    consts += [
-        ("WPMS_SMTP_AUTOTLS", "false" if smtp.security is Security.NONE else "true"),
-        ("WPMS_MAIL_FROM", quoted_single(config.email)),
-        ("WPMS_MAIL_FROM_FORCE", "true"),
-    ]
-    name = one_line(config.display_name)
-    if name:
-        consts += [
-            ("WPMS_MAIL_FROM_NAME", quoted_single(name)),
-            ("WPMS_MAIL_FROM_NAME_FORCE", "true"),
-        ]
-    notes = [
-        'Put these lines in wp-config.php above "That\'s all, stop editing!".',
-        "WPMS_SSL: 'ssl' is implicit TLS (SSL/TLS) and 'tls' is STARTTLS (the plugin hands",
-        "them to PHPMailer, whose 'tls' means STARTTLS).",
-    ]
-    lines = [
-        comment([*header(config, "WP Mail SMTP"), *notes, *secret_hint(config, options)], "//"),
-        *(f"define( '{key}', {value} );" for key, value in consts),
-    ]
-    return "<?php\n" + "\n".join(lines) + "\n"
 
 
 def render_dotenv(config: ExportConfig, options: ExportOptions) -> str:
@@ -470,6 +200,16 @@ def render_dotenv(config: ExportConfig, options: ExportOptions) -> str:
         "starttls = plain first, then STARTTLS (must succeed), none = no encryption.",
         *_DOTNET,
     ]
+    if smtp.security is not Security.NONE and config.pinned_sha256:
+        notes += [
+            "SMTP_TLS_FINGERPRINT_SHA256: the server's certificate could not be verified and",
+            "you chose to trust this exact one by hand; accept no other.",
+        ]
+    elif smtp.security is not Security.NONE and config.ca_file:
+        notes += [
+            "SMTP_CA_FILE: check the server's certificate against this CA file (it needed it",
+            "when tested); otherwise against the system's trusted authorities.",
+        ]
     lines = [
         comment([*header(config, "SMTP settings"), *notes, *secret_hint(config, options)]),
         f"SMTP_HOST={env_value(smtp.host)}",
@@ -478,6 +218,10 @@ def render_dotenv(config: ExportConfig, options: ExportOptions) -> str:
         f"SMTP_USERNAME={env_value(smtp.username or '')}",
         f"SMTP_FROM={env_value(config.email)}",
     ]
+    if smtp.security is not Security.NONE and config.pinned_sha256:
+        lines.append(f"SMTP_TLS_FINGERPRINT_SHA256={config.pinned_sha256}")
+    elif smtp.security is not Security.NONE and config.ca_file:
+        lines.append(f"SMTP_CA_FILE={env_value(config.ca_file)}")
     if password is not None:
         lines.append(f"{env_name(options)}={env_value(password)}")
     return "\n".join(lines) + "\n"
@@ -496,6 +240,8 @@ def render_json(config: ExportConfig, options: ExportOptions) -> str:
         "username": smtp.username,
         "auth_mechanism": smtp.mechanism,
     }
+    server["ca_file"] = config.ca_file if smtp.security is not Security.NONE else None
+    server["pinned_sha256"] = config.pinned_sha256 if smtp.security is not Security.NONE else None
     if password is not None:
         server["password"] = password
     elif smtp.username:
@@ -506,6 +252,7 @@ def render_json(config: ExportConfig, options: ExportOptions) -> str:
                 "service": entry[0],
                 "username": entry[1],
                 "command": keyring_lookup(config),
+                "stored": config.password_stored,
             }
     incoming = config.incoming
     doc: dict[str, Any] = {
@@ -531,6 +278,7 @@ def render_json(config: ExportConfig, options: ExportOptions) -> str:
             "from": config.tested_from or None,
             "login_tested": config.login_tested,
             "certificate_issuer": config.cert_issuer or None,
+            "password_ascii": config.password_ascii,
             "summary": config.summary or None,
             "warnings": list(config.warnings),
         },
@@ -538,7 +286,17 @@ def render_json(config: ExportConfig, options: ExportOptions) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _app(name: str, title: str, filename: str, render: Render, description: str) -> None:
+def app(
+    name: str,
+    title: str,
+    filename: str,
+    render: Render,
+    description: str,
+    *,
+    ca: bool = False,
+    pin: bool = False,
+) -> None:
+    """Registers an application format (``ca``, ``pin``: what of the trust it can carry)."""
     register(
         Exporter(
             name=name,
@@ -548,43 +306,30 @@ def _app(name: str, title: str, filename: str, render: Render, description: str)
             needs_incoming=False,
             render=render,
             description=description,
+            carries_ca=ca,
+            carries_pin=pin,
         )
     )
 
 
-_app("django", "Django settings", "mail_settings.py", render_django, "Lines for settings.py.")
-_app(
+app("django", "Django settings", "mail_settings.py", render_django, "Lines for settings.py.")
+app(
     "django-email-url",
     "Django EMAIL_URL (django-environ)",
     "email_url.env",
     render_email_url,
     "One URL for env.email_url().",
 )
-_app("flask-mail", "Flask-Mail settings", "mail_config.py", render_flask, "Flask config lines.")
-_app("laravel", "Laravel .env", "laravel-mail.env", render_laravel, "MAIL_* lines for .env.")
-_app("rails", "Rails ActionMailer smtp_settings", "smtp_settings.rb", render_rails, "Ruby code.")
-_app(
-    "nodemailer",
-    "Nodemailer transport",
-    "mailer.js",
-    render_nodemailer,
-    "A createTransport module.",
+app("flask-mail", "Flask-Mail settings", "mail_config.py", render_flask, "Flask config lines.")
+app(
+    "dotenv",
+    "Generic .env (SMTP_*)",
+    "smtp.env",
+    render_dotenv,
+    "SMTP_* variables.",
+    ca=True,
+    pin=True,
 )
-_app(
-    "spring-boot",
-    "Spring Boot application.properties",
-    "mail.properties",
-    render_spring,
-    "spring.mail.* properties.",
+app(
+    "json", "JSON", "smtp.json", render_json, "The settings as JSON for scripts.", ca=True, pin=True
 )
-_app("phpmailer", "PHPMailer", "mailer.php", render_phpmailer, "PHPMailer set-up code.")
-_app("symfony", "Symfony MAILER_DSN", "mailer.env", render_symfony, "MAILER_DSN for .env.")
-_app(
-    "wp-mail-smtp",
-    "WordPress WP Mail SMTP constants",
-    "wp-mail-smtp.php",
-    render_wordpress,
-    "define() lines for wp-config.php.",
-)
-_app("dotenv", "Generic .env (SMTP_*)", "smtp.env", render_dotenv, "SMTP_* variables.")
-_app("json", "JSON", "smtp.json", render_json, "The settings as JSON for scripts.")

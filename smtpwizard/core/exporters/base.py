@@ -21,6 +21,7 @@ from smtpwizard.core.document import ServerEntry
 from smtpwizard.core.document import read_document
 from smtpwizard.core.errors import ExportError
 from smtpwizard.core.i18n import _
+from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "config_from_document",
     "register",
     "registry",
+    "trust_notice",
 ]
 
 
@@ -53,6 +55,18 @@ class ExportConfig:
     """Whether the probe logged in with ``smtp.username`` (not only reached the server)."""
     warnings: tuple[str, ...] = ()
     """The recommendation's warnings, in words for a person."""
+    ca_file: str | None = None
+    """The CA file (a path) the server's certificate needed besides the system's authorities:
+    exports that can name one carry it, the others say they cannot."""
+    pinned_sha256: str | None = None
+    """The SHA-256 fingerprint of the certificate the person trusted by hand for the server
+    (it could not be verified): exports that can pin it do, the others say they cannot."""
+    password_stored: bool | None = None
+    """Whether smtpwizard stored the password in the keyring (``None``: not known). Exports
+    that read it from there with ``smtpwizard secret`` say honestly what is stored."""
+    password_ascii: bool | None = None
+    """Whether the tested password is plain ASCII (``None``: not known); Python's smtplib
+    cannot log in with any other."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +98,10 @@ class Exporter:
     description: str = ""
     carries_password: bool = True
     """Whether the format can hold a password at all; mail programs ask for it themselves."""
+    carries_ca: bool = False
+    """Whether the format can name a CA file for the server's certificate."""
+    carries_pin: bool = False
+    """Whether the format can trust one exact certificate (by its fingerprint)."""
 
 
 _REGISTRY: dict[str, Exporter] = {}
@@ -100,6 +118,25 @@ def register(exporter: Exporter) -> Exporter:
 def registry() -> Mapping[str, Exporter]:
     """Every registered exporter, by name."""
     return dict(_REGISTRY)
+
+
+def trust_notice(exporter: Exporter, config: ExportConfig) -> str | None:
+    """A sentence for the person when ``exporter`` cannot keep the certificate check the
+    probe made (its file says more), or ``None`` when it can."""
+    if config.smtp.security is Security.NONE:
+        return None
+    if config.pinned_sha256 and not exporter.carries_pin:
+        return _(
+            "{title} cannot trust the one certificate you accepted by hand for {host}: the "
+            "program will refuse the server until its certificate can be verified."
+        ).format(title=exporter.title, host=config.smtp.host)
+    if config.ca_file and not exporter.carries_ca and not config.pinned_sha256:
+        return _(
+            "{title} cannot name the certificate authority {path} that the certificate of "
+            "{host} needed: the program must be told to trust it in another way (the file "
+            "says how), or it will refuse the server."
+        ).format(title=exporter.title, path=config.ca_file, host=config.smtp.host)
+    return None
 
 
 def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
@@ -148,6 +185,9 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
         cert_issuer=(match.cert_issuer or "") if match is not None else "",
         login_tested=match is not None and match.login == "ok",
         warnings=doc.warnings,
+        ca_file=doc.ca_file,
+        pinned_sha256=doc.pinned_sha256,
+        password_ascii=doc.password_ascii,
     )
 
 

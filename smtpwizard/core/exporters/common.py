@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shlex
 import urllib.parse
 from collections.abc import Iterable
 
@@ -31,14 +30,19 @@ __all__ = [
     "incoming_line",
     "js_str",
     "keyring_entry",
+    "keyring_lines",
     "keyring_lookup",
     "keyring_store",
+    "no_pin_lines",
+    "no_trust_lines",
     "one_line",
     "properties_value",
     "py_str",
+    "python_password_lines",
     "quoted_single",
     "secret_hint",
     "security_words",
+    "system_ca_hint",
     "tested_line",
     "url_part",
     "when",
@@ -70,15 +74,44 @@ def keyring_lookup(config: ExportConfig) -> str | None:
     """The shell command that prints the password smtpwizard stored, if there is a login."""
     if not config.smtp.username:
         return None
-    return lookup_command(config.smtp.host, config.smtp.username)
+    return lookup_command(config.email, config.smtp.host, config.smtp.username)
 
 
 def keyring_store(config: ExportConfig) -> str | None:
     """The shell command that stores the password where :func:`keyring_lookup` finds it."""
-    entry = keyring_entry(config)
-    if entry is None:
-        return None
-    return f"python3 -m keyring set {entry[0]} {shlex.quote(entry[1])}"
+    command = keyring_lookup(config)
+    return None if command is None else command + " --store"
+
+
+def keyring_lines(config: ExportConfig, program: str = "") -> list[str]:
+    """What the keyring holds for this login, honestly, and the command that prints it.
+
+    Args:
+        program: the program that runs the command itself (``msmtp``), if one does.
+    """
+    command = keyring_lookup(config)
+    if command is None:
+        return []
+    runs = f"{program} runs" if program else "this prints it:"
+    if config.password_stored is True:
+        return [
+            "smtpwizard stored the password in your keyring when it tested this login;",
+            f"{runs} {command}" if program else f"this prints it: {command}",
+        ]
+    if config.password_stored is False:
+        return [
+            "No password is stored in your keyring for this login yet. Store it once with",
+            f"  {keyring_store(config)}",
+            f"(it asks for the password); then {runs} {command}"
+            if program
+            else f"(it asks for the password); then this prints it: {command}",
+        ]
+    return [
+        "If smtpwizard stored the password in your keyring, "
+        + (f"{program} gets it with:" if program else "this prints it:"),
+        f"  {command}",
+        f"Otherwise store it once with: {keyring_store(config)}",
+    ]
 
 
 def tested_line(config: ExportConfig) -> str:
@@ -161,10 +194,7 @@ def secret_hint(config: ExportConfig, options: ExportOptions, env: bool = True) 
         )
     else:
         lines.append("The password is not in this file.")
-    command = keyring_lookup(config)
-    if command:
-        lines.append(f"If smtpwizard stored it in your keyring, this prints it: {command}")
-    return lines
+    return lines + keyring_lines(config)
 
 
 def keyring_entry(config: ExportConfig) -> tuple[str, str] | None:
@@ -183,6 +213,55 @@ def from_address(config: ExportConfig) -> str:
         return f"{name} <{config.email}>"
     escaped = name.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}" <{config.email}>'
+
+
+def system_ca_hint(ca_file: str) -> str:
+    """How to make the system trust a CA file, for programs that cannot name one."""
+    return (
+        f"Add {ca_file} to the system's trusted authorities (Debian and Ubuntu: copy it to "
+        "/usr/local/share/ca-certificates/ with a .crt name, then run update-ca-certificates)"
+    )
+
+
+def no_trust_lines(config: ExportConfig, program: str, instead: str = "") -> list[str]:
+    """Comment lines for a format that cannot name the CA file the server needed.
+
+    Args:
+        program: who cannot (``Thunderbird``).
+        instead: another way that program does have, as the end of a sentence.
+    """
+    if not config.ca_file:
+        return []
+    return [
+        f"The server's certificate needed the CA file {config.ca_file} when tested (it is",
+        f"not among the system's authorities), and {program} cannot be told about it here.",
+        system_ca_hint(config.ca_file) + (f", or {instead}." if instead else "."),
+        "Otherwise the program will refuse the server's certificate, as it should.",
+    ]
+
+
+def no_pin_lines(config: ExportConfig, program: str) -> list[str]:
+    """Comment lines for a format that cannot trust one exact certificate."""
+    if not config.pinned_sha256:
+        return []
+    return [
+        "The server's certificate could not be verified; you chose to trust it by hand",
+        f"(SHA-256 {config.pinned_sha256}). {program} cannot trust one exact certificate,",
+        "so it will refuse the server until the server has a certificate that can be verified.",
+    ]
+
+
+def python_password_lines(config: ExportConfig, program: str) -> list[str]:
+    """A warning when the password is not plain ASCII: Python's smtplib, under Django,
+    Flask-Mail and other Python programs, cannot send such a password."""
+    if config.password_ascii is not False or not config.smtp.username:
+        return []
+    return [
+        f"Warning: your password has characters beyond plain ASCII, and {program} (through",
+        "Python's smtplib) cannot log in with such a password: it fails with a",
+        "UnicodeEncodeError. Use a password of plain ASCII characters (or an app",
+        "password) for this program.",
+    ]
 
 
 def one_line(text: str) -> str:

@@ -19,6 +19,8 @@ from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import register
 from smtpwizard.core.exporters.common import header
+from smtpwizard.core.exporters.common import no_pin_lines
+from smtpwizard.core.exporters.common import no_trust_lines
 from smtpwizard.core.exporters.common import one_line
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
@@ -51,6 +53,16 @@ def _need_incoming(config: ExportConfig, what: str) -> ServerSettings:
             ).format(what=what)
         )
     return config.incoming
+
+
+def _trust_lines(config: ExportConfig) -> list[str]:
+    instead = (
+        "import it into Windows' Trusted Root Certification Authorities (certmgr.msc), "
+        "which Outlook uses"
+    )
+    return no_trust_lines(config, "Outlook's files", instead) + no_pin_lines(
+        config, "Outlook's files"
+    )
 
 
 def _on(flag: bool) -> str:
@@ -99,6 +111,7 @@ def render_autodiscover(config: ExportConfig, options: ExportOptions) -> str:
         "Serve it at https://autodiscover.<your domain>/autodiscover/autodiscover.xml,",
         "or point classic Outlook to it as a local file (Autodiscover PreferLocalXml).",
         "No password here: Outlook asks for it.",
+        *_trust_lines(config),
     ]
     text = "\n".join("  " + line.replace("--", "- -") for line in notes)
     body = ET.tostring(root, encoding="unicode")
@@ -122,6 +135,7 @@ def render_prf(config: ExportConfig, options: ExportOptions) -> str:
         "; Import: outlook.exe /importprf smtpwizard.prf (Outlook closed). The account is",
         "; added to your default profile; Outlook asks for the password when it connects.",
         "; SMTPSecureConnection: 0 none, 1 SSL (implicit TLS), 2 TLS (STARTTLS).",
+        *(f"; {line}" for line in _trust_lines(config)),
         "",
         "[General]",
         "Custom=1",

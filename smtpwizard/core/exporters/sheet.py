@@ -16,7 +16,9 @@ from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import register
-from smtpwizard.core.exporters.common import keyring_lookup
+from smtpwizard.core.exporters.common import keyring_lines
+from smtpwizard.core.exporters.common import no_pin_lines
+from smtpwizard.core.exporters.common import system_ca_hint
 from smtpwizard.core.exporters.common import when
 from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.model import Security
@@ -84,16 +86,22 @@ def sections(config: ExportConfig, options: ExportOptions, for_outlook: bool) ->
         else:
             out_rows.append(("Password", "not written here: enter it when your program asks"))
     out_notes = []
-    command = keyring_lookup(config)
-    if password is None and command:
-        out_notes.append(
-            f"If smtpwizard stored the password in your keyring, this prints it: {command}"
-        )
+    if password is None and smtp.username:
+        out_notes.append(" ".join(line.strip() for line in keyring_lines(config)))
     if smtp.security is not Security.NONE:
         out_notes.append(
             "Both SSL/TLS and STARTTLS encrypt everything; what matters is choosing the one "
             "that goes with the port."
         )
+        if config.pinned_sha256:
+            out_rows.append(("Certificate", f"trusted by hand: SHA-256 {config.pinned_sha256}"))
+            out_notes.append(" ".join(no_pin_lines(config, "A program that cannot pin it")))
+        elif config.ca_file:
+            out_rows.append(("Certificate authority", config.ca_file))
+            out_notes.append(
+                f"The server's certificate needed the CA file {config.ca_file} when tested: "
+                "tell your program to trust it. " + system_ca_hint(config.ca_file) + "."
+            )
     if not for_outlook:
         out_notes += [
             "Thunderbird and Outlook call these modes “SSL/TLS” and “STARTTLS”. Apple Mail has "

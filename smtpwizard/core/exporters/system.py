@@ -11,14 +11,15 @@ from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import register
 from smtpwizard.core.exporters.common import comment
 from smtpwizard.core.exporters.common import header
+from smtpwizard.core.exporters.common import keyring_lines
 from smtpwizard.core.exporters.common import keyring_lookup
-from smtpwizard.core.exporters.common import keyring_store
+from smtpwizard.core.exporters.common import no_pin_lines
 from smtpwizard.core.exporters.common import one_line
 from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 
-__all__ = ["render_git", "render_msmtp", "render_postfix"]
+__all__ = ["SYSTEM_BUNDLE", "render_git", "render_msmtp", "render_postfix"]
 
 
 def _msmtp_arg(text: str) -> str:
@@ -41,15 +42,27 @@ def _account_name(config: ExportConfig) -> str:
     return name or "smtpwizard"
 
 
+def _msmtp_trust(config: ExportConfig) -> tuple[list[str], list[str]]:
+    """The msmtp lines that check the certificate as the probe did, and their comment."""
+    if config.pinned_sha256:
+        return [f"tls_fingerprint {config.pinned_sha256}"], [
+            "tls_fingerprint: msmtp accepts only the certificate you chose to trust by hand",
+            "(it could not be verified), exactly as smtpwizard did when it tested it.",
+        ]
+    if config.ca_file:
+        return [f"tls_trust_file {_msmtp_arg(config.ca_file)}"], [
+            f"tls_trust_file: the certificate is checked against {config.ca_file}, the CA",
+            "file the server needed when tested (msmtp then trusts only that file).",
+        ]
+    return [], ["Certificates are checked against the system's trusted authorities."]
+
+
 def render_msmtp(config: ExportConfig, options: ExportOptions) -> str:
     """An msmtp configuration (``~/.msmtprc`` or ``~/.config/msmtp/config``)."""
     smtp = config.smtp
     password = written_password(config, options)
     account = _account_name(config)
-    notes = [
-        "tls on + tls_starttls off = implicit TLS (SSL/TLS); tls_starttls on = STARTTLS.",
-        "Certificates are checked against the system's trusted authorities.",
-    ]
+    notes: list[str] = []
     body = [
         f"account {account}",
         f"host {smtp.host}",
@@ -57,7 +70,13 @@ def render_msmtp(config: ExportConfig, options: ExportOptions) -> str:
         f"tls {'off' if smtp.security is Security.NONE else 'on'}",
     ]
     if smtp.security is not Security.NONE:
+        notes.append(
+            "tls on + tls_starttls off = implicit TLS (SSL/TLS); tls_starttls on = STARTTLS."
+        )
         body.append(f"tls_starttls {'on' if smtp.security is Security.STARTTLS else 'off'}")
+        trust, words = _msmtp_trust(config)
+        body += trust
+        notes += words
     body.append(f"from {_msmtp_arg(config.email)}")
     if smtp.username:
         body += ["auth on", f"user {_msmtp_arg(smtp.username)}"]
@@ -67,18 +86,65 @@ def render_msmtp(config: ExportConfig, options: ExportOptions) -> str:
         else:
             command = keyring_lookup(config)
             notes += [
-                "The password is not in this file: msmtp runs the passwordeval command,",
-                "which reads it from the keyring where smtpwizard stored it. Without it,",
-                f"store it once with: {keyring_store(config)}",
+                "The password is not in this file: msmtp runs the passwordeval command",
+                "(smtpwizard must be on msmtp's PATH).",
+                *keyring_lines(config, "msmtp"),
             ]
             # msmtp hands the command to the shell; </dev/null keeps it off msmtp's input.
-            body.append(f"passwordeval {command} </dev/null")
+            body.append(f'passwordeval "{command} </dev/null"')
     else:
         body.append("auth off")
     body += ["timeout 30", "", f"account default : {account}"]
     return (
         comment([*header(config, "msmtp configuration"), *notes]) + "\n\n" + "\n".join(body) + "\n"
     )
+
+
+#: Debian's bundle of the system's trusted authorities, for Postfix (it reads no default).
+SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def _postfix_tls(config: ExportConfig) -> list[str]:
+    """The TLS lines: insist on encryption and check the certificate as the probe did."""
+    smtp = config.smtp
+    if smtp.security is Security.NONE:
+        return ["# Tested without encryption.", "smtp_tls_security_level = may"]
+    lines = []
+    if smtp.security is Security.TLS:
+        lines += [
+            "# Implicit TLS (SSL/TLS): Postfix calls it wrapper mode.",
+            "smtp_tls_wrappermode = yes",
+        ]
+    else:
+        lines.append("# STARTTLS, and refuse to send if it fails.")
+    if config.pinned_sha256:
+        return [
+            *lines,
+            "# Only the certificate you chose to trust by hand (it could not be verified),",
+            "# as smtpwizard did when it tested it.",
+            "smtp_tls_security_level = fingerprint",
+            "smtp_tls_fingerprint_digest = sha256",
+            f"smtp_tls_fingerprint_cert_match = {config.pinned_sha256}",
+        ]
+    if config.ca_file:
+        where = [
+            f"# The certificate must name the server and chain to {config.ca_file},",
+            "# the CA file it needed when smtpwizard tested it.",
+        ]
+        bundle = config.ca_file
+    else:
+        where = [
+            "# The certificate must name the server and chain to an authority the system",
+            f"# trusts ({SYSTEM_BUNDLE} is Debian's bundle of them; other systems keep",
+            "# theirs elsewhere).",
+        ]
+        bundle = SYSTEM_BUNDLE
+    return [
+        *lines,
+        *where,
+        "smtp_tls_security_level = secure",
+        f"smtp_tls_CAfile = {bundle}",
+    ]
 
 
 def render_postfix(config: ExportConfig, options: ExportOptions) -> str:
@@ -95,20 +161,8 @@ def render_postfix(config: ExportConfig, options: ExportOptions) -> str:
             ]
         ),
         f"relayhost = {relay}",
+        *_postfix_tls(config),
     ]
-    if smtp.security is Security.TLS:
-        lines += [
-            "# Implicit TLS (SSL/TLS): Postfix calls it wrapper mode.",
-            "smtp_tls_wrappermode = yes",
-            "smtp_tls_security_level = encrypt",
-        ]
-    elif smtp.security is Security.STARTTLS:
-        lines += [
-            "# STARTTLS, and refuse to send if it fails.",
-            "smtp_tls_security_level = encrypt",
-        ]
-    else:
-        lines += ["# Tested without encryption.", "smtp_tls_security_level = may"]
     if smtp.username:
         lines += [
             "smtp_sasl_auth_enable = yes",
@@ -140,21 +194,12 @@ def render_postfix(config: ExportConfig, options: ExportOptions) -> str:
             "#   postfix reload",
         ]
         if password is None:
-            lines.append(
-                "# (the command in $(...) prints the password smtpwizard stored in the keyring)"
-            )
+            lines += [f"# {line}" for line in keyring_lines(config)]
     else:
         lines += [
             "",
             "# The server took no login: no password map is needed.",
             "#   postfix reload",
-        ]
-    if smtp.security is not Security.NONE:
-        lines += [
-            "",
-            "# encrypt insists on encryption but does not check the certificate as smtpwizard",
-            "# did; to check it too: smtp_tls_security_level = secure and",
-            "# smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt (Debian's bundle).",
         ]
     return "\n".join(lines) + "\n"
 
@@ -171,6 +216,15 @@ def _git_value(text: str) -> str:
     return f'"{escaped}"'
 
 
+def _credential_helper(command: str) -> str:
+    """A git credential helper (shell) that answers ``get`` with the stored password and
+    answers nothing when none is stored, so that git asks instead."""
+    return (
+        '!f() { test "$1" = get || return 0; secret=$(' + command + " </dev/null) && "
+        "printf 'password=%s\\n' \"$secret\"; }; f"
+    )
+
+
 def render_git(config: ExportConfig, options: ExportOptions) -> str:
     """A ``[sendemail]`` section for ``~/.gitconfig`` (or ``git config --file``)."""
     smtp = config.smtp
@@ -181,10 +235,13 @@ def render_git(config: ExportConfig, options: ExportOptions) -> str:
         "smtpEncryption: ssl = implicit TLS (SSL/TLS), tls = STARTTLS; any other value,",
         "such as none, means no encryption.",
     ]
-    if smtp.username and password is None:
+    command = keyring_lookup(config)
+    if smtp.username and password is None and command is not None:
         notes += [
-            "No password here: git send-email asks for it (and can keep it with a git",
-            "credential helper).",
+            "No password here: git send-email asks git's credential helpers, and the one",
+            "below runs smtpwizard secret (smtpwizard must be on git's PATH); when it has",
+            "nothing, git send-email asks you.",
+            *keyring_lines(config),
         ]
     elif password is not None:
         notes.append("This file holds the password: keep it readable only by you.")
@@ -193,6 +250,14 @@ def render_git(config: ExportConfig, options: ExportOptions) -> str:
         ("smtpServerPort", str(smtp.port)),
         ("smtpEncryption", encryption[smtp.security]),
     ]
+    if smtp.security is not Security.NONE and config.ca_file and not config.pinned_sha256:
+        notes += [
+            f"smtpSSLCertPath: the certificate is checked against {config.ca_file}, the CA",
+            "file the server needed when tested.",
+        ]
+        values.append(("smtpSSLCertPath", config.ca_file))
+    if smtp.security is not Security.NONE:
+        notes += no_pin_lines(config, "git send-email")
     if smtp.username:
         values.append(("smtpUser", smtp.username))
     if password is not None:
@@ -204,6 +269,11 @@ def render_git(config: ExportConfig, options: ExportOptions) -> str:
         "[sendemail]",
         *(f"\t{key} = {_git_value(value)}" for key, value in values),
     ]
+    if smtp.username and password is None and command is not None:
+        lines += [
+            f'[credential "smtp://{smtp.host}:{smtp.port}"]',
+            f"\thelper = {_git_value(_credential_helper(command))}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -216,6 +286,8 @@ for _exporter in (
         needs_incoming=False,
         render=render_msmtp,
         description="For ~/.msmtprc; sendmail-compatible sending from scripts and cron.",
+        carries_ca=True,
+        carries_pin=True,
     ),
     Exporter(
         name="postfix",
@@ -225,6 +297,8 @@ for _exporter in (
         needs_incoming=False,
         render=render_postfix,
         description="Relay a server's mail through this SMTP server.",
+        carries_ca=True,
+        carries_pin=True,
     ),
     Exporter(
         name="git-send-email",
@@ -234,6 +308,7 @@ for _exporter in (
         needs_incoming=False,
         render=render_git,
         description="A [sendemail] section for git config.",
+        carries_ca=True,
     ),
 ):
     register(_exporter)

@@ -21,12 +21,14 @@ from smtpwizard.core.exporters.base import register
 from smtpwizard.core.exporters.common import comment
 from smtpwizard.core.exporters.common import header
 from smtpwizard.core.exporters.common import js_str
+from smtpwizard.core.exporters.common import no_pin_lines
+from smtpwizard.core.exporters.common import no_trust_lines
 from smtpwizard.core.exporters.common import one_line
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import ServerSettings
 from smtpwizard.core.model import SignIn
 
-__all__ = ["SERVER_KEY", "authentication", "render_autoconfig", "render_userjs"]
+__all__ = ["SERVER_KEY", "authentication", "render_autoconfig", "render_userjs", "trust_lines"]
 
 #: The pref key of the outgoing server in user.js; Thunderbird itself names its own
 #: ``smtp1``, ``smtp2``..., so this one cannot collide with an existing server.
@@ -94,11 +96,23 @@ def render_autoconfig(config: ExportConfig, options: ExportOptions) -> str:
         "Put it in Thunderbird's isp/ folder as " + domain + ".xml, or serve it as",
         "https://autoconfig." + domain + "/mail/config-v1.1.xml (text/xml, UTF-8).",
         "No password here: Thunderbird asks for it and keeps it in its password manager.",
+        *trust_lines(config),
     ]
     # "--" may not appear inside an XML comment.
     text = "\n".join("  " + line.replace("--", "- -") for line in notes)
     body = ET.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<!--\n{text}\n-->\n{body}\n'
+
+
+def trust_lines(config: ExportConfig) -> list[str]:
+    """Thunderbird keeps its own authorities and exceptions; no file here can name them."""
+    instead = (
+        "import it in Thunderbird (Settings > Privacy & Security > Certificates > Manage "
+        "Certificates > Authorities > Import) and trust it to identify websites and mail users"
+    )
+    return no_trust_lines(config, "Thunderbird's files", instead) + no_pin_lines(
+        config, "Thunderbird's files"
+    )
 
 
 def _pref(name: str, value: str | int) -> str:
@@ -138,6 +152,7 @@ def render_userjs(config: ExportConfig, options: ExportOptions) -> str:
         "4 encrypted password.",
         "No password here: Thunderbird asks for it when it first sends, and keeps it",
         "in its password manager.",
+        *trust_lines(config),
     ]
     return comment(notes, "//") + "\n" + "\n".join(prefs) + "\n"
 

@@ -321,7 +321,8 @@ def _msmtp_draft(account: _MsmtpAccount, notes: Notes) -> Draft:
         draft.password_source = _("the file")
         notes.r(_("password: written in the file (password, line {line})").format(line=password[1]))
     elif command and command[0]:
-        if "keyring get smtpwizard:" in command[0]:
+        # smtpwizard's own commands: "smtpwizard secret ..." (older exports ran keyring).
+        if "smtpwizard secret " in command[0] or "keyring get smtpwizard:" in command[0]:
             draft.password_source = _("the keyring, where smtpwizard stored it (passwordeval)")
         else:
             draft.password_source = _("the passwordeval command")

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+from collections.abc import Sequence
+from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from smtpwizard.core.model import CertInfo
 from smtpwizard.core.net.transcript import readable
 
-__all__ = ["display_name", "fingerprint", "name_matches", "parse_certificate"]
+__all__ = ["display_name", "fingerprint", "issued_by_file", "name_matches", "parse_certificate"]
 
 
 def fingerprint(der: bytes) -> str:
@@ -91,3 +94,20 @@ def _same_ip(name: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bo
         return ipaddress.ip_address(name) == ip
     except ValueError:
         return False
+
+
+def issued_by_file(path: str, chain: Sequence[CertInfo]) -> bool:
+    """Whether an authority of the PEM file ``path`` issued one of ``chain`` (or is one).
+
+    Tells whether a server's certificate needed that file to be trusted: a chain that one
+    of its authorities anchors. Names are compared as verification already succeeded; an
+    unreadable file anchors nothing.
+    """
+    try:
+        authorities = x509.load_pem_x509_certificates(Path(path).read_bytes())
+    except (OSError, ValueError):
+        return False
+    known = [parse_certificate(cert.public_bytes(Encoding.DER)) for cert in authorities]
+    subjects = {cert.subject for cert in known}
+    prints = {cert.fingerprint_sha256 for cert in known}
+    return any(cert.issuer in subjects or cert.fingerprint_sha256 in prints for cert in chain)

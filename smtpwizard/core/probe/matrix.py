@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import ssl
 import threading
 import time
@@ -44,6 +45,7 @@ from smtpwizard.core.model import Security
 from smtpwizard.core.model import Source
 from smtpwizard.core.model import StageName
 from smtpwizard.core.model import StageResult
+from smtpwizard.core.model import Trust
 from smtpwizard.core.net.address import EmailAddress
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.channel import Clock
@@ -495,6 +497,10 @@ class Prober:
             best=best,
             proven=proven,
             alternatives=alternatives,
+            trust=Trust(
+                cafile=os.path.abspath(self.options.cafile) if self.options.cafile else None,
+                pins=self.options.pins,
+            ),
         )
 
     def _probe(
