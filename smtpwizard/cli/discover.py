@@ -18,7 +18,7 @@ from smtpwizard.cli.common import positive_seconds
 from smtpwizard.cli.wiring import add_discovery_options
 from smtpwizard.cli.wiring import engine_for
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import SignIn
+from smtpwizard.core.login import SignIn
 
 if TYPE_CHECKING:
     from smtpwizard.core.discovery.discoverer import Discoverer

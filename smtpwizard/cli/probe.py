@@ -32,11 +32,11 @@ from smtpwizard.cli.wiring import add_resolve_option
 from smtpwizard.cli.wiring import engine_for
 from smtpwizard.cli.wiring import resolver_for
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignIn
+from smtpwizard.core.login import SignInProblem
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Protocol
-from smtpwizard.core.model import SignIn
-from smtpwizard.core.model import SignInProblem
-from smtpwizard.core.model import SignInRecord
 
 if TYPE_CHECKING:
     from smtpwizard.core.auth.signin import SignedIn

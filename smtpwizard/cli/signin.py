@@ -12,10 +12,10 @@ from typing import TextIO
 
 from smtpwizard.cli.common import UsageError
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignIn
+from smtpwizard.core.login import SignInProblem
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import Protocol
-from smtpwizard.core.model import SignIn
-from smtpwizard.core.model import SignInProblem
-from smtpwizard.core.model import SignInRecord
 
 if TYPE_CHECKING:
     from smtpwizard.core.auth.flows import DeviceCode

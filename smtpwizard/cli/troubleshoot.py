@@ -37,14 +37,14 @@ from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.errors import TargetExists
 from smtpwizard.core.errors import WriteError
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignIn
+from smtpwizard.core.login import SignInProblem
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
-from smtpwizard.core.model import SignIn
-from smtpwizard.core.model import SignInProblem
-from smtpwizard.core.model import SignInRecord
 from smtpwizard.core.model import StageName
 from smtpwizard.core.model import implied_security
 from smtpwizard.core.net.address import check_host

@@ -39,8 +39,8 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
+from smtpwizard.core.login import SignInProblem
 from smtpwizard.core.model import Reason
-from smtpwizard.core.model import SignInProblem
 
 __all__ = [
     "Cancelled",

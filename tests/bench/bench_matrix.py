@@ -46,8 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Security

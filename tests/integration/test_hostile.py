@@ -27,8 +27,8 @@ import trustme
 
 import smtpwizard.core.probe.runner  # imported now, so its import is not measured
 from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol

@@ -21,7 +21,7 @@ from smtpwizard.core.auth.signin import FetchHttp
 from smtpwizard.core.auth.signin import SignInRequest
 from smtpwizard.core.auth.signin import TokenKeeper
 from smtpwizard.core.errors import SignInError
-from smtpwizard.core.model import SignInProblem
+from smtpwizard.core.login import SignInProblem
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.fetch import FetchSettings
 from smtpwizard.core.net.resolve import StaticResolver

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 import pytest
 
 from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.login import Credentials
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Security
-from smtpwizard.core.model import SignIn
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason

@@ -36,8 +36,8 @@ from hypothesis import strategies as st
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.document import candidate_document
 from smtpwizard.core.errors import DnsError
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Security

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.core.document import candidate_document
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Security

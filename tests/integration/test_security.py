@@ -25,9 +25,9 @@ import pytest
 
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.engine import Assessor
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol

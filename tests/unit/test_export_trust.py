@@ -14,7 +14,6 @@ import pytest
 from smtpwizard.cli import secret as secret_cli
 from smtpwizard.core.auth.keyring import CredentialStore
 from smtpwizard.core.auth.keyring import keyring_service
-from smtpwizard.core.document import read_document
 from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import registry
@@ -22,6 +21,7 @@ from smtpwizard.core.exporters.base import trust_notice
 from smtpwizard.core.model import Security
 from smtpwizard.core.net.certs import issued_by_file
 from smtpwizard.core.net.certs import parse_certificate
+from smtpwizard.core.readback import read_document
 from tests.support.certs import CertSet
 from tests.support.exportconfig import EMAIL
 from tests.support.exportconfig import make_config

@@ -21,7 +21,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from smtpwizard.core.errors import ProbeError
-from smtpwizard.core.model import Credentials
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import Reply
 from smtpwizard.core.net.channel import MAX_LINE
 from smtpwizard.core.net.channel import CancelToken

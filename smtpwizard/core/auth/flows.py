@@ -41,7 +41,7 @@ from smtpwizard.core.auth.oauth import parse_json
 from smtpwizard.core.errors import FetchError
 from smtpwizard.core.errors import SignInError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import SignInProblem
+from smtpwizard.core.login import SignInProblem
 from smtpwizard.core.net.channel import CancelToken
 
 __all__ = [

@@ -27,8 +27,8 @@ from typing import Any
 from smtpwizard.core.errors import FetchError
 from smtpwizard.core.errors import SignInError
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignInProblem
 from smtpwizard.core.model import Protocol
-from smtpwizard.core.model import SignInProblem
 
 __all__ = [
     "ALL_PROTOCOLS",

@@ -15,7 +15,7 @@ import base64
 import binascii
 import json
 
-from smtpwizard.core.model import Credentials
+from smtpwizard.core.login import Credentials
 
 __all__ = [
     "OAUTH_MECHANISMS",

@@ -30,8 +30,8 @@ from smtpwizard.core.errors import CredentialError
 from smtpwizard.core.errors import FetchError
 from smtpwizard.core.errors import SignInError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.model import SignInProblem
-from smtpwizard.core.model import SignInRecord
+from smtpwizard.core.login import SignInProblem
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.fetch import FetchSettings
 from smtpwizard.core.net.fetch import fetch

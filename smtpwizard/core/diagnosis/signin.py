@@ -10,12 +10,12 @@ from smtpwizard.core.diagnosis.common import place
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.errors import SignInError
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignInProblem
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import Finding
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Severity
-from smtpwizard.core.model import SignInProblem
-from smtpwizard.core.model import SignInRecord
 
 __all__ = [
     "explain_record",

@@ -18,8 +18,8 @@ from smtpwizard.core.auth.sasl import SUPPORTED_MECHANISMS
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import Requirement
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import SignIn
 
 __all__ = ["SignInPlan", "plan_sign_in", "servers_offer_only_tokens"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
-from smtpwizard.core.model import SignIn
 
 __all__ = [
     "AUTHENTICATION",

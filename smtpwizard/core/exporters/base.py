@@ -17,12 +17,12 @@ from dataclasses import replace
 from typing import Any
 
 from smtpwizard.core.discovery.providers import Protocol
-from smtpwizard.core.document import ServerEntry
-from smtpwizard.core.document import read_document
 from smtpwizard.core.errors import ExportError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.readback import ServerEntry
+from smtpwizard.core.readback import read_document
 
 __all__ = [
     "ExportConfig",

@@ -25,8 +25,8 @@ from smtpwizard.core.exporters.common import no_pin_lines
 from smtpwizard.core.exporters.common import no_trust_lines
 from smtpwizard.core.exporters.common import one_line
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import ServerSettings
-from smtpwizard.core.model import SignIn
 
 __all__ = ["SERVER_KEY", "authentication", "render_autoconfig", "render_userjs", "trust_lines"]
 

@@ -22,8 +22,8 @@ from smtpwizard.core.importers.values import Setting
 from smtpwizard.core.importers.values import live
 from smtpwizard.core.importers.values import origin_of
 from smtpwizard.core.importers.values import take_password
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
-from smtpwizard.core.model import SignIn
 
 __all__ = [
     "DJANGO_KEYS",

@@ -16,8 +16,8 @@ from smtpwizard.core.importers.envfile import EnvFile
 from smtpwizard.core.importers.envfile import from_environment
 from smtpwizard.core.importers.values import Setting
 from smtpwizard.core.importers.values import take_password
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
-from smtpwizard.core.model import SignIn
 from smtpwizard.core.model import implied_security
 
 __all__ = ["env_generic"]

@@ -17,7 +17,7 @@ from smtpwizard.core.importers.values import Setting
 from smtpwizard.core.importers.values import live
 from smtpwizard.core.importers.values import origin_of
 from smtpwizard.core.importers.values import take_password
-from smtpwizard.core.model import SignIn
+from smtpwizard.core.login import SignIn
 
 __all__ = ["FLASK_KEYS", "env_flask", "flask_draft"]
 

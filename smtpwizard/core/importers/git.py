@@ -15,8 +15,8 @@ from smtpwizard.core.importers.base import mode_words
 from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.base import shorten
 from smtpwizard.core.importers.base import split_lines
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
-from smtpwizard.core.model import SignIn
 
 __all__ = ["parse_git"]
 

@@ -18,8 +18,8 @@ from smtpwizard.core.importers.base import mail_address
 from smtpwizard.core.importers.base import mode_words
 from smtpwizard.core.importers.base import shorten
 from smtpwizard.core.importers.base import split_lines
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
-from smtpwizard.core.model import SignIn
 
 __all__ = ["looks_like_msmtp", "parse_msmtp"]
 

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from smtpwizard.core.document import read_document
 from smtpwizard.core.errors import ImportFailed
 from smtpwizard.core.i18n import _
 from smtpwizard.core.importers.base import Draft
@@ -25,6 +24,7 @@ from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.base import security_value
 from smtpwizard.core.importers.base import text_value
 from smtpwizard.core.model import Protocol
+from smtpwizard.core.readback import read_document
 
 __all__ = ["parse_json"]
 

@@ -14,8 +14,8 @@ from smtpwizard.core.importers.base import mode_words
 from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.envfile import EnvFile
 from smtpwizard.core.importers.values import REFERENCE
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
-from smtpwizard.core.model import SignIn
 
 __all__ = ["env_symfony", "read_dsn"]
 

@@ -28,8 +28,8 @@ from smtpwizard.core.importers.base import mode_words
 from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.base import read_stamp
 from smtpwizard.core.importers.prefs import PrefScanner
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
-from smtpwizard.core.model import SignIn
 
 __all__ = ["parse_prefs", "parse_xml"]
 

@@ -43,10 +43,11 @@ from smtpwizard.core.errors import ProtocolError
 from smtpwizard.core.errors import ReplyTooLong
 from smtpwizard.core.errors import ResolveError
 from smtpwizard.core.errors import TimeLimit
+from smtpwizard.core.login import Credentials
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import AuthInfo
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol
@@ -54,7 +55,6 @@ from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import SendCheck
-from smtpwizard.core.model import SignIn
 from smtpwizard.core.model import StageName
 from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TlsInfo

@@ -19,7 +19,7 @@ from smtpwizard.core.auth.sasl import token_message
 from smtpwizard.core.errors import ConnectionLost
 from smtpwizard.core.errors import NotSmtpReply
 from smtpwizard.core.errors import ProtocolError
-from smtpwizard.core.model import Credentials
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply

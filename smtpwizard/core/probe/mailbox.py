@@ -10,8 +10,8 @@ from typing import ClassVar
 from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
 from smtpwizard.core.auth.sasl import TokenChallenge
 from smtpwizard.core.errors import ReplyTooLong
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import AuthStatus
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply

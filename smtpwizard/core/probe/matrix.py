@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
 
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import SignIn
 from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TranscriptLine
 from smtpwizard.core.net.address import host_key

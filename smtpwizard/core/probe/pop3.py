@@ -13,7 +13,7 @@ from smtpwizard.core.auth.sasl import challenge_answer
 from smtpwizard.core.auth.sasl import plain_response
 from smtpwizard.core.auth.sasl import read_token_challenge
 from smtpwizard.core.auth.sasl import token_message
-from smtpwizard.core.model import Credentials
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply

@@ -6,8 +6,8 @@ import ssl
 import time
 from typing import Any
 
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.net.address import EmailAddress

@@ -33,9 +33,9 @@ from smtpwizard.core.auth.sasl import read_token_challenge
 from smtpwizard.core.auth.sasl import token_message
 from smtpwizard.core.errors import NotSmtpReply
 from smtpwizard.core.errors import ReplyTooLong
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from smtpwizard.core.document import CandidateEntry
-from smtpwizard.core.document import read_document
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import StageName
+from smtpwizard.core.readback import CandidateEntry
+from smtpwizard.core.readback import read_document
 from smtpwizard.core.troubleshoot.session import Attempt
 from smtpwizard.core.troubleshoot.steps import TITLES
 

@@ -23,7 +23,8 @@ from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.errors import InvalidInput
-from smtpwizard.core.model import Credentials
+from smtpwizard.core.login import Credentials
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Finding
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
@@ -31,7 +32,6 @@ from smtpwizard.core.model import Reply
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
 from smtpwizard.core.model import Severity
-from smtpwizard.core.model import SignIn
 from smtpwizard.core.model import StageName
 from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TranscriptLine

@@ -22,8 +22,8 @@ from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.diagnosis.recommend import level_label
 from smtpwizard.core.diagnosis.summary import summarize
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import AuthStatus
-from smtpwizard.core.model import Credentials
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
