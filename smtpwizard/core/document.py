@@ -286,6 +286,8 @@ def matrix_document(
             "summary": summarize(incoming_test, provider),
             "credentials_rejected": incoming_test.credentials_rejected,
         }
+    if matrix.sign_in is not None:
+        document["sign_in"] = sign_in_document(matrix.sign_in, provider)
     match = discovery.provider_match if discovery is not None else "server"
     document["provider"] = provider_document(provider, match, matrix.email)
     if discovery is not None:

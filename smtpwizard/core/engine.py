@@ -13,6 +13,7 @@ The flow it wires, one way only::
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import load as load_knowledge_base
 from smtpwizard.core.discovery.results import DiscoveryEvent
 from smtpwizard.core.discovery.results import DiscoverySettings
+from smtpwizard.core.errors import SignInError
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Protocol
@@ -173,6 +175,10 @@ class Engine:
         sources said (the plan), then the issuer's own metadata for what is still open, and
         a client ID remembered for that sign-in server.
 
+        The metadata is read when the sign-in cannot start without it, or when only the
+        device flow's endpoint is missing (the fallback where no browser opens); a failure
+        to read it then is no failure of the sign-in.
+
         Raises:
             SignInError: the issuer's metadata could not be read or names another issuer.
         """
@@ -181,13 +187,19 @@ class Engine:
         from smtpwizard.core.i18n import _
 
         settings = OAuthSettings(issuer=issuer, sources=(_("you"),) if issuer else ())
-        settings = settings.with_client(client_id, _("you (--oauth2-client-id)"))
+        settings = settings.with_client(client_id, _("you"))
         if client_secret:
             settings = replace(settings, client_secret=client_secret)
         if plan is not None and plan.oauth is not None:
             settings = settings.merged(plan.oauth)
         if settings.issuer and (issuer or not settings.can_sign_in):
             settings = settings.merged(read_metadata(settings.issuer, self.oauth_http().get_json))
+        elif (
+            settings.issuer and settings.device_flow and not settings.device_authorization_endpoint
+        ):
+            with contextlib.suppress(SignInError):  # the browser flow still works without
+                found = read_metadata(settings.issuer, self.oauth_http().get_json)
+                settings = settings.merged(found)
         if not settings.client_id and settings.token_endpoint:
             remembered = self.settings.load().client_id_for(settings.token_endpoint)
             settings = settings.with_client(remembered, _("your settings"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
@@ -27,57 +26,23 @@ from smtpwizard.core.probe.runner import probe_candidate
 from tests.conftest import HOSTS
 from tests.conftest import USER
 from tests.support.certs import CertSet
-from tests.support.mailboxd import Dovecot
-from tests.support.mailboxd import TokenCheck
-from tests.support.mailboxd import dovecot_unavailable
-from tests.support.mailboxd import start_dovecot
-from tests.support.mailboxd import stop_dovecot
-from tests.support.oauthd import DOVECOT_CLIENT
-from tests.support.oauthd import DOVECOT_SECRET
-from tests.support.oauthd import OAuthServer
-from tests.support.smtpd import SmtpServer
+from tests.support.oauthmail import Mail
+from tests.support.oauthmail import oauth_mail
 
 HOST = "mail.example.test"
-
-
-@dataclass
-class Mail:
-    """The authorization server, the relay behind Dovecot's submission, and Dovecot."""
-
-    oauth: OAuthServer
-    relay: SmtpServer
-    dovecot: Dovecot
-
-
-def _mail(certs: CertSet) -> Iterator[Mail]:
-    reason = dovecot_unavailable()
-    if reason:
-        pytest.skip(reason)
-    with (
-        OAuthServer(certs.good) as oauth,
-        SmtpServer(mode="plain", cert=certs.good, users={}) as relay,
-    ):
-        check = TokenCheck(
-            f"{oauth.issuer}/introspect", DOVECOT_CLIENT, DOVECOT_SECRET, certs.ca_file
-        )
-        dovecot = start_dovecot(certs.good, {}, check, relay.port)
-        try:
-            yield Mail(oauth, relay, dovecot)
-        finally:
-            stop_dovecot(dovecot)
 
 
 @pytest.fixture(scope="module")
 def mail(certs: CertSet) -> Iterator[Mail]:
     """For logins that work."""
-    yield from _mail(certs)
+    yield from oauth_mail(certs)
 
 
 @pytest.fixture
 def fresh_mail(certs: CertSet) -> Iterator[Mail]:
     """For logins that fail: Dovecot slows the next login from an address after a failure
     (its auth penalty), so each of these tests has a Dovecot of its own."""
-    yield from _mail(certs)
+    yield from oauth_mail(certs)
 
 
 Probe = Callable[..., ProbeResult]

@@ -255,11 +255,14 @@ def start_dovecot(
     users: Mapping[str, str],
     tokens: TokenCheck | None = None,
     relay_port: int | None = None,
+    *,
+    tokens_only: bool = False,
 ) -> Dovecot:
     """Starts Dovecot on loopback with ``cert``; logins only after encryption.
 
     Args:
         tokens: also take OAuth 2.0 tokens (XOAUTH2, OAUTHBEARER), checked by introspection.
+        tokens_only: offer only the token mechanisms, as Outlook.com does (with ``tokens``).
         relay_port: also offer SMTP submission (587-style and 465-style listeners), passing
             the mail on to an SMTP server on this loopback port.
     """
@@ -282,7 +285,7 @@ def start_dovecot(
     mechanisms = "plain login"
     oauth = ""
     if tokens is not None:
-        mechanisms += " xoauth2 oauthbearer"
+        mechanisms = "xoauth2 oauthbearer" if tokens_only else f"{mechanisms} xoauth2 oauthbearer"
         # Dovecot's auth process runs as its own user: the CA goes where it may read it.
         shutil.copyfile(tokens.ca_file, directory / "ca.pem")
         (directory / "ca.pem").chmod(0o644)

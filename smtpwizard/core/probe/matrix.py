@@ -8,9 +8,12 @@ How it runs:
    ever waits for better-ranked ones and the run cannot deadlock.
 3. A candidate whose capabilities allow a login keeps its connection and waits for its
    turn. Turns go in rank order: a candidate logs in only once every better-ranked one has
-   finished without success. The first success ends the logging in; a definitive rejection
-   of the credentials ends it everywhere. Providers lock accounts after repeated
-   failures, so each username is tried at most once.
+   finished without success. With a password the first success ends the logging in; a
+   definitive rejection of the credentials ends it everywhere. Providers lock accounts after
+   repeated failures, so each username is tried at most once. An OAuth 2.0 token is no
+   password to guess: once one candidate has logged in with it, every other one that
+   connected logs in too (with the same username), so each port is proven, not only the
+   best.
 4. The verdict is certain when a candidate works and every better-ranked one has finished.
    Worse-ranked candidates still waiting on a timeout are then stopped (unless the caller
    wants the full matrix), so they never delay it.
@@ -236,8 +239,11 @@ class _Coordinator:
         will_login: bool,
         allow_plaintext: bool,
         cancel: CancelToken,
+        *,
+        each_logs_in: bool = False,
     ) -> None:
         self._cond = threading.Condition()
+        self.each_logs_in = each_logs_in
         self._final: list[ProbeResult | None] = [None] * count
         self._usernames = list(usernames)
         self._variant = 0
@@ -253,8 +259,10 @@ class _Coordinator:
         """Blocks until ``index`` may log in (returns the username) or never will (None)."""
         with self._cond:
             while True:
-                if self._cancel.cancelled or self.winner is not None or self.rejected:
+                if self._cancel.cancelled or self.rejected:
                     return None
+                if self.winner is not None:
+                    return self._usernames[self._variant] if self.each_logs_in else None
                 if all(r is not None for r in self._final[:index]):
                     return self._usernames[self._variant]
                 self._cond.wait(0.05)
@@ -264,9 +272,10 @@ class _Coordinator:
         with self._cond:
             try:
                 if status is AuthStatus.OK:
-                    self.winner = index
+                    if self.winner is None:
+                        self.winner = index
                     return False
-                if status is AuthStatus.REJECTED:
+                if status is AuthStatus.REJECTED and self.winner is None:
                     if self._variant + 1 < len(self._usernames):
                         self._variant += 1
                         return True
@@ -374,7 +383,12 @@ class Prober:
         tokens = [CancelToken(parent=run_token) for _ in order]
         redactor = Redactor([s for s in (password, access_token) if s])
         coordinator = _Coordinator(
-            len(order), names, will_login, self.options.allow_plaintext, run_token
+            len(order),
+            names,
+            will_login,
+            self.options.allow_plaintext,
+            run_token,
+            each_logs_in=access_token is not None,
         )
         gate = _HostGate(order, self._max_per_host)
         results: list[ProbeResult | None] = [None] * len(order)
@@ -386,8 +400,11 @@ class Prober:
             best = results[coordinator.verdict] if coordinator.verdict is not None else None
             self._emit(VerdictReached(best, elapsed))
             if not wait_all:
-                for token in tokens:
-                    token.cancel(Reason.SUPERSEDED)
+                for index, token in enumerate(tokens):
+                    with spoken_lock:
+                        logging_in = coordinator.each_logs_in and index in greeted
+                    if not logging_in:  # a token proves every port that answered
+                        token.cancel(Reason.SUPERSEDED)
 
         greeted: set[int] = set()
         spoken_lock = threading.Lock()
