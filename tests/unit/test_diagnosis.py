@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -277,6 +278,12 @@ def test_port_25_offers_no_login_because_it_is_for_relay() -> None:
             "Password sign-in is switched off",
         ),
         (535, "5.7.3 Authentication unsuccessful", "microsoft-365", "Microsoft refused"),
+        (
+            550,
+            "5.7.30 Basic authentication is not supported for Client Submission.",
+            "microsoft-365",
+            "Password sign-in is switched off",
+        ),
         (535, "5.7.0 (#AUTH005) Too many bad auth attempts.", "yahoo", "app password"),
         (454, "4.7.0 Too many login attempts, please try again later.", "gmail", "Too many"),
         (454, "4.7.0 Temporary authentication failure", None, "failed for now"),
@@ -290,6 +297,36 @@ def test_login_refusals(code: int, text: str, provider: str | None, words: str) 
     refused = refused_login(text, code)
     finding = explain(refused, Context(provider=KB.get(provider) if provider else None))
     assert words in finding.headline
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "words"),
+    [
+        (
+            535,
+            "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for "
+            "the Mailbox.",
+            "turned off for this mailbox",
+        ),
+        (535, "5.7.3 Authentication unsuccessful", "did not accept the token"),
+        (535, "5.7.8 Username and Password not accepted. BadCredentials", "did not accept"),
+    ],
+)
+def test_token_login_refusals_speak_of_the_sign_in(code: int, text: str, words: str) -> None:
+    refused = refused_login(text, code)
+    with_token = replace(refused, auth=replace(refused.auth, mechanism="XOAUTH2"))
+    finding = explain(with_token, Context(provider=KB.get("microsoft-365")))
+    assert words in finding.headline
+    assert "password" not in finding.headline.lower()
+
+
+def test_password_refusals_where_only_oauth_works_say_smtpwizard_can_sign_in() -> None:
+    refused = refused_login(
+        "5.7.139 Authentication unsuccessful, basic authentication is disabled."
+    )
+    finding = explain(refused, Context(provider=KB.get("outlook-com")))
+    assert "--auth oauth2" in finding.advice
+    assert "app password will not help" in finding.advice
 
 
 def test_the_providers_own_steps_and_link_are_given() -> None:

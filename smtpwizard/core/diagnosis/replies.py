@@ -49,6 +49,42 @@ _GOOGLE = {"gmail", "google-workspace", "google-smtp-relay"}
 _YAHOO = {"yahoo", "aol", "att"}
 
 
+_WITH_OAUTH = _(
+    "smtpwizard can test that sign-in too (in the wizard, or with --auth oauth2 on the command "
+    "line), as Thunderbird and Outlook use it."
+)
+
+_SMTP_AUTH_OFF = _ReplyRule(
+    _text(r"\b5\.7\.139\b|smtpclientauthentication is disabled"),
+    _("Logging in to send mail is turned off for this mailbox"),
+    _(
+        "The login may be right, but the organisation has switched off SMTP login "
+        "(“Authenticated SMTP”) for the mailbox or the whole organisation. This holds for "
+        "Microsoft's own sign-in (OAuth2) as much as for a password."
+    ),
+    _("Ask your administrator to turn on Authenticated SMTP for your mailbox."),
+)
+
+#: Readings of a refused token: the login worked as a sign-in, so the reply is about the
+#: mailbox, the account the token is for, or what it may do.
+_TOKEN_RULES: tuple[_ReplyRule, ...] = (
+    _SMTP_AUTH_OFF,
+    _ReplyRule(
+        _text(r"\b5\.7\.3\b|\b5\.7\.8\b"),
+        _("The server did not accept the token of your sign-in"),
+        _(
+            "The sign-in worked, but the mail server refused its token: it belongs to another "
+            "account than the login name, or it does not give permission to send mail (for "
+            "Microsoft: SMTP.Send), or the mailbox has no licence for mail."
+        ),
+        _(
+            "Sign in again as the account of this mailbox and use that address as the login "
+            "name; if it still fails, ask your administrator whether the application may send "
+            "mail for you."
+        ),
+    ),
+)
+
 _LOGIN_RULES: tuple[_ReplyRule, ...] = (
     _ReplyRule(
         _text(r"\b5\.7\.14\b|log ?in via your web browser"),
@@ -92,9 +128,11 @@ _LOGIN_RULES: tuple[_ReplyRule, ...] = (
         _("Your organisation's security defaults block password sign-in for mail"),
         _("Microsoft 365 “security defaults” switch off password sign-in for mail programs."),
         _(
-            "Ask your administrator to allow SMTP login for this mailbox, or use a program that "
-            "signs in with Microsoft (OAuth2)."
-        ),
+            "Sign in with Microsoft (OAuth2) instead of a password, or ask your administrator "
+            "to allow SMTP login for this mailbox."
+        )
+        + " "
+        + _WITH_OAUTH,
     ),
     _ReplyRule(
         _text(r"5\.7\.139.*basic authentication is disabled|\b5\.7\.30\b"),
@@ -104,20 +142,11 @@ _LOGIN_RULES: tuple[_ReplyRule, ...] = (
             "2024, and organisations that turned it off. Only Microsoft's own sign-in (OAuth2) "
             "works."
         ),
-        _(
-            "Use a mail program that signs in with Microsoft (Thunderbird, Outlook), or ask "
-            "your administrator."
-        ),
+        _("Sign in with Microsoft (OAuth2) instead of a password; an app password will not help.")
+        + " "
+        + _WITH_OAUTH,
     ),
-    _ReplyRule(
-        _text(r"\b5\.7\.139\b|smtpclientauthentication is disabled"),
-        _("Logging in to send mail is turned off for this mailbox"),
-        _(
-            "The password may be right, but the organisation has switched off SMTP login "
-            "(“Authenticated SMTP”) for the mailbox or the whole organisation."
-        ),
-        _("Ask your administrator to turn on Authenticated SMTP for your mailbox."),
-    ),
+    _SMTP_AUTH_OFF,
     _ReplyRule(
         _text(r"\b5\.7\.3\b"),
         _("Microsoft refused the login"),
@@ -185,12 +214,16 @@ def read_login_refusal(result: ProbeResult, context: Context) -> Finding:
     reply = result.auth.reply or Reply(0, "")
     text = one_line(reply)
     provider = context.provider
+    if signed_in_with_token(result):
+        if result.reason not in (Reason.TOKEN_REJECTED, Reason.TOKEN_SCOPE):
+            for rule in _TOKEN_RULES:
+                if rule.match(reply, provider):
+                    return finding(rule.headline, rule.explanation, rule.advice)
+        return read_token_refusal(result, context)
     if result.reason is not Reason.AUTH_TEMPORARY or re.search(r"too many", text, re.I):
         for rule in _LOGIN_RULES:
             if rule.match(reply, provider):
                 return finding(rule.headline, rule.explanation, rule.advice)
-    if signed_in_with_token(result):
-        return read_token_refusal(result, context)
     if provider is not None and Requirement.OAUTH2_ONLY in provider.requirements:
         return finding(
             _("{name} accepts only its own sign-in, not a password").format(name=provider.name),
@@ -198,9 +231,9 @@ def read_login_refusal(result: ProbeResult, context: Context) -> Finding:
                 "{name} switched off password sign-in for mail programs; only its own sign-in "
                 "page (OAuth2) works ({reply})."
             ).format(name=provider.name, reply=text),
-            _("Use a mail program that signs in with {name} (Thunderbird, Outlook).").format(
-                name=provider.name
-            ),
+            _("Sign in with {name} instead of a password.").format(name=provider.name)
+            + " "
+            + _WITH_OAUTH,
         )
     if result.reason is Reason.AUTH_TEMPORARY:
         return finding(
