@@ -20,6 +20,7 @@ import pytest
 from smtpwizard.core.exporters.base import registry
 from tests.conftest import USER
 from tests.support.certs import CertSet
+from tests.support.cli import smtpwizard
 from tests.support.dnsd import DnsServer
 from tests.support.listeners import RefusedPort
 from tests.support.listeners import ScriptedServer
@@ -27,6 +28,7 @@ from tests.support.mailboxd import Behaviour
 from tests.support.mailboxd import imap_script
 from tests.support.secrets import forms_of
 from tests.support.secrets import leaks
+from tests.support.secrets import token_forms
 from tests.support.smtpd import SmtpServer
 
 StartSmtp = Callable[..., SmtpServer]
@@ -167,6 +169,75 @@ def test_the_command_line_never_writes_or_prints_the_password(
     assert any(path.name.startswith("export-") for path in written)
     texts = {str(path): text for path, text in written.items()}
     assert_nothing_leaks({**texts, **printed}, SECRET, WRONG)
+
+
+def test_the_command_line_never_writes_or_prints_a_token(certs: CertSet, tmp_path: Path) -> None:
+    """An OAuth 2.0 sign-in through everything the command line does with it: probing (the
+    browser, then the stored sign-in), the human report with every conversation, every
+    export, troubleshooting with its reports; then every file under the home and the work
+    folder (the keyring's own file included) and everything printed is searched for every
+    access and refresh token the server gave, and their SASL forms. Only ``smtpwizard
+    token``'s standard output, which exists to print one, is left out."""
+    from tests.support.oauthcli import oauth_cli
+    from tests.support.oauthd import CLIENT_ID
+
+    work = tmp_path / "work"
+    work.mkdir()
+    printed: dict[str, str] = {}
+    with oauth_cli(certs, tmp_path) as setup:
+
+        def run(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+            done = smtpwizard(*args, env=setup.env, cwd=work)
+            printed[f"{name} (stdout)"] = done.stdout
+            printed[f"{name} (stderr)"] = done.stderr
+            assert "Traceback" not in done.stderr, done.stderr
+            return done
+
+        probe = run("probe", "probe", USER, *setup.args("--oauth2-client-id", CLIENT_ID, "--json"))
+        assert probe.returncode == 0, probe.stderr
+        (work / "result.json").write_text(probe.stdout)
+        verbose = run("verbose", "probe", USER, *setup.args("-v"))
+        assert verbose.returncode == 0, verbose.stderr
+        assert "AUTH OAUTHBEARER" in verbose.stdout  # the login itself is in what is searched
+        for name in registry():
+            exported = run(
+                f"export {name}",
+                "export",
+                "--format",
+                name,
+                "--input",
+                "result.json",
+                "-o",
+                f"export-{name}",
+            )
+            assert exported.returncode in (0, 1, 2), exported.stderr
+        port = str(setup.mail.dovecot.submission)
+        target = [HOST, port, "--username", USER, "--auth", "oauth2"]
+        target += ["--oauth2-issuer", setup.mail.oauth.issuer, "--cafile", str(certs.ca_file)]
+        target += ["--resolve", f"{HOST}=127.0.0.1"]
+        report = run("troubleshoot", "troubleshoot", *target, "--report", "support.md")
+        assert report.returncode == 0, report.stdout + report.stderr
+        as_json = run("troubleshoot json", "troubleshoot", *target, "--json")
+        assert as_json.returncode == 0
+        token = smtpwizard("token", USER, env=setup.env)
+        assert token.returncode == 0
+        printed["token (stderr)"] = token.stderr
+        state = setup.mail.oauth.state
+        secrets = [*state.grants, *state.refresh]
+    assert len(state.refresh) >= 1
+    assert len(state.grants) >= 3  # the browser, the stored sign-in, troubleshooting, token
+    written = {str(path): text for path, text in every_file(tmp_path)}
+    assert any(name.endswith("support.md") for name in written)
+    assert any("keyrings" in name for name in written)  # the Secret Service's own file
+    found = {
+        name: [form for secret in secrets for form in _token_leaks(text, secret)]
+        for name, text in {**written, **printed}.items()
+    }
+    assert {name: forms for name, forms in found.items() if forms} == {}
+
+
+def _token_leaks(text: str, token: str) -> list[str]:
+    return [name for name, form in token_forms(token, USER).items() if form in text]
 
 
 def test_the_wizard_never_writes_or_logs_the_password(

@@ -1,4 +1,4 @@
-"""Searching output for a password in every form a leak could take."""
+"""Searching output for a password or a token in every form a leak could take."""
 
 from __future__ import annotations
 
@@ -16,6 +16,19 @@ def forms_of(password: str, username: str) -> dict[str, str]:
         "AUTH PLAIN": plain_blob,
         "url-encoded": urllib.parse.quote(password, safe=""),
         "url-encoded (plus)": urllib.parse.quote_plus(password),
+    }
+
+
+def token_forms(token: str, username: str) -> dict[str, str]:
+    """An OAuth 2.0 token and its SASL forms (XOAUTH2, OAUTHBEARER), besides its plain ones."""
+    user = username.encode("utf-8")
+    raw = token.encode("ascii")
+    xoauth2 = b"user=" + user + b"\x01auth=Bearer " + raw + b"\x01\x01"
+    oauthbearer = b"n,a=" + user + b",\x01auth=Bearer " + raw + b"\x01\x01"
+    return {
+        **forms_of(token, username),
+        "XOAUTH2": base64.b64encode(xoauth2).decode(),
+        "OAUTHBEARER": base64.b64encode(oauthbearer).decode(),
     }
 
 
