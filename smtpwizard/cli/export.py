@@ -36,6 +36,7 @@ from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import config_from_document
+from smtpwizard.core.exporters.base import oauth_refusal
 from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.exporters.base import trust_notice
 from smtpwizard.core.i18n import _
@@ -195,6 +196,9 @@ def _run(
         )
     document = _read_document(args.input, stdin)
     config = _with_overrides(config_from_document(document), args)
+    refusal = oauth_refusal(exporter, config)
+    if refusal is not None:
+        raise ExportError(refusal)
     if exporter.needs_incoming and config.incoming is None:
         raise UsageError(
             _(
@@ -204,11 +208,15 @@ def _run(
             ).format(title=exporter.title)
         )
     password = None
+    if config.sign_in is not None and (args.include_password or args.password_stdin):
+        raise UsageError(
+            _("The login was proven with OAuth 2.0 sign-in: there is no password to include.")
+        )
     if args.include_password or args.password_stdin:
         password = _password(exporter, config, args, stdin, stderr, ask_password)
     if password is not None:
         config = replace(config, password=password)
-    else:
+    elif config.sign_in is None:
         config = replace(config, password_stored=_stored(config, store))
     options = ExportOptions(include_password=password is not None, password_env=args.password_env)
     data = exporter.render(config, options)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
 
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
@@ -117,6 +118,8 @@ class ResultDocument:
     """The fingerprint of the certificate the person trusted by hand for that server."""
     password_ascii: bool | None = None
     """Whether the password that was tried is plain ASCII (``None``: not recorded)."""
+    sign_in: SignInRecord | None = None
+    """The OAuth 2.0 sign-in the logins used, when they used one and it worked."""
 
     def candidate_for(self, server: ServerEntry) -> CandidateEntry | None:
         """The candidate that tried the same server and mode (a working one first)."""
@@ -166,6 +169,7 @@ def read_document(document: object) -> ResultDocument:
         password_ascii=doc.get("password_ascii")
         if isinstance(doc.get("password_ascii"), bool)
         else None,
+        sign_in=_sign_in(doc.get("sign_in")),
     )
 
 
@@ -197,6 +201,28 @@ def _pinned(trust: object, rec: object, candidates: object) -> str | None:
     if isinstance(value, str) and _FINGERPRINT.fullmatch(value.upper()):
         return value.upper()
     return None
+
+
+def _sign_in(entry: object) -> SignInRecord | None:
+    """A working OAuth 2.0 sign-in as the document records it (no secret is ever there)."""
+    if not isinstance(entry, Mapping) or entry.get("signed_in") is not True:
+        return None
+    if entry.get("method") != "oauth2":
+        return None
+    scopes = entry.get("scopes")
+    notes = entry.get("notes")
+    return SignInRecord(
+        issuer=_text(entry.get("issuer")),
+        authorization_endpoint=_text(entry.get("authorization_endpoint")),
+        token_endpoint=_text(entry.get("token_endpoint")),
+        device_endpoint=_text(entry.get("device_endpoint")),
+        client_id=_text(entry.get("client_id")),
+        scopes=tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else (),
+        account=_text(entry.get("account")),
+        flow=_text(entry.get("flow")) or "browser",
+        stored=entry.get("stored") is True,
+        notes=tuple(n for n in notes if isinstance(n, str)) if isinstance(notes, list) else (),
+    )
 
 
 def _text(value: object) -> str | None:

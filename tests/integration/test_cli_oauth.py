@@ -19,6 +19,10 @@ from tests.conftest import PASSWORD
 from tests.conftest import USER
 from tests.support.certs import CertSet
 from tests.support.cli import smtpwizard
+from tests.support.consumers import need
+from tests.support.consumers import node
+from tests.support.consumers import run
+from tests.support.consumers import smtpwizard_path
 from tests.support.oauthcli import Setup
 from tests.support.oauthcli import oauth_cli
 from tests.support.oauthd import CLIENT_ID
@@ -228,3 +232,78 @@ def test_troubleshoot_signs_in_then_shows_the_token_login_step_by_step(setup: Se
     tokens = list(oauth.state.grants)
     assert tokens
     assert not [t for t in tokens if t in run.stdout + run.stderr]
+
+
+def _exported(setup: Setup, folder: Path, name: str) -> Path:
+    """The probe's result, signed in with OAuth 2.0, exported as ``name``; the server's name
+    in the file then becomes 127.0.0.1 (its certificate names both), since the consumers look
+    names up with the machine's resolver, which knows nothing of example.test."""
+    probe = setup.probe("--oauth2-client-id", CLIENT_ID, "--json")
+    assert probe.returncode == 0, probe.stderr
+    result = folder / "result.json"
+    result.write_text(probe.stdout, encoding="utf-8")
+    target = folder / name
+    run = smtpwizard("export", "--format", name, "--input", str(result), "-o", str(target))
+    assert run.returncode == 0, run.stderr
+    text = target.read_text(encoding="utf-8")
+    assert HOST in text
+    target.write_text(text.replace(HOST, "127.0.0.1"), encoding="utf-8")
+    return target
+
+
+def _message(subject: str) -> str:
+    return f"From: {USER}\nTo: {USER}\nSubject: {subject}\n\nsent with an exported file\n"
+
+
+def _delivered(setup: Setup, subject: str) -> None:
+    messages = setup.mail.relay.seen.messages
+    assert [m for m in messages if f"Subject: {subject}" in (m.content or b"").decode()], [
+        m.content for m in messages
+    ]
+
+
+def test_msmtp_sends_with_its_export_taking_tokens_from_smtpwizard_token(
+    setup: Setup, tmp_path: Path
+) -> None:
+    msmtp = need("msmtp", "msmtp")
+    config = _exported(setup, tmp_path, "msmtp")
+    text = config.read_text(encoding="utf-8")
+    assert "auth oauthbearer" in text.splitlines()
+    assert 'passwordeval "smtpwizard token alice@example.test </dev/null"' in text
+    config.chmod(0o600)
+    env = {**setup.env, "PATH": smtpwizard_path()}
+    grants_before = len(setup.mail.oauth.state.grants)
+    sent = run([msmtp, "-C", str(config), USER], env=env, stdin=_message("msmtp oauth"))
+    assert sent.returncode == 0, sent.stderr
+    _delivered(setup, "msmtp oauth")
+    assert len(setup.mail.oauth.state.grants) == grants_before + 1  # a fresh token for msmtp
+    assert len(setup.browser_visits()) == 1  # the stored sign-in, no browser
+
+
+def test_nodemailer_sends_with_its_export_asking_smtpwizard_for_tokens(
+    setup: Setup, tmp_path: Path
+) -> None:
+    module = _exported(setup, tmp_path, "nodemailer")
+    text = module.read_text(encoding="utf-8")
+    assert 'type: "OAuth2"' in text
+    assert "provisionCallback" in text
+    env = {**setup.env, "PATH": smtpwizard_path()}
+    sent = node(str(module), USER, "nodemailer oauth", env=env)
+    assert sent.returncode == 0, sent.stderr
+    _delivered(setup, "nodemailer oauth")
+
+
+def test_formats_that_cannot_sign_in_with_oauth_say_so_instead_of_writing(
+    setup: Setup, tmp_path: Path
+) -> None:
+    _exported(setup, tmp_path, "json")
+    for name in ("django", "mobileconfig", "postfix", "dotenv"):
+        target = tmp_path / f"refused-{name}"
+        args = ["--input", str(tmp_path / "result.json"), "-o", str(target)]
+        if name == "mobileconfig":
+            args += ["--incoming-server", HOST]
+        run_ = smtpwizard("export", "--format", name, *args)
+        assert run_.returncode == 2, (name, run_.stderr)
+        assert "cannot sign in with OAuth 2.0" in run_.stderr, name
+        assert "msmtp" in run_.stderr
+        assert not target.exists()

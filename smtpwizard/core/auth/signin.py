@@ -10,6 +10,7 @@ stays with the result for the explanation.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 import urllib.parse
 import webbrowser
@@ -46,11 +47,18 @@ __all__ = [
     "StoredSignIn",
     "TokenKeeper",
     "sign_in_service",
+    "token_command",
 ]
 
 SERVICE_PREFIX = "smtpwizard-oauth:"
 
 Flow = Literal["browser", "device"]
+
+
+def token_command(account: str) -> str:
+    """The shell command that prints a fresh access token from an account's stored sign-in
+    (for exports whose program runs a command for its secret), quoted for a POSIX shell."""
+    return shlex.join(["smtpwizard", "token", account])
 
 
 def sign_in_service(account: str) -> str:

@@ -33,6 +33,7 @@ from smtpwizard.core.exporters.common import no_trust_lines
 from smtpwizard.core.exporters.common import py_str
 from smtpwizard.core.exporters.common import python_password_lines
 from smtpwizard.core.exporters.common import secret_hint
+from smtpwizard.core.exporters.common import token_lookup
 from smtpwizard.core.exporters.common import url_part
 from smtpwizard.core.exporters.common import when
 from smtpwizard.core.exporters.common import written_password
@@ -242,7 +243,18 @@ def render_json(config: ExportConfig, options: ExportOptions) -> str:
     }
     server["ca_file"] = config.ca_file if smtp.security is not Security.NONE else None
     server["pinned_sha256"] = config.pinned_sha256 if smtp.security is not Security.NONE else None
-    if password is not None:
+    record = config.sign_in
+    if record is not None and smtp.username:
+        server["sign_in"] = {
+            "method": "oauth2",
+            "issuer": record.issuer,
+            "authorization_endpoint": record.authorization_endpoint,
+            "token_endpoint": record.token_endpoint,
+            "client_id": record.client_id,
+            "scopes": list(record.scopes),
+            "token_command": token_lookup(config),
+        }
+    elif password is not None:
         server["password"] = password
     elif smtp.username:
         server["password_env"] = env_name(options)
@@ -295,8 +307,10 @@ def app(
     *,
     ca: bool = False,
     pin: bool = False,
+    oauth: bool = False,
 ) -> None:
-    """Registers an application format (``ca``, ``pin``: what of the trust it can carry)."""
+    """Registers an application format (``ca``, ``pin``: what of the trust it can carry;
+    ``oauth``: whether it can sign in with an OAuth 2.0 token)."""
     register(
         Exporter(
             name=name,
@@ -308,6 +322,7 @@ def app(
             description=description,
             carries_ca=ca,
             carries_pin=pin,
+            carries_oauth=oauth,
         )
     )
 
@@ -331,5 +346,12 @@ app(
     pin=True,
 )
 app(
-    "json", "JSON", "smtp.json", render_json, "The settings as JSON for scripts.", ca=True, pin=True
+    "json",
+    "JSON",
+    "smtp.json",
+    render_json,
+    "The settings as JSON for scripts.",
+    ca=True,
+    pin=True,
+    oauth=True,
 )

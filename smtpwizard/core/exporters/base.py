@@ -19,6 +19,7 @@ from typing import Any
 from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.errors import ExportError
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
 from smtpwizard.core.readback import ServerEntry
@@ -30,6 +31,8 @@ __all__ = [
     "Exporter",
     "Render",
     "config_from_document",
+    "oauth_formats",
+    "oauth_refusal",
     "register",
     "registry",
     "trust_notice",
@@ -67,6 +70,10 @@ class ExportConfig:
     password_ascii: bool | None = None
     """Whether the tested password is plain ASCII (``None``: not known); Python's smtplib
     cannot log in with any other."""
+    sign_in: SignInRecord | None = None
+    """The OAuth 2.0 sign-in the login was proven with (``None``: a password, or none).
+    Formats that can sign in this way carry it; the others are refused (see
+    :func:`oauth_refusal`), since a password file would fail where only tokens work."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,8 @@ class Exporter:
     """Whether the format can name a CA file for the server's certificate."""
     carries_pin: bool = False
     """Whether the format can trust one exact certificate (by its fingerprint)."""
+    carries_oauth: bool = False
+    """Whether the format can sign in with OAuth 2.0 (a token instead of a password)."""
 
 
 _REGISTRY: dict[str, Exporter] = {}
@@ -118,6 +127,27 @@ def register(exporter: Exporter) -> Exporter:
 def registry() -> Mapping[str, Exporter]:
     """Every registered exporter, by name."""
     return dict(_REGISTRY)
+
+
+def oauth_formats() -> list[Exporter]:
+    """The formats that can carry an OAuth 2.0 sign-in."""
+    return sorted((e for e in _REGISTRY.values() if e.carries_oauth), key=lambda e: e.name)
+
+
+def oauth_refusal(exporter: Exporter, config: ExportConfig) -> str | None:
+    """Why ``exporter`` cannot write ``config`` (its login was proven with an OAuth 2.0
+    sign-in, which the format cannot express), or ``None`` when it can."""
+    if config.sign_in is None or exporter.carries_oauth:
+        return None
+    return _(
+        "{title} cannot sign in with OAuth 2.0, and the login to {host} was proven only with "
+        "your provider's sign-in: a file with a password there would fail. Formats that "
+        "can sign in this way: {names}."
+    ).format(
+        title=exporter.title,
+        host=config.smtp.host,
+        names=", ".join(e.name for e in oauth_formats()),
+    )
 
 
 def trust_notice(exporter: Exporter, config: ExportConfig) -> str | None:
@@ -188,6 +218,7 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
         ca_file=doc.ca_file,
         pinned_sha256=doc.pinned_sha256,
         password_ascii=doc.password_ascii,
+        sign_in=doc.sign_in,
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from smtpwizard.core.auth.keyring import keyring_service
 from smtpwizard.core.auth.keyring import lookup_command
+from smtpwizard.core.auth.signin import token_command
 from smtpwizard.core.errors import ExportError
 from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import ExportOptions
@@ -42,8 +43,11 @@ __all__ = [
     "quoted_single",
     "secret_hint",
     "security_words",
+    "sign_in_lines",
     "system_ca_hint",
     "tested_line",
+    "token_lookup",
+    "token_mechanism",
     "url_part",
     "when",
     "written_password",
@@ -75,6 +79,34 @@ def keyring_lookup(config: ExportConfig) -> str | None:
     if not config.smtp.username:
         return None
     return lookup_command(config.email, config.smtp.host, config.smtp.username)
+
+
+def token_lookup(config: ExportConfig) -> str:
+    """The shell command that prints a fresh OAuth 2.0 access token for the sign-in."""
+    return token_command(config.email)
+
+
+def token_mechanism(config: ExportConfig) -> str:
+    """The SASL mechanism the token login was proven with (OAUTHBEARER or XOAUTH2)."""
+    proven = (config.smtp.mechanism or "").upper()
+    return proven if proven in ("OAUTHBEARER", "XOAUTH2") else "XOAUTH2"
+
+
+def sign_in_lines(config: ExportConfig, program: str) -> list[str]:
+    """What the file says about an OAuth 2.0 sign-in: where the token comes from."""
+    record = config.sign_in
+    if record is None:
+        return []
+    lines = [
+        "No password: the server takes only a token from your provider's sign-in (OAuth 2.0).",
+        f"{program} runs {token_lookup(config)}, which prints a fresh token",
+        "from the sign-in smtpwizard keeps in your keyring (smtpwizard must be on the PATH).",
+        "If that sign-in ends (revoked, expired, password changed), sign in again with:",
+        f"  smtpwizard probe {config.email} --auth oauth2",
+    ]
+    if record.token_endpoint:
+        lines.append(f"Sign-in server: {record.token_endpoint}")
+    return lines
 
 
 def keyring_store(config: ExportConfig) -> str | None:

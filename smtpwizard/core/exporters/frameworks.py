@@ -20,6 +20,8 @@ from smtpwizard.core.exporters.common import no_pin_lines
 from smtpwizard.core.exporters.common import properties_value
 from smtpwizard.core.exporters.common import quoted_single
 from smtpwizard.core.exporters.common import secret_hint
+from smtpwizard.core.exporters.common import sign_in_lines
+from smtpwizard.core.exporters.common import token_mechanism
 from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.model import Security
 from smtpwizard.core.net.address import is_ip
@@ -104,6 +106,10 @@ def render_rails(config: ExportConfig, options: ExportOptions) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _js_list(items: list[str]) -> str:
+    return "[" + ", ".join(js_str(item) for item in items) + "]"
+
+
 def render_nodemailer(config: ExportConfig, options: ExportOptions) -> str:
     """Nodemailer ``createTransport`` options and message defaults (CommonJS module)."""
     smtp = config.smtp
@@ -122,7 +128,21 @@ def render_nodemailer(config: ExportConfig, options: ExportOptions) -> str:
     use_ca = use_ca and not config.pinned_sha256
     if use_ca:
         body.append(f"    tls: {{ ca: [fs.readFileSync({js_str(config.ca_file or '')})] }},")
-    if smtp.username:
+    oauth = config.sign_in is not None and bool(smtp.username)
+    if oauth:
+        body += [
+            "    auth: {",
+            '      type: "OAuth2",',
+            f"      user: {js_str(smtp.username or '')},",
+            "      // Nodemailer asks for a token whenever it needs one (renew: the last failed).",
+            "      provisionCallback: (user, renew, callback) =>",
+            f"        execFile({js_str('smtpwizard')}, {_js_list(['token', config.email])}, "
+            "(error, stdout) =>",
+            "          callback(error, error ? undefined : stdout.trim()),",
+            "        ),",
+            "    },",
+        ]
+    elif smtp.username:
         secret = js_str(password) if password is not None else f"process.env.{env_name(options)}"
         body += [
             "    auth: {",
@@ -142,10 +162,19 @@ def render_nodemailer(config: ExportConfig, options: ExportOptions) -> str:
     ]
     if smtp.security is not Security.NONE:
         notes += no_pin_lines(config, "Nodemailer")
+    if oauth:
+        notes += [
+            *sign_in_lines(config, "Nodemailer"),
+            "Nodemailer logs in with XOAUTH2 (smtpwizard proved "
+            + token_mechanism(config)
+            + "). On a machine without smtpwizard,",
+            "give auth clientId, refreshToken and accessUrl (the token endpoint) instead.",
+        ]
+    else:
+        notes += secret_hint(config, options)
     lines = [
-        comment(
-            [*header(config, "Nodemailer transport"), *notes, *secret_hint(config, options)], "//"
-        ),
+        comment([*header(config, "Nodemailer transport"), *notes], "//"),
+        *(['const { execFile } = require("child_process");'] if oauth else []),
         *(['const fs = require("fs");'] if use_ca else []),
         'const nodemailer = require("nodemailer");',
         "",
@@ -238,6 +267,7 @@ app(
     render_nodemailer,
     "A createTransport module.",
     ca=True,
+    oauth=True,
 )
 app(
     "spring-boot",

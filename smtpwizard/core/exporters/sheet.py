@@ -19,8 +19,10 @@ from smtpwizard.core.exporters.base import register
 from smtpwizard.core.exporters.common import keyring_lines
 from smtpwizard.core.exporters.common import no_pin_lines
 from smtpwizard.core.exporters.common import system_ca_hint
+from smtpwizard.core.exporters.common import token_lookup
 from smtpwizard.core.exporters.common import when
 from smtpwizard.core.exporters.common import written_password
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
 
@@ -45,6 +47,8 @@ LOGIN = {
     "PLAIN": "normal password (PLAIN)",
     "LOGIN": "normal password (LOGIN)",
     "CRAM-MD5": "encrypted password (CRAM-MD5)",
+    "OAUTHBEARER": "OAuth2: sign in with your provider (OAUTHBEARER), no password",
+    "XOAUTH2": "OAuth2: sign in with your provider (XOAUTH2), no password",
 }
 
 
@@ -75,18 +79,34 @@ def _server_rows(server: ServerSettings, email: str) -> list[tuple[str, str]]:
     return rows
 
 
+def _issuer(record: SignInRecord) -> str:
+    for url in (record.issuer, record.authorization_endpoint, record.token_endpoint):
+        if url:
+            return url
+    return "your provider's"
+
+
 def sections(config: ExportConfig, options: ExportOptions, for_outlook: bool) -> list[Section]:
     """What a sheet says, independent of how it is laid out."""
     smtp = config.smtp
     password = written_password(config, options)
     out_rows = _server_rows(smtp, config.email)
-    if smtp.username:
+    record = config.sign_in
+    out_notes = []
+    if smtp.username and record is not None:
+        out_rows.append(("Password", "none: choose OAuth2 (or “Modern Authentication”)"))
+        out_rows.append(("Sign-in server", _issuer(record)))
+        out_notes.append(
+            "The server takes only your provider's sign-in (OAuth2), not a password: in your "
+            "program choose OAuth2 as the authentication method, and it opens your "
+            "provider's sign-in page. Scripts get a fresh token with: " + token_lookup(config)
+        )
+    elif smtp.username:
         if password is not None:
             out_rows.append(("Password", password))
         else:
             out_rows.append(("Password", "not written here: enter it when your program asks"))
-    out_notes = []
-    if password is None and smtp.username:
+    if password is None and smtp.username and record is None:
         out_notes.append(" ".join(line.strip() for line in keyring_lines(config)))
     if smtp.security is not Security.NONE:
         out_notes.append(
@@ -132,7 +152,9 @@ def sections(config: ExportConfig, options: ExportOptions, for_outlook: bool) ->
     test_rows.append(
         (
             "Login",
-            "accepted by the server" if config.login_tested else "not tried (no password given)",
+            "accepted by the server" + (" (signed in with OAuth2)" if record else "")
+            if config.login_tested
+            else "not tried (no password given)",
         )
     )
     if config.cert_issuer:
@@ -227,6 +249,7 @@ for _exporter in (
         family="settings sheet",
         needs_incoming=False,
         render=render_markdown,
+        carries_oauth=True,
         description="Every setting in words, for any program.",
     ),
     Exporter(
@@ -236,6 +259,7 @@ for _exporter in (
         family="settings sheet",
         needs_incoming=False,
         render=render_html,
+        carries_oauth=True,
         description="Every setting in words, to print or open in a browser.",
     ),
     Exporter(
@@ -245,6 +269,7 @@ for _exporter in (
         family="settings sheet",
         needs_incoming=False,
         render=render_outlook_sheet,
+        carries_oauth=True,
         description="These Outlooks have no import format: the values to type in.",
     ),
 ):

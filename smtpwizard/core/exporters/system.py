@@ -15,6 +15,9 @@ from smtpwizard.core.exporters.common import keyring_lines
 from smtpwizard.core.exporters.common import keyring_lookup
 from smtpwizard.core.exporters.common import no_pin_lines
 from smtpwizard.core.exporters.common import one_line
+from smtpwizard.core.exporters.common import sign_in_lines
+from smtpwizard.core.exporters.common import token_lookup
+from smtpwizard.core.exporters.common import token_mechanism
 from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
@@ -78,7 +81,15 @@ def render_msmtp(config: ExportConfig, options: ExportOptions) -> str:
         body += trust
         notes += words
     body.append(f"from {_msmtp_arg(config.email)}")
-    if smtp.username:
+    if smtp.username and config.sign_in is not None:
+        body += [
+            f"auth {token_mechanism(config).lower()}",
+            f"user {_msmtp_arg(smtp.username)}",
+            # msmtp hands the command to the shell; </dev/null keeps it off msmtp's input.
+            f'passwordeval "{token_lookup(config)} </dev/null"',
+        ]
+        notes += sign_in_lines(config, "msmtp")
+    elif smtp.username:
         body += ["auth on", f"user {_msmtp_arg(smtp.username)}"]
         if password is not None:
             body.append(f"password {_msmtp_arg(password)}")
@@ -236,7 +247,15 @@ def render_git(config: ExportConfig, options: ExportOptions) -> str:
         "such as none, means no encryption.",
     ]
     command = keyring_lookup(config)
-    if smtp.username and password is None and command is not None:
+    if config.sign_in is not None and smtp.username:
+        password = None
+        command = token_lookup(config)
+        notes += [
+            *sign_in_lines(config, "git's credential helper below"),
+            f"smtpAuth {token_mechanism(config)}: git send-email needs Perl's Authen::SASL",
+            "2.1700 or later for it (Debian 13, or from CPAN); older ones cannot sign in so.",
+        ]
+    elif smtp.username and password is None and command is not None:
         notes += [
             "No password here: git send-email asks git's credential helpers, and the one",
             "below runs smtpwizard secret (smtpwizard must be on git's PATH); when it has",
@@ -260,6 +279,8 @@ def render_git(config: ExportConfig, options: ExportOptions) -> str:
         notes += no_pin_lines(config, "git send-email")
     if smtp.username:
         values.append(("smtpUser", smtp.username))
+    if smtp.username and config.sign_in is not None:
+        values.append(("smtpAuth", token_mechanism(config)))
     if password is not None:
         values.append(("smtpPass", password))
     name = one_line(config.display_name)
@@ -288,6 +309,7 @@ for _exporter in (
         description="For ~/.msmtprc; sendmail-compatible sending from scripts and cron.",
         carries_ca=True,
         carries_pin=True,
+        carries_oauth=True,
     ),
     Exporter(
         name="postfix",
@@ -309,6 +331,7 @@ for _exporter in (
         render=render_git,
         description="A [sendemail] section for git config.",
         carries_ca=True,
+        carries_oauth=True,
     ),
 ):
     register(_exporter)

@@ -7,8 +7,10 @@ Thunderbird keeps passwords in its own password manager and asks for them on fir
 
 from __future__ import annotations
 
+import urllib.parse
 import xml.etree.ElementTree as ET
 
+from smtpwizard.core.auth.sasl import TOKEN_MECHANISMS
 from smtpwizard.core.discovery.vocabulary import AUTH_METHOD_WORD
 from smtpwizard.core.discovery.vocabulary import AUTHENTICATION_WORD
 from smtpwizard.core.discovery.vocabulary import SOCKET_TYPE_WORD
@@ -26,6 +28,7 @@ from smtpwizard.core.exporters.common import no_trust_lines
 from smtpwizard.core.exporters.common import one_line
 from smtpwizard.core.i18n import _
 from smtpwizard.core.login import SignIn
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import ServerSettings
 
 __all__ = ["SERVER_KEY", "authentication", "render_autoconfig", "render_userjs", "trust_lines"]
@@ -35,10 +38,13 @@ __all__ = ["SERVER_KEY", "authentication", "render_autoconfig", "render_userjs",
 SERVER_KEY = "smtpwizard1"
 
 
-def authentication(server: ServerSettings) -> SignIn:
-    """How the server checks the login, as Thunderbird's settings say it."""
+def authentication(server: ServerSettings, oauth: bool = False) -> SignIn:
+    """How the server checks the login, as Thunderbird's settings say it (``oauth``: the
+    login was proven with an OAuth 2.0 sign-in)."""
     if not server.username:
         return SignIn.NONE
+    if oauth or (server.mechanism or "").upper() in TOKEN_MECHANISMS:
+        return SignIn.OAUTH2
     if (server.mechanism or "").upper() == "CRAM-MD5":
         return SignIn.CRAM_MD5
     # PLAIN and LOGIN send the password inside the encrypted connection: "normal password".
@@ -56,17 +62,21 @@ def _username(username: str | None, email: str) -> str:
 
 
 def _server_element(
-    parent: ET.Element, tag: str, kind: str, server: ServerSettings, email: str
+    parent: ET.Element, tag: str, kind: str, server: ServerSettings, email: str, oauth: bool
 ) -> None:
     element = ET.SubElement(parent, tag, type=kind)
     ET.SubElement(element, "hostname").text = server.host
     ET.SubElement(element, "port").text = str(server.port)
     ET.SubElement(element, "socketType").text = SOCKET_TYPE_WORD[server.security]
-    sign_in = authentication(server)
+    sign_in = authentication(server, oauth)
     if tag == "incomingServer" and sign_in is SignIn.NONE:
         # Incoming servers always take a login; "none" is only understood for SMTP.
         sign_in = SignIn.PASSWORD
     ET.SubElement(element, "authentication").text = AUTHENTICATION_WORD[sign_in]
+    if sign_in is SignIn.OAUTH2:
+        # Thunderbird takes OAuth2 only for sign-in servers it knows and then reads the
+        # next word: the file stays usable everywhere, as the ISPDB's own files do.
+        ET.SubElement(element, "authentication").text = AUTHENTICATION_WORD[SignIn.PASSWORD]
     if sign_in is not SignIn.NONE or tag == "incomingServer":
         ET.SubElement(element, "username").text = _username(server.username, email)
 
@@ -88,20 +98,58 @@ def render_autoconfig(config: ExportConfig, options: ExportOptions) -> str:
     name = one_line(config.provider) or domain
     ET.SubElement(provider, "displayName").text = name
     ET.SubElement(provider, "displayShortName").text = name
-    _server_element(provider, "incomingServer", str(incoming.protocol), incoming, config.email)
-    _server_element(provider, "outgoingServer", "smtp", config.smtp, config.email)
+    # The provider's own sign-in covers the incoming server too (one account, one sign-in).
+    oauth = config.sign_in is not None
+    kind = str(incoming.protocol)
+    _server_element(provider, "incomingServer", kind, incoming, config.email, oauth)
+    _server_element(provider, "outgoingServer", "smtp", config.smtp, config.email, oauth)
+    if config.sign_in is not None:
+        _oauth_element(root, config.sign_in)
     ET.indent(root, space="  ")
     notes = [
         *header(config, "Thunderbird autoconfig"),
         "Put it in Thunderbird's isp/ folder as " + domain + ".xml, or serve it as",
         "https://autoconfig." + domain + "/mail/config-v1.1.xml (text/xml, UTF-8).",
-        "No password here: Thunderbird asks for it and keeps it in its password manager.",
+        *(
+            _oauth_notes(config.sign_in)
+            if config.sign_in is not None
+            else ["No password here: Thunderbird asks for it and keeps it in its password manager."]
+        ),
         *trust_lines(config),
     ]
     # "--" may not appear inside an XML comment.
     text = "\n".join("  " + line.replace("--", "- -") for line in notes)
     body = ET.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<!--\n{text}\n-->\n{body}\n'
+
+
+def _issuer_host(record: SignInRecord) -> str:
+    """The sign-in server as Thunderbird names it: a host name."""
+    for url in (record.issuer, record.authorization_endpoint, record.token_endpoint):
+        if url:
+            return urllib.parse.urlsplit(url).hostname or url
+    return ""
+
+
+def _oauth_element(root: ET.Element, record: SignInRecord) -> None:
+    """The draft clientConfig 1.2 ``<oAuth2>`` element: where the sign-in happens."""
+    element = ET.SubElement(root, "oAuth2")
+    ET.SubElement(element, "issuer").text = _issuer_host(record)
+    ET.SubElement(element, "scope").text = " ".join(record.scopes)
+    if record.authorization_endpoint:
+        ET.SubElement(element, "authURL").text = record.authorization_endpoint
+    if record.token_endpoint:
+        ET.SubElement(element, "tokenURL").text = record.token_endpoint
+
+
+def _oauth_notes(record: SignInRecord) -> list[str]:
+    return [
+        "Sign-in: OAuth2 (your provider's sign-in page), as smtpwizard proved it; no password.",
+        "Thunderbird signs in this way only with sign-in servers it knows (Microsoft, Google,",
+        f"Yahoo, AOL, Fastmail and others); this one is {_issuer_host(record) or 'unnamed'}.",
+        "Where it does not know it, it falls back to asking for a password, which a server",
+        "that takes only tokens refuses.",
+    ]
 
 
 def trust_lines(config: ExportConfig) -> list[str]:
@@ -124,7 +172,7 @@ def render_userjs(config: ExportConfig, options: ExportOptions) -> str:
     """A ``user.js`` block that adds the outgoing server without touching the others."""
     smtp = config.smtp
     prefix = f"mail.smtpserver.{SERVER_KEY}."
-    auth = authentication(smtp)
+    auth = authentication(smtp, config.sign_in is not None)
     prefs = [
         _pref(prefix + "type", "smtp"),
         _pref(prefix + "hostname", smtp.host),
@@ -134,6 +182,11 @@ def render_userjs(config: ExportConfig, options: ExportOptions) -> str:
     ]
     if smtp.username:
         prefs.append(_pref(prefix + "username", smtp.username))
+    if config.sign_in is not None and auth is SignIn.OAUTH2:
+        prefs += [
+            _pref(prefix + "oauth2.issuer", _issuer_host(config.sign_in)),
+            _pref(prefix + "oauth2.scope", " ".join(config.sign_in.scopes)),
+        ]
     description = one_line(config.provider or config.email) + " (tested by smtpwizard)"
     prefs.append(_pref(prefix + "description", description))
     notes = [
@@ -149,9 +202,15 @@ def render_userjs(config: ExportConfig, options: ExportOptions) -> str:
         "Once Thunderbird has taken it over, you may delete these lines again.",
         "",
         "try_ssl: 0 none, 2 STARTTLS, 3 SSL/TLS. authMethod: 1 none, 3 normal password,",
-        "4 encrypted password.",
-        "No password here: Thunderbird asks for it when it first sends, and keeps it",
-        "in its password manager.",
+        "4 encrypted password, 10 OAuth2.",
+        *(
+            [*_oauth_notes(config.sign_in), "oauth2.issuer and oauth2.scope name that sign-in."]
+            if config.sign_in is not None
+            else [
+                "No password here: Thunderbird asks for it when it first sends, and keeps it",
+                "in its password manager.",
+            ]
+        ),
         *trust_lines(config),
     ]
     return comment(notes, "//") + "\n" + "\n".join(prefs) + "\n"
@@ -167,6 +226,7 @@ register(
         render=render_autoconfig,
         description="The file Thunderbird reads when it sets up an account.",
         carries_password=False,
+        carries_oauth=True,
     )
 )
 register(
@@ -179,5 +239,6 @@ register(
         render=render_userjs,
         description="Adds the outgoing server to an existing Thunderbird profile.",
         carries_password=False,
+        carries_oauth=True,
     )
 )
