@@ -307,3 +307,24 @@ def test_formats_that_cannot_sign_in_with_oauth_say_so_instead_of_writing(
         assert "cannot sign in with OAuth 2.0" in run_.stderr, name
         assert "msmtp" in run_.stderr
         assert not target.exists()
+
+
+def test_troubleshooting_from_the_msmtp_export_signs_in_with_the_stored_sign_in(
+    setup: Setup, tmp_path: Path
+) -> None:
+    config = _exported(setup, tmp_path, "msmtp")
+    run_ = smtpwizard(
+        "troubleshoot",
+        "--from",
+        str(config),
+        "--cafile",
+        str(setup.certs.ca_file),
+        "--stop-after",
+        "auth",
+        env=setup.env,
+    )
+    assert run_.returncode == 0, run_.stdout + run_.stderr
+    assert "login: an OAuth 2.0 token (OAUTHBEARER" in run_.stdout
+    assert "Signed in with OAuth 2.0 with the sign-in stored in your keyring." in run_.stdout
+    assert "AUTH OAUTHBEARER" in run_.stdout
+    assert len(setup.browser_visits()) == 1

@@ -282,6 +282,7 @@ class OAuthFlows:
             raise SignInError(
                 SignInProblem.UNREACHABLE,
                 _("The sign-in server could not be reached: {error}").format(error=exc),
+                description=str(exc),
             ) from None
         try:
             data = client.parse_request_body_response(answer.decode("utf-8", "replace"))
@@ -472,6 +473,7 @@ class OAuthFlows:
             raise SignInError(
                 SignInProblem.UNREACHABLE,
                 _("The sign-in server could not be reached: {error}").format(error=exc),
+                description=str(exc),
             ) from None
         device_code = answer.get("device_code")
         user_code = answer.get("user_code")

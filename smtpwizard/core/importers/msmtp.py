@@ -311,6 +311,13 @@ def _msmtp_draft(account: _MsmtpAccount, notes: Notes) -> Draft:
             notes.w(_("a user name is given, but auth is not on: msmtp will not log in."))
         elif auth is None:
             notes.m(_("no auth line: msmtp does not log in"))
+    elif auth[0].lower() in ("xoauth2", "oauthbearer"):
+        draft.auth = SignIn.OAUTH2
+        notes.r(
+            _("login: an OAuth 2.0 token ({mechanism}, auth, line {line})").format(
+                mechanism=auth[0].upper(), line=auth[1]
+            )
+        )
     else:
         draft.auth = "password" if auth[0] in ("", "on") else auth[0].upper()
         notes.r(_("login: {auth} (auth, line {line})").format(auth=draft.auth, line=auth[1]))
@@ -322,7 +329,9 @@ def _msmtp_draft(account: _MsmtpAccount, notes: Notes) -> Draft:
         notes.r(_("password: written in the file (password, line {line})").format(line=password[1]))
     elif command and command[0]:
         # smtpwizard's own commands: "smtpwizard secret ..." (older exports ran keyring).
-        if "smtpwizard secret " in command[0] or "keyring get smtpwizard:" in command[0]:
+        if "smtpwizard token " in command[0]:
+            draft.password_source = _("a fresh token from smtpwizard's stored sign-in")
+        elif "smtpwizard secret " in command[0] or "keyring get smtpwizard:" in command[0]:
             draft.password_source = _("the keyring, where smtpwizard stored it (passwordeval)")
         else:
             draft.password_source = _("the passwordeval command")
