@@ -13,7 +13,6 @@ from typing import TextIO
 from smtpwizard.cli.common import UsageError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.login import SignIn
-from smtpwizard.core.login import SignInProblem
 from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import Protocol
 
@@ -140,40 +139,21 @@ def plan_sign_in_step(
     from smtpwizard.core.errors import SignInError
 
     try:
-        settings = engine.oauth_settings(
+        request = engine.prepare_sign_in(
+            email,
             plan,
+            protocols,
             issuer=args.oauth2_issuer,
             client_id=args.oauth2_client_id,
             client_secret=args.oauth2_client_secret,
+            flow="device" if args.oauth2_flow == "device" else "browser",
+            login_hint=username,
         )
     except SignInError as exc:
         return SignInStep(None, failure_record(exc), asked)
-    request = engine.sign_in_request(
-        email,
-        settings,
-        protocols,
-        flow="device" if args.oauth2_flow == "device" else "browser",
-        login_hint=username,
-    )
-    if not settings.client_id or not settings.can_sign_in:
-        problem = SignInProblem.NO_CLIENT_ID if settings.can_sign_in else SignInProblem.NO_ENDPOINTS
-        error = SignInError(
-            problem,
-            _("No client ID is known for this provider.")
-            if problem is SignInProblem.NO_CLIENT_ID
-            else _("Nothing says where to sign in."),
-        )
-        # A stored sign-in still works without them (its record has the client ID).
-        stored = engine.token_keeper().stored(str(email))
-        if stored is None:
-            return SignInStep(request, failure_record(error, request), asked)
-        request = engine.sign_in_request(
-            email,
-            stored.settings.merged(settings),
-            protocols,
-            flow=request.flow,
-            login_hint=username,
-        )
+    problem = request.problem()
+    if problem is not None:
+        return SignInStep(request, failure_record(problem, request), asked)
     return SignInStep(request, None, asked)
 
 

@@ -9,22 +9,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.results import DiscoveryResult
+from smtpwizard.core.discovery.signin import SignInPlan
+from smtpwizard.core.discovery.signin import plan_sign_in
 from smtpwizard.core.discovery.typed import incoming_to_test
 from smtpwizard.core.document import matrix_document
 from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import config_from_document
+from smtpwizard.core.login import SignIn
+from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
+from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import ServerSettings
 from smtpwizard.core.net.address import EmailAddress
 from smtpwizard.core.troubleshoot.session import Troubleshooter
 
 if TYPE_CHECKING:
+    from smtpwizard.core.auth.signin import SignedIn
+    from smtpwizard.core.auth.signin import SignInRequest
     from smtpwizard.core.importers.reader import ImportedAccount
     from smtpwizard.core.importers.reader import ImportResult
 
@@ -70,6 +78,14 @@ class SetupDraft:
     incoming_candidates: list[Candidate] = field(default_factory=list)
     incoming_matrix: MatrixResult | None = None
     fix: FixDraft = field(default_factory=lambda: FixDraft())
+    sign_in: SignIn = SignIn.PASSWORD
+    """How the person logs in: a password, or their provider's sign-in (OAuth 2.0)."""
+    oauth_client_id: str = ""
+    """The client ID the person typed, when no source names one."""
+    signed_in: SignedIn | None = field(default=None, repr=False)
+    """The OAuth 2.0 sign-in once it worked: its token lives here, in memory only."""
+    sign_in_request: SignInRequest | None = None
+    """What the sign-in was made with (endpoints, client, scopes), for the report."""
 
     @property
     def provider(self) -> Provider | None:
@@ -115,6 +131,38 @@ class SetupDraft:
             return ""  # the service issues one; the hint says where to find it
         return str(self.email) if self.email is not None else ""
 
+    @property
+    def sign_in_plan(self) -> SignInPlan:
+        """How the sources say to sign in (the provider, autoconfig, the servers)."""
+        if self.discovery is not None:
+            return self.discovery.sign_in
+        return plan_sign_in(self.provider, self.candidates)
+
+    @property
+    def uses_oauth(self) -> bool:
+        """Whether the login is the provider's sign-in rather than a password."""
+        return self.sign_in is SignIn.OAUTH2
+
+    def oauth_protocols(self) -> list[Protocol]:
+        """What the token must cover: sending, and receiving when that is tested too."""
+        protocols = [Protocol.SMTP]
+        protocols += [c.protocol for c in self.incoming_candidates if c.protocol not in protocols]
+        if self.tests_incoming and len(protocols) == 1:
+            protocols += [Protocol.IMAP, Protocol.POP3]
+        return protocols
+
+    def sign_in_record(self) -> SignInRecord | None:
+        """The sign-in for the result document (no token), once there is one."""
+        if self.sign_in_request is None or self.signed_in is None:
+            return None
+        return self.sign_in_request.record(self.signed_in)
+
+    def forget_sign_in(self) -> None:
+        """Drops the token (another account, another way of signing in)."""
+        self.signed_in = None
+        self.sign_in_request = None
+        self.forget_results()
+
     def forget_results(self) -> None:
         """Drops the test results (the inputs changed)."""
         self.matrix = None
@@ -124,13 +172,17 @@ class SetupDraft:
         """The JSON document of the last test (as ``smtpwizard probe --json`` writes it)."""
         if self.matrix is None:
             raise ValueError("nothing tested yet")
+        matrix = self.matrix
+        record = self.sign_in_record() if self.uses_oauth else None
+        if record is not None and matrix.sign_in is None:
+            matrix = replace(matrix, sign_in=record)
         return matrix_document(
-            self.matrix,
+            matrix,
             self.incoming,
             self.discovery,
             self.provider,
             self.incoming_matrix,
-            password_ascii=self.password.isascii() if self.password else None,
+            password_ascii=self.password.isascii() if self.password and not record else None,
         )
 
     def export_config(self, include_password: bool = False) -> ExportConfig:
@@ -142,12 +194,10 @@ class SetupDraft:
         config = config_from_document(self.document())
         if self.display_name:
             config = _replace(config, display_name=self.display_name)
-        if include_password and self.password:
+        if include_password and self.password and config.sign_in is None:
             config = _replace(config, password=self.password)
         return config
 
 
 def _replace(config: ExportConfig, **changes: object) -> ExportConfig:
-    from dataclasses import replace
-
     return replace(config, **changes)  # type: ignore[arg-type]

@@ -227,6 +227,35 @@ class Engine:
             cafile=self.probe.cafile,
         )
 
+    def prepare_sign_in(
+        self,
+        email: EmailAddress,
+        plan: SignInPlan | None,
+        protocols: Iterable[Protocol] = (Protocol.SMTP,),
+        *,
+        issuer: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        flow: Flow = "browser",
+        login_hint: str | None = None,
+    ) -> SignInRequest:
+        """The sign-in for ``email`` from everything known: the person's choices, the plan,
+        the issuer's metadata, a remembered client ID, and the account's stored sign-in
+        (which works without a client ID given again). :meth:`SignInRequest.problem` says
+        whether it can start.
+
+        Raises:
+            SignInError: the issuer's metadata could not be read or names another issuer.
+        """
+        settings = self.oauth_settings(
+            plan, issuer=issuer, client_id=client_id, client_secret=client_secret
+        )
+        if not settings.client_id or not settings.can_sign_in:
+            stored = self.token_keeper().stored(str(email))
+            if stored is not None and (not client_id or client_id == stored.settings.client_id):
+                settings = stored.settings.merged(settings)
+        return self.sign_in_request(email, settings, protocols, flow=flow, login_hint=login_hint)
+
     def remember_client_id(self, settings: OAuthSettings) -> None:
         """Keeps the client ID of a sign-in that worked for its token endpoint, so that the
         next sign-in there needs it no more."""

@@ -130,6 +130,16 @@ class SignInRequest:
     login_hint: str | None = None
     cafile: str | None = None
 
+    def problem(self) -> SignInError | None:
+        """Why this sign-in cannot start (no client ID, or nowhere to sign in), if so."""
+        if not self.settings.client_id:
+            return SignInError(
+                SignInProblem.NO_CLIENT_ID, _("No client ID is known for this provider.")
+            )
+        if not self.settings.can_sign_in:
+            return SignInError(SignInProblem.NO_ENDPOINTS, _("Nothing says where to sign in."))
+        return None
+
     def record(
         self, signed: SignedIn | None = None, error: SignInError | None = None
     ) -> SignInRecord:
