@@ -311,6 +311,18 @@ class TokenKeeper:
             )
         return flows.device(request.scopes, cancel=cancel, show=show_code), "device"
 
+    def fresh(self, request: SignInRequest, signed: SignedIn, cancel: CancelToken) -> SignedIn:
+        """``signed`` while its access token is still good, else a new one from the stored
+        sign-in without asking the person (a sign-in some time ago, before a test).
+
+        Raises:
+            SignInError: the token ran out and nothing stored renews it.
+        """
+        if signed.token.fresh(self._clock()):
+            return signed
+        renewed = self.token(request, cancel=cancel, interactive=False)
+        return SignedIn(renewed.token, signed.reused, renewed.stored, signed.notes, signed.flow)
+
     def forget(self, account: str) -> bool:
         """Forgets an account's stored sign-in; returns whether there was one."""
         return self._forget(account)
