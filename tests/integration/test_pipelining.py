@@ -249,6 +249,19 @@ def test_a_refused_data_is_a_failed_step(relay) -> None:
     assert not result.send.ok
 
 
+# -- the goodbye -----------------------------------------------------------------------------------
+
+
+def test_the_goodbye_is_not_waited_for(relay) -> None:
+    server, port = relay(answers_quit=False)
+    result = check(port)
+    quit_stage = stage(result, StageName.QUIT)
+    assert quit_stage.ok
+    assert quit_stage.reply is None
+    assert client_lines(result)[-1] == "QUIT"
+    assert server.quit_seen.wait(5)  # it went out before the connection closed
+
+
 # -- a real server, with a login ------------------------------------------------------------------
 
 

@@ -428,6 +428,10 @@ class SmtpProbe(Probe):
     def _goodbye(self) -> Reply:
         return self._conversation().command("QUIT")
 
+    def _say_goodbye(self) -> bool:
+        self._conversation().putcmd("QUIT")
+        return True
+
     def _fetch_preamble(self, conv: Conversation) -> bool:
         conv.read_reply()
         conv.ehlo()
