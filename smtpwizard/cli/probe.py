@@ -32,27 +32,25 @@ from smtpwizard.cli.wiring import add_resolve_option
 from smtpwizard.cli.wiring import engine_for
 from smtpwizard.cli.wiring import resolver_for
 from smtpwizard.core.i18n import _
-from smtpwizard.core.login import SignIn
-from smtpwizard.core.login import SignInProblem
-from smtpwizard.core.login import SignInRecord
-from smtpwizard.core.model import MatrixResult
-from smtpwizard.core.model import Protocol
 
+# What a run needs is imported when it runs: ``probe --help`` costs what Python's start does.
 if TYPE_CHECKING:
     from smtpwizard.core.auth.signin import SignedIn
     from smtpwizard.core.auth.signin import SignInRequest
     from smtpwizard.core.discovery.providers import Provider
     from smtpwizard.core.discovery.results import DiscoveryResult
+    from smtpwizard.core.login import SignInRecord
     from smtpwizard.core.model import Candidate
+    from smtpwizard.core.model import MatrixResult
     from smtpwizard.core.net.address import EmailAddress
     from smtpwizard.core.net.channel import CancelToken
     from smtpwizard.core.probe.matrix import EventListener
 
-__all__ = ["add_parser", "run"]
+    #: What a probe run gives: the outgoing and incoming results (``None``: no token, so
+    #: nothing was tested) and the sign-in, when there was one.
+    Outcomes = tuple[MatrixResult | None, MatrixResult | None, SignInRecord | None]
 
-#: What a probe run gives: the outgoing and incoming results (``None``: no token, so
-#: nothing was tested) and the sign-in, when there was one.
-Outcomes = tuple[MatrixResult | None, MatrixResult | None, SignInRecord | None]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -145,12 +143,11 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     from smtpwizard.cli.discover import discover
     from smtpwizard.cli.discover import print_discovery
     from smtpwizard.cli.discover import progress
-    from smtpwizard.cli.report import print_report
     from smtpwizard.core.discovery.signin import plan_sign_in
     from smtpwizard.core.discovery.typed import outgoing_candidates
-    from smtpwizard.core.document import discovery_document
-    from smtpwizard.core.document import matrix_document
     from smtpwizard.core.errors import SignInError
+    from smtpwizard.core.login import SignIn
+    from smtpwizard.core.model import Protocol
     from smtpwizard.core.net.address import check_host
     from smtpwizard.core.net.address import parse_email
     from smtpwizard.core.probe.matrix import rank
@@ -186,6 +183,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         candidates = rank(discovery.candidates)
         if not candidates:
             if args.json:
+                from smtpwizard.core.document import discovery_document
+
                 json.dump(discovery_document(discovery), out, indent=2, ensure_ascii=False)
                 out.write("\n")
             else:
@@ -262,6 +261,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         return _sign_in_failed(args, email, record, discovery, provider, out)
     incoming = discovery.incoming if discovery is not None else ()
     if args.json:
+        from smtpwizard.core.document import matrix_document
+
         document = matrix_document(
             matrix,
             incoming,
@@ -273,6 +274,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
+        from smtpwizard.cli.report import print_report
+
         if discovery is not None:
             print_discovery(discovery, out, candidates=False)
         if discovery is None and provider is not None:
@@ -320,6 +323,7 @@ def _sign_in_failed(
     """No token: the finding, and nothing tested."""
     from smtpwizard.cli.discover import print_discovery
     from smtpwizard.core.document import sign_in_failed_document
+    from smtpwizard.core.login import SignInProblem
 
     if args.json:
         document = sign_in_failed_document(str(email), record, discovery, provider)

@@ -10,13 +10,15 @@ import hashlib
 import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from smtpwizard.core.model import CertInfo
 from smtpwizard.core.net.transcript import readable
+
+# cryptography takes longer to import than Python takes to start: it is imported by the
+# functions that decode a certificate, the first time one is read.
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["display_name", "fingerprint", "issued_by_file", "name_matches", "parse_certificate"]
 
@@ -36,6 +38,8 @@ def _first(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
 
 def display_name(name: x509.Name) -> str:
     """The most telling part of a distinguished name: its common name, else organisation."""
+    from cryptography.x509.oid import NameOID
+
     return (
         _first(name, NameOID.COMMON_NAME)
         or _first(name, NameOID.ORGANIZATION_NAME)
@@ -51,6 +55,9 @@ def parse_certificate(der: bytes) -> CertInfo:
     Raises:
         ValueError: the bytes are not a certificate.
     """
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     cert = x509.load_der_x509_certificate(der)
     names: list[str] = []
     try:
@@ -103,6 +110,9 @@ def issued_by_file(path: str, chain: Sequence[CertInfo]) -> bool:
     of its authorities anchors. Names are compared as verification already succeeded; an
     unreadable file anchors nothing.
     """
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     try:
         authorities = x509.load_pem_x509_certificates(Path(path).read_bytes())
     except (OSError, ValueError):
