@@ -216,7 +216,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         else:
             engine.probe = replace(engine.probe, sign_in=SignIn.OAUTH2)
     password = read_password(stdin) if args.password_stdin else None
-    assessor = engine.assessor(listener=_progress(err) if show_progress else None)
+    listener = _progress(err if show_progress else None, None if args.json else out)
+    assessor = engine.assessor(listener=listener)
 
     def work(cancel: CancelToken) -> Outcomes:
         token: str | None = None
@@ -336,19 +337,41 @@ def _sign_in_failed(
     return EXIT_INTERRUPTED if record.problem is SignInProblem.CANCELLED else EXIT_FAILED
 
 
-def _progress(stream: TextIO) -> EventListener:
-    """Prints each candidate's outcome as it comes in (for a person watching a terminal)."""
+def _progress(stream: TextIO | None, out: TextIO | None) -> EventListener | None:
+    """Prints each candidate's outcome as it comes in on ``stream`` (for a person watching a
+    terminal), and the verdict on ``out`` as soon as it is certain: the rest of the report
+    follows once the run ends (with --all, once every test has finished)."""
+    from smtpwizard.core.model import AuthStatus
+    from smtpwizard.core.model import Protocol
     from smtpwizard.core.probe.matrix import CandidateFinished
     from smtpwizard.core.probe.matrix import ProbeEvent
+    from smtpwizard.core.probe.matrix import VerdictReached
 
+    if stream is None and out is None:
+        return None
     lock = threading.Lock()
 
     def listener(event: ProbeEvent) -> None:
-        if isinstance(event, CandidateFinished):
+        if isinstance(event, CandidateFinished) and stream is not None:
             r = event.result
             c = r.candidate
             with lock:
                 print(f"  {c.host}:{c.port} {c.security}: {r.outcome}", file=stream, flush=True)
+        elif isinstance(event, VerdictReached) and out is not None and event.result is not None:
+            best = event.result
+            text = (
+                _("Works: {server}, login accepted.")
+                if best.auth.status is AuthStatus.OK
+                else _("Works: {server}.")
+            )
+            kind = (
+                _("Outgoing mail")
+                if best.candidate.protocol is Protocol.SMTP
+                else _("Incoming mail")
+            )
+            with lock:
+                print(f"{kind}: " + text.format(server=best.candidate.label()), file=out)
+                print(file=out, flush=True)
 
     return listener
 
