@@ -16,8 +16,6 @@ answer, which changes nothing.
 from __future__ import annotations
 
 import base64
-import email.policy
-import email.utils
 import hmac
 import re
 import smtplib
@@ -27,7 +25,6 @@ from collections.abc import Callable
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import replace
-from email.message import EmailMessage
 from typing import Any
 
 from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
@@ -548,6 +545,11 @@ def _auth_failure(reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, R
 
 
 def _test_message(address: EmailAddress, candidate: Candidate) -> bytes:
+    # The message classes are only needed to send a test message: not at every start.
+    import email.policy
+    import email.utils
+    from email.message import EmailMessage
+
     message = EmailMessage()
     message["From"] = str(address)
     message["To"] = str(address)
