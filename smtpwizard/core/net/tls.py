@@ -36,8 +36,9 @@ def system_trust_folder() -> str | None:
 
     OpenSSL reads such a folder certificate by certificate as a handshake needs one, where
     the system's bundle file is read whole first: about 20 ms at every start, for 150
-    authorities of which a conversation needs one. Debian, Ubuntu, Fedora's compatibility
-    links and Alpine keep the two the same.
+    authorities of which a conversation needs one. Debian, Ubuntu and Alpine keep the
+    folder and the bundle the same; where there is no such folder (Fedora, macOS), the
+    bundle is read as before.
     """
     paths = ssl.get_default_verify_paths()
     if sys.platform == "win32" or any(
