@@ -3,7 +3,10 @@
 Each command lives in a module of its own (``probe``, ``discover``, ``export``,
 ``troubleshoot``, ``providers``, ``secret``, ``token``) with an ``add_parser`` that
 describes it and a ``run`` that does it; this module only builds the parser and
-dispatches. Exit status: see :mod:`smtpwizard.cli.common`.
+dispatches. Only the module of the command that runs is imported (all of them only to list
+them, for ``--help`` or a usage error; none for ``--version``), and each imports what its
+work needs when it starts: a command starts as fast as Python does.
+Exit status: see :mod:`smtpwizard.cli.common`.
 """
 
 from __future__ import annotations
@@ -12,30 +15,45 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from smtpwizard import __version__
-from smtpwizard.cli import discover
-from smtpwizard.cli import export
-from smtpwizard.cli import probe
-from smtpwizard.cli import providers
-from smtpwizard.cli import secret
-from smtpwizard.cli import token
-from smtpwizard.cli import troubleshoot
 from smtpwizard.cli.common import EXIT_INTERRUPTED
 from smtpwizard.cli.common import EXIT_USAGE
 from smtpwizard.cli.common import Parser
 from smtpwizard.cli.common import UsageError
-from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "command_module", "main", "wanted_commands"]
 
-#: The commands, in the order ``--help`` lists them.
-COMMANDS = (probe, discover, export, troubleshoot, providers, secret, token)
+#: The commands, in the order ``--help`` lists them: each is the module
+#: ``smtpwizard.cli.NAME``, imported by name (so packaging lists them as hidden imports).
+COMMANDS = ("probe", "discover", "export", "troubleshoot", "providers", "secret", "token")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+def command_module(name: str) -> ModuleType:
+    """The module of command ``name``."""
+    return importlib.import_module(f"smtpwizard.cli.{name}")
+
+
+def wanted_commands(args: Sequence[str]) -> tuple[str, ...]:
+    """The commands whose parsers reading ``args`` needs: the one named; none for
+    ``--version``; all of them to list them (``--help``, no command, an unknown one).
+
+    The top level has flags only, so the first word that is not an option names the command.
+    """
+    for arg in args:
+        if arg in ("-h", "--help"):
+            return COMMANDS
+        if arg == "--version":
+            return ()
+        if not arg.startswith("-"):
+            return (arg,) if arg in COMMANDS else COMMANDS
+    return COMMANDS
+
+
+def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
+    """The argument parser, with the subcommands ``commands`` (default: all of them)."""
     parser = Parser(
         prog="smtpwizard",
         description=_(
@@ -44,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"smtpwizard {__version__}")
-    commands = parser.add_subparsers(dest="command", parser_class=Parser)
-    for command in COMMANDS:
-        command.add_parser(commands)
+    subparsers = parser.add_subparsers(dest="command", parser_class=Parser)
+    for name in commands:
+        command_module(name).add_parser(subparsers)
     return parser
 
 
@@ -57,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
-    parser = build_parser()
+    parser = build_parser(wanted_commands(args_list))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as done:  # --help, --version, or a usage error already printed
@@ -65,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    command = importlib.import_module(f"smtpwizard.cli.{args.command}")
+    from smtpwizard.core.errors import InvalidInput
+
+    command = command_module(args.command)
     try:
         status: int = command.run(args, sys.stdin, sys.stdout, sys.stderr)
     except (InvalidInput, UsageError) as exc:

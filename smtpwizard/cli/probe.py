@@ -32,27 +32,25 @@ from smtpwizard.cli.wiring import add_resolve_option
 from smtpwizard.cli.wiring import engine_for
 from smtpwizard.cli.wiring import resolver_for
 from smtpwizard.core.i18n import _
-from smtpwizard.core.login import SignIn
-from smtpwizard.core.login import SignInProblem
-from smtpwizard.core.login import SignInRecord
-from smtpwizard.core.model import MatrixResult
-from smtpwizard.core.model import Protocol
 
+# What a run needs is imported when it runs: ``probe --help`` costs what Python's start does.
 if TYPE_CHECKING:
     from smtpwizard.core.auth.signin import SignedIn
     from smtpwizard.core.auth.signin import SignInRequest
     from smtpwizard.core.discovery.providers import Provider
     from smtpwizard.core.discovery.results import DiscoveryResult
+    from smtpwizard.core.login import SignInRecord
     from smtpwizard.core.model import Candidate
+    from smtpwizard.core.model import MatrixResult
     from smtpwizard.core.net.address import EmailAddress
     from smtpwizard.core.net.channel import CancelToken
     from smtpwizard.core.probe.matrix import EventListener
 
-__all__ = ["add_parser", "run"]
+    #: What a probe run gives: the outgoing and incoming results (``None``: no token, so
+    #: nothing was tested) and the sign-in, when there was one.
+    Outcomes = tuple[MatrixResult | None, MatrixResult | None, SignInRecord | None]
 
-#: What a probe run gives: the outgoing and incoming results (``None``: no token, so
-#: nothing was tested) and the sign-in, when there was one.
-Outcomes = tuple[MatrixResult | None, MatrixResult | None, SignInRecord | None]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -145,12 +143,11 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     from smtpwizard.cli.discover import discover
     from smtpwizard.cli.discover import print_discovery
     from smtpwizard.cli.discover import progress
-    from smtpwizard.cli.report import print_report
     from smtpwizard.core.discovery.signin import plan_sign_in
     from smtpwizard.core.discovery.typed import outgoing_candidates
-    from smtpwizard.core.document import discovery_document
-    from smtpwizard.core.document import matrix_document
     from smtpwizard.core.errors import SignInError
+    from smtpwizard.core.login import SignIn
+    from smtpwizard.core.model import Protocol
     from smtpwizard.core.net.address import check_host
     from smtpwizard.core.net.address import parse_email
     from smtpwizard.core.probe.matrix import rank
@@ -186,6 +183,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         candidates = rank(discovery.candidates)
         if not candidates:
             if args.json:
+                from smtpwizard.core.document import discovery_document
+
                 json.dump(discovery_document(discovery), out, indent=2, ensure_ascii=False)
                 out.write("\n")
             else:
@@ -217,7 +216,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         else:
             engine.probe = replace(engine.probe, sign_in=SignIn.OAUTH2)
     password = read_password(stdin) if args.password_stdin else None
-    assessor = engine.assessor(listener=_progress(err) if show_progress else None)
+    listener = _progress(err if show_progress else None, None if args.json else out)
+    assessor = engine.assessor(listener=listener)
 
     def work(cancel: CancelToken) -> Outcomes:
         token: str | None = None
@@ -262,6 +262,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         return _sign_in_failed(args, email, record, discovery, provider, out)
     incoming = discovery.incoming if discovery is not None else ()
     if args.json:
+        from smtpwizard.core.document import matrix_document
+
         document = matrix_document(
             matrix,
             incoming,
@@ -273,6 +275,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
+        from smtpwizard.cli.report import print_report
+
         if discovery is not None:
             print_discovery(discovery, out, candidates=False)
         if discovery is None and provider is not None:
@@ -320,6 +324,7 @@ def _sign_in_failed(
     """No token: the finding, and nothing tested."""
     from smtpwizard.cli.discover import print_discovery
     from smtpwizard.core.document import sign_in_failed_document
+    from smtpwizard.core.login import SignInProblem
 
     if args.json:
         document = sign_in_failed_document(str(email), record, discovery, provider)
@@ -332,19 +337,41 @@ def _sign_in_failed(
     return EXIT_INTERRUPTED if record.problem is SignInProblem.CANCELLED else EXIT_FAILED
 
 
-def _progress(stream: TextIO) -> EventListener:
-    """Prints each candidate's outcome as it comes in (for a person watching a terminal)."""
+def _progress(stream: TextIO | None, out: TextIO | None) -> EventListener | None:
+    """Prints each candidate's outcome as it comes in on ``stream`` (for a person watching a
+    terminal), and the verdict on ``out`` as soon as it is certain: the rest of the report
+    follows once the run ends (with --all, once every test has finished)."""
+    from smtpwizard.core.model import AuthStatus
+    from smtpwizard.core.model import Protocol
     from smtpwizard.core.probe.matrix import CandidateFinished
     from smtpwizard.core.probe.matrix import ProbeEvent
+    from smtpwizard.core.probe.matrix import VerdictReached
 
+    if stream is None and out is None:
+        return None
     lock = threading.Lock()
 
     def listener(event: ProbeEvent) -> None:
-        if isinstance(event, CandidateFinished):
+        if isinstance(event, CandidateFinished) and stream is not None:
             r = event.result
             c = r.candidate
             with lock:
                 print(f"  {c.host}:{c.port} {c.security}: {r.outcome}", file=stream, flush=True)
+        elif isinstance(event, VerdictReached) and out is not None and event.result is not None:
+            best = event.result
+            text = (
+                _("Works: {server}, login accepted.")
+                if best.auth.status is AuthStatus.OK
+                else _("Works: {server}.")
+            )
+            kind = (
+                _("Outgoing mail")
+                if best.candidate.protocol is Protocol.SMTP
+                else _("Incoming mail")
+            )
+            with lock:
+                print(f"{kind}: " + text.format(server=best.candidate.label()), file=out)
+                print(file=out, flush=True)
 
     return listener
 

@@ -12,9 +12,6 @@ from typing import TextIO
 
 from smtpwizard.cli.common import UsageError
 from smtpwizard.core.i18n import _
-from smtpwizard.core.login import SignIn
-from smtpwizard.core.login import SignInRecord
-from smtpwizard.core.model import Protocol
 
 if TYPE_CHECKING:
     from smtpwizard.core.auth.flows import DeviceCode
@@ -24,6 +21,9 @@ if TYPE_CHECKING:
     from smtpwizard.core.discovery.signin import SignInPlan
     from smtpwizard.core.engine import Engine
     from smtpwizard.core.errors import SignInError
+    from smtpwizard.core.login import SignIn
+    from smtpwizard.core.login import SignInRecord
+    from smtpwizard.core.model import Protocol
     from smtpwizard.core.net.address import EmailAddress
     from smtpwizard.core.net.channel import CancelToken
 
@@ -82,6 +82,8 @@ def sign_in_method(args: argparse.Namespace, plan: SignInPlan | None) -> tuple[S
     Raises:
         UsageError: a password and OAuth 2.0 asked for at once.
     """
+    from smtpwizard.core.login import SignIn
+
     oauth_options = bool(args.oauth2_client_id or args.oauth2_issuer or args.oauth2_flow)
     if args.auth == "oauth2" or (args.auth is None and oauth_options):
         if args.password_stdin:
@@ -115,6 +117,8 @@ class SignInStep:
 
 def failure_record(error: SignInError, request: SignInRequest | None = None) -> SignInRecord:
     """A failed sign-in for the report."""
+    from smtpwizard.core.login import SignInRecord
+
     if request is not None:
         return request.record(error=error)
     return SignInRecord(

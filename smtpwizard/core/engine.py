@@ -24,21 +24,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 
-from smtpwizard.core.auth.signin import FetchHttp
-from smtpwizard.core.discovery.discoverer import Discoverer
 from smtpwizard.core.discovery.providers import KnowledgeBase
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import load as load_knowledge_base
-from smtpwizard.core.discovery.results import DiscoveryEvent
 from smtpwizard.core.discovery.results import DiscoverySettings
-from smtpwizard.core.errors import SignInError
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.net.address import EmailAddress
-from smtpwizard.core.net.dns import DnsClient
-from smtpwizard.core.net.dns import DnsResolver
-from smtpwizard.core.net.fetch import FetchSettings
 from smtpwizard.core.net.resolve import Resolver
 from smtpwizard.core.net.resolve import SystemResolver
 from smtpwizard.core.net.tls import trust_context
@@ -47,13 +40,18 @@ from smtpwizard.core.probe.matrix import Prober
 from smtpwizard.core.probe.matrix import run_account
 from smtpwizard.core.probe.options import ProbeOptions
 
+# Discovery's lookups (DNS, HTTPS) and signing in are imported where they are used: a probe
+# of a given server needs neither, and the command line starts without their weight.
 if TYPE_CHECKING:
     from smtpwizard.core.auth.flows import OpenBrowser
     from smtpwizard.core.auth.keyring import CredentialStore
     from smtpwizard.core.auth.oauth import OAuthSettings
+    from smtpwizard.core.auth.signin import FetchHttp
     from smtpwizard.core.auth.signin import Flow
     from smtpwizard.core.auth.signin import SignInRequest
     from smtpwizard.core.auth.signin import TokenKeeper
+    from smtpwizard.core.discovery.discoverer import Discoverer
+    from smtpwizard.core.discovery.results import DiscoveryEvent
     from smtpwizard.core.discovery.signin import SignInPlan
     from smtpwizard.core.store.settings import SettingsStore
     from smtpwizard.core.troubleshoot.session import Troubleshooter
@@ -99,6 +97,9 @@ class Engine:
         if self.resolver is not None:
             return self.resolver
         if self.discovery.nameservers:
+            from smtpwizard.core.net.dns import DnsClient
+            from smtpwizard.core.net.dns import DnsResolver
+
             return DnsResolver(DnsClient(self.discovery.nameservers, self.discovery.timeout))
         return SystemResolver()
 
@@ -115,6 +116,8 @@ class Engine:
             settings = replace(settings, send_address=send_address)
         if use_ispdb is not None and not use_ispdb:
             settings = replace(settings, ispdb_url=None)
+        from smtpwizard.core.discovery.discoverer import Discoverer
+
         return Discoverer(
             settings,
             knowledge=self.knowledge,
@@ -148,6 +151,9 @@ class Engine:
 
     def oauth_http(self) -> FetchHttp:
         """The HTTPS requests of signing in: the engine's TLS context and resolver."""
+        from smtpwizard.core.auth.signin import FetchHttp
+        from smtpwizard.core.net.fetch import FetchSettings
+
         timeout = max(self.probe.timeout, 10.0)
         return FetchHttp(
             FetchSettings(context=self.context(), timeout=timeout), self.probe_resolver()
@@ -184,6 +190,7 @@ class Engine:
         """
         from smtpwizard.core.auth.oauth import OAuthSettings
         from smtpwizard.core.auth.oauth import read_metadata
+        from smtpwizard.core.errors import SignInError
         from smtpwizard.core.i18n import _
 
         settings = OAuthSettings(issuer=issuer, sources=(_("you"),) if issuer else ())

@@ -321,3 +321,16 @@ def test_a_port_that_speaks_tls_answers_its_starttls_sibling_at_once(
     sibling = by_mode[Security.STARTTLS]
     assert (sibling.outcome, sibling.reason) == (Outcome.TLS_ERROR, Reason.EXPECTS_IMPLICIT_TLS)
     assert "same port completed an SSL/TLS handshake" in sibling.stages[-1].detail
+
+
+def test_a_starttls_sibling_that_connects_after_the_handshake_is_answered_at_once(
+    make_prober, smtp_server: StartSmtp
+) -> None:
+    server = smtp_server(mode="tls")
+    # One connection at a time: the sibling connects only once the SSL/TLS probe is over.
+    matrix = make_prober(timeout=30, max_per_host=1).run(
+        EMAIL, [tls(server.port), starttls(server.port)], wait_all=True
+    )
+    sibling = {r.candidate.security: r for r in matrix.results}[Security.STARTTLS]
+    assert (sibling.outcome, sibling.reason) == (Outcome.TLS_ERROR, Reason.EXPECTS_IMPLICIT_TLS)
+    assert [str(s.name) for s in sibling.stages][-1] == "greeting"

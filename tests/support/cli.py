@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.conftest import USER
@@ -34,3 +35,26 @@ def smtpwizard(
 def probe_args(port: int, *more: str, server: str = "127.0.0.1", email: str = USER) -> list[str]:
     """``probe EMAIL --server SERVER --port PORT`` followed by ``more``."""
     return ["probe", email, "--server", server, "--port", str(port), *more]
+
+
+def modules_loaded_by(
+    args: Sequence[str], listing: Path, stdin: str = ""
+) -> tuple[list[str], subprocess.CompletedProcess[str]]:
+    """The modules a fresh interpreter has loaded once ``smtpwizard ARGS`` ends (listed in
+    the file ``listing``), and the finished process."""
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(listing)!r}, 'w').write('\\n'.join(sys.modules)))\n"
+        "from smtpwizard.__main__ import main\n"
+        f"sys.exit(main({list(args)!r}))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    return listing.read_text().split("\n"), run

@@ -60,6 +60,8 @@ class Handler:
         login_reply: when set, every login is refused with this reply (e.g. ``534 5.7.9 ...``).
         sender_reply: when set, MAIL FROM is refused with this reply.
         recipient_reply: when set, RCPT TO is refused with this reply.
+        pipelining: advertise PIPELINING (RFC 2920) in the EHLO reply, as real servers do;
+            aiosmtpd reads commands in order whether or not they come in one flight.
     """
 
     def __init__(
@@ -68,11 +70,13 @@ class Handler:
         login_reply: str | None = None,
         sender_reply: str | None = None,
         recipient_reply: str | None = None,
+        pipelining: bool = True,
     ) -> None:
         self.users = dict(users)
         self.login_reply = login_reply
         self.sender_reply = sender_reply
         self.recipient_reply = recipient_reply
+        self.pipelining = pipelining
         self.seen = Recorder()
 
     def _judge(self, mechanism: str, login: str, ok: bool) -> AuthResult:
@@ -94,6 +98,19 @@ class Handler:
         login = auth_data.login.decode("utf-8")
         password = auth_data.password.decode("utf-8")
         return self._judge(mechanism, login, self.users.get(login) == password)
+
+    async def handle_EHLO(
+        self,
+        server: SMTPServerProtocol,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     @auth_mechanism("CRAM-MD5")
     async def auth_cram_md5(self, server: SMTPServerProtocol, args: list[str]) -> AuthResult:
@@ -173,6 +190,7 @@ class SmtpServer:
         users: login -> password.
         mechanisms: the AUTH mechanisms to offer.
         login_reply, sender_reply, recipient_reply: scripted refusals (see :class:`Handler`).
+        pipelining: advertise PIPELINING (see :class:`Handler`).
         require_starttls: refuse commands before STARTTLS (530).
         auth_require_tls: offer AUTH only once encrypted (ignored in ``tls`` mode).
         host: the loopback address to listen on.
@@ -189,6 +207,7 @@ class SmtpServer:
         login_reply: str | None = None,
         sender_reply: str | None = None,
         recipient_reply: str | None = None,
+        pipelining: bool = True,
         require_starttls: bool = False,
         auth_require_tls: bool = True,
         host: str = "127.0.0.1",
@@ -196,7 +215,9 @@ class SmtpServer:
     ) -> None:
         assert host in ("127.0.0.1", "::1"), "tests only use loopback"
         self.mode = mode
-        self.handler = Handler(users or {}, login_reply, sender_reply, recipient_reply)
+        self.handler = Handler(
+            users or {}, login_reply, sender_reply, recipient_reply, pipelining=pipelining
+        )
         excluded = [m for m in ALL_MECHANISMS if m not in set(mechanisms)]
         kwargs: dict[str, Any] = {
             "hostname": host,

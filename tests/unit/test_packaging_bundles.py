@@ -4,8 +4,10 @@ these tests read the recipes the way the builders would."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import re
 import runpy
 import shutil
@@ -22,6 +24,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from smtpwizard import __version__
+from smtpwizard.cli.main import COMMANDS
 from smtpwizard.gui.app import APP_ID
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +91,20 @@ def test_spec_collects_the_resources_on_every_platform(
     assert not [source for source, _ in datas if source.startswith("screenshots")]
     assert [Path(s).name for s in built.analysis["scripts"]] == ["launcher.py"]
     assert [Path(h).name for h in built.analysis["runtime_hooks"]] == ["bundle_check.py"]
+
+
+def test_spec_names_every_command_module_the_command_line_imports_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = run_spec(monkeypatch, "linux")
+    hidden = set(built.analysis["hiddenimports"])
+    commands = {
+        f"smtpwizard.cli.{info.name}"
+        for info in pkgutil.iter_modules([str(ROOT / "smtpwizard" / "cli")])
+        if hasattr(importlib.import_module(f"smtpwizard.cli.{info.name}"), "run")
+    }
+    assert commands == {f"smtpwizard.cli.{name}" for name in COMMANDS}
+    assert commands <= hidden
 
 
 def test_spec_on_linux_builds_one_executable_without_icon(monkeypatch: pytest.MonkeyPatch) -> None:

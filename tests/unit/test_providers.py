@@ -410,3 +410,19 @@ def test_two_valid_providers_parse() -> None:
     kb = parse(_document(_valid(), other))
     assert [p.id for p in kb.providers] == ["broken", "other"]
     assert kb.by_domain("other.example") is kb.get("other")
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "found"),
+    [
+        ("smtp.gmail.com", 465, "gmail"),
+        ("SMTP.Gmail.com.", 587, "gmail"),
+        ("email-smtp.eu-west-1.amazonaws.com", 587, "amazon-ses"),
+        ("email-smtp..amazonaws.com", 587, None),
+        ("smtp.gmail.com.example.test", 465, None),
+        ("mail.example.test", 587, None),
+    ],
+)
+def test_a_server_names_its_provider(host: str, port: int, found: str | None) -> None:
+    provider = providers.load().by_smtp_host(host, port)
+    assert (provider.id if provider is not None else None) == found

@@ -457,6 +457,10 @@ class KnowledgeBase:
             for server in provider.smtp:
                 if _is_ip(server.host) and port != server.port:
                     continue
+                if "{" not in server.host:  # most names are plain: no pattern to compile
+                    if server.host == host:
+                        return provider
+                    continue
                 pattern = re.escape(server.host).replace(r"\{", "{").replace(r"\}", "}")
                 pattern = re.sub(r"{\w+}", "[a-z0-9-]+", pattern)
                 if re.fullmatch(pattern, host):

@@ -2,23 +2,65 @@
 
 Python's ``ssl`` only decodes certificates it verified; the diagnosis needs the fields of
 the ones it rejected too (expiry date, names covered, issuer), so they are decoded here.
+What ``ssl`` did decode is read as it is (:func:`certificate_from_ssl`), to the same
+fields, so that a conversation that went well never waits for cryptography to load.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import ipaddress
+import ssl
+from collections.abc import Mapping
 from collections.abc import Sequence
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
+from typing import Any
 
 from smtpwizard.core.model import CertInfo
 from smtpwizard.core.net.transcript import readable
 
-__all__ = ["display_name", "fingerprint", "issued_by_file", "name_matches", "parse_certificate"]
+# cryptography takes longer to import than Python takes to start: it is imported by the
+# functions that decode a certificate, the first time one is read.
+if TYPE_CHECKING:
+    from cryptography import x509
+
+__all__ = [
+    "certificate_from_ssl",
+    "display_name",
+    "fingerprint",
+    "issued_by_file",
+    "name_matches",
+    "parse_certificate",
+]
+
+#: How RFC 4514 (and so :func:`parse_certificate`) writes the name attributes ``ssl`` calls
+#: by OpenSSL's long names: a short name where it has one, else the attribute's OID.
+_ATTRIBUTE_KEYS = {
+    "commonName": "CN",
+    "localityName": "L",
+    "stateOrProvinceName": "ST",
+    "organizationName": "O",
+    "organizationalUnitName": "OU",
+    "countryName": "C",
+    "streetAddress": "STREET",
+    "domainComponent": "DC",
+    "userId": "UID",
+    "emailAddress": "1.2.840.113549.1.9.1",
+    "serialNumber": "2.5.4.5",
+    "surname": "2.5.4.4",
+    "givenName": "2.5.4.42",
+    "title": "2.5.4.12",
+    "businessCategory": "2.5.4.15",
+    "postalCode": "2.5.4.17",
+    "organizationIdentifier": "2.5.4.97",
+    "jurisdictionLocalityName": "1.3.6.1.4.1.311.60.2.1.1",
+    "jurisdictionStateOrProvinceName": "1.3.6.1.4.1.311.60.2.1.2",
+    "jurisdictionCountryName": "1.3.6.1.4.1.311.60.2.1.3",
+}
+
+Rdns = list[list[tuple[str, str]]]
 
 
 def fingerprint(der: bytes) -> str:
@@ -36,6 +78,8 @@ def _first(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
 
 def display_name(name: x509.Name) -> str:
     """The most telling part of a distinguished name: its common name, else organisation."""
+    from cryptography.x509.oid import NameOID
+
     return (
         _first(name, NameOID.COMMON_NAME)
         or _first(name, NameOID.ORGANIZATION_NAME)
@@ -51,6 +95,9 @@ def parse_certificate(der: bytes) -> CertInfo:
     Raises:
         ValueError: the bytes are not a certificate.
     """
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     cert = x509.load_der_x509_certificate(der)
     names: list[str] = []
     try:
@@ -103,6 +150,9 @@ def issued_by_file(path: str, chain: Sequence[CertInfo]) -> bool:
     of its authorities anchors. Names are compared as verification already succeeded; an
     unreadable file anchors nothing.
     """
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     try:
         authorities = x509.load_pem_x509_certificates(Path(path).read_bytes())
     except (OSError, ValueError):
@@ -111,3 +161,95 @@ def issued_by_file(path: str, chain: Sequence[CertInfo]) -> bool:
     subjects = {cert.subject for cert in known}
     prints = {cert.fingerprint_sha256 for cert in known}
     return any(cert.issuer in subjects or cert.fingerprint_sha256 in prints for cert in chain)
+
+
+def certificate_from_ssl(info: Mapping[str, Any], der: bytes) -> CertInfo | None:
+    """:func:`parse_certificate`'s reading of what ``ssl`` already decoded: the dictionary
+    of ``getpeercert()`` for a verified certificate, or of ``get_info()`` for one of the
+    chain. ``None`` when a name holds an attribute whose RFC 4514 form this does not know
+    (then :func:`parse_certificate` reads the certificate).
+    """
+    try:
+        subject = _rdns(info["subject"])
+        issuer = _rdns(info["issuer"])
+        not_before = _utc(info["notBefore"])
+        not_after = _utc(info["notAfter"])
+        serial = format(int(info["serialNumber"], 16), "X")
+        alt_names = [
+            (str(kind), str(value).strip()) for kind, value in info.get("subjectAltName", ())
+        ]
+        names = [value for kind, value in alt_names if kind == "DNS"]
+        names += [
+            str(ipaddress.ip_address(value)) for kind, value in alt_names if kind == "IP Address"
+        ]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if subject is None or issuer is None:
+        return None
+    if not names:
+        common = _first_value(subject, "CN")
+        if common:
+            names.append(common)
+    issuer_name = (
+        _first_value(issuer, "CN")
+        or _first_value(issuer, "O")
+        or _first_value(issuer, "OU")
+        or _rfc4514(issuer)
+        or "(no name)"
+    )
+    return CertInfo(
+        subject=readable(_rfc4514(subject)),
+        issuer=readable(_rfc4514(issuer)),
+        issuer_name=readable(issuer_name),
+        names=tuple(readable(name) for name in names),
+        not_before=not_before,
+        not_after=not_after,
+        fingerprint_sha256=fingerprint(der),
+        serial=serial,
+        self_signed=subject == issuer,
+    )
+
+
+def _rdns(name: Any) -> Rdns | None:
+    """A name as ``ssl`` decodes it, with RFC 4514's attribute keys; ``None`` when one is
+    not known."""
+    rdns: Rdns = []
+    for rdn in name:
+        attributes = []
+        for key, value in rdn:
+            written = _ATTRIBUTE_KEYS.get(key)
+            if written is None and key.replace(".", "").isdigit():
+                written = key  # an OID OpenSSL has no name for: written as the number
+            if written is None or not isinstance(value, str):
+                return None
+            attributes.append((written, value))
+        rdns.append(attributes)
+    return rdns
+
+
+def _first_value(rdns: Rdns, key: str) -> str | None:
+    return next((value for rdn in rdns for k, value in rdn if k == key), None)
+
+
+def _rfc4514(rdns: Rdns) -> str:
+    """The name as RFC 4514 writes it: last RDN first, each value escaped (section 2.4)."""
+    return ",".join(
+        "+".join(f"{key}={_escaped(value)}" for key, value in rdn) for rdn in reversed(rdns)
+    )
+
+
+def _escaped(value: str) -> str:
+    if not value:
+        return ""
+    for special in ("\\", '"', "+", ",", ";", "<", ">"):
+        value = value.replace(special, "\\" + special)
+    value = value.replace("\0", "\\00")
+    if value[0] in ("#", " "):
+        value = "\\" + value
+    if value[-1] == " ":
+        value = value[:-1] + "\\ "
+    return value
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ssl.cert_time_to_seconds(text), dt.UTC)

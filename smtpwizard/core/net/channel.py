@@ -508,6 +508,20 @@ class Channel:
             self.deadline = saved
         return True
 
+    def discard_pending(self) -> None:
+        """Drops what arrived and was not read, without waiting: closing a connection with
+        unread data makes the system reset it (RST), which can throw away what was just
+        sent (a QUIT) before the server reads it."""
+        self._buf.clear()
+        while not self.closed:
+            try:
+                if not self._sock.recv(65536):
+                    return
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+
     @property
     def handshake_bytes(self) -> bytes:
         """The first raw bytes the server sent during the last handshake."""

@@ -11,12 +11,7 @@ import ipaddress
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import dns.exception
-import dns.name
-import dns.nameserver
-import dns.rdatatype
-import dns.resolver
+from typing import TYPE_CHECKING
 
 from smtpwizard.core.errors import DnsError
 from smtpwizard.core.i18n import _
@@ -24,6 +19,11 @@ from smtpwizard.core.model import Reason
 from smtpwizard.core.net.channel import Address
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.resolve import NameResolver
+
+# dnspython takes longer to import than Python takes to start: it is imported when a client
+# is made, so that reading settings or probing a given server never pays for it.
+if TYPE_CHECKING:
+    import dns.resolver
 
 __all__ = ["DnsClient", "DnsResolver", "Nameserver", "SrvRecord", "parse_nameserver"]
 
@@ -100,6 +100,9 @@ class DnsClient:
     """
 
     def __init__(self, nameservers: Sequence[Nameserver] = (), timeout: float = 4.0) -> None:
+        import dns.nameserver
+        import dns.resolver
+
         self.nameservers = tuple(nameservers)
         self.timeout = timeout
         self._config_error: str | None = None
@@ -121,6 +124,10 @@ class DnsClient:
 
     def _query(self, name: str, rdtype: str) -> dns.resolver.Answer | None:
         """Runs one query; ``None`` when the name exists but has no such record."""
+        import dns.exception
+        import dns.name
+        import dns.resolver
+
         if self._config_error:
             raise DnsError(Reason.DNS_FAILURE, self._config_error)
         try:

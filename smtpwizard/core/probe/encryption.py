@@ -42,6 +42,7 @@ from smtpwizard.core.probe.peer import certificate_failure
 from smtpwizard.core.probe.peer import handshake_failure
 from smtpwizard.core.probe.peer import not_smtp_kind
 from smtpwizard.core.probe.peer import parse_or_none
+from smtpwizard.core.probe.peer import peer_certificate
 from smtpwizard.core.probe.peer import peer_chain
 from smtpwizard.core.probe.peer import show
 from smtpwizard.core.probe.peer import sniff
@@ -236,7 +237,7 @@ class EncryptionStages:
                 ) from None
             tls = channel.tls
             assert tls is not None
-            cert = parse_or_none(tls.getpeercert(binary_form=True))
+            cert = peer_certificate(tls)
             cipher = tls.cipher()
             self._tls = TlsInfo(
                 version=tls.version(),

@@ -407,16 +407,25 @@ class Prober:
                         token.cancel(Reason.SUPERSEDED)
 
         greeted: set[int] = set()
+        connected: set[int] = set()
+        speaks_tls: set[tuple[str, int, Protocol]] = set()
         spoken_lock = threading.Lock()
 
         def on_stage(index: int, stage: StageResult) -> None:
             """A port that completed an SSL/TLS handshake cannot greet in plain text: its
-            STARTTLS and plain siblings still waiting for a greeting are answered at once."""
+            STARTTLS and plain siblings waiting for a greeting are answered at once, and so
+            are those that connect later (the handshake can be over before they start)."""
             with spoken_lock:
+                candidate = order[index]
+                port = (candidate.host, candidate.port, candidate.protocol)
                 if stage.name is StageName.GREETING:
                     greeted.add(index)
                     return
-                candidate = order[index]
+                if stage.name is StageName.CONNECT and stage.ok:
+                    connected.add(index)
+                    if candidate.security is not Security.TLS and port in speaks_tls:
+                        tokens[index].cancel(Reason.EXPECTS_IMPLICIT_TLS)
+                    return
                 handshake_done = stage.ok or (stage.error or "").startswith(
                     "SSLCertVerificationError"
                 )
@@ -426,14 +435,15 @@ class Prober:
                     and handshake_done
                 ):
                     return
+                speaks_tls.add(port)
                 for other, sibling in enumerate(order):
                     if (
                         other != index
+                        and other in connected
                         and other not in greeted
                         and results[other] is None
                         and sibling.security is not Security.TLS
-                        and (sibling.host, sibling.port, sibling.protocol)
-                        == (candidate.host, candidate.port, candidate.protocol)
+                        and (sibling.host, sibling.port, sibling.protocol) == port
                     ):
                         tokens[other].cancel(Reason.EXPECTS_IMPLICIT_TLS)
 

@@ -14,6 +14,7 @@ from smtpwizard.core.errors import NetworkTimeout
 from smtpwizard.core.model import CertInfo
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Reason
+from smtpwizard.core.net.certs import certificate_from_ssl
 from smtpwizard.core.net.certs import name_matches
 from smtpwizard.core.net.certs import parse_certificate
 from smtpwizard.core.net.channel import Channel
@@ -34,6 +35,7 @@ __all__ = [
     "handshake_failure",
     "not_smtp_kind",
     "parse_or_none",
+    "peer_certificate",
     "peer_chain",
     "show",
     "sniff",
@@ -83,12 +85,24 @@ def peer_chain(tls: ssl.SSLObject) -> tuple[CertInfo, ...]:
     for item in sent:
         try:
             der = item if isinstance(item, bytes) else item.public_bytes(_ENCODING_DER)
+            decoded = getattr(item, "get_info", None)
+            cert = certificate_from_ssl(decoded(), der) if decoded is not None else None
         except (AttributeError, ValueError, ssl.SSLError):
             return tuple(chain)
-        cert = parse_or_none(der)
+        cert = cert or parse_or_none(der)
         if cert is not None:
             chain.append(cert)
     return tuple(chain)
+
+
+def peer_certificate(tls: ssl.SSLObject) -> CertInfo | None:
+    """The certificate of a server that passed verification, read from what ``ssl`` decoded
+    while verifying it (or, when that is not enough, decoded here)."""
+    der = tls.getpeercert(binary_form=True)
+    if not der:
+        return None
+    decoded = tls.getpeercert()
+    return (certificate_from_ssl(decoded, der) if decoded else None) or parse_or_none(der)
 
 
 def parse_or_none(der: bytes | None) -> CertInfo | None:

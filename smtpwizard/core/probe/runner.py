@@ -16,11 +16,9 @@ from smtpwizard.core.net.channel import Clock
 from smtpwizard.core.net.resolve import Resolver
 from smtpwizard.core.net.transcript import Redactor
 from smtpwizard.core.probe.base import Probe
-from smtpwizard.core.probe.imap import ImapProbe
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.options import StageGate
 from smtpwizard.core.probe.options import StageListener
-from smtpwizard.core.probe.pop3 import Pop3Probe
 from smtpwizard.core.probe.smtp import SmtpProbe
 
 __all__ = ["make_probe", "probe_candidate"]
@@ -70,5 +68,9 @@ def make_probe(candidate: Candidate, options: ProbeOptions | None = None, **kwar
     """The probe for the candidate's protocol."""
     if candidate.protocol is Protocol.SMTP:
         return SmtpProbe(candidate, options, **kwargs)
+    # imaplib and poplib load only when an incoming server is tested.
+    from smtpwizard.core.probe.imap import ImapProbe
+    from smtpwizard.core.probe.pop3 import Pop3Probe
+
     kind = ImapProbe if candidate.protocol is Protocol.IMAP else Pop3Probe
     return kind(candidate, options, **kwargs)

@@ -6,21 +6,25 @@ sending). Replaced underneath: reading replies (bounded lines and line counts, s
 codes), sending (through :class:`~smtpwizard.core.net.channel.Channel`, recorded in the
 transcript), the TLS upgrade (verified, with no plaintext fallback) and AUTH (UTF-8
 credentials per RFC 4616, never written to the transcript).
+
+Where the server offers PIPELINING (RFC 2920), the sender and recipient check goes out in
+one flight (MAIL FROM, RCPT TO, then RSET or DATA) and its replies are read one by one, each
+in its own stage as without pipelining; the goodbye (QUIT) is sent without waiting for its
+answer, which changes nothing.
 """
 
 from __future__ import annotations
 
 import base64
-import email.policy
-import email.utils
 import hmac
 import re
 import smtplib
 import ssl
+from collections import deque
 from collections.abc import Callable
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import replace
-from email.message import EmailMessage
 from typing import Any
 
 from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
@@ -83,6 +87,8 @@ class Conversation(smtplib.SMTP):
         self.last_reply: Reply | None = None
         self._shown: str | None = None
         self._in_data = False
+        self._flight: bytearray | None = None
+        self._ahead: deque[str] = deque()
         self.token_challenge: TokenChallenge | None = None
         """What the server said in its challenge when it refused a token."""
 
@@ -98,11 +104,57 @@ class Conversation(smtplib.SMTP):
         if shown is None:
             shown = printable(data.rstrip(b"\r\n"))
         self.transcript.client(shown, encrypted=self.channel.encrypted)
+        if self._flight is not None:
+            self._flight += data
+            return
         self.channel.sendall(data)
 
     def putcmd(self, cmd: str, args: str = "") -> None:
-        """Sends a command, verb in capitals as the RFCs write them."""
-        super().putcmd(cmd.upper(), args)
+        """Sends a command, verb in capitals as the RFCs write them.
+
+        A command already sent ahead (:meth:`send_ahead`) is not sent again: its reply is
+        the next one to read. Replies owed to commands sent ahead that nobody asked for
+        (RCPT TO after a refused MAIL FROM) are read first, so replies never get out of
+        step with their commands.
+        """
+        verb = cmd.upper()
+        while self._ahead:
+            ahead = self._ahead.popleft()
+            if ahead == verb:
+                return
+            self._read_unasked(ahead)
+        super().putcmd(verb, args)
+
+    @property
+    def pipelining(self) -> bool:
+        """Whether the server offers command pipelining (RFC 2920) in its last EHLO."""
+        return bool(self.does_esmtp and self.has_extn("pipelining"))
+
+    def send_ahead(self, *commands: tuple[str, str]) -> None:
+        """Sends ``(verb, arguments)`` commands in one flight, each recorded in the transcript.
+
+        Their replies come in order: the caller goes on as without pipelining (``mail``,
+        ``rcpt``, ``command("RSET")``, ``data``), which then reads the reply instead of
+        sending the command again.
+        """
+        self._flight = bytearray()
+        try:
+            for verb, args in commands:
+                super().putcmd(verb.upper(), args)
+            flight = bytes(self._flight)
+        finally:
+            self._flight = None
+        self.channel.sendall(flight)
+        self._ahead.extend(verb.upper() for verb, _args in commands)
+
+    def _read_unasked(self, verb: str) -> None:
+        """Reads the reply to a command sent ahead that the conversation skipped (it stays in
+        the transcript). A DATA accepted although no recipient was gets a lone dot, as RFC
+        2920 section 3.1 asks: without a recipient, nothing is delivered."""
+        code, _message = self.getreply()
+        if verb == "DATA" and code == ReplyCode.START_MAIL_INPUT:
+            self.send(b".\r\n")
+            self.getreply()
 
     def _hide(self, shown: str) -> None:
         self._shown = shown
@@ -373,6 +425,10 @@ class SmtpProbe(Probe):
     def _goodbye(self) -> Reply:
         return self._conversation().command("QUIT")
 
+    def _say_goodbye(self) -> bool:
+        self._conversation().putcmd("QUIT")
+        return True
+
     def _fetch_preamble(self, conv: Conversation) -> bool:
         conv.read_reply()
         conv.ehlo()
@@ -404,6 +460,7 @@ class SmtpProbe(Probe):
         try:
             with self._stage(StageName.MAIL_FROM) as started:
                 conv.channel.start_step(self._step_timeout())
+                self._send_ahead(address, options, send_message)
                 conv.mail(address.ascii, options)
                 reply = conv.last_reply
                 assert reply is not None
@@ -428,7 +485,8 @@ class SmtpProbe(Probe):
             if send_message and check.ok:
                 with self._stage(StageName.DATA) as started:
                     conv.channel.start_step(self._step_timeout())
-                    conv.data(_test_message(address, self.candidate))
+                    with suppress(smtplib.SMTPDataError):  # DATA refused: its reply says why
+                        conv.data(_test_message(address, self.candidate))
                     reply = conv.last_reply
                     assert reply is not None
                     check = replace(check, message=reply)
@@ -446,6 +504,22 @@ class SmtpProbe(Probe):
             pass
         self._send = check
         return check
+
+    def _send_ahead(self, address: EmailAddress, options: list[str], send_message: bool) -> None:
+        """Sends MAIL FROM, RCPT TO and RSET (or DATA) in one flight where the server offers
+        PIPELINING (RFC 2920: DATA ends a group). Not when stepping through the
+        conversation: each step is then shown with its own answer before the next goes."""
+        conv = self._conversation()
+        if not conv.pipelining or self._gate is not None:
+            return
+        if options:
+            conv.command_encoding = "utf-8"  # SMTPUTF8, as smtplib's mail() sets it
+        suffix = "".join(f" {option}" for option in options)
+        conv.send_ahead(
+            ("MAIL", f"FROM:{smtplib.quoteaddr(address.ascii)}{suffix}"),
+            ("RCPT", f"TO:{smtplib.quoteaddr(address.ascii)}"),
+            ("DATA", "") if send_message else ("RSET", ""),
+        )
 
 
 def _auth_failure(reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
@@ -471,6 +545,11 @@ def _auth_failure(reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, R
 
 
 def _test_message(address: EmailAddress, candidate: Candidate) -> bytes:
+    # The message classes are only needed to send a test message: not at every start.
+    import email.policy
+    import email.utils
+    from email.message import EmailMessage
+
     message = EmailMessage()
     message["From"] = str(address)
     message["To"] = str(address)

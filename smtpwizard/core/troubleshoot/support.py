@@ -9,17 +9,20 @@ import datetime as dt
 import platform
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import Any
 
 from smtpwizard import __version__
 from smtpwizard.core.document import cert_document
-from smtpwizard.core.importers.reader import ImportedAccount
-from smtpwizard.core.importers.reader import ImportResult
 from smtpwizard.core.model import TranscriptLine
 from smtpwizard.core.troubleshoot.compare import Change
 from smtpwizard.core.troubleshoot.compare import outcome_words
 from smtpwizard.core.troubleshoot.session import Attempt
 from smtpwizard.core.troubleshoot.session import Exchange
+
+if TYPE_CHECKING:  # the importers load only when a file is read
+    from smtpwizard.core.importers.reader import ImportedAccount
+    from smtpwizard.core.importers.reader import ImportResult
 
 __all__ = ["KIND", "Json", "imported_document", "support_document", "support_markdown"]
 
