@@ -131,6 +131,12 @@ class Outcome(StrEnum):
     AUTH_FAILED = "auth_failed"
     INSECURE = "insecure"
     CANCELLED = "cancelled"
+    LOGIN_NEEDED = "login_needed"
+    """The server takes mail only after a login, and none was given: not proven, not broken."""
+    TEMPORARY = "temporary"
+    """The server said "not now" (a 4xx reply: busy, greylisting, a rate limit): try later."""
+    SEND_REFUSED = "send_refused"
+    """The server refused the sender, the recipient or the message for good."""
 
 
 class Reason(StrEnum):
@@ -185,6 +191,16 @@ class Reason(StrEnum):
     ENCRYPTION_REQUIRED = "encryption_required"
     PLAINTEXT_LOGIN_REFUSED = "plaintext_login_refused"
     UNENCRYPTED = "unencrypted"
+    AUTH_LOCKED = "auth_locked"
+    """Too many login attempts: the server refuses logins for a while (no more are tried)."""
+    # sending (MAIL FROM, RCPT TO, the test message)
+    LOGIN_NEEDED = "login_needed"
+    GREYLISTED = "greylisted"
+    RATE_LIMITED = "rate_limited"
+    SEND_DEFERRED = "send_deferred"
+    SENDER_REFUSED = "sender_refused"
+    RECIPIENT_REFUSED = "recipient_refused"
+    MESSAGE_REFUSED = "message_refused"
     # stopping
     CANCELLED_BY_USER = "cancelled_by_user"
     SUPERSEDED = "superseded"
@@ -531,9 +547,14 @@ class ProbeResult:
         """The stage that decided a failed outcome (``None`` when the candidate works)."""
         if self.outcome in (Outcome.OK, Outcome.INSECURE):
             return None
+        sending = (StageName.MAIL_FROM, StageName.RCPT_TO, StageName.DATA)
+        refused = any(not s.ok and s.name in sending for s in self.stages)
         for stage in reversed(self.stages):
-            if not stage.ok and stage.name is not StageName.QUIT:
-                return stage
+            if stage.ok or stage.name is StageName.QUIT:
+                continue
+            if refused and stage.name is StageName.RSET:
+                continue  # the refusal before it decided (a server may hang up after a 421)
+            return stage
         return None
 
     @property

@@ -60,6 +60,10 @@ class Handler:
         login_reply: when set, every login is refused with this reply (e.g. ``534 5.7.9 ...``).
         sender_reply: when set, MAIL FROM is refused with this reply.
         recipient_reply: when set, RCPT TO is refused with this reply.
+        refusal_reply: how wrong credentials are refused (default: aiosmtpd's
+            ``535 5.7.8``); right ones are accepted.
+        anonymous_sender_reply, anonymous_recipient_reply: how MAIL FROM and RCPT TO are
+            refused in a session that has not logged in (a server that wants a login).
     """
 
     def __init__(
@@ -68,11 +72,17 @@ class Handler:
         login_reply: str | None = None,
         sender_reply: str | None = None,
         recipient_reply: str | None = None,
+        refusal_reply: str | None = None,
+        anonymous_sender_reply: str | None = None,
+        anonymous_recipient_reply: str | None = None,
     ) -> None:
         self.users = dict(users)
         self.login_reply = login_reply
         self.sender_reply = sender_reply
         self.recipient_reply = recipient_reply
+        self.refusal_reply = refusal_reply
+        self.anonymous_sender_reply = anonymous_sender_reply
+        self.anonymous_recipient_reply = anonymous_recipient_reply
         self.seen = Recorder()
 
     def _judge(self, mechanism: str, login: str, ok: bool) -> AuthResult:
@@ -80,6 +90,8 @@ class Handler:
             self.seen.attempts.append(Attempt(mechanism, login, ok and not self.login_reply))
         if self.login_reply:
             return AuthResult(success=False, handled=False, message=self.login_reply)
+        if not ok and self.refusal_reply:
+            return AuthResult(success=False, handled=False, message=self.refusal_reply)
         return AuthResult(success=ok, handled=False, auth_data=login)
 
     def authenticator(
@@ -123,6 +135,8 @@ class Handler:
     ) -> str:
         with self.seen.lock:
             self.seen.senders.append(address)
+        if self.anonymous_sender_reply and not session.authenticated:
+            return self.anonymous_sender_reply
         if self.sender_reply:
             return self.sender_reply
         envelope.mail_from = address
@@ -137,6 +151,8 @@ class Handler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        if self.anonymous_recipient_reply and not session.authenticated:
+            return self.anonymous_recipient_reply
         if self.recipient_reply:
             return self.recipient_reply
         envelope.rcpt_tos.append(address)
@@ -172,7 +188,8 @@ class SmtpServer:
         cert: the certificate to present (default: the good one of ``certs``).
         users: login -> password.
         mechanisms: the AUTH mechanisms to offer.
-        login_reply, sender_reply, recipient_reply: scripted refusals (see :class:`Handler`).
+        login_reply, sender_reply, recipient_reply, refusal_reply, anonymous_sender_reply,
+            anonymous_recipient_reply: scripted refusals (see :class:`Handler`).
         require_starttls: refuse commands before STARTTLS (530).
         auth_require_tls: offer AUTH only once encrypted (ignored in ``tls`` mode).
         host: the loopback address to listen on.
@@ -189,6 +206,9 @@ class SmtpServer:
         login_reply: str | None = None,
         sender_reply: str | None = None,
         recipient_reply: str | None = None,
+        refusal_reply: str | None = None,
+        anonymous_sender_reply: str | None = None,
+        anonymous_recipient_reply: str | None = None,
         require_starttls: bool = False,
         auth_require_tls: bool = True,
         host: str = "127.0.0.1",
@@ -196,7 +216,15 @@ class SmtpServer:
     ) -> None:
         assert host in ("127.0.0.1", "::1"), "tests only use loopback"
         self.mode = mode
-        self.handler = Handler(users or {}, login_reply, sender_reply, recipient_reply)
+        self.handler = Handler(
+            users or {},
+            login_reply,
+            sender_reply,
+            recipient_reply,
+            refusal_reply,
+            anonymous_sender_reply,
+            anonymous_recipient_reply,
+        )
         excluded = [m for m in ALL_MECHANISMS if m not in set(mechanisms)]
         kwargs: dict[str, Any] = {
             "hostname": host,

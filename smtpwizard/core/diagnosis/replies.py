@@ -19,6 +19,7 @@ from smtpwizard.core.model import Finding
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Severity
 
 __all__ = ["login_hints", "read_login_refusal"]
 
@@ -238,8 +239,12 @@ def read_login_refusal(result: ProbeResult, context: Context) -> Finding:
     if result.reason is Reason.AUTH_TEMPORARY:
         return finding(
             _("The login failed for now"),
-            _("The server could not check your login at this moment ({reply}).").format(reply=text),
+            _(
+                "The server could not check your login at this moment ({reply}). This is "
+                "temporary and says nothing against your password or your settings."
+            ).format(reply=text),
             _("Wait a few minutes and try again."),
+            Severity.WARNING,
         )
     advice = _(
         "Check the username (often your full email address) and the password. If your "

@@ -79,6 +79,8 @@ from smtpwizard.core.probe.options import address_literal
 from smtpwizard.core.probe.peer import SMTP_START
 from smtpwizard.core.probe.peer import not_smtp_kind
 from smtpwizard.core.probe.peer import show
+from smtpwizard.core.probe.refusals import credentials_refused
+from smtpwizard.core.probe.refusals import sending_refusal
 
 __all__ = ["Probe"]
 
@@ -251,6 +253,24 @@ class Probe(EncryptionStages):
     def authenticated(self) -> bool:
         """Whether a login succeeded."""
         return self._auth.status is AuthStatus.OK
+
+    @property
+    def login_locked(self) -> bool:
+        """Whether the last login refusal said logins are locked for a while."""
+        return self._auth_failure is not None and self._auth_failure[1] is Reason.AUTH_LOCKED
+
+    @property
+    def login_name_refused(self) -> bool:
+        """Whether the last login refusal judged the credentials themselves, so that another
+        login name may do (not a policy, a missing app password, a lockout or a token)."""
+        reply = self._auth.reply
+        return (
+            self._auth.status is AuthStatus.REJECTED
+            and self._auth_failure is not None
+            and self._auth_failure[1] is Reason.AUTH_REJECTED
+            and reply is not None
+            and credentials_refused(reply)
+        )
 
     def _remaining(self) -> float:
         return max(self._total_deadline - self._clock(), 0.0)
@@ -659,6 +679,14 @@ class Probe(EncryptionStages):
         return self._result
 
     def _final_outcome(self) -> tuple[Outcome, Reason | None]:
+        if self._send is not None:
+            # A refused sender or recipient decides, whatever broke after it (the server
+            # often hangs up after a 421).
+            refusal = sending_refusal(
+                self._send, logged_in=self.authenticated, login_offered=bool(self._auth.offered)
+            )
+            if refusal is not None:
+                return refusal
         if self._failure is not None:
             return self._failure
         if self._auth_failure is not None:
