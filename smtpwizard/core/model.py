@@ -451,6 +451,9 @@ class CertInfo:
     fingerprint_sha256: str
     serial: str
     self_signed: bool
+    issuer_urls: tuple[str, ...] = ()
+    """Where the issuer's certificate can be fetched (the certificate's "CA Issuers" access
+    information); authorities that others trust put it in every certificate they issue."""
 
     def covers(self, host: str) -> bool:
         """Whether the certificate's names include ``host`` (one wildcard label allowed)."""

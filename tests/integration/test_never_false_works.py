@@ -13,8 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import PASSWORD
 from tests.conftest import USER
+from tests.support.certs import CertSet
 from tests.support.cli import in_process
 from tests.support.listeners import ScriptedServer
 from tests.support.listeners import dialogue
@@ -251,6 +254,43 @@ def test_allow_plaintext_never_follows_a_failed_starttls(
 
 
 # -- advice that keeps the password where the person chose ----------------------------------------
+
+
+def test_a_certificate_for_another_name_never_sends_you_there(
+    smtp_server: StartSmtp, certs: CertSet, ca_file: Path
+) -> None:
+    server = smtp_server(mode="tls", cert=certs.wrong_name)
+    code, doc, _ = probe(ca_file, (server.port, "tls"), password=PASSWORD)
+    assert code == 1
+    (candidate,) = doc["candidates"]
+    assert candidate["outcome"] == "cert_name_mismatch"
+    assert "other.example.test" in candidate["finding"]["headline"]
+    for text in (candidate["finding"]["advice"], doc["summary"]):
+        assert "Use other.example.test" not in text
+        assert "smtp.other.example.test as" not in text
+    assert server.seen.attempts == []
+
+
+@pytest.mark.parametrize("aia", [False, True], ids=["plain", "with-issuer-address"])
+def test_a_missing_intermediate_is_the_servers_incomplete_chain(
+    smtp_server: StartSmtp, certs: CertSet, ca_file: Path, aia: bool
+) -> None:
+    leaf = certs.chain_gap_aia if aia else certs.chain_gap
+    server = smtp_server(mode="tls", cert=leaf)
+    code, doc, _ = probe(ca_file, (server.port, "tls"), password=PASSWORD)
+    assert code == 1
+    (candidate,) = doc["candidates"]
+    assert (candidate["outcome"], candidate["reason"]) == ("cert_untrusted", "cert_unknown_issuer")
+    finding = candidate["finding"]
+    if aia:
+        assert finding["headline"] == "The server sends an incomplete certificate chain"
+    else:
+        assert "part of its chain may be missing" in finding["headline"]
+        assert "incomplete chain" in finding["explanation"]
+    assert "administrator" in finding["advice"]
+    assert "intermediate certificate" in finding["advice"]
+    assert "intercept" not in finding["explanation"]
+    assert server.seen.attempts == []
 
 
 def test_no_starttls_on_a_port_is_never_advised_for_that_port(

@@ -22,6 +22,7 @@ from aiosmtpd.smtp import LoginPassword
 from aiosmtpd.smtp import Session
 from aiosmtpd.smtp import auth_mechanism
 
+from tests.support.certs import PemLeaf
 from tests.support.certs import server_context
 
 # aiosmtpd warns about its own attribute on every successful login, on its server thread.
@@ -200,7 +201,7 @@ class SmtpServer:
         self,
         *,
         mode: str = "starttls",
-        cert: trustme.LeafCert | None = None,
+        cert: trustme.LeafCert | PemLeaf | None = None,
         users: Mapping[str, str] | None = None,
         mechanisms: Iterable[str] = ALL_MECHANISMS,
         login_reply: str | None = None,
