@@ -20,6 +20,7 @@ from smtpwizard.core.login import SignInRecord
 __all__ = [
     "DEFAULT_PORTS",
     "INCOMING_PORTS",
+    "AddressResult",
     "AuthInfo",
     "AuthStatus",
     "Candidate",
@@ -525,6 +526,23 @@ class TranscriptLine:
 
 
 @dataclass(frozen=True, slots=True)
+class AddressResult:
+    """How one address of the server did, when the name has several (IPv4 and IPv6)."""
+
+    address: str
+    family: str
+    """``IPv4`` or ``IPv6``."""
+    connected: bool
+    """The connection was accepted."""
+    reason: Reason | None = None
+    """Why it was not (refused, no answer, no route); ``None`` when it was, or when the
+    check was stopped before it ended."""
+    detail: str = ""
+    used: bool = False
+    """The conversation went over this address (its outcome is the candidate's)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeResult:
     """Everything learnt from one candidate."""
 
@@ -544,6 +562,8 @@ class ProbeResult:
     auth: AuthInfo = AuthInfo()
     send: SendCheck | None = None
     transcript: tuple[TranscriptLine, ...] = ()
+    address_results: tuple[AddressResult, ...] = ()
+    """How each address tried did, when the server's name has more than one."""
 
     @property
     def failed_stage(self) -> StageResult | None:

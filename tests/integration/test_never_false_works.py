@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ from tests.conftest import PASSWORD
 from tests.conftest import USER
 from tests.support.certs import CertSet
 from tests.support.cli import in_process
+from tests.support.cli import smtpwizard
+from tests.support.dnsd import DnsServer
+from tests.support.listeners import BlackholePort
+from tests.support.listeners import RefusedPort
 from tests.support.listeners import ScriptedServer
 from tests.support.listeners import dialogue
 from tests.support.smtpd import SmtpServer
@@ -302,3 +307,125 @@ def test_no_starttls_on_a_port_is_never_advised_for_that_port(
     assert code == 0
     candidate = by_port(doc)[(plain.port, "starttls")]
     assert candidate["finding"]["advice"] == f"Use port {tls.port} with SSL/TLS: it works."
+
+
+# -- IPv4 and IPv6 --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dual_stack(certs: CertSet) -> Iterator[Callable[[str, str], tuple[int, DnsServer]]]:
+    """A server on one family and a port of the same number on the other that drops
+    (``blocked``) or refuses (``refused``) connections; the name has both addresses in the
+    test DNS responder."""
+    stack: list[Any] = []
+
+    def start(server_on: str, other: str) -> tuple[int, DnsServer]:
+        other_on = "127.0.0.1" if server_on == "::1" else "::1"
+        for _ in range(20):  # the same number must be free on the other family
+            server = SmtpServer(mode="tls", cert=certs.good, users={USER: PASSWORD}, host=server_on)
+            server.start()
+            try:
+                kind = BlackholePort if other == "blocked" else RefusedPort
+                beside = kind(other_on, server.port)
+            except OSError:
+                server.stop()
+                continue
+            break
+        else:
+            pytest.fail("no port free on both address families")
+        dns = DnsServer({HOST: [("AAAA", "::1"), ("A", "127.0.0.1")]})
+        dns.__enter__()
+        stack.extend([server, beside, dns])
+        return server.port, dns
+
+    yield start
+    for item in reversed(stack):
+        if isinstance(item, SmtpServer):
+            item.stop()
+        else:
+            item.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("server_on", "other", "works", "fails", "headline"),
+    [
+        ("::1", "blocked", "IPv6", "IPv4", "works over IPv6, blocked over IPv4"),
+        ("127.0.0.1", "blocked", "IPv4", "IPv6", "works over IPv4, blocked over IPv6"),
+        ("::1", "refused", "IPv6", "IPv4", "works over IPv6, refused over IPv4"),
+    ],
+)
+def test_each_address_family_has_its_own_result(
+    dual_stack: Callable[[str, str], tuple[int, DnsServer]],
+    ca_file: Path,
+    server_on: str,
+    other: str,
+    works: str,
+    fails: str,
+    headline: str,
+) -> None:
+    port, dns = dual_stack(server_on, other)
+    run = smtpwizard(
+        "probe",
+        USER,
+        "--server",
+        HOST,
+        "--nameserver",
+        dns.address,
+        "--port",
+        str(port),
+        "--security",
+        "tls",
+        "--cafile",
+        str(ca_file),
+        "--timeout",
+        "1",
+        "--password-stdin",
+        "--json",
+        stdin=PASSWORD + "\n",
+    )
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    (candidate,) = doc["candidates"]
+    assert candidate["outcome"] == "ok"
+    assert headline in candidate["finding"]["headline"]
+    assert candidate["families"] == {
+        works: "ok",
+        fails: "timeout" if other == "blocked" else "refused",
+    }
+    used = [a for a in candidate["address_results"] if a["used"]]
+    assert [(a["family"], a["outcome"]) for a in used] == [(works, "ok")]
+    failed = [a for a in candidate["address_results"] if not a["connected"]]
+    assert [a["family"] for a in failed] == [fails]
+    assert failed[0]["reason"] == (
+        "connect_timeout" if other == "blocked" else "connection_refused"
+    )
+    assert any(fails in warning for warning in doc["recommended"]["warnings"])
+
+    report = smtpwizard(
+        "probe",
+        USER,
+        "--server",
+        HOST,
+        "--nameserver",
+        dns.address,
+        "--port",
+        str(port),
+        "--security",
+        "tls",
+        "--cafile",
+        str(ca_file),
+        "--timeout",
+        "1",
+    )
+    assert report.returncode == 0, report.stderr
+    assert headline in report.stdout
+
+
+def test_a_name_with_one_family_has_no_family_results(
+    smtp_server: StartSmtp, ca_file: Path
+) -> None:
+    server = smtp_server(mode="tls")
+    code, doc, _ = probe(ca_file, (server.port, "tls"), password=PASSWORD)
+    assert code == 0
+    (candidate,) = doc["candidates"]
+    assert (candidate["address_results"], candidate["families"]) == ([], {})

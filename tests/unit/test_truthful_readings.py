@@ -6,18 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.diagnosis.recommend import recommend
 from smtpwizard.core.login import fallback_usernames
+from smtpwizard.core.model import AddressResult
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import SendCheck
+from smtpwizard.core.model import Severity
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.probe.refusals import credentials_refused
 from smtpwizard.core.probe.refusals import login_lockout
@@ -184,3 +188,30 @@ def test_no_starttls_on_a_port_is_never_advised_for_it(port: int) -> None:
     working = logged_in(465, Security.TLS)
     advice = explain(broken, Context([broken, working])).advice
     assert advice == "Use port 465 with SSL/TLS: it works."
+
+
+def _dual(used: str, other: AddressResult) -> tuple[AddressResult, ...]:
+    family = "IPv6" if ":" in used else "IPv4"
+    return (AddressResult(used, family, True, used=True, detail="connected"), other)
+
+
+def test_each_family_in_words() -> None:
+    blocked = AddressResult("127.0.0.1", "IPv4", False, Reason.CONNECT_TIMEOUT, "timed out")
+    base = logged_in()
+    working = replace(base, address_results=_dual("::1", blocked))
+    finding = explain(working)
+    assert finding.headline == "mail.example.test port 465 works over IPv6, blocked over IPv4"
+    assert finding.severity is Severity.WARNING
+    assert "programs that use only IPv4 cannot send from here" in finding.explanation
+    rec = recommend(working, "alice@example.test")
+    assert any("IPv4 (127.0.0.1)" in warning for warning in rec.warnings)
+
+    refused = AddressResult("::1", "IPv6", False, Reason.CONNECTION_REFUSED, "connection refused")
+    reverse = replace(base, address_results=_dual("127.0.0.1", refused))
+    assert explain(reverse).headline.endswith("works over IPv4, refused over IPv6")
+
+    same = replace(
+        base,
+        address_results=_dual("::1", AddressResult("127.0.0.1", "IPv4", True, detail="connected")),
+    )
+    assert explain(same).headline == "mail.example.test port 465 works"

@@ -38,6 +38,7 @@ from smtpwizard.core.diagnosis.encryption import read_starttls_not_offered
 from smtpwizard.core.diagnosis.encryption import read_starttls_refused
 from smtpwizard.core.diagnosis.encryption import read_unencrypted
 from smtpwizard.core.diagnosis.evidence import evidence
+from smtpwizard.core.diagnosis.network import family_note
 from smtpwizard.core.diagnosis.network import read_timeout
 from smtpwizard.core.diagnosis.replies import read_login_refusal
 from smtpwizard.core.diagnosis.sending import SENDING_REASONS
@@ -66,14 +67,14 @@ def explain(result: ProbeResult, context: Context | None = None) -> Finding:
     context = context or Context()
     finding = _finding(result, context)
     link = finding.link or _provider_link(result, context.provider)
-    return Finding(
-        finding.headline,
-        finding.explanation,
-        finding.advice,
-        finding.severity,
-        evidence(result),
-        link,
-    )
+    headline, explanation, severity = finding.headline, finding.explanation, finding.severity
+    note = family_note(result, works=severity is Severity.OK)
+    if note is not None:  # IPv4 and IPv6 fared differently: each family's result, in words
+        family_headline, sentence = note
+        explanation = f"{explanation} {sentence}"
+        if family_headline is not None and severity is Severity.OK:
+            headline, severity = family_headline, Severity.WARNING
+    return Finding(headline, explanation, finding.advice, severity, evidence(result), link)
 
 
 def _provider_link(result: ProbeResult, provider: Provider | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from smtpwizard.core.diagnosis.network import family_note
 from smtpwizard.core.diagnosis.sending import explain_sending
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.i18n import _
@@ -85,6 +86,9 @@ def recommend(
                 "your password to be sure"
             )
         )
+    note = family_note(result, works=True)
+    if note is not None:
+        warnings.append(note[1].rstrip("."))
     if level is SecurityLevel.NONE:
         warnings.append(_("not encrypted: anyone on the way can read your password and mail"))
     elif level is SecurityLevel.ACCEPTED:
