@@ -291,6 +291,16 @@ SENDING = [
         "refused your address as sender",
     ),
     Case(
+        "postfix-sender-not-owned-at-rcpt",
+        {
+            "recipient_reply": "553 5.7.1 <alice@example.test>: Sender address rejected: not "
+            "owned by user alice"
+        },
+        "send_refused",
+        "sender_refused",
+        "refused your address as sender",
+    ),
+    Case(
         "microsoft-send-as",
         {
             "sender_reply": "550 5.7.60 SMTP; Client does not have permissions to send as this "

@@ -129,6 +129,8 @@ def explain_sending(result: ProbeResult) -> Finding | None:
             continue
         text = one_line(reply)
         lowered = text.lower()
+        if "sender address rejected" in lowered:
+            step = "sender"  # Postfix holds a sender's refusal back until RCPT TO by default
         if (
             "5.7.57" in text
             or reply.code == ReplyCode.AUTH_REQUIRED

@@ -34,6 +34,8 @@ _WANTS_LOGIN = re.compile(
 )
 _STARTTLS_FIRST = re.compile(r"starttls|\b5\.7\.11\b|\b5\.7\.10\b", re.IGNORECASE)
 _GREYLISTED = re.compile(r"gr[ea]y-?list", re.IGNORECASE)
+#: Postfix by default holds back a refusal of the sender until RCPT TO (smtpd_delay_reject).
+_SENDER_REJECTED = re.compile(r"sender address rejected", re.IGNORECASE)
 #: Rate limits and sending quotas: they pass by themselves, even those sent as 5xx
 #: (Gmail's 5.4.5 "Daily user sending limit exceeded", Amazon SES's daily quota).
 _RATE = re.compile(
@@ -92,6 +94,8 @@ def _refusal(
 ) -> tuple[Outcome, Reason]:
     text = str(reply)
     enhanced = reply.enhanced or ""
+    if step is Reason.RECIPIENT_REFUSED and _SENDER_REJECTED.search(text):
+        step = Reason.SENDER_REFUSED
     temporary = ReplyCode.temporary(reply.code)
     if temporary and _GREYLISTED.search(text):
         return Outcome.TEMPORARY, Reason.GREYLISTED
