@@ -150,6 +150,7 @@ def candidate_document(result: ProbeResult, context: Context | None = None) -> J
             "result": str(result.auth.status),
             "mechanism": result.auth.mechanism,
             "username": result.auth.username,
+            "usernames": list(result.auth.usernames),
             "attempts": result.auth.attempts,
             "reply": _reply(result.auth.reply),
         },

@@ -498,6 +498,8 @@ class AuthInfo:
     challenge: str | None = None
     """What the server said about a refused token before its final reply (RFC 7628 §3.2.2:
     JSON such as ``{"status":"401","schemes":"bearer"}``), as it said it."""
+    usernames: tuple[str, ...] = ()
+    """Every login name tried, in order (``username`` is the last)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,10 +174,13 @@ def test_at_most_two_logins_however_many_ports(smtp_server: StartSmtp, ca_file: 
         smtp_server(mode="starttls", login_reply="454 4.7.0 Temporary authentication failure"),
     ]
     ports = [(servers[0].port, "tls"), (servers[1].port, "starttls"), (servers[2].port, "starttls")]
-    code, _doc, _ = probe(ca_file, *ports, password="wrong", extra=("--all",))
+    code, refusals, _ = probe(ca_file, *ports, password="wrong", extra=("--all",))
     assert code == 1
     assert sum(len(s.seen.attempts) for s in servers) == 2
     assert [a.login for a in servers[0].seen.attempts] == [USER, LOCAL]
+    refused = by_port(refusals)[(servers[0].port, "tls")]
+    assert refused["auth"]["usernames"] == [USER, LOCAL]
+    assert f"as {USER} and as {LOCAL} alike" in refused["finding"]["explanation"]
 
     # Temporary refusals move on to the next port, within the same two attempts.
     temporary = [

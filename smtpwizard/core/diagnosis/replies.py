@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace
 
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.common import finding
@@ -212,6 +213,17 @@ _LOGIN_RULES: tuple[_ReplyRule, ...] = (
 
 
 def read_login_refusal(result: ProbeResult, context: Context) -> Finding:
+    found = _read_login_refusal(result, context)
+    names = result.auth.usernames
+    if len(names) < 2 or signed_in_with_token(result):
+        return found
+    tried = _("The server refused the login as {names} alike.").format(
+        names=_(" and as ").join(names)
+    )
+    return replace(found, explanation=f"{found.explanation} {tried}")
+
+
+def _read_login_refusal(result: ProbeResult, context: Context) -> Finding:
     reply = result.auth.reply or Reply(0, "")
     text = one_line(reply)
     provider = context.provider

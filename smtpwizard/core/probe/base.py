@@ -561,6 +561,7 @@ class Probe(ConnectStages, EncryptionStages):
                     self._auth,
                     mechanism=mechanism,
                     username=credentials.username,
+                    usernames=tuple(dict.fromkeys((*self._auth.usernames, credentials.username))),
                     reply=reply,
                     attempts=attempts,
                 )
