@@ -394,7 +394,7 @@ def test_each_address_family_has_its_own_result(
     assert candidate["families"] == {
         works: "ok",
         fails: "timeout" if other == "blocked" else "refused",
-    }
+    }, candidate["address_results"]
     used = [a for a in candidate["address_results"] if a["used"]]
     assert [(a["family"], a["outcome"]) for a in used] == [(works, "ok")]
     failed = [a for a in candidate["address_results"] if not a["connected"]]
@@ -421,7 +421,7 @@ def test_each_address_family_has_its_own_result(
         "1",
     )
     assert report.returncode == 0, report.stderr
-    assert headline in report.stdout
+    assert headline in report.stdout, report.stdout
 
 
 def test_a_name_with_one_family_has_no_family_results(

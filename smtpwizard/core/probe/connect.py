@@ -141,6 +141,7 @@ class ConnectStages:
             error: BaseException | None = None,
         ) -> Stop: ...
         def _step_timeout(self, limit: float | None = None) -> float: ...
+        def _remaining(self) -> float: ...
         def _converse_on(self, sock: socket.socket) -> Channel: ...
 
     _tried: list[Attempt] | None = None
@@ -231,7 +232,9 @@ class ConnectStages:
             for addr, err in tried
         ]
         for check in self._family_checks or []:
-            results.append(check.result(self.options.timeout + 1.0))
+            # The check ends by its own time limit (or the probe's cancellation); the wait is
+            # bounded all the same, by what is left of the probe's time.
+            results.append(check.result(self.options.timeout + self._remaining()))
         if len({r.family for r in results}) < 2:
             return ()
         return tuple(results)
