@@ -215,3 +215,35 @@ def test_each_family_in_words() -> None:
         address_results=_dual("::1", AddressResult("127.0.0.1", "IPv4", True, detail="connected")),
     )
     assert explain(same).headline == "mail.example.test port 465 works"
+
+
+def test_families_that_fail_differently_are_each_told() -> None:
+    refused = AddressResult("::1", "IPv6", False, Reason.CONNECTION_REFUSED, "connection refused")
+    blocked = AddressResult("127.0.0.1", "IPv4", False, Reason.CONNECT_TIMEOUT, "timed out")
+    failed = replace(
+        result(465, Security.TLS, Outcome.REFUSED, Reason.CONNECTION_REFUSED),
+        address_results=(refused, blocked),
+    )
+    explanation = explain(failed).explanation
+    assert "Over IPv6 (::1) the server refused the connection" in explanation
+    assert "Over IPv4 (127.0.0.1) nothing answered in time" in explanation
+    same = replace(failed, address_results=(refused, replace(blocked, reason=refused.reason)))
+    assert "Over IPv4" not in explain(same).explanation
+
+
+def test_a_family_without_a_route_in_words() -> None:
+    unreachable = AddressResult("2001:db8::25", "IPv6", False, Reason.UNREACHABLE, "no route")
+    working = replace(
+        logged_in(),
+        address_results=(
+            AddressResult("127.0.0.1", "IPv4", True, used=True, detail="connected"),
+            unreachable,
+        ),
+    )
+    finding = explain(working)
+    assert finding.headline.endswith("works over IPv4, not reachable over IPv6")
+    assert "Over IPv6 (2001:db8::25) your computer has no route to the server." in (
+        finding.explanation
+    )
+    answered = replace(working, outcome=Outcome.TIMEOUT, reason=Reason.GREETING_TIMEOUT)
+    assert "Over IPv4 (127.0.0.1) the server accepts connections." in explain(answered).explanation

@@ -150,7 +150,13 @@ def family_note(result: ProbeResult, works: bool) -> tuple[str | None, str] | No
     addresses = result.address_results
     good = [a for a in addresses if a.connected]
     bad = [a for a in addresses if not a.connected and a.reason is not None]
-    if not good or not bad:
+    if not good:
+        # Nothing answered: worth telling only when the families failed differently.
+        first = {a.family: a for a in bad}
+        if len({a.reason for a in first.values()}) < 2:
+            return None
+        return None, " ".join(_sentence(a) for a in first.values())
+    if not bad:
         return None
     good_families = sorted({a.family for a in good})
     bad = [a for a in bad if a.family not in good_families]
