@@ -4,6 +4,7 @@ stopped with the run."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -32,7 +33,33 @@ from tests.support.listeners import RefusedPort
 from tests.support.smtpd import SmtpServer
 
 HOST = "mail.example.test"
-KINDS: dict[str, Callable[[str, int], Any]] = {"blocked": BlackholePort, "refused": RefusedPort}
+
+
+class AnsweringPort:
+    """A port that completes connections (the kernel does, up to its queue) and never talks:
+    enough for the check of another address family, which only connects."""
+
+    def __init__(self, host: str, port: int) -> None:
+        assert host in ("127.0.0.1", "::1"), "tests only use loopback"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self._sock.bind((host, port))
+        except OSError:
+            self._sock.close()
+            raise
+        self._sock.listen(16)
+        self.port = port
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
+
+
+KINDS: dict[str, Callable[[str, int], Any]] = {
+    "blocked": BlackholePort,
+    "refused": RefusedPort,
+    "answers": AnsweringPort,
+}
 
 
 @pytest.fixture
@@ -52,16 +79,7 @@ def same_port(certs: CertSet) -> Iterator[Callable[[str | None, str, str], int]]
                 )
                 first.start()
             try:
-                if kind == "answers":
-                    beside = SmtpServer(
-                        mode="tls",
-                        cert=certs.good,
-                        users={USER: PASSWORD},
-                        host=other_on,
-                        port=first.port,
-                    ).start()
-                else:
-                    beside = KINDS[kind](other_on, first.port)
+                beside = KINDS[kind](other_on, first.port)
             except OSError:
                 if isinstance(first, SmtpServer):
                     first.stop()

@@ -158,7 +158,11 @@ class RefusedPort:
         assert host in ("127.0.0.1", "::1"), "tests only use loopback"
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._sock = socket.socket(family, socket.SOCK_STREAM)
-        self._sock.bind((host, port))
+        try:
+            self._sock.bind((host, port))
+        except OSError:
+            self._sock.close()
+            raise
         self.host = host
         self.port: int = self._sock.getsockname()[1]
 
@@ -205,7 +209,11 @@ class BlackholePort:
         assert host in ("127.0.0.1", "::1"), "tests only use loopback"
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.socket(family, socket.SOCK_STREAM)
-        self._listener.bind((host, port))
+        try:
+            self._listener.bind((host, port))
+        except OSError:
+            self._listener.close()
+            raise
         self._listener.listen(0)
         self.port: int = self._listener.getsockname()[1]
         self._fillers: list[socket.socket] = []
