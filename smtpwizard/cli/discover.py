@@ -190,7 +190,13 @@ def print_discovery(result: DiscoveryResult, out: TextIO, candidates: bool = Tru
                     file=out,
                 )
         if result.usernames:
-            print(_("Username: {names}").format(names=", ".join(result.usernames)), file=out)
+            first, *rest = result.usernames
+            line = _("Username: {name}").format(name=first)
+            if rest:
+                line += " " + _("(then {names}, if the server refuses it)").format(
+                    names=", ".join(rest)
+                )
+            print(line, file=out)
         print_plan(result.sign_in, out)
     print(_("Sources asked:"), file=out)
     for report in result.reports:

@@ -197,7 +197,7 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         else engine.knowledge.for_address(email.domain, [(c.host, c.port) for c in candidates])
     )
     engine.resolver = resolver_for(engine, args.resolve)
-    usernames = _usernames(args, email, discovery)
+    usernames = _usernames(args, email, discovery, provider)
     incoming_candidates = _incoming_candidates(args, discovery, candidates)
     plan = discovery.sign_in if discovery is not None else plan_sign_in(provider)
     method, asked = sign_in_method(args, plan)
@@ -261,6 +261,7 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         assert record is not None
         return _sign_in_failed(args, email, record, discovery, provider, out)
     incoming = discovery.incoming if discovery is not None else ()
+    _warn_plaintext_logins(matrix, incoming_matrix, err)
     if args.json:
         from smtpwizard.core.document import matrix_document
 
@@ -296,6 +297,25 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         incoming_matrix is None or incoming_matrix.recommended is not None
     )
     return EXIT_OK if works else EXIT_FAILED
+
+
+def _warn_plaintext_logins(
+    matrix: MatrixResult, incoming: MatrixResult | None, err: TextIO
+) -> None:
+    """Says it out loud, whatever the output format, where the password went unencrypted."""
+    from smtpwizard.core.model import AuthStatus
+    from smtpwizard.core.model import Security
+
+    results = [*matrix.results, *(incoming.results if incoming is not None else ())]
+    for r in results:
+        if r.candidate.security is Security.NONE and r.auth.status is AuthStatus.OK:
+            print(
+                _(
+                    "Warning: your password was sent WITHOUT encryption to {host} port {port} "
+                    "(--allow-plaintext): anyone on the way could read it."
+                ).format(host=r.candidate.host, port=r.candidate.port),
+                file=err,
+            )
 
 
 def _signed_in_record(request: SignInRequest, signed: SignedIn, username: str) -> SignInRecord:
@@ -377,22 +397,29 @@ def _progress(stream: TextIO | None, out: TextIO | None) -> EventListener | None
 
 
 def _usernames(
-    args: argparse.Namespace, email: EmailAddress, discovery: DiscoveryResult | None
+    args: argparse.Namespace,
+    email: EmailAddress,
+    discovery: DiscoveryResult | None,
+    provider: Provider | None,
 ) -> list[str]:
+    """The login names to try, in order: the one given, else what the sources name, else
+    the full address and then its local part."""
+    from smtpwizard.core.login import fallback_usernames
+
     if args.username is not None:
         if not args.username.strip():
             raise UsageError(_("The username is empty."))
         return [args.username]
     if discovery is not None and discovery.usernames:
         return list(discovery.usernames)
-    provider = discovery.provider if discovery is not None else None
-    if provider is not None and not provider.username:
+    if discovery is not None and provider is not None and not provider.username:
         raise UsageError(
             _("{provider} gives you a login name ({hint}); pass it with --username.").format(
                 provider=provider.name, hint=provider.username_hint
             )
         )
-    return [str(email)]
+    named = provider.username_for(str(email)) if provider is not None else None
+    return [named] if named else list(fallback_usernames(str(email)))
 
 
 def _incoming_candidates(

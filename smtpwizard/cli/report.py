@@ -15,11 +15,15 @@ from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
+from smtpwizard.core.probe.turns import works
 
 if TYPE_CHECKING:
     from smtpwizard.core.discovery.providers import Provider
 
 __all__ = ["print_report"]
+
+#: Outcomes that say nothing against the settings: stopped, not proven, or "not now".
+_UNDECIDED = (Outcome.CANCELLED, Outcome.OK, Outcome.TEMPORARY, Outcome.LOGIN_NEEDED)
 
 
 def _seconds(ms: float) -> str:
@@ -41,12 +45,13 @@ def print_report(
     )
     for r in results:
         c = r.candidate
-        usable = r.outcome is Outcome.OK or (
-            r.outcome is Outcome.INSECURE and r.auth.status is AuthStatus.OK
-        )
+        # "OK" only where it was shown to work: logged in, or taking mail without a login.
+        usable = works(
+            r, will_login=r.auth.status is not AuthStatus.NO_CREDENTIALS, allow_plaintext=True
+        ) and (r.outcome is Outcome.OK or r.auth.status is AuthStatus.OK)
         if matrix.credentials_rejected and r.auth.status is not AuthStatus.OK:
             usable = False
-        mark = "OK" if usable else "--" if r.outcome in (Outcome.CANCELLED, Outcome.OK) else "!!"
+        mark = "OK" if usable else "--" if r.outcome in _UNDECIDED else "!!"
         finding = explain(r, context)
         time_text = _seconds(r.elapsed_ms) if r.stages else "-"
         mode = c.security.label

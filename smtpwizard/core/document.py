@@ -11,6 +11,7 @@ from typing import Any
 from smtpwizard import __version__
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.diagnosis.network import families
 from smtpwizard.core.diagnosis.recommend import level_label
 from smtpwizard.core.diagnosis.signin import explain_record
 from smtpwizard.core.diagnosis.summary import summarize
@@ -125,6 +126,19 @@ def candidate_document(result: ProbeResult, context: Context | None = None) -> J
         "elapsed_ms": result.elapsed_ms,
         "addresses": list(result.addresses),
         "connected_to": result.connected_to,
+        "address_results": [
+            {
+                "address": a.address,
+                "family": a.family,
+                "used": a.used,
+                "connected": a.connected,
+                "reason": str(a.reason) if a.reason else None,
+                "detail": a.detail,
+                "outcome": str(result.outcome) if a.used else None,
+            }
+            for a in result.address_results
+        ],
+        "families": families(result),
         "local_address": result.local_address,
         "stages": [_stage(s) for s in result.stages],
         "greeting": _reply(result.greeting),
@@ -136,6 +150,7 @@ def candidate_document(result: ProbeResult, context: Context | None = None) -> J
             "result": str(result.auth.status),
             "mechanism": result.auth.mechanism,
             "username": result.auth.username,
+            "usernames": list(result.auth.usernames),
             "attempts": result.auth.attempts,
             "reply": _reply(result.auth.reply),
         },

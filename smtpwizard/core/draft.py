@@ -23,6 +23,7 @@ from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import config_from_document
 from smtpwizard.core.login import SignIn
 from smtpwizard.core.login import SignInRecord
+from smtpwizard.core.login import fallback_usernames
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Protocol
@@ -120,7 +121,7 @@ class SetupDraft:
             return [self.username.strip()]
         if self.discovery is not None and self.discovery.usernames:
             return list(self.discovery.usernames)
-        return [str(self.email)] if self.email is not None else []
+        return list(fallback_usernames(str(self.email))) if self.email is not None else []
 
     def suggested_username(self) -> str:
         """What the sign-in page pre-fills."""

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
 
-__all__ = ["Credentials", "SignIn", "SignInProblem", "SignInRecord"]
+__all__ = ["Credentials", "SignIn", "SignInProblem", "SignInRecord", "fallback_usernames"]
+
+
+def fallback_usernames(email: str) -> tuple[str, ...]:
+    """The login names to try when no source names one: the full address, then its local
+    part (many servers know the account as ``alice``, not ``alice@example.com``). The second
+    is only ever tried after the server refused the first (the matrix sees to that)."""
+    local, at, _domain = email.rpartition("@")
+    return (email, local) if at and local else (email,)
 
 
 class SignIn(StrEnum):

@@ -20,6 +20,7 @@ from smtpwizard.core.login import SignInRecord
 __all__ = [
     "DEFAULT_PORTS",
     "INCOMING_PORTS",
+    "AddressResult",
     "AuthInfo",
     "AuthStatus",
     "Candidate",
@@ -131,6 +132,12 @@ class Outcome(StrEnum):
     AUTH_FAILED = "auth_failed"
     INSECURE = "insecure"
     CANCELLED = "cancelled"
+    LOGIN_NEEDED = "login_needed"
+    """The server takes mail only after a login, and none was given: not proven, not broken."""
+    TEMPORARY = "temporary"
+    """The server said "not now" (a 4xx reply: busy, greylisting, a rate limit): try later."""
+    SEND_REFUSED = "send_refused"
+    """The server refused the sender, the recipient or the message for good."""
 
 
 class Reason(StrEnum):
@@ -185,6 +192,16 @@ class Reason(StrEnum):
     ENCRYPTION_REQUIRED = "encryption_required"
     PLAINTEXT_LOGIN_REFUSED = "plaintext_login_refused"
     UNENCRYPTED = "unencrypted"
+    AUTH_LOCKED = "auth_locked"
+    """Too many login attempts: the server refuses logins for a while (no more are tried)."""
+    # sending (MAIL FROM, RCPT TO, the test message)
+    LOGIN_NEEDED = "login_needed"
+    GREYLISTED = "greylisted"
+    RATE_LIMITED = "rate_limited"
+    SEND_DEFERRED = "send_deferred"
+    SENDER_REFUSED = "sender_refused"
+    RECIPIENT_REFUSED = "recipient_refused"
+    MESSAGE_REFUSED = "message_refused"
     # stopping
     CANCELLED_BY_USER = "cancelled_by_user"
     SUPERSEDED = "superseded"
@@ -435,6 +452,9 @@ class CertInfo:
     fingerprint_sha256: str
     serial: str
     self_signed: bool
+    issuer_urls: tuple[str, ...] = ()
+    """Where the issuer's certificate can be fetched (the certificate's "CA Issuers" access
+    information); authorities that others trust put it in every certificate they issue."""
 
     def covers(self, host: str) -> bool:
         """Whether the certificate's names include ``host`` (one wildcard label allowed)."""
@@ -478,6 +498,8 @@ class AuthInfo:
     challenge: str | None = None
     """What the server said about a refused token before its final reply (RFC 7628 §3.2.2:
     JSON such as ``{"status":"401","schemes":"bearer"}``), as it said it."""
+    usernames: tuple[str, ...] = ()
+    """Every login name tried, in order (``username`` is the last)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,6 +528,23 @@ class TranscriptLine:
 
 
 @dataclass(frozen=True, slots=True)
+class AddressResult:
+    """How one address of the server did, when the name has several (IPv4 and IPv6)."""
+
+    address: str
+    family: str
+    """``IPv4`` or ``IPv6``."""
+    connected: bool
+    """The connection was accepted."""
+    reason: Reason | None = None
+    """Why it was not (refused, no answer, no route); ``None`` when it was, or when the
+    check was stopped before it ended."""
+    detail: str = ""
+    used: bool = False
+    """The conversation went over this address (its outcome is the candidate's)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeResult:
     """Everything learnt from one candidate."""
 
@@ -525,15 +564,22 @@ class ProbeResult:
     auth: AuthInfo = AuthInfo()
     send: SendCheck | None = None
     transcript: tuple[TranscriptLine, ...] = ()
+    address_results: tuple[AddressResult, ...] = ()
+    """How each address tried did, when the server's name has more than one."""
 
     @property
     def failed_stage(self) -> StageResult | None:
         """The stage that decided a failed outcome (``None`` when the candidate works)."""
         if self.outcome in (Outcome.OK, Outcome.INSECURE):
             return None
+        sending = (StageName.MAIL_FROM, StageName.RCPT_TO, StageName.DATA)
+        refused = any(not s.ok and s.name in sending for s in self.stages)
         for stage in reversed(self.stages):
-            if not stage.ok and stage.name is not StageName.QUIT:
-                return stage
+            if stage.ok or stage.name is StageName.QUIT:
+                continue
+            if refused and stage.name is StageName.RSET:
+                continue  # the refusal before it decided (a server may hang up after a 421)
+            return stage
         return None
 
     @property

@@ -166,7 +166,8 @@ def silent_candidates(bench: Bench, args: argparse.Namespace) -> None:
     def matrix(candidates: Sequence[Candidate]) -> tuple[float, float]:
         prober = Prober(bench.options, resolver=bench.resolver, context=bench.context)
         result = prober.run(bench.email, list(candidates), password=PASSWORD)
-        assert result.best is not None  # the prober's pick; the diagnosis concludes later
+        assert result.proven  # the recommendation is the diagnosis's (conclude), not the run's
+        assert result.best is not None
         assert result.best.candidate == best
         return result.verdict_ms, result.elapsed_ms
 

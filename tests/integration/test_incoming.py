@@ -183,7 +183,7 @@ def test_temporary_login_failure(probe, responder, protocol: Protocol) -> None:
     reply = "NO [UNAVAILABLE] try later" if protocol is IMAP else "-ERR [SYS/TEMP] try later"
     port, _seen = responder(login_reply=reply)
     result = probe(protocol, port, STARTTLS, password=PASSWORD)
-    assert (result.outcome, result.reason) == (Outcome.AUTH_FAILED, Reason.AUTH_TEMPORARY)
+    assert (result.outcome, result.reason) == (Outcome.TEMPORARY, Reason.AUTH_TEMPORARY)
 
 
 def test_greeting_refusal(probe, responder, protocol: Protocol) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.engine import Assessor
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
@@ -206,12 +207,15 @@ def test_nothing_encrypted_works_and_plain_text_is_not_recommended(
     assert any("not encrypted" in warning for warning in allowed.recommended.warnings)
 
 
-def test_a_refused_dry_run_is_a_warning_not_a_failure(make_prober, smtp_server: StartSmtp) -> None:
+def test_a_refused_dry_run_is_not_a_working_configuration(
+    make_prober, smtp_server: StartSmtp
+) -> None:
     server = smtp_server(mode="tls", recipient_reply="550 5.1.2 Recipient domain not found")
     matrix = make_prober().run(EMAIL, [tls(server.port)], password=PASSWORD)
-    assert matrix.recommended is not None
-    assert matrix.recommended.warnings
-    assert "550 5.1.2" in matrix.recommended.warnings[0]
+    assert matrix.recommended is None
+    (result,) = matrix.results
+    assert (result.outcome, result.reason) == (Outcome.SEND_REFUSED, Reason.RECIPIENT_REFUSED)
+    assert "550 5.1.2" in explain(result).explanation
 
 
 def test_cancel_returns_promptly_with_what_is_known(

@@ -313,7 +313,7 @@ def starttls_then(breaker: Breaker, certs: CertSet, seen: Recorder) -> Callable[
 @pytest.mark.parametrize(
     ("breaker", "outcomes"),
     [
-        (refuse(b"454 4.7.0 TLS not available due to local problem"), {Outcome.TLS_ERROR}),
+        (refuse(b"454 4.7.0 TLS not available due to local problem"), {Outcome.TEMPORARY}),
         (refuse(b"501 5.5.4 Syntax error"), {Outcome.TLS_ERROR}),
         (refuse(b"502 5.5.1 Command not implemented"), {Outcome.TLS_ERROR}),
         (reset, {Outcome.TLS_ERROR}),

@@ -58,3 +58,22 @@ def modules_loaded_by(
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     return listing.read_text().split("\n"), run
+
+
+def in_process(*args: str, stdin: str = "") -> tuple[int, str, str]:
+    """Runs ``smtpwizard ARGS`` in this process (quicker than a fresh one, for long tables
+    of cases): its exit status, standard output and standard error."""
+    import contextlib
+    import io
+
+    from smtpwizard.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        sys.stdin = saved
+    return code, out.getvalue(), err.getvalue()

@@ -148,12 +148,21 @@ class HttpServer:
 
 
 class RefusedPort:
-    """A loopback port where nothing listens (bound but not listening, so it stays free)."""
+    """A loopback port where nothing listens (bound but not listening, so it stays free).
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    ``port`` binds a given number, such as the port a server uses on the other address
+    family (the bind raises ``OSError`` when it is taken).
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        assert host in ("127.0.0.1", "::1"), "tests only use loopback"
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._sock = socket.socket(family, socket.SOCK_STREAM)
-        self._sock.bind((host, 0))
+        try:
+            self._sock.bind((host, port))
+        except OSError:
+            self._sock.close()
+            raise
         self.host = host
         self.port: int = self._sock.getsockname()[1]
 
@@ -190,18 +199,28 @@ def dialogue(
 
 class BlackholePort:
     """A loopback port where connections never complete: its accept queue is full, so the
-    kernel drops new connection requests, as a filtering firewall does."""
+    kernel drops new connection requests, as a filtering firewall does.
 
-    def __init__(self) -> None:
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.bind(("127.0.0.1", 0))
+    ``host`` and ``port`` place it beside a server on the other address family (the bind
+    raises ``OSError`` when the port is taken).
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        assert host in ("127.0.0.1", "::1"), "tests only use loopback"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self._listener.bind((host, port))
+        except OSError:
+            self._listener.close()
+            raise
         self._listener.listen(0)
         self.port: int = self._listener.getsockname()[1]
         self._fillers: list[socket.socket] = []
         for _ in range(3):
-            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler = socket.socket(family, socket.SOCK_STREAM)
             filler.setblocking(False)
-            filler.connect_ex(("127.0.0.1", self.port))
+            filler.connect_ex((host, self.port))
             self._fillers.append(filler)
 
     def __enter__(self) -> BlackholePort:

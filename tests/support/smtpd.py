@@ -22,6 +22,7 @@ from aiosmtpd.smtp import LoginPassword
 from aiosmtpd.smtp import Session
 from aiosmtpd.smtp import auth_mechanism
 
+from tests.support.certs import PemLeaf
 from tests.support.certs import server_context
 
 # aiosmtpd warns about its own attribute on every successful login, on its server thread.
@@ -62,6 +63,10 @@ class Handler:
         recipient_reply: when set, RCPT TO is refused with this reply.
         pipelining: advertise PIPELINING (RFC 2920) in the EHLO reply, as real servers do;
             aiosmtpd reads commands in order whether or not they come in one flight.
+        refusal_reply: how wrong credentials are refused (default: aiosmtpd's
+            ``535 5.7.8``); right ones are accepted.
+        anonymous_sender_reply, anonymous_recipient_reply: how MAIL FROM and RCPT TO are
+            refused in a session that has not logged in (a server that wants a login).
     """
 
     def __init__(
@@ -70,6 +75,9 @@ class Handler:
         login_reply: str | None = None,
         sender_reply: str | None = None,
         recipient_reply: str | None = None,
+        refusal_reply: str | None = None,
+        anonymous_sender_reply: str | None = None,
+        anonymous_recipient_reply: str | None = None,
         pipelining: bool = True,
     ) -> None:
         self.users = dict(users)
@@ -77,6 +85,9 @@ class Handler:
         self.sender_reply = sender_reply
         self.recipient_reply = recipient_reply
         self.pipelining = pipelining
+        self.refusal_reply = refusal_reply
+        self.anonymous_sender_reply = anonymous_sender_reply
+        self.anonymous_recipient_reply = anonymous_recipient_reply
         self.seen = Recorder()
 
     def _judge(self, mechanism: str, login: str, ok: bool) -> AuthResult:
@@ -84,6 +95,8 @@ class Handler:
             self.seen.attempts.append(Attempt(mechanism, login, ok and not self.login_reply))
         if self.login_reply:
             return AuthResult(success=False, handled=False, message=self.login_reply)
+        if not ok and self.refusal_reply:
+            return AuthResult(success=False, handled=False, message=self.refusal_reply)
         return AuthResult(success=ok, handled=False, auth_data=login)
 
     def authenticator(
@@ -140,6 +153,8 @@ class Handler:
     ) -> str:
         with self.seen.lock:
             self.seen.senders.append(address)
+        if self.anonymous_sender_reply and not session.authenticated:
+            return self.anonymous_sender_reply
         if self.sender_reply:
             return self.sender_reply
         envelope.mail_from = address
@@ -154,6 +169,8 @@ class Handler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        if self.anonymous_recipient_reply and not session.authenticated:
+            return self.anonymous_recipient_reply
         if self.recipient_reply:
             return self.recipient_reply
         envelope.rcpt_tos.append(address)
@@ -189,7 +206,8 @@ class SmtpServer:
         cert: the certificate to present (default: the good one of ``certs``).
         users: login -> password.
         mechanisms: the AUTH mechanisms to offer.
-        login_reply, sender_reply, recipient_reply: scripted refusals (see :class:`Handler`).
+        login_reply, sender_reply, recipient_reply, refusal_reply, anonymous_sender_reply,
+            anonymous_recipient_reply: scripted refusals (see :class:`Handler`).
         pipelining: advertise PIPELINING (see :class:`Handler`).
         require_starttls: refuse commands before STARTTLS (530).
         auth_require_tls: offer AUTH only once encrypted (ignored in ``tls`` mode).
@@ -201,13 +219,16 @@ class SmtpServer:
         self,
         *,
         mode: str = "starttls",
-        cert: trustme.LeafCert | None = None,
+        cert: trustme.LeafCert | PemLeaf | None = None,
         users: Mapping[str, str] | None = None,
         mechanisms: Iterable[str] = ALL_MECHANISMS,
         login_reply: str | None = None,
         sender_reply: str | None = None,
         recipient_reply: str | None = None,
         pipelining: bool = True,
+        refusal_reply: str | None = None,
+        anonymous_sender_reply: str | None = None,
+        anonymous_recipient_reply: str | None = None,
         require_starttls: bool = False,
         auth_require_tls: bool = True,
         host: str = "127.0.0.1",
@@ -216,7 +237,14 @@ class SmtpServer:
         assert host in ("127.0.0.1", "::1"), "tests only use loopback"
         self.mode = mode
         self.handler = Handler(
-            users or {}, login_reply, sender_reply, recipient_reply, pipelining=pipelining
+            users or {},
+            login_reply,
+            sender_reply,
+            recipient_reply,
+            refusal_reply,
+            anonymous_sender_reply,
+            anonymous_recipient_reply,
+            pipelining=pipelining,
         )
         excluded = [m for m in ALL_MECHANISMS if m not in set(mechanisms)]
         kwargs: dict[str, Any] = {

@@ -38,7 +38,19 @@ def test_reply_enhanced_code_and_text() -> None:
             454,
             "4.7.0 try later",
             True,
-            (AuthStatus.TEMPORARY_FAILURE, Outcome.AUTH_FAILED, Reason.AUTH_TEMPORARY),
+            (AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_TEMPORARY),
+        ),
+        (
+            454,
+            "4.7.0 Too many login attempts, please try again later.",
+            True,
+            (AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_LOCKED),
+        ),
+        (
+            535,
+            "5.7.0 (#AUTH005) Too many bad auth attempts.",
+            True,
+            (AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_LOCKED),
         ),
         (
             538,

@@ -7,7 +7,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Finding
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
-from smtpwizard.core.net.certs import name_matches
+from smtpwizard.core.model import Severity
 
 __all__ = ["INTERCEPTORS", "interceptor", "read_certificate"]
 
@@ -72,26 +72,22 @@ def read_certificate(result: ProbeResult) -> Finding:
         )
     if reason is Reason.CERT_NAME_MISMATCH:
         names = ", ".join(cert.names[:6]) if cert else _("other names")
-        better = None
-        if cert is not None:
-            better = next(
-                (n for n in cert.names if "*" not in n and not name_matches(cert, c.host)),
-                None,
-            )
+        # Never advise following the certificate to another name: whoever answers here could
+        # have a certificate for any name, and the password would go to that machine.
         return finding(
             _("The certificate belongs to {names}, not to {host}").format(names=names, host=c.host),
             _(
                 "The server proved an identity (with its certificate), but for another name than "
-                "the one you used. Often the provider wants its own server name rather than your "
-                "domain."
-            ),
-            (
-                _("Use {better} as the server name: the certificate is made out to it.").format(
-                    better=better
-                )
-                if better
-                else _("Use the server name your provider documents.")
-            ),
+                "the one you chose. Either {host} is not the name your provider documents, or "
+                "something on the way answers in the server's place. smtpwizard does not send "
+                "your password there."
+            ).format(host=c.host),
+            _(
+                "Check the server name in your provider's own help pages and type it exactly as "
+                "written there. Do not switch to a name only because the certificate shows it: "
+                "your password would go to whatever machine that is. If {host} is right, tell "
+                "the server's administrator that its certificate does not cover it."
+            ).format(host=c.host),
         )
     issuer = cert.issuer_name if cert else _("an unknown issuer")
     product = interceptor(cert.issuer) if cert else None
@@ -109,6 +105,9 @@ def read_certificate(result: ProbeResult) -> Finding:
             ).format(product=product),
         )
     self_signed = reason is Reason.CERT_SELF_SIGNED or (cert is not None and cert.self_signed)
+    chain = _chain_gap(result)
+    if chain is not None and not self_signed:
+        return chain
     return finding(
         _("The server's certificate is not trusted (issued by {issuer})").format(issuer=issuer),
         (
@@ -127,4 +126,63 @@ def read_certificate(result: ProbeResult) -> Finding:
             "If this is your own or your company's server, give smtpwizard its CA certificate "
             "file; otherwise, do not send your password there."
         ),
+    )
+
+
+#: OpenSSL's "unable to get local issuer certificate" and "unable to verify the first
+#: certificate": the issuer of a certificate was found neither in what the server sent nor
+#: among the trusted authorities.
+_ISSUER_MISSING = (20, 21)
+
+
+def _chain_gap(result: ProbeResult) -> Finding | None:
+    """The reading of a server that sent only its own certificate, whose issuer nothing
+    trusted knows: its chain is incomplete (certain when the certificate names where its
+    issuer lives, as public authorities do), or it comes from a private authority."""
+    tls = result.tls
+    cert = tls.cert if tls else None
+    if tls is None or cert is None or tls.verify_code not in _ISSUER_MISSING or not tls.chain:
+        return None  # without the certificates the server sent, there is nothing to tell
+    sent = tls.chain[1:]
+    if any(c.subject == cert.issuer for c in sent):
+        return None  # the issuer was sent: it is the authority above it that is unknown
+    issuer = cert.issuer_name
+    fix = _(
+        "Only the server's administrator can fix this: the server must send the intermediate "
+        "certificate of {issuer} along with its own (configure the full chain, such as "
+        "fullchain.pem, instead of the certificate alone). Until then, do not send your "
+        "password there, and do not switch off the certificate check."
+    ).format(issuer=issuer)
+    if cert.issuer_urls:
+        return finding(
+            _("The server sends an incomplete certificate chain"),
+            _(
+                "A certificate is the server's proof of identity. The server sent its own, but "
+                "not the intermediate certificate of “{issuer}” that links it to an authority "
+                "your computer trusts, so it cannot be checked. This is a mistake in the "
+                "server's set-up, not on your side: browsers often hide it by fetching the "
+                "missing piece themselves, mail programs do not."
+            ).format(issuer=issuer),
+            fix,
+            Severity.ERROR,
+        )
+    return finding(
+        _(
+            "The server's certificate is not trusted (issued by {issuer}): part of its chain "
+            "may be missing"
+        ).format(issuer=issuer),
+        _(
+            "A certificate is the server's proof of identity. The server sent only its own, "
+            "issued by “{issuer}”, which your computer does not know. Most often the server "
+            "leaves out the intermediate certificate that links its own to a trusted authority "
+            "(an incomplete chain, a mistake in the server's set-up); otherwise “{issuer}” is "
+            "a private authority, such as a company's own."
+        ).format(issuer=issuer),
+        fix
+        + " "
+        + _(
+            "If it is your own or your company's server with a private authority, give "
+            "smtpwizard that authority's certificate file instead."
+        ),
+        Severity.ERROR,
     )

@@ -10,6 +10,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import INCOMING_PORTS
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import Finding
+from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reply
@@ -20,6 +21,7 @@ from smtpwizard.core.model import StageName
 __all__ = [
     "Context",
     "encrypted_ports",
+    "encrypted_ways",
     "failing_reply",
     "finding",
     "one_line",
@@ -89,3 +91,43 @@ def finding(
 def place(candidate: Candidate) -> str:
     """``host port N``, as findings name a server."""
     return f"{candidate.host} port {candidate.port}"
+
+
+def encrypted_ways(result: ProbeResult, context: Context) -> str:
+    """Advice towards an encrypted way to the same server, from what the run saw: one that
+    works, else the standard ports not yet shown to fail there, else nothing to suggest."""
+    c = result.candidate
+    same = [
+        o
+        for o in context.others
+        if o.candidate.host == c.host and o.candidate.protocol is c.protocol and o is not result
+    ]
+    working = [
+        o for o in same if o.outcome is Outcome.OK and o.candidate.security is not Security.NONE
+    ]
+    if working:
+        w = working[0].candidate
+        return _("Use port {port} with {mode}: it works.").format(
+            port=w.port, mode=w.security.label
+        )
+    tls, starttls = standard_ports(c.protocol)
+    failed = {(o.candidate.port, o.candidate.security) for o in same}
+    failed.add((c.port, c.security))
+    if c.security is Security.NONE:
+        failed.add((c.port, Security.STARTTLS))
+    untried = [
+        (port, mode)
+        for port, mode in ((tls, Security.TLS), (starttls, Security.STARTTLS))
+        if (port, mode) not in failed
+    ]
+    if untried:
+        ways = _(" or ").join(
+            _("port {port} with {mode}").format(port=port, mode=mode.label)
+            for port, mode in untried
+        )
+        return _("Try {ways}.").format(ways=ways)
+    return _(
+        "No port tried on this server offers encryption: ask your provider for its encrypted "
+        "settings. Only if you accept that your password travels readable, allow logging in "
+        "without encryption."
+    )

@@ -18,6 +18,7 @@ of its :class:`Context`:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from smtpwizard.core.diagnosis.certificates import read_certificate
 from smtpwizard.core.diagnosis.common import Context
@@ -27,11 +28,21 @@ from smtpwizard.core.diagnosis.common import finding
 from smtpwizard.core.diagnosis.common import one_line
 from smtpwizard.core.diagnosis.common import place
 from smtpwizard.core.diagnosis.common import stage_title
-from smtpwizard.core.diagnosis.common import standard_ports
+from smtpwizard.core.diagnosis.encryption import read_encryption_required
+from smtpwizard.core.diagnosis.encryption import read_expects_implicit_tls
+from smtpwizard.core.diagnosis.encryption import read_handshake_failed
+from smtpwizard.core.diagnosis.encryption import read_handshake_timeout
+from smtpwizard.core.diagnosis.encryption import read_plain_port
+from smtpwizard.core.diagnosis.encryption import read_protocol_version
+from smtpwizard.core.diagnosis.encryption import read_starttls_not_offered
+from smtpwizard.core.diagnosis.encryption import read_starttls_refused
+from smtpwizard.core.diagnosis.encryption import read_unencrypted
 from smtpwizard.core.diagnosis.evidence import evidence
+from smtpwizard.core.diagnosis.network import family_note
 from smtpwizard.core.diagnosis.network import read_timeout
 from smtpwizard.core.diagnosis.replies import read_login_refusal
-from smtpwizard.core.diagnosis.sending import explain_sending
+from smtpwizard.core.diagnosis.sending import SENDING_REASONS
+from smtpwizard.core.diagnosis.sending import read_sending
 from smtpwizard.core.diagnosis.signin import read_oauth_not_offered
 from smtpwizard.core.diagnosis.signin import read_token_refusal
 from smtpwizard.core.discovery.providers import Provider
@@ -46,6 +57,7 @@ from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import Severity
 from smtpwizard.core.model import StageName
+from smtpwizard.core.probe.refusals import sending_refusal
 
 __all__ = ["READINGS", "Context", "explain"]
 
@@ -55,14 +67,14 @@ def explain(result: ProbeResult, context: Context | None = None) -> Finding:
     context = context or Context()
     finding = _finding(result, context)
     link = finding.link or _provider_link(result, context.provider)
-    return Finding(
-        finding.headline,
-        finding.explanation,
-        finding.advice,
-        finding.severity,
-        evidence(result),
-        link,
-    )
+    headline, explanation, severity = finding.headline, finding.explanation, finding.severity
+    note = family_note(result, works=severity is Severity.OK)
+    if note is not None:  # IPv4 and IPv6 fared differently: each family's result, in words
+        family_headline, sentence = note
+        explanation = f"{explanation} {sentence}"
+        if family_headline is not None and severity is Severity.OK:
+            headline, severity = family_headline, Severity.WARNING
+    return Finding(headline, explanation, finding.advice, severity, evidence(result), link)
 
 
 def _provider_link(result: ProbeResult, provider: Provider | None) -> str | None:
@@ -78,27 +90,6 @@ def _provider_link(result: ProbeResult, provider: Provider | None) -> str | None
     if result.outcome is not Outcome.OK:
         return provider.help_url
     return None
-
-
-def _unencrypted(result: ProbeResult, context: Context) -> Finding:
-    c = result.candidate
-    where = place(c)
-    advice = (
-        _("This server offers STARTTLS: choose STARTTLS for port {port} instead.").format(
-            port=c.port
-        )
-        if result.starttls_offered
-        else _("Use an encrypted port instead: {ports}.").format(ports=encrypted_ports(c.protocol))
-    )
-    return finding(
-        _("{where} works only without encryption: unsafe").format(where=where),
-        _(
-            "Everything sent this way, your password included, crosses the network readable "
-            "by anyone on the way. smtpwizard does not log in like this unless you allow it."
-        ),
-        advice,
-        Severity.WARNING,
-    )
 
 
 def _no_such_host(result: ProbeResult, context: Context) -> Finding:
@@ -162,44 +153,6 @@ def _connection_refused(result: ProbeResult, context: Context) -> Finding:
     )
 
 
-def _expects_implicit_tls(result: ProbeResult, context: Context) -> Finding:
-    c = result.candidate
-    return finding(
-        _("Port {port} expects SSL/TLS from the start").format(port=c.port),
-        _(
-            "This port wants encryption from the very first byte (SSL/TLS), so it stays silent "
-            "when a program starts in plain text, as STARTTLS does."
-        ),
-        _("Choose SSL/TLS (sometimes called SSL) for port {port}.").format(port=c.port),
-    )
-
-
-def _plain_port(result: ProbeResult, context: Context) -> Finding:
-    c = result.candidate
-    if c.security is Security.STARTTLS:
-        where = place(c)
-        return finding(
-            _("{where} agreed to encrypt, then went on without encryption").format(where=where),
-            _(
-                "The server said yes to STARTTLS (the switch to encryption) but then answered in "
-                "plain text instead of setting up encryption. The server is broken, or something "
-                "on the way (a firewall or antivirus) interferes. smtpwizard never continues "
-                "without encryption."
-            ),
-            _("Use port {port} with SSL/TLS, or try from another network.").format(
-                port=standard_ports(c.protocol)[0]
-            ),
-        )
-    return finding(
-        _("Port {port} starts without encryption: use STARTTLS").format(port=c.port),
-        _(
-            "This port begins in plain text and then switches to encryption with the STARTTLS "
-            "command, so encryption from the first byte (SSL/TLS) cannot work here."
-        ),
-        _("Choose STARTTLS for port {port}.").format(port=c.port),
-    )
-
-
 def _http_server(result: ProbeResult, context: Context) -> Finding:
     c = result.candidate
     return finding(
@@ -253,6 +206,16 @@ def _greeting_rejected(result: ProbeResult, context: Context) -> Finding:
     c = result.candidate
     where = place(c)
     reply = one_line(failing_reply(result))
+    if result.outcome is Outcome.TEMPORARY:
+        return finding(
+            _("{where} turned you away for now").format(where=where),
+            _(
+                "The server said it cannot talk to you at the moment ({reply}). This is "
+                "temporary and says nothing against your settings."
+            ).format(reply=reply),
+            _("Try again in a few minutes."),
+            Severity.WARNING,
+        )
     if c.protocol is Protocol.SMTP and c.port == 25:
         return finding(
             _("{where} refuses to talk to you").format(where=where),
@@ -282,10 +245,12 @@ def _service_unavailable(result: ProbeResult, context: Context) -> Finding:
     where = place(c)
     return finding(
         _("{where} is busy or shutting down").format(where=where),
-        _("The server said it cannot take the connection now ({reply}).").format(
-            reply=one_line(failing_reply(result))
-        ),
+        _(
+            "The server said it cannot go on now ({reply}). This is temporary and says "
+            "nothing against your settings."
+        ).format(reply=one_line(failing_reply(result))),
         _("Try again in a few minutes."),
+        Severity.WARNING,
     )
 
 
@@ -319,79 +284,6 @@ def _connection_lost(result: ProbeResult, context: Context) -> Finding:
         _("{where} hung up while {during}").format(where=where, during=during),
         _("The server closed the connection in the middle of the conversation."),
         _("Try again later, or another port."),
-    )
-
-
-def _starttls_not_offered(result: ProbeResult, context: Context) -> Finding:
-    c = result.candidate
-    where = place(c)
-    stripped = any("XXXX" in feature.upper() for feature in result.features)
-    return finding(
-        _("{where} cannot encrypt the connection").format(where=where),
-        (
-            _(
-                "The server's list of features was masked on the way (“XXXX”): a firewall "
-                "(Cisco ASA does this) removes STARTTLS, the command that switches to "
-                "encryption."
-            )
-            if stripped
-            else _(
-                "The server does not offer STARTTLS, the command that switches a connection "
-                "to encryption, so your password would travel readable. Sometimes a firewall "
-                "or antivirus removes STARTTLS on the way."
-            )
-        ),
-        _("Use another port: {ports}.").format(ports=encrypted_ports(c.protocol)),
-    )
-
-
-def _starttls_refused(result: ProbeResult, context: Context) -> Finding:
-    c = result.candidate
-    where = place(c)
-    return finding(
-        _("{where} offered encryption, then refused it").format(where=where),
-        _(
-            "The server answered STARTTLS (the switch to encryption) with: {reply}. "
-            "smtpwizard never continues without encryption."
-        ).format(reply=one_line(failing_reply(result))),
-        _("Try again later, or use port {port} with SSL/TLS.").format(
-            port=standard_ports(c.protocol)[0]
-        ),
-    )
-
-
-def _handshake_timeout(result: ProbeResult, context: Context) -> Finding:
-    c = result.candidate
-    where = place(c)
-    return finding(
-        _("{where} did not answer the encryption request").format(where=where),
-        _("The server never replied to the start of the encrypted connection."),
-        _("Check that this port uses SSL/TLS; otherwise try STARTTLS or another port."),
-    )
-
-
-def _protocol_version(result: ProbeResult, context: Context) -> Finding:
-    c = result.candidate
-    where = place(c)
-    return finding(
-        _("{where} only speaks an outdated kind of encryption").format(where=where),
-        _(
-            "The server and this computer have no encryption version in common; the "
-            "server's is too old to be safe (older than TLS 1.2)."
-        ),
-        _("Ask the server's administrator to update it, or use another server."),
-    )
-
-
-def _handshake_failed(result: ProbeResult, context: Context) -> Finding:
-    c = result.candidate
-    where = place(c)
-    return finding(
-        _("The encryption with {where} could not be set up").format(where=where),
-        _("The encrypted connection broke off before it was established ({error}).").format(
-            error=result.tls.error if result.tls else "-"
-        ),
-        _("Try the other encryption mode or another port."),
     )
 
 
@@ -446,18 +338,6 @@ def _no_supported_mechanism(result: ProbeResult, context: Context) -> Finding:
         _("{where} offers no login method smtpwizard can use").format(where=where),
         _("The server offers: {mechs}.").format(mechs=" ".join(result.auth.offered) or "-"),
         _("Use another port or server."),
-    )
-
-
-def _encryption_required(result: ProbeResult, context: Context) -> Finding:
-    c = result.candidate
-    where = place(c)
-    return finding(
-        _("{where} takes logins only over an encrypted connection").format(where=where),
-        _(
-            "The server refused a login without encryption ({reply}). It wants STARTTLS first."
-        ).format(reply=one_line(result.auth.reply)),
-        _("Choose STARTTLS or SSL/TLS."),
     )
 
 
@@ -519,32 +399,27 @@ def _working(result: ProbeResult, context: Context) -> Finding:
         )
     status = result.auth.status
     rejected_elsewhere = any(o.auth.status is AuthStatus.REJECTED for o in context.others)
+    sent = result.send is not None and result.send.ok
     if status is AuthStatus.OK:
         parts.append(_("your login was accepted"))
     elif status is AuthStatus.NOT_TRIED:
         parts.append(
             _("the login was not tried here because it was refused elsewhere")
             if rejected_elsewhere
-            else _("the login was not needed here: another server already accepted it")
+            else _(
+                "the login was not tried here: smtpwizard logs in as few times as possible, "
+                "and did so on another port"
+            )
         )
+    elif sent:
+        parts.append(_("it took your address as sender and recipient without a login"))
     elif result.auth.offered:
         parts.append(_("login offered ({mechs})").format(mechs=" ".join(result.auth.offered)))
     else:
         parts.append(_("no login offered"))
     explanation = "; ".join(parts) + "."
     explanation = explanation[0].upper() + explanation[1:]
-    advice = _("You can use these settings.")
-    severity = Severity.OK
-    sending = explain_sending(result)
-    if sending is not None:
-        explanation += " " + sending.explanation
-        advice = sending.advice
-        severity = Severity.WARNING
-        headline = _("{host} port {port} works, but refused your address").format(
-            host=c.host, port=c.port
-        )
-        return finding(headline, explanation, advice, severity)
-    if status is AuthStatus.NOT_TRIED and rejected_elsewhere:
+    if status is AuthStatus.NOT_TRIED:
         return finding(
             _("{host} port {port} answers; the login was not tried here").format(
                 host=c.host, port=c.port
@@ -553,14 +428,26 @@ def _working(result: ProbeResult, context: Context) -> Finding:
             _(
                 "Fix the login first: smtpwizard tries a refused login only once, so your "
                 "provider does not lock the account."
+            )
+            if rejected_elsewhere
+            else _("It may work too, but only the recommended settings were proven."),
+            Severity.INFO,
+        )
+    unproven = c.protocol is Protocol.SMTP and status is AuthStatus.NO_CREDENTIALS and not sent
+    if unproven:  # nothing showed that mail goes through: no login, no dry run
+        return finding(
+            _("{host} port {port} answers; sending was not tested").format(
+                host=c.host, port=c.port
             ),
+            explanation,
+            _("Test again with your password (and the check of your address) to prove it."),
             Severity.INFO,
         )
     return finding(
         _("{host} port {port} works").format(host=c.host, port=c.port),
         explanation,
-        advice,
-        severity,
+        _("You can use these settings."),
+        Severity.OK,
     )
 
 
@@ -582,8 +469,8 @@ Reading = Callable[[ProbeResult, Context], Finding]
 
 #: Which reading explains each cause. A cause missing here is read by its outcome.
 READINGS: dict[Reason, Reading] = {
-    Reason.UNENCRYPTED: _unencrypted,
-    Reason.PLAINTEXT_LOGIN_REFUSED: _unencrypted,
+    Reason.UNENCRYPTED: read_unencrypted,
+    Reason.PLAINTEXT_LOGIN_REFUSED: read_unencrypted,
     Reason.NO_SUCH_HOST: _no_such_host,
     Reason.NO_ADDRESS: _no_address,
     Reason.DNS_FAILURE: _dns_failure,
@@ -591,8 +478,8 @@ READINGS: dict[Reason, Reading] = {
     Reason.CONNECT_TIMEOUT: read_timeout,
     Reason.UNREACHABLE: _unreachable,
     Reason.CONNECTION_REFUSED: _connection_refused,
-    Reason.EXPECTS_IMPLICIT_TLS: _expects_implicit_tls,
-    Reason.PLAIN_PORT: _plain_port,
+    Reason.EXPECTS_IMPLICIT_TLS: read_expects_implicit_tls,
+    Reason.PLAIN_PORT: read_plain_port,
     Reason.HTTP_SERVER: _http_server,
     Reason.NOT_SMTP_REPLY: _not_smtp_reply,
     Reason.PROTOCOL_ERROR: _not_smtp_reply,
@@ -604,12 +491,12 @@ READINGS: dict[Reason, Reading] = {
     Reason.REPLY_TIMEOUT: _reply_timeout,
     Reason.TIME_LIMIT: _reply_timeout,
     Reason.CONNECTION_LOST: _connection_lost,
-    Reason.STARTTLS_NOT_OFFERED: _starttls_not_offered,
-    Reason.STARTTLS_REFUSED: _starttls_refused,
-    Reason.HANDSHAKE_TIMEOUT: _handshake_timeout,
-    Reason.PROTOCOL_VERSION: _protocol_version,
-    Reason.HANDSHAKE_FAILED: _handshake_failed,
-    Reason.HANDSHAKE_EOF: _handshake_failed,
+    Reason.STARTTLS_NOT_OFFERED: read_starttls_not_offered,
+    Reason.STARTTLS_REFUSED: read_starttls_refused,
+    Reason.HANDSHAKE_TIMEOUT: read_handshake_timeout,
+    Reason.PROTOCOL_VERSION: read_protocol_version,
+    Reason.HANDSHAKE_FAILED: read_handshake_failed,
+    Reason.HANDSHAKE_EOF: read_handshake_failed,
     **{
         reason: lambda result, _context: read_certificate(result) for reason in _CERTIFICATE_REASONS
     },
@@ -620,9 +507,11 @@ READINGS: dict[Reason, Reading] = {
     Reason.TOKEN_SCOPE: read_token_refusal,
     Reason.NO_SUPPORTED_MECHANISM: _no_supported_mechanism,
     Reason.MECHANISM_NOT_OFFERED: _no_supported_mechanism,
-    Reason.ENCRYPTION_REQUIRED: _encryption_required,
+    Reason.ENCRYPTION_REQUIRED: read_encryption_required,
     Reason.AUTH_TEMPORARY: read_login_refusal,
     Reason.AUTH_REJECTED: read_login_refusal,
+    Reason.AUTH_LOCKED: read_login_refusal,
+    **dict.fromkeys(SENDING_REASONS, read_sending),
     Reason.CANCELLED_BY_USER: _stopped,
     Reason.SUPERSEDED: _stopped,
     Reason.STOPPED_AS_ASKED: _stopped,
@@ -630,6 +519,16 @@ READINGS: dict[Reason, Reading] = {
 
 
 def _finding(result: ProbeResult, context: Context) -> Finding:
+    send = result.send
+    if result.outcome in (Outcome.OK, Outcome.INSECURE) and send is not None and not send.ok:
+        # Never "works" with a refused sender or recipient, however the result was made.
+        refusal = sending_refusal(
+            send,
+            logged_in=result.auth.status is AuthStatus.OK,
+            login_offered=bool(result.auth.offered),
+        )
+        if refusal is not None:
+            result = replace(result, outcome=refusal[0], reason=refusal[1])
     if result.outcome in (Outcome.OK, Outcome.INSECURE) and result.reason not in (
         Reason.UNENCRYPTED,
         Reason.PLAINTEXT_LOGIN_REFUSED,

@@ -7,13 +7,21 @@ from collections.abc import Sequence
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.common import finding
 from smtpwizard.core.i18n import _
+from smtpwizard.core.model import AddressResult
 from smtpwizard.core.model import Finding
+from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Severity
 from smtpwizard.core.model import StageName
 
-__all__ = ["COMMONLY_BLOCKED", "blocked_on_the_way", "read_timeout"]
+__all__ = [
+    "COMMONLY_BLOCKED",
+    "blocked_on_the_way",
+    "families",
+    "family_note",
+    "read_timeout",
+]
 
 
 #: Ports that networks commonly block on the way out, and who does (DIAGNOSIS-FACTS.md §5).
@@ -88,3 +96,95 @@ def read_timeout(result: ProbeResult, context: Context) -> Finding:
         ),
         _("Try another port, or another network (a phone hotspot) to tell the two apart."),
     )
+
+
+def families(result: ProbeResult) -> dict[str, str]:
+    """How each address family ended, in the JSON document's words: the candidate's outcome
+    for the family the conversation used, ``connected`` for another that answered, and
+    ``refused``, ``timeout`` or ``cancelled`` for one that did not (empty when the name has
+    only one family)."""
+    words: dict[str, str] = {}
+    for address in result.address_results:
+        if address.used:
+            word = str(result.outcome)
+        elif address.connected:
+            word = "connected"
+        elif address.reason is Reason.CONNECTION_REFUSED:
+            word = str(Outcome.REFUSED)
+        elif address.reason is None:
+            word = str(Outcome.CANCELLED)
+        else:
+            word = str(Outcome.TIMEOUT)
+        if words.get(address.family) not in ("connected", str(result.outcome)):
+            words[address.family] = word
+    return words
+
+
+def _failure(address: AddressResult) -> str:
+    if address.reason is Reason.CONNECTION_REFUSED:
+        return _("refused over {family}").format(family=address.family)
+    if address.reason is Reason.UNREACHABLE:
+        return _("not reachable over {family}").format(family=address.family)
+    return _("blocked over {family}").format(family=address.family)
+
+
+def _sentence(address: AddressResult) -> str:
+    where = f"{address.family} ({address.address})"
+    if address.reason is Reason.CONNECTION_REFUSED:
+        return _(
+            "Over {where} the server refused the connection: nothing listens there on this "
+            "port, or a firewall at the server rejects it."
+        ).format(where=where)
+    if address.reason is Reason.UNREACHABLE:
+        return _("Over {where} your computer has no route to the server.").format(where=where)
+    return _(
+        "Over {where} nothing answered in time: something between you and the server drops "
+        "those connections."
+    ).format(where=where)
+
+
+def family_note(result: ProbeResult, works: bool) -> tuple[str | None, str] | None:
+    """When the server's IPv4 and IPv6 addresses fared differently: a headline for a result
+    shown to work ("works over IPv6, blocked over IPv4"; ``None`` for others) and the
+    sentences that say what each family did. ``None`` when they fared the same."""
+    addresses = result.address_results
+    good = [a for a in addresses if a.connected]
+    bad = [a for a in addresses if not a.connected and a.reason is not None]
+    if not good:
+        # Nothing answered: worth telling only when the families failed differently.
+        first = {a.family: a for a in bad}
+        if len({a.reason for a in first.values()}) < 2:
+            return None
+        return None, " ".join(_sentence(a) for a in first.values())
+    if not bad:
+        return None
+    good_families = sorted({a.family for a in good})
+    bad = [a for a in bad if a.family not in good_families]
+    if not bad:
+        return None
+    c = result.candidate
+    used = next((a for a in good if a.used), good[0])
+    failures = ", ".join(dict.fromkeys(_failure(a) for a in bad))
+    headline = (
+        _("{host} port {port} works over {good}, {failures}").format(
+            host=c.host, port=c.port, good=used.family, failures=failures
+        )
+        if works
+        else None
+    )
+    sentences = [_sentence(a) for a in {a.family: a for a in bad}.values()]
+    if works:
+        lost = ", ".join(sorted({a.family for a in bad}))
+        sentences.append(
+            _(
+                "It works over {good}; programs that use only {lost} cannot send from here, "
+                "and programs that try {lost} first may wait a long time before they try {good}."
+            ).format(good=used.family, lost=lost)
+        )
+    else:
+        sentences.append(
+            _("Over {family} ({address}) the server accepts connections.").format(
+                family=used.family, address=used.address
+            )
+        )
+    return headline, " ".join(sentences)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from smtpwizard.core.diagnosis.network import family_note
 from smtpwizard.core.diagnosis.sending import explain_sending
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.i18n import _
@@ -53,10 +54,14 @@ def recommend(
         reasons.append(_("encrypted with STARTTLS"))
     if level is SecurityLevel.VERIFIED:
         reasons.append(_("the server's certificate is valid"))
-    if result.auth.status is AuthStatus.OK:
+    logged_in = result.auth.status is AuthStatus.OK
+    sent = result.send is not None and result.send.ok
+    if logged_in:
         reasons.append(_("your login was accepted"))
-    if result.send is not None and result.send.ok:
+    if sent and logged_in:
         reasons.append(_("the server accepts your address as sender"))
+    elif sent:
+        reasons.append(_("the server took your address as sender and recipient without a login"))
     if candidate.source is Source.USER:
         reasons.append(_("it is the server you entered"))
     elif candidate.source in (
@@ -73,16 +78,24 @@ def recommend(
     sending = explain_sending(result)
     if sending is not None:
         warnings.append(f"{sending.headline}. {sending.explanation}")
+    if sent and not logged_in and result.auth.offered:
+        warnings.append(
+            _(
+                "tested without a login: the server took mail from and to your own address "
+                "without one, but mail to other people may still need a login; test again with "
+                "your password to be sure"
+            )
+        )
+    note = family_note(result, works=True)
+    if note is not None:
+        warnings.append(note[1].rstrip("."))
     if level is SecurityLevel.NONE:
         warnings.append(_("not encrypted: anyone on the way can read your password and mail"))
     elif level is SecurityLevel.ACCEPTED:
         warnings.append(_("the certificate could not be verified; you chose to trust it"))
-    username = result.auth.username or (email if result.auth.offered else None)
-    mechanism = result.auth.mechanism
-    if mechanism is None:
-        mechanism = next(
-            (m for m in ("PLAIN", "LOGIN", "CRAM-MD5") if m in result.auth.offered), None
-        )
+    # Only what was proven: the login that was accepted, or none when none was needed.
+    username = result.auth.username if logged_in else None
+    mechanism = result.auth.mechanism if logged_in else None
     return Recommendation(
         candidate,
         username,

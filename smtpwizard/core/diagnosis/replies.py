@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace
 
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.common import finding
@@ -19,6 +20,7 @@ from smtpwizard.core.model import Finding
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply
+from smtpwizard.core.model import Severity
 
 __all__ = ["login_hints", "read_login_refusal"]
 
@@ -211,6 +213,17 @@ _LOGIN_RULES: tuple[_ReplyRule, ...] = (
 
 
 def read_login_refusal(result: ProbeResult, context: Context) -> Finding:
+    found = _read_login_refusal(result, context)
+    names = result.auth.usernames
+    if len(names) < 2 or signed_in_with_token(result):
+        return found
+    tried = _("The server refused the login as {names} alike.").format(
+        names=_(" and as ").join(names)
+    )
+    return replace(found, explanation=f"{found.explanation} {tried}")
+
+
+def _read_login_refusal(result: ProbeResult, context: Context) -> Finding:
     reply = result.auth.reply or Reply(0, "")
     text = one_line(reply)
     provider = context.provider
@@ -238,8 +251,12 @@ def read_login_refusal(result: ProbeResult, context: Context) -> Finding:
     if result.reason is Reason.AUTH_TEMPORARY:
         return finding(
             _("The login failed for now"),
-            _("The server could not check your login at this moment ({reply}).").format(reply=text),
+            _(
+                "The server could not check your login at this moment ({reply}). This is "
+                "temporary and says nothing against your password or your settings."
+            ).format(reply=text),
             _("Wait a few minutes and try again."),
+            Severity.WARNING,
         )
     advice = _(
         "Check the username (often your full email address) and the password. If your "

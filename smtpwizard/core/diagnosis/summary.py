@@ -15,6 +15,7 @@ from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
 from smtpwizard.core.model import SecurityLevel
 
 __all__ = ["summarize"]
@@ -26,6 +27,24 @@ def port_list(results: Sequence[ProbeResult]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return _("{first} and {last}").format(first=", ".join(words[:-1]), last=words[-1])
+
+
+def _refused_login(results: Sequence[ProbeResult]) -> ProbeResult | None:
+    """The result whose login refusal stopped the logging in (a refusal before a lockout)."""
+    judged = [r for r in results if r.auth.status is AuthStatus.REJECTED]
+    judged += [r for r in results if r.reason is Reason.AUTH_LOCKED and r not in judged]
+    return judged[0] if judged else None
+
+
+def _plainly_failed(result: ProbeResult) -> bool:
+    """A port that never answered, or answered something else: no verdict on the settings."""
+    return result.reason in (
+        Reason.CONNECT_TIMEOUT,
+        Reason.CONNECTION_REFUSED,
+        Reason.UNREACHABLE,
+        Reason.NO_SUCH_HOST,
+        Reason.NO_ADDRESS,
+    )
 
 
 def summarize(matrix: MatrixResult, provider: Provider | None = None) -> str:
@@ -53,8 +72,9 @@ def summarize(matrix: MatrixResult, provider: Provider | None = None) -> str:
             sentences.append(_("Note: {warning}.").format(warning=warning))
     elif matrix.cancelled and not matrix.complete:
         sentences.append(_("Stopped before a verdict."))
-    elif matrix.credentials_rejected:
-        rejected = next(r for r in results if r.auth.status is AuthStatus.REJECTED)
+    elif matrix.credentials_rejected and _refused_login(results) is not None:
+        rejected = _refused_login(results)
+        assert rejected is not None
         finding = explain(rejected, context)
         sentences.append(
             _("The servers can be reached, but the login was refused: {headline}.").format(
@@ -66,7 +86,13 @@ def summarize(matrix: MatrixResult, provider: Provider | None = None) -> str:
         tested = [r for r in results if r.outcome is not Outcome.CANCELLED]
         if not tested:
             return _("Nothing was tested.")
-        sentences.append(_("No working configuration found."))
+        answered = [r for r in tested if not _plainly_failed(r)]
+        unsure = (Outcome.LOGIN_NEEDED, Outcome.TEMPORARY)
+        sentences.append(
+            _("Nothing is proven to work yet, and nothing is broken for certain.")
+            if answered and all(r.outcome in unsure for r in answered)
+            else _("No working configuration found.")
+        )
         seen: set[str] = set()
         for failed in tested:
             if blocked_on_the_way(failed, results) or failed.outcome is Outcome.INSECURE:

@@ -59,6 +59,7 @@ from smtpwizard.core.errors import FetchError
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.errors import ResolveError
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import fallback_usernames
 from smtpwizard.core.model import DEFAULT_PORTS
 from smtpwizard.core.model import INCOMING_PORTS
 from smtpwizard.core.model import Candidate
@@ -624,7 +625,7 @@ class Discoverer:
             if not incoming:
                 incoming.extend(guess.incoming)
         if not usernames and (provider is None or provider.username):
-            usernames.append(str(email))
+            usernames.extend(fallback_usernames(str(email)))
         reports = [done[name].report for name in _ORDER if name in done]
         mx = done["mx"].mx if "mx" in done else []
         documents = [f.oauth for f in done.values() if f.oauth is not None]

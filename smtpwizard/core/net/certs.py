@@ -96,6 +96,7 @@ def parse_certificate(der: bytes) -> CertInfo:
         ValueError: the bytes are not a certificate.
     """
     from cryptography import x509
+    from cryptography.x509.oid import AuthorityInformationAccessOID
     from cryptography.x509.oid import NameOID
 
     cert = x509.load_der_x509_certificate(der)
@@ -113,6 +114,17 @@ def parse_certificate(der: bytes) -> CertInfo:
         common = _first(cert.subject, NameOID.COMMON_NAME)
         if common:
             names.append(common)
+    issuer_urls: list[str] = []
+    try:
+        access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except (x509.ExtensionNotFound, ValueError):
+        access = None
+    for description in access or ():
+        location = description.access_location
+        if description.access_method == AuthorityInformationAccessOID.CA_ISSUERS and isinstance(
+            location, x509.UniformResourceIdentifier
+        ):
+            issuer_urls.append(location.value)
     # Names come from whoever made the certificate: shown only in a form that is safe to show.
     return CertInfo(
         subject=readable(cert.subject.rfc4514_string()),
@@ -124,6 +136,7 @@ def parse_certificate(der: bytes) -> CertInfo:
         fingerprint_sha256=fingerprint(der),
         serial=format(cert.serial_number, "X"),
         self_signed=cert.subject == cert.issuer,
+        issuer_urls=tuple(readable(url) for url in issuer_urls[:4]),
     )
 
 
@@ -207,6 +220,7 @@ def certificate_from_ssl(info: Mapping[str, Any], der: bytes) -> CertInfo | None
         fingerprint_sha256=fingerprint(der),
         serial=serial,
         self_signed=subject == issuer,
+        issuer_urls=tuple(readable(str(url)) for url in tuple(info.get("caIssuers") or ())[:4]),
     )
 
 

@@ -175,8 +175,14 @@ def open_connection(
     cancel: CancelToken,
     clock: Clock = time.monotonic,
     stagger: float = CONNECT_STAGGER,
+    tried: list[tuple[Address, OSError | None]] | None = None,
 ) -> tuple[socket.socket, Address]:
     """Connects to the first address that answers, starting the next after ``stagger``.
+
+    Args:
+        tried: when given, receives each address whose attempt ended, with its error
+            (``None`` for the one that connected); attempts still under way when another
+            connected are not in it.
 
     Raises:
         ConnectFailed: with the error of every address tried.
@@ -206,6 +212,8 @@ def open_connection(
                 code = sock.connect_ex(addr.with_port(port))
                 if code == 0:
                     winner = sock
+                    if tried is not None:
+                        tried.extend([*_ended(failures, addresses), (addr, None)])
                     return sock, addr
                 if code in _IN_PROGRESS:
                     pending[sock] = addr
@@ -232,16 +240,27 @@ def open_connection(
                 code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 if code == 0:
                     winner = sock
+                    if tried is not None:
+                        tried.extend([*_ended(failures, addresses), (addr, None)])
                     return sock, addr
                 sock.close()
                 failures.append((str(addr), OSError(code, os.strerror(code))))
             cancel.check()
+        if tried is not None:
+            tried.extend(_ended(failures, addresses))
         raise ConnectFailed(failures)
     finally:
         for sock in pending:
             if sock is not winner:
                 sock.close()
         sel.close()
+
+
+def _ended(
+    failures: Sequence[tuple[str, OSError]], addresses: Sequence[Address]
+) -> list[tuple[Address, OSError | None]]:
+    by_name = {str(a): a for a in addresses}
+    return [(by_name[name], err) for name, err in failures if name in by_name]
 
 
 class Channel:

@@ -34,14 +34,12 @@ from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
 from smtpwizard.core.auth.sasl import TOKEN_MECHANISMS
 from smtpwizard.core.auth.sasl import TokenChallenge
 from smtpwizard.core.errors import Cancelled
-from smtpwizard.core.errors import ConnectFailed
 from smtpwizard.core.errors import ConnectionLost
 from smtpwizard.core.errors import NetworkTimeout
 from smtpwizard.core.errors import NotSmtpReply
 from smtpwizard.core.errors import ProbeError
 from smtpwizard.core.errors import ProtocolError
 from smtpwizard.core.errors import ReplyTooLong
-from smtpwizard.core.errors import ResolveError
 from smtpwizard.core.errors import TimeLimit
 from smtpwizard.core.login import Credentials
 from smtpwizard.core.login import SignIn
@@ -62,12 +60,12 @@ from smtpwizard.core.net.channel import Address
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.channel import Channel
 from smtpwizard.core.net.channel import Clock
-from smtpwizard.core.net.channel import open_connection
 from smtpwizard.core.net.resolve import Resolver
 from smtpwizard.core.net.resolve import SystemResolver
 from smtpwizard.core.net.tls import make_tls_context
 from smtpwizard.core.net.transcript import Redactor
 from smtpwizard.core.net.transcript import Transcript
+from smtpwizard.core.probe.connect import ConnectStages
 from smtpwizard.core.probe.encryption import EncryptionStages
 from smtpwizard.core.probe.options import AUTH_TIMEOUT
 from smtpwizard.core.probe.options import QUIT_TIMEOUT
@@ -79,6 +77,8 @@ from smtpwizard.core.probe.options import address_literal
 from smtpwizard.core.probe.peer import SMTP_START
 from smtpwizard.core.probe.peer import not_smtp_kind
 from smtpwizard.core.probe.peer import show
+from smtpwizard.core.probe.refusals import credentials_refused
+from smtpwizard.core.probe.refusals import sending_refusal
 
 __all__ = ["Probe"]
 
@@ -93,7 +93,7 @@ _TOKEN_REFUSALS = {
 }
 
 
-class Probe(EncryptionStages):
+class Probe(ConnectStages, EncryptionStages):
     """One conversation with one candidate, for any of the mail protocols.
 
     The subclasses (SMTP here, IMAP and POP3 in their own modules) supply the conversation
@@ -257,6 +257,24 @@ class Probe(EncryptionStages):
         """Whether a login succeeded."""
         return self._auth.status is AuthStatus.OK
 
+    @property
+    def login_locked(self) -> bool:
+        """Whether the last login refusal said logins are locked for a while."""
+        return self._auth_failure is not None and self._auth_failure[1] is Reason.AUTH_LOCKED
+
+    @property
+    def login_name_refused(self) -> bool:
+        """Whether the last login refusal judged the credentials themselves, so that another
+        login name may do (not a policy, a missing app password, a lockout or a token)."""
+        reply = self._auth.reply
+        return (
+            self._auth.status is AuthStatus.REJECTED
+            and self._auth_failure is not None
+            and self._auth_failure[1] is Reason.AUTH_REJECTED
+            and reply is not None
+            and credentials_refused(reply)
+        )
+
     def _remaining(self) -> float:
         return max(self._total_deadline - self._clock(), 0.0)
 
@@ -405,48 +423,7 @@ class Probe(EncryptionStages):
 
     def _open(self) -> None:
         candidate = self.candidate
-        with self._stage(StageName.RESOLVE) as started:
-            try:
-                self._addresses = self._resolver.resolve(
-                    candidate.host,
-                    candidate.port,
-                    timeout=self._step_timeout(),
-                    cancel=self._cancel,
-                )
-            except ResolveError as exc:
-                raise self._fail(
-                    StageName.RESOLVE,
-                    started,
-                    Outcome.DNS_ERROR,
-                    exc.reason,
-                    f"{candidate.host}: {exc}",
-                    error=exc,
-                ) from None
-            self._record(StageName.RESOLVE, started, True, ", ".join(a.ip for a in self._addresses))
-
-        with self._stage(StageName.CONNECT) as started:
-            try:
-                sock, self._connected = open_connection(
-                    self._addresses,
-                    candidate.port,
-                    timeout=self._step_timeout(),
-                    cancel=self._cancel,
-                    clock=self._clock,
-                )
-            except ConnectFailed as exc:
-                if exc.refused:
-                    outcome, reason = Outcome.REFUSED, Reason.CONNECTION_REFUSED
-                elif exc.timed_out:
-                    outcome, reason = Outcome.TIMEOUT, Reason.CONNECT_TIMEOUT
-                else:
-                    outcome, reason = Outcome.TIMEOUT, Reason.UNREACHABLE
-                raise self._fail(
-                    StageName.CONNECT, started, outcome, reason, str(exc), error=exc
-                ) from None
-            channel = self._converse_on(sock)
-            self._local = str(channel.local_address[0]).split("%", 1)[0]
-            self.transcript.note(f"connected to {self._connected} port {candidate.port}")
-            self._record(StageName.CONNECT, started, True, f"connected to {self._connected}")
+        self._resolve_and_connect()
 
         first, second = self.CAPABILITY_STAGES
         if candidate.security is Security.TLS:
@@ -589,6 +566,7 @@ class Probe(EncryptionStages):
                     self._auth,
                     mechanism=mechanism,
                     username=credentials.username,
+                    usernames=tuple(dict.fromkeys((*self._auth.usernames, credentials.username))),
                     reply=reply,
                     attempts=attempts,
                 )
@@ -666,12 +644,21 @@ class Probe(EncryptionStages):
             auth=self._auth,
             send=self._send,
             transcript=self.transcript.lines,
+            address_results=self._address_results(),
         )
         if self._own_cancel:
             self._cancel.close()
         return self._result
 
     def _final_outcome(self) -> tuple[Outcome, Reason | None]:
+        if self._send is not None:
+            # A refused sender or recipient decides, whatever broke after it (the server
+            # often hangs up after a 421).
+            refusal = sending_refusal(
+                self._send, logged_in=self.authenticated, login_offered=bool(self._auth.offered)
+            )
+            if refusal is not None:
+                return refusal
         if self._failure is not None:
             return self._failure
         if self._auth_failure is not None:

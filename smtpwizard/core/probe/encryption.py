@@ -21,6 +21,7 @@ from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply
+from smtpwizard.core.model import ReplyCode
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import StageName
 from smtpwizard.core.model import StageResult
@@ -163,7 +164,7 @@ class EncryptionStages:
                 raise self._fail(
                     StageName.STARTTLS,
                     started,
-                    Outcome.TLS_ERROR,
+                    Outcome.TEMPORARY if ReplyCode.temporary(reply.code) else Outcome.TLS_ERROR,
                     Reason.STARTTLS_REFUSED,
                     f"the server offered STARTTLS but refused it: {reply}",
                     reply,

@@ -22,6 +22,7 @@ from smtpwizard.core.net.transcript import Transcript
 from smtpwizard.core.net.transcript import printable
 from smtpwizard.core.net.transcript import readable
 from smtpwizard.core.probe.base import Probe
+from smtpwizard.core.probe.refusals import login_lockout
 from smtpwizard.core.probe.smtp import MAX_REPLY_LINES
 
 __all__ = ["MailboxProbe", "Transcribed", "login_refusal", "server_text"]
@@ -83,7 +84,11 @@ def login_refusal(text: str, encrypted: bool) -> tuple[AuthStatus, Outcome, Reas
     if "[PRIVACYREQUIRED]" in upper or (not encrypted and "PLAINTEXT" in upper):
         return AuthStatus.UNSUPPORTED, Outcome.AUTH_UNAVAILABLE, Reason.ENCRYPTION_REQUIRED
     if any(code in upper for code in ("[UNAVAILABLE]", "[IN-USE]", "[SYS/TEMP]", "[LIMIT]")):
-        return AuthStatus.TEMPORARY_FAILURE, Outcome.AUTH_FAILED, Reason.AUTH_TEMPORARY
+        if login_lockout(Reply(0, text)):
+            return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_LOCKED
+        return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_TEMPORARY
+    if login_lockout(Reply(0, text)):
+        return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_LOCKED
     if upper.startswith("BAD"):
         return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.PROTOCOL_ERROR
     return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_REJECTED

@@ -10,10 +10,15 @@ How it runs:
    turn. Turns go in rank order: a candidate logs in only once every better-ranked one has
    finished without success. With a password the first success ends the logging in; a
    definitive rejection of the credentials ends it everywhere. Providers lock accounts after
-   repeated failures, so each username is tried at most once. An OAuth 2.0 token is no
-   password to guess: once one candidate has logged in with it, every other one that
-   connected logs in too (with the same username), so each port is proven, not only the
-   best.
+   repeated failures, so a run makes at most two login attempts with a password: the login
+   names in order (the full address first), the next only after the server refused the
+   credentials themselves, and none after a reply that says logins are locked (see
+   :mod:`~smtpwizard.core.probe.turns`). An OAuth 2.0 token is no password to guess: once
+   one candidate has logged in with it, every other one that connected logs in too (with
+   the same username), so each port is proven, not only the best.
+   With ``allow_plaintext``, a STARTTLS candidate whose server does not offer STARTTLS is
+   followed by the same port without encryption, ranked after every encrypted one, so a
+   password travels readable only where nothing encrypted worked, and only as allowed.
 4. The verdict is certain when a candidate works and every better-ranked one has finished.
    Worse-ranked candidates still waiting on a timeout are then stopped (unless the caller
    wants the full matrix), so they never delay it.
@@ -27,7 +32,6 @@ import os
 import ssl
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -37,7 +41,6 @@ from dataclasses import replace
 from typing import Any
 
 from smtpwizard.core.login import Credentials
-from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
@@ -59,6 +62,9 @@ from smtpwizard.core.net.transcript import Redactor
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import make_probe
 from smtpwizard.core.probe.smtp import SmtpProbe
+from smtpwizard.core.probe.turns import Coordinator
+from smtpwizard.core.probe.turns import HostGate
+from smtpwizard.core.probe.turns import works
 
 __all__ = [
     "MAX_PER_HOST",
@@ -178,135 +184,6 @@ ProbeEvent = CandidateStarted | StageFinished | CandidateFinished | VerdictReach
 EventListener = Callable[[ProbeEvent], None]
 
 
-def works(result: ProbeResult, *, will_login: bool, allow_plaintext: bool) -> bool:
-    """Whether a result is a configuration that can be used: connected, encrypted (unless
-    plain text was allowed) and, when credentials were given, logged in. A refusal in the
-    dry run is a warning on the recommendation, not a failure of the settings."""
-    if result.outcome is Outcome.INSECURE:
-        if not allow_plaintext:
-            return False
-    elif result.outcome is not Outcome.OK:
-        return False
-    return not will_login or result.auth.status is AuthStatus.OK
-
-
-# -- coordination ----------------------------------------------------------------------------
-
-
-class _HostGate:
-    """At most ``limit`` connections per host, granted strictly in rank order."""
-
-    def __init__(self, order: Sequence[Candidate], limit: int) -> None:
-        self._cond = threading.Condition()
-        self._limit = max(1, limit)
-        self._queues: dict[str, deque[int]] = {}
-        self._active: dict[str, int] = {}
-        for index, candidate in enumerate(order):
-            host = candidate.host.lower()
-            self._queues.setdefault(host, deque()).append(index)
-            self._active.setdefault(host, 0)
-
-    def acquire(self, host: str, index: int, cancel: CancelToken) -> bool:
-        host = host.lower()
-        with self._cond:
-            queue = self._queues[host]
-            while True:
-                if cancel.cancelled:
-                    queue.remove(index)
-                    self._cond.notify_all()
-                    return False
-                if queue[0] == index and self._active[host] < self._limit:
-                    break
-                self._cond.wait(0.05)
-            queue.popleft()
-            self._active[host] += 1
-            self._cond.notify_all()
-            return True
-
-    def release(self, host: str) -> None:
-        with self._cond:
-            self._active[host.lower()] -= 1
-            self._cond.notify_all()
-
-
-class _Coordinator:
-    """Decides who logs in when, and when the verdict is certain."""
-
-    def __init__(
-        self,
-        count: int,
-        usernames: Sequence[str],
-        will_login: bool,
-        allow_plaintext: bool,
-        cancel: CancelToken,
-        *,
-        each_logs_in: bool = False,
-    ) -> None:
-        self._cond = threading.Condition()
-        self.each_logs_in = each_logs_in
-        self._final: list[ProbeResult | None] = [None] * count
-        self._usernames = list(usernames)
-        self._variant = 0
-        self._will_login = will_login
-        self._allow_plaintext = allow_plaintext
-        self._cancel = cancel
-        self.winner: int | None = None
-        self.rejected = False
-        self.verdict: int | None = None
-        self.verdict_certain = False
-
-    def await_turn(self, index: int) -> str | None:
-        """Blocks until ``index`` may log in (returns the username) or never will (None)."""
-        with self._cond:
-            while True:
-                if self._cancel.cancelled or self.rejected:
-                    return None
-                if self.winner is not None:
-                    return self._usernames[self._variant] if self.each_logs_in else None
-                if all(r is not None for r in self._final[:index]):
-                    return self._usernames[self._variant]
-                self._cond.wait(0.05)
-
-    def report_login(self, index: int, status: AuthStatus) -> bool:
-        """Records a login attempt; returns whether ``index`` should try the next username."""
-        with self._cond:
-            try:
-                if status is AuthStatus.OK:
-                    if self.winner is None:
-                        self.winner = index
-                    return False
-                if status is AuthStatus.REJECTED and self.winner is None:
-                    if self._variant + 1 < len(self._usernames):
-                        self._variant += 1
-                        return True
-                    self.rejected = True
-                return False
-            finally:
-                self._cond.notify_all()
-
-    def finish(self, index: int, result: ProbeResult) -> bool:
-        """Records a final result; returns True when this made the verdict certain."""
-        with self._cond:
-            self._final[index] = result
-            self._cond.notify_all()
-            if self.verdict_certain:
-                return False
-            if self.rejected:
-                self.verdict_certain = True
-                return True
-            for position, final in enumerate(self._final):
-                if final is None:
-                    return False  # a better-ranked candidate is still running
-                if works(final, will_login=self._will_login, allow_plaintext=self._allow_plaintext):
-                    self.verdict = position
-                    self.verdict_certain = True
-                    return True
-            if all(r is not None for r in self._final):
-                self.verdict_certain = True
-                return True
-            return False
-
-
 # -- the prober ------------------------------------------------------------------------------
 
 
@@ -376,13 +253,24 @@ class Prober:
         started_at = dt.datetime.now(dt.UTC)
         t0 = self._clock()
         order = rank(candidates)
+        if self.options.allow_plaintext:
+            order = rank([*order, *_unencrypted_twins(order)])
+        # A plain-text twin is probed only when its STARTTLS candidate found no STARTTLS.
+        twin_of = {
+            index: order.index(replace(c, security=Security.STARTTLS))
+            for index, c in enumerate(order)
+            if c.security is Security.NONE
+            and replace(c, security=Security.STARTTLS) in order
+            and c not in candidates
+        }
+        skipped: set[int] = set()
         will_login = password is not None or access_token is not None
         login = Credentials("", password or "", access_token) if will_login else None
         names = list(dict.fromkeys(usernames)) or [str(email)]
         run_token = CancelToken(parent=cancel)
         tokens = [CancelToken(parent=run_token) for _ in order]
         redactor = Redactor([s for s in (password, access_token) if s])
-        coordinator = _Coordinator(
+        coordinator = Coordinator(
             len(order),
             names,
             will_login,
@@ -390,7 +278,7 @@ class Prober:
             run_token,
             each_logs_in=access_token is not None,
         )
-        gate = _HostGate(order, self._max_per_host)
+        gate = HostGate(order, self._max_per_host)
         results: list[ProbeResult | None] = [None] * len(order)
         verdict_ms: list[float] = []
 
@@ -452,6 +340,13 @@ class Prober:
             token = tokens[index]
             result: ProbeResult | None = None
             try:
+                if index in twin_of:
+                    encrypted = coordinator.wait_for(twin_of[index], token)
+                    if encrypted is None or encrypted.reason is not Reason.STARTTLS_NOT_OFFERED:
+                        skipped.add(index)
+                        gate.skip(candidate.host, index)
+                        result = _not_started(candidate, Reason.SUPERSEDED)
+                        return
                 if not gate.acquire(candidate.host, index, token):
                     result = _not_started(candidate, token.effective_reason)
                     return
@@ -473,7 +368,8 @@ class Prober:
                 if result is None:  # an unexpected error: never lose the candidate
                     result = _not_started(candidate, Reason.CANCELLED_BY_USER)
                 results[index] = result
-                self._emit(CandidateFinished(index, result))
+                if index not in skipped:
+                    self._emit(CandidateFinished(index, result))
                 if coordinator.finish(index, result):
                     on_verdict()
 
@@ -494,7 +390,7 @@ class Prober:
                 token.close()
             run_token.close()
 
-        final = [r for r in results if r is not None]
+        final = [r for i, r in enumerate(results) if r is not None and i not in skipped]
         if not verdict_ms:
             verdict_ms.append(round((self._clock() - t0) * 1000, 1))
         best = results[coordinator.verdict] if coordinator.verdict is not None else None
@@ -503,13 +399,13 @@ class Prober:
         proven = best is not None and works(
             best, will_login=will_login, allow_plaintext=self.options.allow_plaintext
         )
+        # Only what was shown to work as well: a port where the login was not tried is not.
         alternatives = tuple(
             r
             for r in final
             if proven
             and r is not best
-            and works(r, will_login=False, allow_plaintext=self.options.allow_plaintext)
-            and r.auth.status in (AuthStatus.OK, AuthStatus.NOT_TRIED, AuthStatus.NO_CREDENTIALS)
+            and works(r, will_login=will_login, allow_plaintext=self.options.allow_plaintext)
         )
         return MatrixResult(
             email=str(email),
@@ -538,7 +434,7 @@ class Prober:
         login: Credentials | None,
         token: CancelToken,
         redactor: Redactor,
-        coordinator: _Coordinator,
+        coordinator: Coordinator,
         will_login: bool,
         seen: Callable[[int, StageResult], None] | None = None,
     ) -> ProbeResult:
@@ -567,12 +463,28 @@ class Prober:
                 if username is None:
                     break
                 status = probe.login(replace(login, username=username))
-                if not coordinator.report_login(index, status):
+                another = coordinator.report_login(
+                    index,
+                    status,
+                    locked=probe.login_locked,
+                    name_refused=probe.login_name_refused,
+                )
+                if not another:
                     break
         wants_check = self.options.dry_run or self.options.send_test
         if isinstance(probe, SmtpProbe) and wants_check and probe.may_send:
             probe.check_sending(email, send_message=self.options.send_test)
         return probe.finish()
+
+
+def _unencrypted_twins(order: Sequence[Candidate]) -> list[Candidate]:
+    """The same ports without encryption, for the STARTTLS candidates that have no such twin
+    already (plain text was allowed)."""
+    return [
+        replace(c, security=Security.NONE)
+        for c in order
+        if c.security is Security.STARTTLS and replace(c, security=Security.NONE) not in order
+    ]
 
 
 def _not_started(candidate: Candidate, reason: Reason) -> ProbeResult:

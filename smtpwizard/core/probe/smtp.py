@@ -55,6 +55,7 @@ from smtpwizard.core.net.transcript import printable
 from smtpwizard.core.net.transcript import readable
 from smtpwizard.core.probe.base import Probe
 from smtpwizard.core.probe.options import Stop
+from smtpwizard.core.probe.refusals import login_lockout
 
 __all__ = ["MAX_CHALLENGES", "MAX_REPLY_LINES", "Conversation", "SmtpProbe"]
 
@@ -343,10 +344,13 @@ class SmtpProbe(Probe):
             return None
         if reply.code == ReplyCode.SERVICE_UNAVAILABLE:
             return (
-                Outcome.REFUSED,
+                Outcome.TEMPORARY,
                 Reason.SERVICE_UNAVAILABLE,
                 f"the server is not taking connections now: {reply}",
             )
+        if ReplyCode.temporary(reply.code):
+            _outcome, reason, detail = self._turned_away(reply)
+            return Outcome.TEMPORARY, reason, detail
         if reply.code >= 400:
             return self._turned_away(reply)
         return (
@@ -373,7 +377,7 @@ class SmtpProbe(Probe):
             raise self._fail(
                 stage,
                 started,
-                Outcome.REFUSED,
+                Outcome.TEMPORARY,
                 Reason.SERVICE_UNAVAILABLE,
                 f"the server closed the session: {reply}",
                 reply,
@@ -443,7 +447,7 @@ class SmtpProbe(Probe):
             return False
         if self._will_login:
             return self.authenticated
-        return not self._auth.offered
+        return True  # without a login, only the server's answer tells whether it needs one
 
     def check_sending(
         self, address: EmailAddress, *, send_message: bool = False
@@ -532,8 +536,12 @@ def _auth_failure(reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, R
     )
     if needs_tls:
         return AuthStatus.UNSUPPORTED, Outcome.AUTH_UNAVAILABLE, Reason.ENCRYPTION_REQUIRED
+    if login_lockout(reply):
+        if ReplyCode.temporary(reply.code):
+            return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_LOCKED
+        return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_LOCKED
     if ReplyCode.temporary(reply.code):
-        return AuthStatus.TEMPORARY_FAILURE, Outcome.AUTH_FAILED, Reason.AUTH_TEMPORARY
+        return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_TEMPORARY
     if reply.code in (
         ReplyCode.SYNTAX_ERROR,
         ReplyCode.ARGUMENT_ERROR,
