@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from smtpwizard.core.engine import Engine
@@ -44,12 +46,28 @@ def services(
     return loopback_engine(dns.port, certs.ca_file, tmp_path / "config", keyring_backend)
 
 
+@pytest.fixture(autouse=True)
+def no_blocking_message_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message box would wait for a person forever: asking one fails the test instead."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a message box would block the test: {args[1:3]}")
+
+    monkeypatch.setattr(QMessageBox, "question", refuse)
+
+
 @dataclass
 class Driver:
-    """Drives a wizard page by page, waiting on the pages' own signals."""
+    """Drives a wizard page by page, waiting on the pages' own signals. The wizard's questions
+    (closing with work under way or data typed) are answered yes and kept in ``questions``."""
 
     qtbot: QtBot
     wizard: SetupWizard
+    questions: list[str] = field(default_factory=list)
+
+    def answer(self, _parent: object, _title: str, text: str) -> bool:
+        self.questions.append(text)
+        return True
 
     def page(self) -> object:
         return self.wizard.currentPage()
@@ -65,7 +83,9 @@ def driver(qtbot: QtBot, services: Engine) -> Iterator[Driver]:
     qtbot.addWidget(wizard)
     wizard.show()
     qtbot.waitExposed(wizard)
-    yield Driver(qtbot, wizard)
+    driver = Driver(qtbot, wizard)
+    wizard.confirm = driver.answer
+    yield driver
     wizard.shutdown()
 
 

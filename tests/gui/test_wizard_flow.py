@@ -355,6 +355,9 @@ def test_closing_the_window_stops_the_work(
     assert isinstance(testing, TestingPage)
     assert testing.task.running
     driver.wizard.close()
+    assert len(driver.questions) == 1
+    assert "still testing" in driver.questions[0]
+    assert not driver.wizard.isVisible()
     # shutdown() waits at most a second per task: a thread still alive means it ignored
     # the cancellation.
     assert all(task.wait(0) for task in driver.wizard.findChildren(Task))
