@@ -3,7 +3,9 @@ icons, so light and dark themes are followed without any colour written here."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QObject
 from PySide6.QtCore import QPersistentModelIndex
 from PySide6.QtCore import QRegularExpression
 from PySide6.QtCore import QSize
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import QComboBox
 from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QSizePolicy
 from PySide6.QtWidgets import QStyle
 from PySide6.QtWidgets import QStyledItemDelegate
@@ -34,6 +37,7 @@ from smtpwizard.core.net.address import check_port
 from smtpwizard.resources_access import resource
 
 __all__ = [
+    "EnterClicks",
     "PortField",
     "StatusLine",
     "app_icon",
@@ -262,3 +266,43 @@ def wrap_items(view: QTreeView) -> None:
     view.setItemDelegate(_WrappingDelegate(view))
     # A tree keeps its row heights when it gets wider or narrower; lay them out again.
     view.header().sectionResized.connect(lambda *_args: view.scheduleDelayedItemsLayout())
+
+
+class EnterClicks(QObject):
+    """Enter in one of ``fields`` clicks ``button``, and ``button`` shows as the default one
+    while they have the keyboard (``Add`` for a server typed on the servers page, ``Try
+    again`` for a change on the step-by-step page), instead of going to the wizard's Next or
+    Close.
+
+    Args:
+        button: what Enter does in the fields.
+        fields: the fields.
+    """
+
+    def __init__(self, button: QPushButton, *fields: QWidget) -> None:
+        super().__init__(button)
+        self.button = button
+        self._fields = fields
+        self._default: QPushButton | None = None
+        for field in fields:
+            field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if self.button.isEnabled():
+                    self.button.click()
+                return True
+        elif kind == QEvent.Type.FocusIn:
+            window = self.button.window()
+            self._default = next(
+                (b for b in window.findChildren(QPushButton) if b.isDefault()), None
+            )
+            self.button.setDefault(True)
+        elif kind == QEvent.Type.FocusOut:
+            self.button.setDefault(False)
+            if self._default is not None and self._default is not self.button:
+                self._default.setDefault(True)
+            self._default = None
+        return False

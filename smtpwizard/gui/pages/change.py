@@ -18,6 +18,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
 from smtpwizard.gui.pages.base import tab_order
+from smtpwizard.gui.widgets import EnterClicks
 from smtpwizard.gui.widgets import PortField
 from smtpwizard.gui.widgets import security_combo
 
@@ -74,6 +75,9 @@ class ChangeBox(QGroupBox):
         grid.setColumnStretch(5, 1)
         tab_order(
             self.port, self.security, self.mechanism, self.username, self.password, self.retry
+        )
+        EnterClicks(
+            self.retry, self.port, self.security, self.mechanism, self.username, self.password
         )
 
     def show_setup(self, setup: ServerSettings, password: str) -> None:

@@ -45,6 +45,7 @@ from smtpwizard.core.probe.matrix import rank
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.pages.base import tab_order
+from smtpwizard.gui.widgets import EnterClicks
 from smtpwizard.gui.widgets import PortField
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import escape
@@ -210,6 +211,7 @@ class ServersPage(Page):
             self.incoming_edit,
         )
 
+        EnterClicks(self.manual_add, self.manual_host, self.manual_port, self.manual_security)
         self.task = Task(
             self, progress=self._on_event, finished=self._on_finished, failed=self._on_failed
         )

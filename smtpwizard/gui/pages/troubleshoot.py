@@ -199,8 +199,8 @@ class TroubleshootPage(Page):
         return -1
 
     def first_field(self) -> QWidget | None:
-        """ "Next step": the conversation waits for it."""
-        return self.step
+        """The conversation, until "Next step" can go on with it."""
+        return self.step if self.step.isEnabled() else self.steps
 
     def work_under_way(self) -> bool:
         """Whether a conversation is running."""
@@ -348,6 +348,9 @@ class TroubleshootPage(Page):
                     Severity.INFO,
                 )
                 self._buttons(paused=True)
+                typing = self.setup.focusWidget()
+                if typing is None or not self.change.isAncestorOf(typing):
+                    self.step.setFocus()  # Enter goes on
 
     @Slot(object)
     def _on_finished(self, attempt: object) -> None:
