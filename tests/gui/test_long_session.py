@@ -5,7 +5,8 @@ the reference counts of True and False stay flat. PySide6 6.12.0's lost referenc
 every signal aborted the wizard after about 85 searches on Python 3.11; a leak of one object
 per search, test or dialog would show here as hundreds.
 
-The servers run in a process of their own, so that only the wizard's process is measured.
+The servers run in a process of their own, so that only the wizard's process is measured, and
+coverage is off for this test (it keeps a tracer of its own for every thread started).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ from tests.support.pages import PASSWORD
 from tests.support.pages import USER
 
 ROOT = Path(__file__).resolve().parents[2]
+#: From Python 3.12 on, True, False and None are immortal: their counts no longer count
+#: (extensions built for older versions still move them) and cannot reach zero.
+IMMORTAL = sys.version_info >= (3, 12)
 #: Rounds of the session: each searches once and tests once or twice.
 ROUNDS = 160
 #: Rounds before the first measurement: caches fill, the allocator finds its size.
@@ -123,6 +127,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
         servers.wait(10)
 
 
+@pytest.mark.no_cover
 def test_an_afternoon_of_searching_and_testing_in_one_window(
     qtbot: QtBot, engine: Engine, record_property: Callable[[str, object], None]
 ) -> None:
@@ -245,6 +250,8 @@ def test_an_afternoon_of_searching_and_testing_in_one_window(
     # keeps for new threads grow it by some KiB a round; a leaked page or dialog would be
     # far more.
     assert after.rss_kib - before.rss_kib < 128 * measured
+    if IMMORTAL:
+        return  # no count to watch, and nothing a lost reference could free
     # True and False: neither lost (6.12.0) nor kept references.
     assert abs(after.true - before.true) < 50
     assert abs(after.false - before.false) < 50

@@ -125,6 +125,8 @@ def every_page(wizard: SetupWizard, world: World, wait: Wait, look: Look) -> Non
     look("fix", fix)  # type: ignore[arg-type]
     steps = wizard.page(PageId.TROUBLESHOOT)
     wait(steps.task.progress, wizard.next)  # type: ignore[attr-defined]
+    while not steps.run_all.isEnabled():  # type: ignore[attr-defined]
+        wait(steps.task.progress, lambda: None)  # type: ignore[attr-defined]  # to the pause
     wait(steps.task.finished, steps.run_all.click)  # type: ignore[attr-defined]
     look("troubleshoot", steps)  # type: ignore[arg-type]
 
