@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QDialog
 from PySide6.QtWidgets import QDialogButtonBox
 from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFrame
 from PySide6.QtWidgets import QGroupBox
 from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QScrollArea
 from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
 
@@ -25,6 +28,7 @@ from smtpwizard.core.net.dns import Nameserver
 from smtpwizard.core.net.dns import parse_nameserver
 from smtpwizard.core.net.tls import trust_context
 from smtpwizard.core.store.settings import Settings
+from smtpwizard.gui.widgets import Shrinkable
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import wrapped
 
@@ -79,9 +83,18 @@ class NetworkDialog(QDialog):
         self.engine = engine
         self.changed = False
         self.setWindowTitle(_("Advanced"))
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        body = Shrinkable(scroll)  # the explanations wrap; the dialog scrolls when too small
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
 
-        trust = QGroupBox(_("Your organisation's certificate authority"), self)
+        trust = QGroupBox(_("Your organisation's certificate authority"), body)
         trust_layout = QVBoxLayout(trust)
         trust_layout.addWidget(
             wrapped(
@@ -108,7 +121,7 @@ class NetworkDialog(QDialog):
         trust_layout.addWidget(self.cafile_status)
         layout.addWidget(trust)
 
-        dns = QGroupBox(_("DNS server"), self)
+        dns = QGroupBox(_("DNS server"), body)
         dns_layout = QVBoxLayout(dns)
         dns_layout.addWidget(
             wrapped(
@@ -134,7 +147,7 @@ class NetworkDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
-        layout.addWidget(self.buttons)
+        outer.addWidget(self.buttons)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.browse.clicked.connect(self._browse)
@@ -146,7 +159,11 @@ class NetworkDialog(QDialog):
         self.dns.setText(", ".join(settings.nameservers))
         self._check_cafile()
         self._check_dns()
-        self.resize(640, self.sizeHint().height())
+        width = 640
+        margins = outer.contentsMargins()
+        inner = width - margins.left() - margins.right()
+        height = body.heightForWidth(inner) + self.buttons.sizeHint().height()
+        self.resize(width, height + margins.top() + margins.bottom() + outer.spacing())
 
     def _ask_open_path(self) -> str | None:
         start = self.cafile.text().strip() or str(Path.home())

@@ -39,6 +39,7 @@ from smtpwizard.resources_access import resource
 __all__ = [
     "EnterClicks",
     "PortField",
+    "Shrinkable",
     "StatusLine",
     "app_icon",
     "escape",
@@ -110,7 +111,11 @@ def wrapped(text: str = "", parent: QWidget | None = None, *, rich: bool = False
         else Qt.TextInteractionFlag.TextSelectableByMouse
     )
     label.setOpenExternalLinks(rich)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    # A new policy drops the height-for-width that word wrap set: without it, layouts give the
+    # label the height of its text at some narrow width (gaps, or text cut off when narrower).
+    policy.setHeightForWidth(True)
+    label.setSizePolicy(policy)
     return label
 
 
@@ -306,3 +311,28 @@ class EnterClicks(QObject):
                 self._default.setDefault(True)
             self._default = None
         return False
+
+
+class Shrinkable(QWidget):
+    """A container that asks for its smallest height, not its preferred one.
+
+    As soon as a label in it wraps, Qt sizes a container by its preferred height for the width
+    it gets (a scroll area then scrolls, a tab widget grows), although the lists and tables in
+    it could shrink. This one answers with its smallest height, so that a page scrolls only
+    when it cannot shrink any further.
+    """
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth():
+            return layout.totalMinimumHeightForWidth(width)
+        return super().heightForWidth(width)
+
+    def minimumSizeHint(self) -> QSize:
+        """The smallest width; the smallest height is left to :meth:`heightForWidth` (without
+        a width, a wrapped label counts as tall as at an arbitrary narrow one)."""
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth():
+            return QSize(hint.width(), 0)
+        return hint

@@ -7,7 +7,6 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame
 from PySide6.QtWidgets import QScrollArea
@@ -15,43 +14,20 @@ from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
 from PySide6.QtWidgets import QWizardPage
 
+from smtpwizard.gui.widgets import Shrinkable
+
 if TYPE_CHECKING:
     from smtpwizard.core.draft import SetupDraft
     from smtpwizard.core.engine import Engine
     from smtpwizard.gui.wizard import SetupWizard
 
-__all__ = ["Page", "Shrinkable", "tab_order"]
+__all__ = ["Page", "tab_order"]
 
 
 def tab_order(*widgets: QWidget) -> None:
     """Makes Tab visit ``widgets`` in this order."""
     for first, second in pairwise(widgets):
         QWidget.setTabOrder(first, second)
-
-
-class Shrinkable(QWidget):
-    """A container that asks for its smallest height, not its preferred one.
-
-    As soon as a label in it wraps, Qt sizes a container by its preferred height for the width
-    it gets (a scroll area then scrolls, a tab widget grows), although the lists and tables in
-    it could shrink. This one answers with its smallest height, so that a page scrolls only
-    when it cannot shrink any further.
-    """
-
-    def heightForWidth(self, width: int) -> int:
-        layout = self.layout()
-        if layout is not None and layout.hasHeightForWidth():
-            return layout.totalMinimumHeightForWidth(width)
-        return super().heightForWidth(width)
-
-    def minimumSizeHint(self) -> QSize:
-        """The smallest width; the smallest height is left to :meth:`heightForWidth` (without
-        a width, a wrapped label counts as tall as at an arbitrary narrow one)."""
-        hint = super().minimumSizeHint()
-        layout = self.layout()
-        if layout is not None and layout.hasHeightForWidth():
-            return QSize(hint.width(), 0)
-        return hint
 
 
 class Page(QWizardPage):

@@ -54,8 +54,8 @@ from smtpwizard.core.troubleshoot.support import support_document
 from smtpwizard.core.troubleshoot.support import support_markdown
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
-from smtpwizard.gui.pages.base import Shrinkable
 from smtpwizard.gui.pages.change import ChangeBox
+from smtpwizard.gui.widgets import Shrinkable
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import severity_icon
 from smtpwizard.gui.widgets import wrap_items
