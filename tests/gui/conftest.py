@@ -10,7 +10,6 @@ from dataclasses import field
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from smtpwizard.core.engine import Engine
@@ -44,16 +43,6 @@ def services(
     dns: DnsServer, certs: CertSet, tmp_path: Path, keyring_backend: MemoryKeyring
 ) -> Engine:
     return loopback_engine(dns.port, certs.ca_file, tmp_path / "config", keyring_backend)
-
-
-@pytest.fixture(autouse=True)
-def no_blocking_message_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A message box would wait for a person forever: asking one fails the test instead."""
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"a message box would block the test: {args[1:3]}")
-
-    monkeypatch.setattr(QMessageBox, "question", refuse)
 
 
 @dataclass
