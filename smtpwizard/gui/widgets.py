@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QStyledItemDelegate
 from PySide6.QtWidgets import QStyleOptionViewItem
 from PySide6.QtWidgets import QTreeView
 from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QWizard
 
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
@@ -300,10 +301,7 @@ class EnterClicks(QObject):
                     self.button.click()
                 return True
         elif kind == QEvent.Type.FocusIn:
-            window = self.button.window()
-            self._default = next(
-                (b for b in window.findChildren(QPushButton) if b.isDefault()), None
-            )
+            self._default = next((b for b in self._window_buttons() if b.isDefault()), None)
             self.button.setDefault(True)
         elif kind == QEvent.Type.FocusOut:
             self.button.setDefault(False)
@@ -311,6 +309,19 @@ class EnterClicks(QObject):
                 self._default.setDefault(True)
             self._default = None
         return False
+
+    def _window_buttons(self) -> list[QPushButton]:
+        """The buttons of the window that may be its default one. A wizard's are its own
+        (asking Qt for every button would give Python a hold on buttons of dialogs Qt
+        deletes later)."""
+        window = self.button.window()
+        if isinstance(window, QWizard):
+            which = QWizard.WizardButton
+            buttons = (
+                window.button(b) for b in (which.NextButton, which.CommitButton, which.FinishButton)
+            )
+            return [b for b in buttons if isinstance(b, QPushButton)]
+        return window.findChildren(QPushButton)
 
 
 class Shrinkable(QWidget):
