@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from smtpwizard.gui.pages import ResultPage
 from smtpwizard.gui.pages import ServersPage
+from smtpwizard.gui.pages import TestingPage
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.wizard import SetupWizard
 from tests.support.pages import OUTGOING
@@ -90,7 +91,8 @@ def test_every_page_fits_or_scrolls_at_200_percent(tmp_path: Path) -> None:
 
 
 def test_long_explanations_wrap(qtbot: QtBot, world: World) -> None:
-    """A failure explained at 600 pixels wide: every line of its explanation is whole."""
+    """A failure explained at 600 pixels wide, on the testing page and the result page: the
+    text takes more lines instead of ending in "…"."""
     wizard = SetupWizard(world.engine)
     qtbot.addWidget(wizard)
     wizard.confirm = lambda *_args: True
@@ -105,6 +107,18 @@ def test_long_explanations_wrap(qtbot: QtBot, world: World) -> None:
     checked: list[str] = []
 
     def look(name: str, page: Page) -> None:
+        if isinstance(page, TestingPage):
+            QApplication.processEvents()
+            table = page.table
+            refused = next(
+                row
+                for row in range(table.rowCount())
+                if "Nothing is listening" in table.item(row, 6).text()
+            )
+            text = table.item(refused, 6).text()
+            assert table.fontMetrics().horizontalAdvance(text) > table.columnWidth(6)
+            assert table.rowHeight(refused) >= 2 * table.fontMetrics().lineSpacing()
+            checked.append(name)
         if not isinstance(page, ResultPage):
             return
         QApplication.processEvents()
@@ -121,5 +135,5 @@ def test_long_explanations_wrap(qtbot: QtBot, world: World) -> None:
         checked.append(name)
 
     every_page(wizard, world, wait, look)
-    assert checked == ["result"]
+    assert checked == ["testing", "result"]
     wizard.shutdown()

@@ -357,8 +357,17 @@ class ServersPage(Page):
             item.setText(text)
             item.setToolTip(text)
             item.setIcon(severity_icon(_STATUS_SEVERITY.get(report.status, Severity.INFO)))
-            if report.status is SourceStatus.SKIPPED:  # what was not asked goes last
-                self.sources.addItem(self.sources.takeItem(self.sources.row(item)))
+            item.setData(Qt.ItemDataRole.UserRole, report.status.value)
+
+    def _skipped_last(self) -> None:
+        """The sources that were not asked (switched off) go below the ones that were."""
+        skipped = [
+            item
+            for item in self._items.values()
+            if item.data(Qt.ItemDataRole.UserRole) == SourceStatus.SKIPPED.value
+        ]
+        for item in skipped:
+            self.sources.addItem(self.sources.takeItem(self.sources.row(item)))
 
     def _item(self, name: str) -> QListWidgetItem:
         item = self._items.get(name)
@@ -372,6 +381,7 @@ class ServersPage(Page):
         assert isinstance(result, DiscoveryResult)
         self.draft.discovery = result
         self._busy(False)
+        self._skipped_last()
         self._show_provider(result)
         self.show_candidates(rank(result.candidates))
         self._show_incoming(result)
