@@ -135,7 +135,7 @@ class SetupWizard(QWizard):
         if field is not None and field.isVisibleTo(page) and field.isEnabled():
             field.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    # -- testing again, trusting a certificate -----------------------------------------------
+    # -- testing again, trusting a certificate -----------------------------------------------------
 
     def test_again(self, candidates: list[Candidate] | None = None) -> None:
         """Goes back to the testing page and tests again (``candidates``: a new list to test,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 
 from smtpwizard.core.draft import Purpose
 from smtpwizard.core.engine import Engine
@@ -71,13 +72,13 @@ def test_enter_takes_the_path_that_is_checked(driver: Driver) -> None:
 
 
 def test_a_remembered_path_has_the_focus_where_its_check_mark_is(
-    qtbot: object, services: Engine
+    qtbot: QtBot, services: Engine
 ) -> None:
     settings = services.settings.load()
     settings.purpose = Purpose.APPLICATION.value
     services.settings.save(settings)
     wizard = SetupWizard(services)
-    qtbot.addWidget(wizard)  # type: ignore[attr-defined]
+    qtbot.addWidget(wizard)
     wizard.show()
     start = wizard.currentPage()
     assert isinstance(start, StartPage)

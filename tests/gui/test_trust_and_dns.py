@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from smtpwizard.core.draft import Purpose
@@ -61,8 +63,6 @@ def close_with_ok(driver: Driver, dialog: NetworkDialog) -> None:
 
 
 def test_advanced_is_a_button_on_every_page(driver: Driver) -> None:
-    from PySide6.QtWidgets import QWizard
-
     button = driver.wizard.button(QWizard.WizardButton.CustomButton1)
     assert button.isVisible()
     assert button.text().replace("&", "") == "Advanced…"
@@ -228,8 +228,6 @@ def test_trusting_one_certificate_from_the_result_page(
     assert top.isExpanded()
     holder = result.problems.itemWidget(top.child(0), 0)
     assert holder is not None
-    from PySide6.QtWidgets import QPushButton
-
     button = holder.findChild(QPushButton)
     assert button is not None
     assert button.text() == "View / trust this certificate…"
