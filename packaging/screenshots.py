@@ -23,6 +23,7 @@ import trustme  # noqa: E402
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from smtpwizard.core.auth.keyring import CredentialStore  # noqa: E402
 from smtpwizard.core.discovery.discoverer import DiscoverySettings  # noqa: E402
@@ -60,10 +61,10 @@ def wait_for(signal: object, timeout_ms: int = 30000) -> None:
     loop.exec()
 
 
-def shoot(app: QApplication, wizard: SetupWizard, name: str) -> None:
+def shoot(app: QApplication, window: QWidget, name: str) -> None:
     settle(app)
-    screen = wizard.screen()
-    picture = screen.grabWindow(wizard.winId())
+    screen = window.screen()
+    picture = screen.grabWindow(window.winId())
     OUT.mkdir(parents=True, exist_ok=True)
     picture.save(str(OUT / f"{name}.png"))
     print("saved", OUT / f"{name}.png")
@@ -112,7 +113,6 @@ def main() -> None:
             settings=SettingsStore(tmp / "config"),
         )
         wizard = SetupWizard(services)
-        wizard.resize(900, 680)
         wizard.show()
         shoot(app, wizard, "1-start")
         wizard.next()
@@ -124,6 +124,10 @@ def main() -> None:
         QTimer.singleShot(0, wizard.next)
         wait_for(servers.task.finished)  # type: ignore[attr-defined]
         shoot(app, wizard, "3-servers")
+        advanced = wizard.show_advanced()
+        advanced.dns.setText("192.0.2.53")
+        shoot(app, advanced, "10-advanced")
+        advanced.reject()
         signin = wizard.page(PageId.SIGN_IN)
         QTimer.singleShot(0, wizard.next)
         wait_for(signin.keyring_task.finished)  # type: ignore[attr-defined]
@@ -144,7 +148,6 @@ def main() -> None:
 
         # fixing a setup: a wrong password, taken apart step by step
         fixing = SetupWizard(services)
-        fixing.resize(900, 680)
         fixing.show()
         start = fixing.currentPage()
         start.buttons[Purpose.FIX].setChecked(True)  # type: ignore[attr-defined]

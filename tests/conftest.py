@@ -36,6 +36,18 @@ HOSTS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def no_blocking_message_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message box would wait for a person forever: asking one fails the test instead of
+    hanging the run."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a message box would block the test: {args[1:3]}")
+
+    monkeypatch.setattr(QMessageBox, "question", refuse)
+
+
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> CertSet:
     return make_certs(tmp_path_factory.mktemp("certs"))

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from smtpwizard.core.discovery.discoverer import Discoverer
     from smtpwizard.core.discovery.results import DiscoveryEvent
     from smtpwizard.core.discovery.signin import SignInPlan
+    from smtpwizard.core.net.dns import Nameserver
     from smtpwizard.core.store.settings import SettingsStore
     from smtpwizard.core.troubleshoot.session import Troubleshooter
 
@@ -81,16 +82,44 @@ class Engine:
     credentials: CredentialStore = field(default_factory=lambda: _credential_store())
     settings: SettingsStore = field(default_factory=lambda: _settings_store())
     _context: ssl.SSLContext | None = field(default=None, repr=False)
+    _context_cafile: str | None = field(default=None, repr=False)
+    _built_with: tuple[str | None, str | None, tuple[Nameserver, ...]] = field(
+        init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        self._built_with = (self.probe.cafile, self.discovery.cafile, self.discovery.nameservers)
 
     def context(self) -> ssl.SSLContext:
-        """The verifying TLS context: system trust plus the configured CA file.
+        """The verifying TLS context: system trust plus the configured CA file (built again
+        when the CA file changed).
 
         Raises:
             TrustFileError: the CA file cannot be used (the message says why).
         """
-        if self._context is None:
-            self._context = trust_context(self.probe.cafile or self.discovery.cafile)
+        cafile = self.probe.cafile or self.discovery.cafile
+        if self._context is None or cafile != self._context_cafile:
+            self._context = trust_context(cafile)
+            self._context_cafile = cafile
         return self._context
+
+    def choose_network(self, cafile: str | None, nameservers: Sequence[Nameserver]) -> None:
+        """Uses the CA file and the DNS servers a person chose, for discovery and probing;
+        ``None`` and none go back to the ones the engine was built with.
+
+        Raises:
+            TrustFileError: the CA file cannot be used; nothing was changed.
+        """
+        probe_cafile, discovery_cafile, built_nameservers = self._built_with
+        effective = cafile or probe_cafile or discovery_cafile
+        context = trust_context(effective)
+        self.probe = replace(self.probe, cafile=cafile or probe_cafile)
+        self.discovery = replace(
+            self.discovery,
+            cafile=cafile or discovery_cafile,
+            nameservers=tuple(nameservers) or built_nameservers,
+        )
+        self._context, self._context_cafile = context, effective
 
     def probe_resolver(self) -> Resolver:
         """How probes look up host names."""

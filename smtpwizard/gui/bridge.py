@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
@@ -59,7 +60,7 @@ class Task(QObject):
         ):
             if slot is not None:
                 signal.connect(slot)
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._token: CancelToken | None = None
         self._generation = 0
         self._running = False
@@ -78,8 +79,14 @@ class Task(QObject):
         self._token = token
         self._running = True
 
+        def relay(kind: str, payload: object) -> None:
+            try:
+                self._relay.emit(generation, kind, payload)
+            except RuntimeError:  # the Task is gone with its window: nobody waits for this
+                token.cancel()
+
         def report(item: object) -> None:
-            self._relay.emit(generation, "event", item)
+            relay("event", item)
 
         def run() -> None:
             try:
@@ -87,16 +94,15 @@ class Task(QObject):
             except Exception as exc:  # shown to the person; the details go to the log
                 log.exception("%s failed", name)
                 message = str(exc) or type(exc).__name__
-                self._relay.emit(
-                    generation, "failed", _("Something went wrong: {error}").format(error=message)
-                )
+                relay("failed", _("Something went wrong: {error}").format(error=message))
             else:
-                self._relay.emit(generation, "finished", result)
+                relay("finished", result)
             finally:
                 token.close()
 
-        self._thread = threading.Thread(target=run, name=name, daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
 
     def cancel(self) -> None:
         """Asks the run under way to stop; its (partial) result still arrives."""
@@ -110,12 +116,12 @@ class Task(QObject):
         self._running = False
 
     def wait(self, timeout: float) -> bool:
-        """Waits for the worker thread to end; returns whether it did."""
-        thread = self._thread
-        if thread is None:
-            return True
-        thread.join(timeout)
-        return not thread.is_alive()
+        """Waits for the worker threads (the run under way and any it replaced) to end;
+        returns whether they did."""
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._threads)
 
     @Slot(int, str, object)
     def _deliver(self, generation: int, kind: str, payload: object) -> None:

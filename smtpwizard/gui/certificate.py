@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import CertInfo
+from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Severity
 from smtpwizard.core.model import TlsInfo
 from smtpwizard.core.net.address import host_key
@@ -25,13 +26,19 @@ from smtpwizard.core.store.settings import Settings
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import wrapped
 
-__all__ = ["CertificateDialog", "Confirm", "ask"]
+__all__ = ["CERTIFICATE_FAILURES", "CertificateDialog", "Confirm", "ask"]
+
+#: The outcomes where the person may look at the certificate and choose to trust it.
+CERTIFICATE_FAILURES = frozenset(
+    (Outcome.CERT_UNTRUSTED, Outcome.CERT_EXPIRED, Outcome.CERT_NAME_MISMATCH)
+)
 
 #: Asks the person a yes/no question (title, text); tests replace it.
 Confirm = Callable[[QWidget, str, str], bool]
 
 
 def ask(parent: QWidget, title: str, text: str) -> bool:
+    """Asks a yes/no question in a message box; No is the default answer."""
     answer = QMessageBox.question(
         parent,
         title,

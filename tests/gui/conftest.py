@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,16 @@ def services(
 
 @dataclass
 class Driver:
-    """Drives a wizard page by page, waiting on the pages' own signals."""
+    """Drives a wizard page by page, waiting on the pages' own signals. The wizard's questions
+    (closing with work under way or data typed) are answered yes and kept in ``questions``."""
 
     qtbot: QtBot
     wizard: SetupWizard
+    questions: list[str] = field(default_factory=list)
+
+    def answer(self, _parent: object, _title: str, text: str) -> bool:
+        self.questions.append(text)
+        return True
 
     def page(self) -> object:
         return self.wizard.currentPage()
@@ -65,7 +72,9 @@ def driver(qtbot: QtBot, services: Engine) -> Iterator[Driver]:
     qtbot.addWidget(wizard)
     wizard.show()
     qtbot.waitExposed(wizard)
-    yield Driver(qtbot, wizard)
+    driver = Driver(qtbot, wizard)
+    wizard.confirm = driver.answer
+    yield driver
     wizard.shutdown()
 
 

@@ -128,9 +128,9 @@ def test_a_failing_login_then_one_change_side_by_side(
     assert page.steps.topLevelItem(failed).isExpanded()
 
     # one change: the port; the comparison shows both attempts
-    page.port.setValue(refused_port)
+    page.change.port.setValue(refused_port)
     with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
-        page.retry.click()
+        page.change.retry.click()
     assert page.attempts.count() == 2
     assert page.comparison.columnCount() == 2
     rows = [page.comparison.verticalHeaderItem(r).text() for r in range(page.comparison.rowCount())]
@@ -178,9 +178,9 @@ def test_trusting_a_certificate_by_hand(
     assert any("not trusted" in text for text in children(page, failed))
     assert server.seen.attempts == []
 
-    page.confirm = lambda _parent, _title, _text: True
+    driver.wizard.confirm = lambda _parent, _title, _text: True
     page.certificate.click()
-    dialog = page.certificate_dialog
+    dialog = driver.wizard.certificate_dialog
     assert dialog is not None
     assert dialog.trust_button.isVisible()
     own = dialog.tree.topLevelItem(0)
@@ -194,7 +194,7 @@ def test_trusting_a_certificate_by_hand(
     assert [entry["host"] for entry in saved["trusted_certificates"]] == [HOST]
 
     with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
-        page.retry.click()
+        page.change.retry.click()
     assert "works, login accepted" in page.status.message()
     encryption = next(i for i, t in enumerate(titles(page)) if "Encryption" in t)
     assert any("chose to trust" in text for text in children(page, encryption))
@@ -287,11 +287,8 @@ def test_a_test_message_and_what_changed_since_an_earlier_test(
     assert "Since the test on" in page.changes.text()
     assert "the login worked before and is refused now" in page.changes.text()
 
-    fix_page = driver.wizard.page(PageId.FIX_SETTINGS)
-    assert isinstance(fix_page, FixSettingsPage)
-    session = driver.wizard.draft.fix.session
-    assert session is not None
-    session.password = PASSWORD
+    assert page.change.password.text() == "changed since"
+    page.change.password.setText(PASSWORD)  # the password is one of the things to change
     with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
         page.send_test.click()
     assert "The test message was accepted" in page.status.message()

@@ -85,8 +85,14 @@ def test_address_to_exported_file(
     assert servers.table.item(0, 0).text() == "mail.example.test"
     assert servers.table.item(0, 1).text() == str(server.port)
     assert "_submissions._tcp.example.test" in servers.table.item(0, 3).text()
+    # what was found comes first; where smtpwizard looked is one click away
+    assert servers.headline.text() == "We found servers to test for example.test."
+    assert not servers.details.isVisible()
+    servers.details_button.click()
+    assert servers.details.isVisible()
     sources = [servers.sources.item(i).text() for i in range(servers.sources.count())]
     assert any(text.startswith("DNS service records (SRV): 1 outgoing") for text in sources)
+    assert sources[-1].endswith("switched off")  # what was not asked comes last
     assert servers.isComplete()
 
     signin = wizard.page(PageId.SIGN_IN)
@@ -306,6 +312,7 @@ def test_applications_can_choose_a_sending_service(driver: Driver) -> None:
     hosts = {servers.table.item(r, 0).text() for r in range(servers.table.rowCount())}
     assert hosts == {"email-smtp.eu-west-1.amazonaws.com"}
     assert "Amazon SES" in servers.provider.text()
+    assert servers.headline.text() == "We found the servers of your provider, Amazon SES."
     signin = driver.wizard.page(PageId.SIGN_IN)
     assert isinstance(signin, SignInPage)
     driver.next_and_wait(signin.keyring_task.finished)
@@ -355,6 +362,9 @@ def test_closing_the_window_stops_the_work(
     assert isinstance(testing, TestingPage)
     assert testing.task.running
     driver.wizard.close()
+    assert len(driver.questions) == 1
+    assert "still testing" in driver.questions[0]
+    assert not driver.wizard.isVisible()
     # shutdown() waits at most a second per task: a thread still alive means it ignored
     # the cancellation.
     assert all(task.wait(0) for task in driver.wizard.findChildren(Task))

@@ -260,6 +260,7 @@ def test_the_wizard_never_writes_or_logs_the_password(
     from smtpwizard.gui.wizard import PageId
     from smtpwizard.gui.wizard import SetupWizard
     from tests.gui.conftest import Driver
+    from tests.gui.test_troubleshoot import paused
 
     caplog.set_level(logging.DEBUG)
     server = wired.server
@@ -267,6 +268,8 @@ def test_the_wizard_never_writes_or_logs_the_password(
     qtbot.addWidget(wizard)  # type: ignore[attr-defined]
     wizard.show()
     driver = Driver(qtbot, wizard)  # type: ignore[arg-type]
+    wizard.confirm = driver.answer
+    fixing: SetupWizard | None = None
     try:
         start = wizard.currentPage()
         assert isinstance(start, StartPage)
@@ -308,6 +311,7 @@ def test_the_wizard_never_writes_or_logs_the_password(
         qtbot.addWidget(fixing)  # type: ignore[attr-defined]
         fixing.show()
         driver = Driver(qtbot, fixing)  # type: ignore[arg-type]
+        fixing.confirm = driver.answer
         start = fixing.currentPage()
         assert isinstance(start, StartPage)
         start.buttons[Purpose.FIX].setChecked(True)
@@ -322,21 +326,24 @@ def test_the_wizard_never_writes_or_logs_the_password(
         fix.email.setText(USER)
         page = fixing.page(PageId.TROUBLESHOOT)
         assert isinstance(page, TroubleshootPage)
-        with qtbot.waitSignal(page.task.progress, timeout=10000):  # type: ignore[attr-defined]
+        with qtbot.waitSignal(  # type: ignore[attr-defined]
+            page.task.progress, check_params_cb=paused, timeout=10000
+        ):
             fixing.next()
         with qtbot.waitSignal(page.task.finished, timeout=15000):  # type: ignore[attr-defined]
             page.run_all.click()
-        fixing.draft.fix.session.password = SECRET  # type: ignore[union-attr]
+        page.change.password.setText(SECRET)  # the password is one thing to change
         with qtbot.waitSignal(page.task.finished, timeout=15000):  # type: ignore[attr-defined]
-            page.retry.click()
+            page.change.retry.click()
         for name in ("report.md", "report.json"):
             page.ask_save_path = lambda _suggestion, name=name: str(tmp_path / name)
             page.save_report.click()
         page.copy_report.click()
         clipboard.append(QApplication.clipboard().text())
-        fixing.shutdown()
     finally:
         wizard.shutdown()
+        if fixing is not None:
+            fixing.shutdown()
 
     assert len(server.seen.attempts) >= 3
     assert wired.keyring.entries  # type: ignore[attr-defined]  # the keyring holds it, as asked

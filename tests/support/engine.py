@@ -16,22 +16,24 @@ from tests.support.keyrings import MemoryKeyring
 
 def loopback_engine(
     dns_port: int,
-    ca_file: Path,
+    ca_file: Path | None,
     config: Path,
     keyring: MemoryKeyring | None = None,
     timeout: float = 2.0,
 ) -> Engine:
-    """An engine that asks only the DNS server on ``dns_port`` and trusts ``ca_file``."""
+    """An engine that asks only the DNS server on ``dns_port`` and trusts ``ca_file`` (none:
+    the system's authorities only, so the test CA's certificates are not trusted)."""
+    cafile = str(ca_file) if ca_file is not None else None
     return Engine(
         discovery=DiscoverySettings(
             timeout=1.0,
             nameservers=(Nameserver("127.0.0.1", dns_port),),
-            cafile=str(ca_file),
+            cafile=cafile,
             ispdb_url=None,
             allow_http=False,
             autodiscover=False,
         ),
-        probe=ProbeOptions(timeout=timeout, cafile=str(ca_file)),
+        probe=ProbeOptions(timeout=timeout, cafile=cafile),
         credentials=CredentialStore(keyring if keyring is not None else MemoryKeyring()),
         settings=SettingsStore(config),
     )

@@ -44,8 +44,9 @@ class Listener:
         raise NotImplementedError
 
     def track(self, *socks: socket.socket) -> None:
-        """Closes these sockets at :meth:`stop`."""
+        """Closes these sockets at :meth:`stop` (the ones closed already are let go)."""
         with self._lock:
+            self._sockets = [sock for sock in self._sockets if sock.fileno() != -1]
             self._sockets.extend(socks)
 
     def start(self) -> Self:

@@ -44,6 +44,9 @@ def test_non_ascii_local_part_needs_smtputf8() -> None:
         ("alice@exa mple.com", "not a valid domain"),
         ("alice@-bad-.example", "not a valid domain"),
         ("x" * 65 + "@example.com", "too long"),
+        ("mailto:alice@example.com", "Leave out “mailto:”"),
+        ("alice:x@example.com", "“:” cannot be part of an address"),
+        ("alice,bob@example.com", "“,” cannot be part of an address"),
     ],
 )
 def test_bad_addresses(text: str, message: str) -> None:

@@ -91,3 +91,42 @@ def test_wrong_types_in_settings_fall_back_to_defaults(tmp_path: Path) -> None:
     assert loaded.recent_addresses == []
     assert loaded.use_ispdb is True
     assert loaded.purpose == "application"
+
+
+#: The keys and value types of the settings file as versions before the trust and DNS
+#: choices wrote and read it.
+EARLIER_KEYS = {
+    "recent_addresses": list,
+    "display_names": dict,
+    "purpose": str,
+    "send_address": bool,
+    "use_ispdb": bool,
+    "remember_password": bool,
+    "export_formats": dict,
+    "window_geometry": str,
+    "trusted_certificates": list,
+}
+
+
+def test_the_ca_file_and_dns_servers_are_remembered_in_a_file_earlier_versions_read(
+    tmp_path: Path,
+) -> None:
+    store = SettingsStore(tmp_path)
+    settings = Settings(cafile="/etc/company-ca.pem", nameservers=["192.0.2.53", "[::1]:5353"])
+    store.save(settings)
+    assert store.load() == settings
+    data = json.loads((tmp_path / "settings.json").read_text())
+    # an earlier loader takes the keys it knows, each of the type it expects, and skips the rest
+    assert {key: type(data[key]) for key in EARLIER_KEYS} == EARLIER_KEYS
+    earlier = {key: data[key] for key in EARLIER_KEYS}
+    (tmp_path / "settings.json").write_text(json.dumps(earlier))
+    assert store.load() == Settings()  # and the other way round: the new keys take defaults
+
+
+def test_damaged_dns_entries_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"nameservers": ["192.0.2.53", 53, None], "cafile": 7})
+    )
+    loaded = SettingsStore(tmp_path).load()
+    assert loaded.nameservers == ["192.0.2.53"]
+    assert loaded.cafile == ""

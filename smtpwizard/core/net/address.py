@@ -70,6 +70,10 @@ def ascii_host(name: str) -> str:
     return encoded
 
 
+#: Characters an unquoted local part cannot hold (RFC 5322 "specials", the @ aside).
+_SPECIALS = frozenset('()<>[]:;\\,"')
+
+
 def parse_email(text: str) -> EmailAddress:
     """Checks an email address as a person types it (``Name <addr>`` is accepted too).
 
@@ -79,6 +83,12 @@ def parse_email(text: str) -> EmailAddress:
     text = text.strip()
     if not text:
         raise InvalidInput(_("Please enter your email address."))
+    if text[:7].lower() == "mailto:":
+        raise InvalidInput(
+            _("Leave out “{scheme}”: type the address alone, like name@example.com.").format(
+                scheme=text[:7]
+            )
+        )
     _name, addr = email.utils.parseaddr(text)
     if "<" in text and addr:
         text = addr
@@ -96,6 +106,11 @@ def parse_email(text: str) -> EmailAddress:
         raise InvalidInput(_("An email address cannot contain spaces."))
     if "@" in local and not quoted:
         raise InvalidInput(_("An email address has only one @."))
+    special = next((ch for ch in local if ch in _SPECIALS), None)
+    if special is not None and not quoted:
+        raise InvalidInput(
+            _("“{char}” cannot be part of an address (before the @).").format(char=special)
+        )
     if "." not in domain.strip("."):
         raise InvalidInput(
             _("“{domain}” is not a complete domain (like example.com).").format(domain=domain)

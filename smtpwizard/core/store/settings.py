@@ -3,6 +3,8 @@
 Stored as JSON in the platform's configuration folder (``platformdirs``); the environment
 variable ``SMTPWIZARD_CONFIG_DIR`` points elsewhere (tests, portable installs). A damaged file
 is set aside (renamed ``.broken``), never silently overwritten, and defaults are used.
+Keys are only ever added: an older version reads a newer file (it skips the keys it does not
+know) and a newer version an older one (a missing key takes its default).
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ class Settings:
     trusted_certificates: list[dict[str, str]] = field(default_factory=list)
     oauth_client_ids: dict[str, str] = field(default_factory=dict)
     """OAuth 2.0 client IDs the person gave, by the token endpoint they belong to."""
+    cafile: str = ""
+    """A certificate authority file to trust besides the system's ("": none)."""
+    nameservers: list[str] = field(default_factory=list)
+    """DNS servers to ask instead of the system's, as ``IP[:PORT]`` (none: the system's)."""
 
     def trusted(self) -> list[TrustedCertificate]:
         """The certificates trusted by hand, valid entries only."""
@@ -203,4 +209,5 @@ def _from_dict(data: dict[str, Any]) -> Settings:
     settings.recent_addresses = [a for a in settings.recent_addresses if isinstance(a, str)][
         :MAX_RECENT
     ]
+    settings.nameservers = [n for n in settings.nameservers if isinstance(n, str)]
     return settings

@@ -40,25 +40,25 @@ class AccountPage(Page):
             _("Your email address"),
             _("The address you send from. smtpwizard looks up its servers next."),
         )
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.body)
         form = QFormLayout()
-        self.email = QLineEdit(self)
+        self.email = QLineEdit(self.body)
         self.email.setPlaceholderText(_("name@example.com"))
         self.email.setAccessibleName(_("Email address"))
         self.email.setInputMethodHints(Qt.InputMethodHint.ImhEmailCharactersOnly)
-        self.status = StatusLine(self)
-        self.name = QLineEdit(self)
+        self.status = StatusLine(self.body)
+        self.name = QLineEdit(self.body)
         self.name.setPlaceholderText(_("Your name, as recipients see it (optional)"))
         self.name.setAccessibleName(_("Display name"))
-        email_label = QLabel(_("&Email address:"), self)
+        email_label = QLabel(_("&Email address:"), self.body)
         email_label.setBuddy(self.email)
-        name_label = QLabel(_("&Your name:"), self)
+        name_label = QLabel(_("&Your name:"), self.body)
         name_label.setBuddy(self.name)
         form.addRow(email_label, self.email)
         form.addRow("", self.status)
         form.addRow(name_label, self.name)
 
-        self.service_box = QWidget(self)
+        self.service_box = QWidget(self.body)
         service_form = QFormLayout(self.service_box)
         service_form.setContentsMargins(0, 12, 0, 0)
         self.service = QComboBox(self.service_box)
@@ -105,6 +105,10 @@ class AccountPage(Page):
         self.service_box.setVisible(self.draft.purpose is Purpose.APPLICATION)
         self._service_changed()
         self._check()
+
+    def first_field(self) -> QWidget | None:
+        """The address."""
+        return self.email
 
     def _check(self) -> None:
         text = self.email.text()

@@ -71,8 +71,8 @@ class ExportPage(Page):
                 "it expects. Nothing is written until you save."
             ),
         )
-        layout = QVBoxLayout(self)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        layout = QVBoxLayout(self.body)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
         self.formats = QListWidget(splitter)
         self.formats.setAccessibleName(_("Export formats"))
         right = QWidget(splitter)
@@ -91,21 +91,22 @@ class ExportPage(Page):
         layout.addWidget(splitter, 1)
 
         row = QHBoxLayout()
-        self.include_password = QCheckBox(_("&Include the password in this file"), self)
+        self.include_password = QCheckBox(_("&Include the password in this file"), self.body)
         self.include_password.setToolTip(
             _(
                 "Anyone who can read the file can then read your password. Without it, the file "
                 "says where the password comes from instead."
             )
         )
-        self.save = QPushButton(_("&Save…"), self)
-        self.copy = QPushButton(_("Copy to the &clipboard"), self)
+        self.save = QPushButton(_("&Save…"), self.body)
+        self.copy = QPushButton(_("Copy to the &clipboard"), self.body)
         row.addWidget(self.include_password, 1)
         row.addWidget(self.save)
         row.addWidget(self.copy)
         layout.addLayout(row)
-        self.status = StatusLine(self)
+        self.status = StatusLine(self.body)
         layout.addWidget(self.status)
+        self._kept = False
 
         self.formats.currentItemChanged.connect(self._render)
         self.include_password.toggled.connect(self._render)
@@ -147,6 +148,14 @@ class ExportPage(Page):
         """The last page."""
         return -1
 
+    def first_field(self) -> QWidget | None:
+        """The list of formats."""
+        return self.formats
+
+    def work_is_kept(self) -> bool:
+        """Whether the settings were saved or copied."""
+        return self._kept
+
     def exporter(self) -> Exporter | None:
         """The selected format."""
         item = self.formats.currentItem()
@@ -166,6 +175,7 @@ class ExportPage(Page):
     def _render(self) -> None:
         exporter = self.exporter()
         self._data = ""
+        self.status.show_message("")  # "Saved to…" was about the format shown before
         if exporter is None:
             self.preview.clear()
             self.save.setEnabled(False)
@@ -233,10 +243,12 @@ class ExportPage(Page):
         except WriteError as exc:
             self.status.show_message(str(exc), Severity.ERROR)
             return
+        self._kept = True
         self.status.show_message(_("Saved to {path}.").format(path=written), Severity.OK)
 
     @Slot()
     def _copy(self) -> None:
         text = self.preview.toPlainText()
         QGuiApplication.clipboard().setText(text)
+        self._kept = True
         self.status.show_message(_("Copied to the clipboard."), Severity.OK)

@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QPushButton
-from PySide6.QtWidgets import QSpinBox
 from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
+from smtpwizard.core.auth.sasl import SUPPORTED_MECHANISMS
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
@@ -28,8 +29,9 @@ from smtpwizard.core.net.address import check_host
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
-from smtpwizard.gui.pages.servers import security_combo
+from smtpwizard.gui.widgets import PortField
 from smtpwizard.gui.widgets import StatusLine
+from smtpwizard.gui.widgets import security_combo
 from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
@@ -37,9 +39,7 @@ if TYPE_CHECKING:
     from smtpwizard.core.importers.reader import ImportResult
     from smtpwizard.gui.wizard import SetupWizard
 
-__all__ = ["MECHANISMS", "FixSettingsPage"]
-
-MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+__all__ = ["FixSettingsPage"]
 
 
 class FixSettingsPage(Page):
@@ -58,35 +58,34 @@ class FixSettingsPage(Page):
                 "prefs.js, an msmtprc, a .env or Django settings."
             ),
         )
-        layout = QVBoxLayout(self)
+        body = self.body
+        layout = QVBoxLayout(body)
         row = QHBoxLayout()
-        self.load = QPushButton(_("&Read settings from a file…"), self)
-        self.accounts = QComboBox(self)
+        self.load = QPushButton(_("&Read settings from a file…"), body)
+        self.accounts = QComboBox(body)
         self.accounts.setAccessibleName(_("Account in the file"))
         self.accounts.setVisible(False)
         row.addWidget(self.load)
         row.addWidget(self.accounts, 1)
         layout.addLayout(row)
-        self.file_report = wrapped("", self)
+        self.file_report = wrapped("", body)
         self.file_report.setAccessibleName(_("What was read"))
         self.file_report.setVisible(False)
         layout.addWidget(self.file_report)
 
         form = QFormLayout()
-        self.host = QLineEdit(self)
+        self.host = QLineEdit(body)
         self.host.setPlaceholderText("smtp.example.com")
-        self.port = QSpinBox(self)
-        self.port.setRange(1, 65535)
-        self.port.setValue(587)
-        self.security = security_combo(Security.STARTTLS)
-        self.username = QLineEdit(self)
-        self.password = QLineEdit(self)
+        self.port = PortField(587, body)
+        self.security = security_combo(Security.STARTTLS, body)
+        self.username = QLineEdit(body)
+        self.password = QLineEdit(body)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.email = QLineEdit(self)
+        self.email = QLineEdit(body)
         self.email.setPlaceholderText(_("your address, for the sender and recipient checks"))
-        self.mechanism = QComboBox(self)
+        self.mechanism = QComboBox(body)
         self.mechanism.addItem(_("Any the server offers"), "")
-        for name in MECHANISMS:
+        for name in SUPPORTED_MECHANISMS:
             self.mechanism.addItem(name, name)
         for label, widget in (
             (_("&Server:"), self.host),
@@ -97,13 +96,13 @@ class FixSettingsPage(Page):
             (_("&Address:"), self.email),
             (_("Login &method:"), self.mechanism),
         ):
-            title = QLabel(label, self)
+            title = QLabel(label, body)
             title.setBuddy(widget)
             widget.setAccessibleName(label.replace("&", "").rstrip(":"))
             form.addRow(title, widget)
         layout.addLayout(form)
         self.plaintext = QCheckBox(
-            _("Allow signing in &without encryption (unsafe: the password travels readable)"), self
+            _("Allow signing in &without encryption (unsafe: the password travels readable)"), body
         )
         layout.addWidget(self.plaintext)
         layout.addWidget(
@@ -112,17 +111,18 @@ class FixSettingsPage(Page):
                     "Without a password, everything up to the login is tested. The password "
                     "stays in memory: it is never written anywhere, nor shown in reports."
                 ),
-                self,
+                body,
             )
         )
         layout.addStretch(1)
-        self.status = StatusLine(self)
+        self.status = StatusLine(body)
         layout.addWidget(self.status)
 
         self.ask_open_path: Callable[[], str | None] = self._ask_open_path
         self.load.clicked.connect(self._load)
         self.accounts.currentIndexChanged.connect(self._account_chosen)
-        self.port.valueChanged.connect(self._port_changed)
+        self.port.portChanged.connect(self._port_changed)
+        self.port.problemChanged.connect(self._port_problem)
         self.host.textChanged.connect(self.completeChanged)
         self._imported: ImportResult | None = None
 
@@ -135,8 +135,12 @@ class FixSettingsPage(Page):
             self.email.setText(str(self.draft.email))
 
     def isComplete(self) -> bool:
-        """Next once there is a server."""
-        return bool(self.host.text().strip())
+        """Next once there is a server and a port."""
+        return bool(self.host.text().strip()) and not self.port.problem()
+
+    def first_field(self) -> QWidget | None:
+        """The server name."""
+        return self.host
 
     def nextId(self) -> int:
 
@@ -149,12 +153,13 @@ class FixSettingsPage(Page):
             InvalidInput: the server name or the address is not usable.
         """
         host = check_host(self.host.text())
+        port = self.port.value()
         email = self.email.text().strip()
         if email:
             email = str(parse_email(email))
         return ServerSettings(
             host=host,
-            port=self.port.value(),
+            port=port,
             security=Security(self.security.currentData()),
             username=self.username.text().strip() or None,
             email=email or None,
@@ -255,6 +260,11 @@ class FixSettingsPage(Page):
         self.email.setText(setup.email or "")
         self.mechanism.setCurrentIndex(max(0, self.mechanism.findData(setup.mechanism or "")))
         self.plaintext.setChecked(setup.allow_plaintext)
+
+    @Slot(str)
+    def _port_problem(self, problem: str) -> None:
+        self.status.show_message(problem, Severity.ERROR if problem else None)
+        self.completeChanged.emit()
 
     @Slot(int)
     def _port_changed(self, port: int) -> None:

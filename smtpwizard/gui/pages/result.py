@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QFont
 from PySide6.QtGui import QGuiApplication
@@ -16,28 +17,34 @@ from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QTreeWidget
 from PySide6.QtWidgets import QTreeWidgetItem
 from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.diagnosis.recommend import level_label
 from smtpwizard.core.diagnosis.summary import summarize
+from smtpwizard.core.discovery.typed import outgoing_candidates
 from smtpwizard.core.i18n import _
 from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import ReplyCode
 from smtpwizard.core.model import Severity
+from smtpwizard.core.model import Source
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.probe.runner import probe_candidate
 from smtpwizard.gui.bridge import Task
+from smtpwizard.gui.certificate import CERTIFICATE_FAILURES
 from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import level_icon
 from smtpwizard.gui.widgets import severity_icon
+from smtpwizard.gui.widgets import wrap_items
 from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
@@ -51,20 +58,21 @@ class ResultPage(Page):
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, _("The result"), _("What works, what does not, and why."))
-        layout = QVBoxLayout(self)
-        self.headline = QLabel(self)
+        body = self.body
+        layout = QVBoxLayout(body)
+        self.headline = QLabel(body)
         font = QFont(self.headline.font())
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         self.headline.setFont(font)
         self.headline.setWordWrap(True)
         self.headline.setAccessibleName(_("Verdict"))
-        self.summary = wrapped("", self)
+        self.summary = wrapped("", body)
         self.summary.setAccessibleName(_("Summary"))
         layout.addWidget(self.headline)
         layout.addWidget(self.summary)
 
-        self.card = QGroupBox(_("Use these settings"), self)
+        self.card = QGroupBox(_("Use these settings"), body)
         self.card_form = QFormLayout(self.card)
         self.level = QLabel(self.card)
         self.level_icon = QLabel(self.card)
@@ -90,7 +98,7 @@ class ResultPage(Page):
         cards = QHBoxLayout()
         cards.addWidget(self.card, 1)
 
-        self.incoming_card = QGroupBox(_("Incoming mail"), self)
+        self.incoming_card = QGroupBox(_("Incoming mail"), body)
         incoming_form = QFormLayout(self.incoming_card)
         self.incoming_fields: dict[str, QLabel] = {}
         for key, title in (
@@ -110,23 +118,33 @@ class ResultPage(Page):
         cards.addWidget(self.incoming_card, 1)
         layout.addLayout(cards)
 
-        self.problems = QTreeWidget(self)
+        self.problems = QTreeWidget(body)
         self.problems.setHeaderHidden(True)
         self.problems.setAccessibleName(_("What did not work, and why"))
-        layout.addWidget(
-            QLabel(_("What did not work, and why (open a line for the details):"), self)
+        wrap_items(self.problems)
+        self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.problems.setMinimumHeight(self.fontMetrics().lineSpacing() * 6)
+        problems_label = QLabel(
+            _("What did not work, and &why (open a line for the details):"), body
         )
+        problems_label.setBuddy(self.problems)
+        layout.addWidget(problems_label)
         layout.addWidget(self.problems, 1)
 
         actions = QHBoxLayout()
-        self.send_test = QPushButton(_("Send a &test message to myself"), self)
-        self.copy = QPushButton(_("&Copy the summary"), self)
+        self.again = QPushButton(_("Test &again"), body)
+        self.again.setToolTip(_("Test the same servers once more"))
+        self.other_ports = QPushButton(body)
+        self.send_test = QPushButton(_("Send a &test message to myself"), body)
+        self.copy = QPushButton(_("&Copy the summary"), body)
+        actions.addWidget(self.again)
+        actions.addWidget(self.other_ports)
         actions.addWidget(self.send_test)
         actions.addWidget(self.copy)
         actions.addStretch(1)
         layout.addLayout(actions)
-        self.status = StatusLine(self)
-        self.keyring_status = StatusLine(self)
+        self.status = StatusLine(body)
+        self.keyring_status = StatusLine(body)
         layout.addWidget(self.status)
         layout.addWidget(self.keyring_status)
 
@@ -140,6 +158,9 @@ class ResultPage(Page):
         )
         self.send_test.clicked.connect(self._send_test)
         self.copy.clicked.connect(self._copy)
+        self.again.clicked.connect(lambda: self.setup.test_again())
+        self.other_ports.clicked.connect(self._try_other_ports)
+        self._other_ports: list[Candidate] = []
 
     def initializePage(self) -> None:
         """Shows the verdict of the last test run."""
@@ -199,10 +220,53 @@ class ResultPage(Page):
             self.alternatives.setText("\n".join(lines))
             self.alternatives.setVisible(bool(lines))
         self._fill_problems(matrix, context, incoming)
+        self._offer_other_ports(matrix)
         email = self.draft.email
         if email is not None:
             self.setup.settings.remember_address(str(email), self.draft.display_name)
         self._save_password(matrix, incoming)
+
+    def work_under_way(self) -> bool:
+        """Whether the test message is on its way."""
+        return self.test_task.running
+
+    def network_changed(self) -> None:
+        """Another CA file or DNS server: the results shown came from the earlier ones."""
+        self.status.show_message(
+            _("Saved. “Test again” tests with the new settings."), Severity.INFO
+        )
+
+    def _offer_other_ports(self, matrix: MatrixResult) -> None:
+        """When the server the person typed failed on the ports they chose (before any login
+        was refused), offers the other standard ports of that server."""
+        self._other_ports = []
+        typed = [c for c in self.draft.candidates if c.source is Source.USER]
+        outcomes = {r.candidate: r.outcome for r in matrix.results}
+        stuck = (
+            typed
+            and matrix.recommended is None
+            and not matrix.credentials_rejected
+            and all(outcomes.get(c) not in (Outcome.OK, Outcome.AUTH_FAILED) for c in typed)
+        )
+        if stuck:
+            host = typed[0].host
+            tried = {(c.port, c.security) for c in self.draft.candidates if c.host == host}
+            others = [c for c in outgoing_candidates(host) if (c.port, c.security) not in tried]
+            if others:
+                self._other_ports = list(self.draft.candidates) + others
+                self.other_ports.setText(_("Try the &other ports of {host}").format(host=host))
+                self.other_ports.setToolTip(
+                    _("Also test {ports} on {host}").format(
+                        ports=", ".join(f"{c.port} {c.security.label}" for c in others),
+                        host=host,
+                    )
+                )
+        self.other_ports.setVisible(bool(self._other_ports))
+
+    @Slot()
+    def _try_other_ports(self) -> None:
+        if self._other_ports:
+            self.setup.test_again(self._other_ports)
 
     def _show_incoming(self, incoming: MatrixResult | None) -> None:
         rec = incoming.recommended if incoming is not None else None
@@ -254,6 +318,21 @@ class ResultPage(Page):
         top = QTreeWidgetItem([f"{c.label()}: {finding.headline}"])
         top.setIcon(0, severity_icon(finding.severity))
         top.setToolTip(0, finding.explanation)
+        self.problems.addTopLevelItem(top)
+        tls = result.tls
+        if result.outcome in CERTIFICATE_FAILURES and tls is not None and tls.cert is not None:
+            button = QPushButton(_("View / trust this certificate…"), self.problems)
+            button.setAccessibleName(
+                _("View or trust the certificate of {host}").format(host=c.host)
+            )
+            button.clicked.connect(lambda: self.setup.show_certificate(c.host, tls, self._trusted))
+            holder = QWidget(self.problems)
+            row = QHBoxLayout(holder)
+            row.setContentsMargins(0, 2, 0, 2)
+            row.addWidget(button)
+            row.addStretch(1)
+            self.problems.setItemWidget(QTreeWidgetItem(top), 0, holder)
+            top.setExpanded(True)
         QTreeWidgetItem(top, [finding.explanation])
         QTreeWidgetItem(top, [_("What to do: {advice}").format(advice=finding.advice)])
         if finding.link:
@@ -266,7 +345,11 @@ class ResultPage(Page):
             for line in result.transcript:
                 lock = "[TLS] " if line.encrypted else ""
                 QTreeWidgetItem(talk, [f"{line.direction} {lock}{line.text}"])
-        self.problems.addTopLevelItem(top)
+
+    def _trusted(self) -> None:
+        self.status.show_message(
+            _("Saved. “Test again” tests with the certificates you trust now."), Severity.INFO
+        )
 
     def _best(self) -> ProbeResult | None:
         matrix = self.draft.matrix

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtCore import Slot
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView
 from PySide6.QtWidgets import QCheckBox
 from PySide6.QtWidgets import QComboBox
@@ -19,11 +20,12 @@ from PySide6.QtWidgets import QListWidget
 from PySide6.QtWidgets import QListWidgetItem
 from PySide6.QtWidgets import QProgressBar
 from PySide6.QtWidgets import QPushButton
-from PySide6.QtWidgets import QSpinBox
 from PySide6.QtWidgets import QStyle
 from PySide6.QtWidgets import QTableWidget
 from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtWidgets import QToolButton
 from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
 from smtpwizard.core.discovery.results import DiscoveryResult
 from smtpwizard.core.discovery.results import SourceFinished
@@ -42,9 +44,13 @@ from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.probe.matrix import rank
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
+from smtpwizard.gui.pages.base import tab_order
+from smtpwizard.gui.widgets import EnterClicks
+from smtpwizard.gui.widgets import PortField
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import escape
 from smtpwizard.gui.widgets import link
+from smtpwizard.gui.widgets import security_combo
 from smtpwizard.gui.widgets import severity_icon
 from smtpwizard.gui.widgets import standard_icon
 from smtpwizard.gui.widgets import wrapped
@@ -52,14 +58,14 @@ from smtpwizard.gui.widgets import wrapped
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
-__all__ = ["COLUMNS", "SOURCE_TITLES", "SOURCE_WORDS", "ServersPage", "security_combo"]
+__all__ = ["COLUMNS", "SOURCE_TITLES", "SOURCE_WORDS", "ServersPage"]
 
 SOURCE_TITLES = {
     "provider": _("smtpwizard's provider list"),
     "mx": _("your domain's mail servers (MX records)"),
     "autoconfig": _("your domain's configuration file (autoconfig)"),
-    "ispdb": _("Thunderbird's provider database (ISPDB)"),
-    "autodiscover": _("Microsoft Autodiscover"),
+    "ispdb": _("Thunderbird's list of providers (ISPDB)"),
+    "autodiscover": _("Microsoft's automatic set-up (Autodiscover)"),
     "srv": _("DNS service records (SRV)"),
     "guess": _("usual names (smtp., mail.)"),
 }
@@ -80,52 +86,72 @@ SOURCE_WORDS = {
 COLUMNS = (_("Server"), _("Port"), _("Encryption"), _("Found in"))
 
 
-def security_combo(value: Security) -> QComboBox:
-    combo = QComboBox()
-    for security in Security:
-        combo.addItem(security.label, security.value)
-    combo.setCurrentIndex(combo.findData(value.value))
-    combo.setAccessibleName(_("Encryption"))
-    return combo
-
-
 class ServersPage(Page):
-    """Runs discovery and shows what each source said; the candidates can be edited."""
+    """Runs discovery and says what it found first; where it looked is one click away; the
+    candidates can be edited."""
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setTitle(_("Finding your outgoing mail servers"))
-        self.setSubTitle(
-            _("Several sources are asked at once; every server found is tested on the next pages.")
+        super().__init__(
+            wizard,
+            _("Finding your outgoing mail servers"),
+            _("Several sources are asked at once; every server found is tested on the next pages."),
         )
-        layout = QVBoxLayout(self)
+        body = self.body
+        layout = QVBoxLayout(body)
 
-        self.provider = wrapped("", self, rich=True)
+        self.headline = wrapped("", body)
+        font = QFont(self.headline.font())
+        font.setBold(True)
+        self.headline.setFont(font)
+        self.headline.setAccessibleName(_("What was found"))
+        layout.addWidget(self.headline)
+        self.provider = wrapped("", body, rich=True)
         self.provider.setAccessibleName(_("Provider"))
         layout.addWidget(self.provider)
 
         busy = self._busy_row = QHBoxLayout()
-        self.progress = QProgressBar(self)
+        self.progress = QProgressBar(body)
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
         self.progress.setAccessibleName(_("Looking for servers"))
-        self.stop = QPushButton(_("&Stop looking"), self)
-        self.again = QPushButton(_("&Look again"), self)
+        self.details_button = QToolButton(body)
+        self.details_button.setText(_("&Where smtpwizard looked"))
+        self.details_button.setCheckable(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setAutoRaise(True)
+        self.stop = QPushButton(_("&Stop looking"), body)
+        self.again = QPushButton(_("&Look again"), body)
         busy.addWidget(self.progress, 1)
+        busy.addWidget(self.details_button)
         busy.addStretch(0)  # takes the progress bar's room while it is hidden
         busy.addWidget(self.stop)
         busy.addWidget(self.again)
         layout.addLayout(busy)
 
-        self.sources = QListWidget(self)
+        self.details = QWidget(body)
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        self.sources = QListWidget(self.details)
         self.sources.setAccessibleName(_("Sources asked"))
         self.sources.setMaximumHeight(170)
         self.sources.setWordWrap(True)
         self.sources.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        layout.addWidget(self.sources)
+        details.addWidget(self.sources)
+        self.send_address = QCheckBox(
+            _("Send my full address to configuration servers (normally only the domain)"),
+            self.details,
+        )
+        self.use_ispdb = QCheckBox(_("Ask Thunderbird's list of providers"), self.details)
+        details.addWidget(self.send_address)
+        details.addWidget(self.use_ispdb)
+        self.details.setVisible(False)
+        layout.addWidget(self.details)
 
-        layout.addWidget(QLabel(_("Servers to test (you can edit the list):"), self))
-        self.table = QTableWidget(0, len(COLUMNS), self)
+        table_label = QLabel(_("Ser&vers to test (you can edit the list):"), body)
+        layout.addWidget(table_label)
+        self.table = QTableWidget(0, len(COLUMNS), body)
+        table_label.setBuddy(self.table)
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setAccessibleName(_("Servers to test"))
         self.table.verticalHeader().setVisible(False)
@@ -133,18 +159,16 @@ class ServersPage(Page):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() * 5)
         layout.addWidget(self.table, 1)
 
-        self.manual = QGroupBox(_("I know my server"), self)
+        self.manual = QGroupBox(_("I know my server"), body)
         manual = QHBoxLayout(self.manual)
         self.manual_host = QLineEdit(self.manual)
         self.manual_host.setPlaceholderText(_("smtp.example.com"))
         self.manual_host.setAccessibleName(_("Server name"))
-        self.manual_port = QSpinBox(self.manual)
-        self.manual_port.setRange(1, 65535)
-        self.manual_port.setValue(587)
-        self.manual_port.setAccessibleName(_("Port"))
-        self.manual_security = security_combo(Security.STARTTLS)
+        self.manual_port = PortField(587, self.manual)
+        self.manual_security = security_combo(Security.STARTTLS, self.manual)
         self.manual_add = QPushButton(_("&Add"), self.manual)
         self.remove = QPushButton(_("&Remove selected"), self.manual)
         manual.addWidget(self.manual_host, 1)
@@ -154,7 +178,7 @@ class ServersPage(Page):
         manual.addWidget(self.remove)
         layout.addWidget(self.manual)
 
-        self.incoming = QGroupBox(_("Incoming mail (IMAP or POP3), tested too"), self)
+        self.incoming = QGroupBox(_("Incoming mail (IMAP or POP3), tested too"), body)
         incoming = QVBoxLayout(self.incoming)
         self.incoming_found = wrapped("", self.incoming)
         self.incoming_found.setAccessibleName(_("Incoming servers found"))
@@ -168,24 +192,35 @@ class ServersPage(Page):
         incoming.addWidget(self.incoming_edit)
         layout.addWidget(self.incoming)
 
-        options = QHBoxLayout()
-        self.send_address = QCheckBox(
-            _("Send my full address to configuration servers (normally only the domain)"), self
-        )
-        self.use_ispdb = QCheckBox(_("Ask Thunderbird's provider database"), self)
-        options.addWidget(self.send_address)
-        options.addWidget(self.use_ispdb)
-        layout.addLayout(options)
-        self.status = StatusLine(self)
+        self.status = StatusLine(body)
         layout.addWidget(self.status)
+        tab_order(
+            self.provider,
+            self.details_button,
+            self.stop,
+            self.again,
+            self.sources,
+            self.send_address,
+            self.use_ispdb,
+            self.table,
+            self.manual_host,
+            self.manual_port,
+            self.manual_security,
+            self.manual_add,
+            self.remove,
+            self.incoming_edit,
+        )
 
+        EnterClicks(self.manual_add, self.manual_host, self.manual_port, self.manual_security)
         self.task = Task(
             self, progress=self._on_event, finished=self._on_finished, failed=self._on_failed
         )
         self.stop.clicked.connect(self.task.cancel)
         self.again.clicked.connect(self.start_discovery)
+        self.details_button.toggled.connect(self._show_details)
         self.manual_add.clicked.connect(self._add_manual)
-        self.manual_port.valueChanged.connect(self._manual_port_changed)
+        self.manual_port.portChanged.connect(self._manual_port_changed)
+        self.manual_port.problemChanged.connect(self._manual_port_problem)
         self.remove.clicked.connect(self._remove_selected)
         self._items: dict[str, QListWidgetItem] = {}
         self._searched_for: str | None = None
@@ -204,13 +239,35 @@ class ServersPage(Page):
             if self.draft.tests_incoming
             else _("Finding your outgoing mail servers")
         )
-        email = self.draft.email
-        key = f"{email}|{self.draft.service_id}|{self.draft.choices}"
-        if self.draft.discovery is None or key != self._searched_for:
+        if self.draft.discovery is None or self._key() != self._searched_for:
             self.start_discovery()
         else:
-            self._show_candidates(self.draft.candidates)
+            self.show_candidates(self.draft.candidates)
             self._show_incoming(self.draft.discovery)
+        if self.setup.network_problem:
+            self.status.show_message(
+                _("{problem} Choose another under Advanced.").format(
+                    problem=self.setup.network_problem
+                ),
+                Severity.WARNING,
+            )
+
+    def _key(self) -> str:
+        """What a search depends on: the address, the service, and the DNS and trust used."""
+        draft = self.draft
+        return f"{draft.email}|{draft.service_id}|{draft.choices}|{self.setup.network_generation}"
+
+    def first_field(self) -> QWidget | None:
+        """The list of servers, or the server name when there is none to edit."""
+        return self.table if self.table.rowCount() or self.task.running else self.manual_host
+
+    def work_under_way(self) -> bool:
+        """Whether the search is running."""
+        return self.task.running
+
+    def network_changed(self) -> None:
+        """Other DNS servers or another CA file: the sources are asked again."""
+        self.start_discovery()
 
     def cleanupPage(self) -> None:
         """Going back stops the search."""
@@ -248,13 +305,13 @@ class ServersPage(Page):
         email = self.draft.email
         if email is None:
             return
-        self._searched_for = f"{email}|{self.draft.service_id}|{self.draft.choices}"
+        self._searched_for = self._key()
         self.sources.clear()
         self._items.clear()
         self.table.setRowCount(0)
-        self.provider.setText(
-            _("Looking for the servers of {domain}…").format(domain=escape(email.domain))
-        )
+        self.headline.setText(_("Looking for the servers of {domain}…").format(domain=email.domain))
+        self.provider.setText("")
+        self.provider.setVisible(False)
         self.status.show_message("")
         self._busy(True)
         services = self.services
@@ -268,6 +325,13 @@ class ServersPage(Page):
             return discoverer.run(email, cancel=cancel, provider_id=service, choices=choices)
 
         self.task.start(work, "discovery")
+
+    @Slot(bool)
+    def _show_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
 
     def _busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
@@ -293,6 +357,17 @@ class ServersPage(Page):
             item.setText(text)
             item.setToolTip(text)
             item.setIcon(severity_icon(_STATUS_SEVERITY.get(report.status, Severity.INFO)))
+            item.setData(Qt.ItemDataRole.UserRole, report.status.value)
+
+    def _skipped_last(self) -> None:
+        """The sources that were not asked (switched off) go below the ones that were."""
+        skipped = [
+            item
+            for item in self._items.values()
+            if item.data(Qt.ItemDataRole.UserRole) == SourceStatus.SKIPPED.value
+        ]
+        for item in skipped:
+            self.sources.addItem(self.sources.takeItem(self.sources.row(item)))
 
     def _item(self, name: str) -> QListWidgetItem:
         item = self._items.get(name)
@@ -306,22 +381,26 @@ class ServersPage(Page):
         assert isinstance(result, DiscoveryResult)
         self.draft.discovery = result
         self._busy(False)
+        self._skipped_last()
         self._show_provider(result)
-        self._show_candidates(rank(result.candidates))
+        self.show_candidates(rank(result.candidates))
         self._show_incoming(result)
         if not result.candidates:
+            self.headline.setText(
+                _("No outgoing server was found for {domain}.").format(domain=result.domain)
+            )
             self.status.show_message(
-                _(
-                    "No outgoing server was found for {domain}. If you know yours, enter it below."
-                ).format(domain=result.domain),
-                Severity.WARNING,
+                _("If you know your server, enter it below."), Severity.WARNING
             )
             self.manual_host.setFocus()
+        elif self.table.hasFocus():
+            self.table.setCurrentCell(0, 0)
         self.completeChanged.emit()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self._busy(False)
+        self.headline.setText(_("The search for servers failed."))
         self.status.show_message(message, Severity.ERROR)
 
     def _show_incoming(self, result: DiscoveryResult) -> None:
@@ -341,7 +420,12 @@ class ServersPage(Page):
 
     def _show_provider(self, result: DiscoveryResult) -> None:
         provider = result.provider
+        self.provider.setVisible(True)
         if provider is None:
+            if result.candidates:
+                self.headline.setText(
+                    _("We found servers to test for {domain}.").format(domain=result.domain)
+                )
             self.provider.setText(
                 _(
                     "Your provider is not one smtpwizard knows; the servers "
@@ -349,6 +433,9 @@ class ServersPage(Page):
                 )
             )
             return
+        self.headline.setText(
+            _("We found the servers of your provider, {name}.").format(name=provider.name)
+        )
         how = {
             "domain": _("recognised from your address"),
             "mx": _("recognised from your domain's mail servers"),
@@ -362,7 +449,8 @@ class ServersPage(Page):
 
     # -- the list ----------------------------------------------------------------------------------
 
-    def _show_candidates(self, candidates: list[Candidate]) -> None:
+    def show_candidates(self, candidates: list[Candidate]) -> None:
+        """Shows ``candidates`` as the list to test."""
         self.table.setRowCount(0)
         for candidate in candidates:
             self._append(candidate)
@@ -373,7 +461,7 @@ class ServersPage(Page):
         self.table.insertRow(row)
         self.table.setItem(row, 0, QTableWidgetItem(candidate.host))
         self.table.setItem(row, 1, QTableWidgetItem(str(candidate.port)))
-        self.table.setCellWidget(row, 2, security_combo(candidate.security))
+        self.table.setCellWidget(row, 2, security_combo(candidate.security, self.table))
         where = candidate.source_detail or SOURCE_WORDS.get(candidate.source, str(candidate.source))
         found = QTableWidgetItem(where)
         found.setFlags(found.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -411,8 +499,14 @@ class ServersPage(Page):
         except InvalidInput as exc:
             self.status.show_message(str(exc), Severity.ERROR)
             return
+        try:
+            port = self.manual_port.value()
+        except InvalidInput as exc:
+            self.status.show_message(str(exc), Severity.ERROR)
+            self.manual_port.setFocus()
+            return
         security = Security(self.manual_security.currentData())
-        self._append(Candidate(host, self.manual_port.value(), security, Source.USER), row=0)
+        self._append(Candidate(host, port, security, Source.USER), row=0)
         self.status.show_message(_("Added {host}.").format(host=host), Severity.OK)
         self.completeChanged.emit()
 
@@ -421,6 +515,14 @@ class ServersPage(Page):
         self.manual_security.setCurrentIndex(
             self.manual_security.findData(usual_security(port)[0].value)
         )
+
+    @Slot(str)
+    def _manual_port_problem(self, problem: str) -> None:
+        self.manual_add.setEnabled(not problem)
+        if problem:
+            self.status.show_message(problem, Severity.ERROR)
+        else:
+            self.status.show_message("")
 
     @Slot()
     def _remove_selected(self) -> None:

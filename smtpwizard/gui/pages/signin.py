@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QStyle
 from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
 from smtpwizard.core.auth.keyring import CredentialStore
 from smtpwizard.core.auth.keyring import KeyringStatus
@@ -26,6 +27,7 @@ from smtpwizard.core.model import Severity
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.pages.base import Page
+from smtpwizard.gui.pages.base import tab_order
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import escape
 from smtpwizard.gui.widgets import link
@@ -63,15 +65,16 @@ class SignInPage(Page):
                 "provider does not lock the account."
             ),
         )
-        layout = QVBoxLayout(self)
-        self.hints = wrapped("", self, rich=True)
+        body = self.body
+        layout = QVBoxLayout(body)
+        self.hints = wrapped("", body, rich=True)
         self.hints.setAccessibleName(_("Provider hints"))
         layout.addWidget(self.hints)
 
         form = QFormLayout()
-        self.username = QLineEdit(self)
+        self.username = QLineEdit(body)
         self.username.setAccessibleName(_("Username"))
-        self.password = QLineEdit(self)
+        self.password = QLineEdit(body)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName(_("Password"))
         self.show_password = QAction(
@@ -81,36 +84,48 @@ class SignInPage(Page):
         )
         self.show_password.setCheckable(True)
         self.password.addAction(self.show_password, QLineEdit.ActionPosition.TrailingPosition)
-        user_label = QLabel(_("&Username:"), self)
+        user_label = QLabel(_("&Username:"), body)
         user_label.setBuddy(self.username)
-        password_label = QLabel(_("&Password:"), self)
+        password_label = QLabel(_("&Password:"), body)
         password_label.setBuddy(self.password)
         form.addRow(user_label, self.username)
         form.addRow(password_label, self.password)
         layout.addLayout(form)
         layout.addWidget(
-            wrapped(_("Leave the password empty to test the servers without signing in."), self)
+            wrapped(_("Leave the password empty to test the servers without signing in."), body)
         )
 
         keyring_row = QHBoxLayout()
-        self.remember = QCheckBox(_("&Remember the password in the system's password store"), self)
-        self.forget = QPushButton(_("&Forget the saved password"), self)
+        self.remember = QCheckBox(_("&Remember the password in the system's password store"), body)
+        self.forget = QPushButton(_("&Forget the saved password"), body)
         self.forget.setVisible(False)
         keyring_row.addWidget(self.remember, 1)
         keyring_row.addWidget(self.forget)
         layout.addLayout(keyring_row)
-        self.keyring_status = StatusLine(self)
+        self.keyring_status = StatusLine(body)
         layout.addWidget(self.keyring_status)
 
         self.plaintext = QCheckBox(
-            _("Allow signing in &without encryption (unsafe: the password travels readable)"), self
+            _("Allow signing in &without encryption (unsafe: the password travels readable)"), body
         )
         layout.addWidget(self.plaintext)
         layout.addStretch(1)
+        tab_order(
+            self.username, self.password, self.remember, self.forget, self.plaintext, self.hints
+        )
 
         self.keyring_task = Task(self)
         self.keyring_task.finished.connect(self._on_keyring)
         self.keyring_task.failed.connect(
+            lambda message: self.keyring_status.show_message(message, Severity.WARNING)
+        )
+        self.forget_task = Task(self)
+        self.forget_task.finished.connect(
+            lambda _r: self.keyring_status.show_message(
+                _("The saved password was forgotten."), Severity.OK
+            )
+        )
+        self.forget_task.failed.connect(
             lambda message: self.keyring_status.show_message(message, Severity.WARNING)
         )
         self.show_password.toggled.connect(self._toggle_echo)
@@ -128,6 +143,10 @@ class SignInPage(Page):
         self.plaintext.setVisible(any(c.security is Security.NONE for c in self.draft.candidates))
         self.plaintext.setChecked(self.draft.allow_plaintext)
         self._check_keyring()
+
+    def first_field(self) -> QWidget | None:
+        """The username, or the password once the username is known."""
+        return self.password if self.username.text().strip() else self.username
 
     def _show_hints(self) -> None:
         provider = self.draft.provider
@@ -214,18 +233,9 @@ class SignInPage(Page):
         def work(_report: Callable[[object], None], _cancel: CancelToken) -> object:
             return store.delete(host, username)
 
-        task = Task(self)
-        task.finished.connect(
-            lambda _r: self.keyring_status.show_message(
-                _("The saved password was forgotten."), Severity.OK
-            )
-        )
-        task.failed.connect(
-            lambda message: self.keyring_status.show_message(message, Severity.WARNING)
-        )
         self.forget.setVisible(False)
         self.password.clear()
-        task.start(work, "keyring delete")
+        self.forget_task.start(work, "keyring delete")
 
     def validatePage(self) -> bool:
         """Keeps the login (the password only in memory; it is saved after it worked)."""

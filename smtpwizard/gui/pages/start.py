@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QButtonGroup
 from PySide6.QtWidgets import QRadioButton
 from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 
 from smtpwizard.core.draft import Purpose
 from smtpwizard.core.i18n import _
@@ -56,16 +57,16 @@ class StartPage(Page):
                 "explains what works and what does not."
             ),
         )
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.body)
         self.group = QButtonGroup(self)
         self.buttons: dict[Purpose, QRadioButton] = {}
         for index, (purpose, title, description) in enumerate(CHOICES):
-            button = QRadioButton(title, self)
+            button = QRadioButton(title, self.body)
             button.setAccessibleName(title)
             button.setAccessibleDescription(description)
             self.group.addButton(button, index)
             self.buttons[purpose] = button
-            text = wrapped(description, self)
+            text = wrapped(description, self.body)
             text.setIndent(24)
             layout.addWidget(button)
             layout.addWidget(text)
@@ -75,6 +76,10 @@ class StartPage(Page):
     def initializePage(self) -> None:
         """Selects the last choice."""
         self.buttons[self.draft.purpose].setChecked(True)
+
+    def first_field(self) -> QWidget | None:
+        """The chosen path: the focus is where the check mark is, so Enter takes that path."""
+        return self.buttons[self.purpose()]
 
     def purpose(self) -> Purpose:
         """The chosen path."""

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtCore import QTimer
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QAbstractItemView
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QTableWidget
 from PySide6.QtWidgets import QTableWidgetItem
 from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
 from PySide6.QtWidgets import QWizard
 
 from smtpwizard.core.diagnosis.common import Context
@@ -26,9 +28,11 @@ from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Severity
 from smtpwizard.core.model import StageName
 from smtpwizard.core.model import StageResult
+from smtpwizard.core.model import TlsInfo
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.probe.matrix import CandidateFinished
 from smtpwizard.core.probe.matrix import CandidateStarted
@@ -36,6 +40,7 @@ from smtpwizard.core.probe.matrix import StageFinished
 from smtpwizard.core.probe.matrix import VerdictReached
 from smtpwizard.core.probe.matrix import rank
 from smtpwizard.gui.bridge import Task
+from smtpwizard.gui.certificate import CERTIFICATE_FAILURES
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import severity_icon
@@ -69,8 +74,9 @@ class TestingPage(Page):
         self.setSubTitle(
             _("Every server, port and kind of encryption is tried for real, at the same time.")
         )
-        layout = QVBoxLayout(self)
-        self.table = QTableWidget(0, len(COLUMNS), self)
+        body = self.body
+        layout = QVBoxLayout(body)
+        self.table = QTableWidget(0, len(COLUMNS), body)
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setAccessibleName(_("Test progress"))
         self.table.verticalHeader().setVisible(False)
@@ -79,25 +85,33 @@ class TestingPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(RESULT, QHeaderView.ResizeMode.Stretch)
+        # explanations wrap instead of ending in "…"
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table, 1)
 
         row = QHBoxLayout()
-        self.progress = QProgressBar(self)
+        self.progress = QProgressBar(body)
         self.progress.setAccessibleName(_("Overall progress"))
-        self.elapsed = QLabel("0.0 s", self)
+        self.elapsed = QLabel("0.0 s", body)
         self.elapsed.setAccessibleName(_("Elapsed time"))
-        self.stop = QPushButton(_("&Stop testing"), self)
+        self.stop = QPushButton(_("&Stop testing"), body)
+        self.again = QPushButton(_("Test &again"), body)
+        self.again.setVisible(False)
         row.addWidget(self.progress, 1)
         row.addWidget(self.elapsed)
         row.addWidget(self.stop)
+        row.addWidget(self.again)
         layout.addLayout(row)
-        self.status = StatusLine(self)
+        self.status = StatusLine(body)
         layout.addWidget(self.status)
 
         self.task = Task(
             self, progress=self._on_event, finished=self._on_finished, failed=self._on_failed
         )
         self.stop.clicked.connect(self._stop)
+        self.again.clicked.connect(self.start)
         self.timer = QTimer(self)
         self.timer.setInterval(100)
         self.timer.timeout.connect(self._tick)
@@ -105,10 +119,23 @@ class TestingPage(Page):
         self._rows: dict[Candidate, int] = {}
 
     def initializePage(self) -> None:
-        """Starts the tests (again, unless nothing changed since the last run)."""
-        if self.draft.matrix is not None and not self.task.running:
-            self._show_done(self.draft.matrix)
+        """Starts the tests (again, unless nothing changed since a run that was not stopped)."""
+        matrix = self.draft.matrix
+        if matrix is not None and not matrix.cancelled and not self.task.running:
+            self._show_done(matrix)
             return
+        self.start()
+
+    def first_field(self) -> QWidget | None:
+        """The table (Enter there goes on once the tests are over)."""
+        return self.table
+
+    def work_under_way(self) -> bool:
+        """Whether the tests are running."""
+        return self.task.running
+
+    def network_changed(self) -> None:
+        """Another CA file or DNS server: the tests run again with it."""
         self.start()
 
     def cleanupPage(self) -> None:
@@ -130,6 +157,8 @@ class TestingPage(Page):
         incoming = list(draft.incoming_candidates) if draft.tests_incoming else []
         order = rank(draft.candidates) + rank(incoming)
         self._rows = {candidate: row for row, candidate in enumerate(order)}
+        draft.forget_results()
+        self.table.setRowCount(0)  # also drops the certificate buttons of the last run
         self.table.setRowCount(len(order))
         for row, candidate in enumerate(order):
             self.table.setItem(row, 0, QTableWidgetItem(candidate.label()))
@@ -146,6 +175,8 @@ class TestingPage(Page):
             else _("Testing {count} ways to send…").format(count=len(draft.candidates))
         )
         self.stop.setEnabled(True)
+        self.stop.setVisible(True)
+        self.again.setVisible(False)
         self._started = time.monotonic()
         self.timer.start()
         services = self.services
@@ -219,7 +250,11 @@ class TestingPage(Page):
             item = self.table.item(row, RESULT)
             if item is not None:
                 item.setIcon(severity_icon(finding.severity))
-            self.progress.setValue(self.progress.value() + 1)
+            if result.reason is not Reason.CANCELLED_BY_USER:  # stopped ones were not tested
+                self.progress.setValue(self.progress.value() + 1)
+            tls = result.tls
+            if result.outcome in CERTIFICATE_FAILURES and tls is not None and tls.cert:
+                self._offer_certificate(row, result.candidate.host, tls)
         elif isinstance(event, VerdictReached) and event.result is not None:
             c = event.result.candidate
             message = (
@@ -262,6 +297,18 @@ class TestingPage(Page):
         elif name is StageName.AUTH:
             self._set(row, LOGIN, mark, tip)
 
+    def _offer_certificate(self, row: int, host: str, tls: TlsInfo) -> None:
+        button = QPushButton(_("View / trust…"), self.table)
+        button.setAccessibleName(_("View or trust the certificate of {host}").format(host=host))
+        button.setToolTip(_("See the certificate and, if you know the server, trust it"))
+        button.clicked.connect(lambda: self.setup.show_certificate(host, tls, self._trusted))
+        self.table.setCellWidget(row, CERTIFICATE, button)
+
+    def _trusted(self) -> None:
+        self.status.show_message(
+            _("Saved. “Test again” tests with the certificates you trust now."), Severity.INFO
+        )
+
     @Slot(object)
     def _on_finished(self, result: object) -> None:
         assert isinstance(result, tuple)
@@ -279,7 +326,10 @@ class TestingPage(Page):
         next_button.setFocus()
 
     def _show_done(self, matrix: MatrixResult) -> None:
-        self.stop.setEnabled(False)
+        self.stop.setVisible(False)
+        self.again.setVisible(True)
+        if not matrix.cancelled:
+            self.progress.setValue(self.progress.maximum())
         incoming = self.draft.incoming_matrix
         results = list(matrix.results) + (list(incoming.results) if incoming else [])
         working = sum(1 for r in results if r.outcome is Outcome.OK)
@@ -310,6 +360,7 @@ class TestingPage(Page):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.timer.stop()
-        self.stop.setEnabled(False)
+        self.stop.setVisible(False)
+        self.again.setVisible(True)
         self.status.show_message(message, Severity.ERROR)
         self.completeChanged.emit()

@@ -19,10 +19,7 @@ from PySide6.QtWidgets import QFileDialog
 from PySide6.QtWidgets import QGroupBox
 from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QHeaderView
-from PySide6.QtWidgets import QLabel
-from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QPushButton
-from PySide6.QtWidgets import QSpinBox
 from PySide6.QtWidgets import QTableWidget
 from PySide6.QtWidgets import QTableWidgetItem
 from PySide6.QtWidgets import QTabWidget
@@ -31,6 +28,7 @@ from PySide6.QtWidgets import QTreeWidgetItem
 from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
 
+from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.errors import TargetExists
 from smtpwizard.core.errors import WriteError
 from smtpwizard.core.i18n import _
@@ -55,14 +53,12 @@ from smtpwizard.core.troubleshoot.support import imported_document
 from smtpwizard.core.troubleshoot.support import support_document
 from smtpwizard.core.troubleshoot.support import support_markdown
 from smtpwizard.gui.bridge import Task
-from smtpwizard.gui.certificate import CertificateDialog
-from smtpwizard.gui.certificate import Confirm
-from smtpwizard.gui.certificate import ask
 from smtpwizard.gui.pages.base import Page
-from smtpwizard.gui.pages.fix import MECHANISMS
-from smtpwizard.gui.pages.servers import security_combo
+from smtpwizard.gui.pages.change import ChangeBox
+from smtpwizard.gui.widgets import Shrinkable
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import severity_icon
+from smtpwizard.gui.widgets import wrap_items
 from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
@@ -76,7 +72,6 @@ class TroubleshootPage(Page):
 
     Attributes:
         ask_save_path: asks where to save the report (tests replace it).
-        confirm: asks yes/no questions, e.g. before trusting a certificate (tests replace it).
     """
 
     def __init__(self, wizard: SetupWizard) -> None:
@@ -88,38 +83,18 @@ class TroubleshootPage(Page):
                 "and what it means."
             ),
         )
-        layout = QVBoxLayout(self)
-
-        change = QGroupBox(_("Change one thing and try again"), self)
-        row = QHBoxLayout(change)
-        self.port = QSpinBox(change)
-        self.port.setRange(1, 65535)
-        self.port.setAccessibleName(_("Port"))
-        self.security = security_combo(Security.STARTTLS)
-        self.username = QLineEdit(change)
-        self.username.setAccessibleName(_("Username"))
-        self.username.setPlaceholderText(_("username"))
-        self.mechanism = QComboBox(change)
-        self.mechanism.setAccessibleName(_("Login method"))
-        self.mechanism.addItem(_("any login method"), "")
-        for name in MECHANISMS:
-            self.mechanism.addItem(name, name)
-        self.retry = QPushButton(_("&Try again"), change)
-        row.addWidget(QLabel(_("Port:"), change))
-        row.addWidget(self.port)
-        row.addWidget(self.security)
-        row.addWidget(self.username, 1)
-        row.addWidget(self.mechanism)
-        row.addWidget(self.retry)
-        layout.addWidget(change)
+        body = self.body
+        layout = QVBoxLayout(body)
+        self.change = ChangeBox(body)
+        layout.addWidget(self.change)
 
         controls = QHBoxLayout()
-        self.step = QPushButton(_("&Next step"), self)
-        self.run_all = QPushButton(_("&Run to the end"), self)
-        self.stop_at = QComboBox(self)
+        self.step = QPushButton(_("&Next step"), body)
+        self.run_all = QPushButton(_("&Run to the end"), body)
+        self.stop_at = QComboBox(body)
         self.stop_at.setAccessibleName(_("Stop after"))
-        self.run_to = QPushButton(_("Run and stop &after:"), self)
-        self.stop = QPushButton(_("&Stop"), self)
+        self.run_to = QPushButton(_("Run and stop &after:"), body)
+        self.stop = QPushButton(_("&Stop"), body)
         controls.addWidget(self.step)
         controls.addWidget(self.run_all)
         controls.addWidget(self.run_to)
@@ -128,8 +103,8 @@ class TroubleshootPage(Page):
         controls.addWidget(self.stop)
         layout.addLayout(controls)
 
-        self.tabs = QTabWidget(self)
-        conversation = QWidget(self.tabs)
+        self.tabs = QTabWidget(body)
+        conversation = Shrinkable(self.tabs)
         conversation_layout = QVBoxLayout(conversation)
         conversation_layout.setContentsMargins(0, 0, 0, 0)
         self.attempts = QComboBox(conversation)
@@ -138,7 +113,8 @@ class TroubleshootPage(Page):
         self.steps = QTreeWidget(conversation)
         self.steps.setHeaderHidden(True)
         self.steps.setAccessibleName(_("The conversation, step by step"))
-        self.steps.setWordWrap(True)
+        wrap_items(self.steps)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         conversation_layout.addWidget(self.steps, 1)
         self.meaning = QGroupBox(_("What this step means"), conversation)
         meaning_layout = QVBoxLayout(self.meaning)
@@ -159,21 +135,21 @@ class TroubleshootPage(Page):
         self.tabs.addTab(self.comparison, _("Attempts side by side"))
         layout.addWidget(self.tabs, 1)
 
-        self.changes = wrapped("", self)
+        self.changes = wrapped("", body)
         self.changes.setAccessibleName(_("What changed since the earlier test"))
         self.changes.setVisible(False)
         layout.addWidget(self.changes)
 
         actions = QHBoxLayout()
-        self.certificate = QPushButton(_("&Certificate…"), self)
-        self.send_test = QPushButton(_("Send a t&est message to myself"), self)
-        self.copy_report = QPushButton(_("C&opy the report"), self)
-        self.save_report = QPushButton(_("Sa&ve the report…"), self)
+        self.certificate = QPushButton(_("&Certificate…"), body)
+        self.send_test = QPushButton(_("Send a t&est message to myself"), body)
+        self.copy_report = QPushButton(_("C&opy the report"), body)
+        self.save_report = QPushButton(_("Sa&ve the report…"), body)
         for button in (self.certificate, self.send_test, self.copy_report, self.save_report):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
-        self.status = StatusLine(self)
+        self.status = StatusLine(body)
         layout.addWidget(self.status)
 
         self.task = Task(
@@ -183,7 +159,8 @@ class TroubleshootPage(Page):
         self.run_all.clicked.connect(self._run_all)
         self.run_to.clicked.connect(self._run_to)
         self.stop.clicked.connect(self._stop)
-        self.retry.clicked.connect(self._retry)
+        self.change.retry.clicked.connect(self._retry)
+        self.change.port.problemChanged.connect(self._port_problem)
         self.attempts.currentIndexChanged.connect(self._show_chosen)
         self.steps.currentItemChanged.connect(self._explain_selected)
         self.certificate.clicked.connect(self._show_certificate)
@@ -191,11 +168,9 @@ class TroubleshootPage(Page):
         self.copy_report.clicked.connect(self._copy_report)
         self.save_report.clicked.connect(self._save_report)
         self.ask_save_path: Callable[[str], str | None] = self._ask_save_path
-        self.confirm: Confirm = ask
         self._control: StepControl | None = None
         self._changes: list[Change] = []
         self._exchanges: list[Exchange] = []
-        self.certificate_dialog: CertificateDialog | None = None
 
     # -- page ------------------------------------------------------------------------------------
 
@@ -223,24 +198,33 @@ class TroubleshootPage(Page):
         """The last page of this path."""
         return -1
 
+    def first_field(self) -> QWidget | None:
+        """The conversation, until "Next step" can go on with it."""
+        return self.step if self.step.isEnabled() else self.steps
+
+    def work_under_way(self) -> bool:
+        """Whether a conversation is running."""
+        return self.task.running
+
     def current_setup(self) -> ServerSettings:
-        """The settings with the changes made on this page."""
+        """The settings with the changes made on this page.
+
+        Raises:
+            InvalidInput: the port typed is not a port.
+        """
         base = self.draft.fix.setup
         assert base is not None
-        return replace(
-            base,
-            port=self.port.value(),
-            security=Security(self.security.currentData()),
-            username=self.username.text().strip() or None,
-            mechanism=self.mechanism.currentData() or None,
-        )
+        return self.change.applied_to(base)
 
     def _show_setup(self, setup: ServerSettings) -> None:
-        self.port.setValue(setup.port)
-        self.security.setCurrentIndex(self.security.findData(setup.security.value))
-        self.username.setText(setup.username or "")
-        self.mechanism.setCurrentIndex(max(0, self.mechanism.findData(setup.mechanism or "")))
+        session = self.draft.fix.session
+        self.change.show_setup(setup, session.password if session is not None else "")
         self._fill_stop_points(setup.security)
+
+    @Slot(str)
+    def _port_problem(self, problem: str) -> None:
+        self.status.show_message(problem, Severity.ERROR if problem else None)
+        self._buttons()
 
     def _fill_stop_points(self, security: Security) -> None:
         current = self.stop_at.currentData()
@@ -253,10 +237,13 @@ class TroubleshootPage(Page):
     # -- running -----------------------------------------------------------------------------------
 
     def _start(
-        self, setup: ServerSettings, control: StepControl, *, send_message: bool = False
+        self, setup: ServerSettings | None, control: StepControl, *, send_message: bool = False
     ) -> None:
         session = self.draft.fix.session
         assert session is not None
+        if setup is None:
+            return
+        session.password = self.change.password.text()
         self.task.abandon()
         self._control = control
         self._clear_steps()
@@ -280,7 +267,7 @@ class TroubleshootPage(Page):
         self.run_all.setEnabled(not running or paused)
         self.run_to.setEnabled(not running)
         self.stop_at.setEnabled(not running)
-        self.retry.setEnabled(not running or paused)
+        self.change.retry.setEnabled((not running or paused) and not self.change.port.problem())
         self.stop.setEnabled(running)
         has_attempt = self._shown() is not None
         self.copy_report.setEnabled(has_attempt)
@@ -297,7 +284,16 @@ class TroubleshootPage(Page):
             self._control.next_step()
             self._buttons(paused=False)
             return
-        self._start(self.current_setup(), StepControl(stepping=True))
+        self._start(self._setup_or_say(), StepControl(stepping=True))
+
+    def _setup_or_say(self) -> ServerSettings | None:
+        """The settings to try, or ``None`` after saying why there are none."""
+        try:
+            return self.current_setup()
+        except InvalidInput as exc:
+            self.status.show_message(str(exc), Severity.ERROR)
+            self.change.port.setFocus()
+            return None
 
     @Slot()
     def _run_all(self) -> None:
@@ -305,12 +301,12 @@ class TroubleshootPage(Page):
             self._control.run_to_end()
             self._buttons(paused=False)
             return
-        self._start(self.current_setup(), StepControl())
+        self._start(self._setup_or_say(), StepControl())
 
     @Slot()
     def _run_to(self) -> None:
         stage = StageName(self.stop_at.currentData())
-        self._start(self.current_setup(), StepControl(stop_after=stage))
+        self._start(self._setup_or_say(), StepControl(stop_after=stage))
 
     @Slot()
     def _stop(self) -> None:
@@ -321,13 +317,17 @@ class TroubleshootPage(Page):
 
     @Slot()
     def _retry(self) -> None:
-        setup = self.current_setup()
+        setup = self._setup_or_say()
+        if setup is None:
+            return
         self._fill_stop_points(setup.security)
         self._start(setup, StepControl(stepping=False))
 
     @Slot()
     def _send_test(self) -> None:
-        setup = self.current_setup()
+        setup = self._setup_or_say()
+        if setup is None:
+            return
         if not (setup.email or (setup.username and "@" in setup.username)):
             self.status.show_message(
                 _("Give your address on the previous page: the test message goes to it."),
@@ -348,6 +348,9 @@ class TroubleshootPage(Page):
                     Severity.INFO,
                 )
                 self._buttons(paused=True)
+                typing = self.setup.focusWidget()
+                if typing is None or not self.change.isAncestorOf(typing):
+                    self.step.setFocus()  # Enter goes on
 
     @Slot(object)
     def _on_finished(self, attempt: object) -> None:
@@ -516,23 +519,9 @@ class TroubleshootPage(Page):
         attempt = self._shown()
         if attempt is None or attempt.result.tls is None:
             return
-        dialog = CertificateDialog(
-            attempt.setup.host, attempt.result.tls, self.setup.settings, self, self.confirm
-        )
-        self.certificate_dialog = dialog
-        dialog.finished.connect(self._certificate_closed)
-        dialog.open()
+        self.setup.show_certificate(attempt.setup.host, attempt.result.tls, self._trust_changed)
 
-    @Slot(int)
-    def _certificate_closed(self, _result: int) -> None:
-        dialog = self.certificate_dialog
-        self.certificate_dialog = None
-        if dialog is None:
-            return
-        dialog.deleteLater()
-        if not dialog.changed:
-            return
-        self.services.settings.save(self.setup.settings)
+    def _trust_changed(self) -> None:
         session = self.draft.fix.session
         if session is not None:
             session.options = replace(session.options, pins=self.setup.settings.pins())
@@ -580,7 +569,7 @@ class TroubleshootPage(Page):
             written = write_atomic(path, text, private=True)
         except TargetExists:
             question = _("{name} already exists. Replace it?").format(name=path.name)
-            if not self.confirm(self, _("Replace the file?"), question):
+            if not self.setup.confirm(self, _("Replace the file?"), question):
                 self.status.show_message(
                     _("Not saved: {name} was left as it was.").format(name=path.name),
                     Severity.INFO,
