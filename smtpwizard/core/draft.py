@@ -87,6 +87,9 @@ class SetupDraft:
     """The OAuth 2.0 sign-in once it worked: its token lives here, in memory only."""
     sign_in_request: SignInRequest | None = None
     """What the sign-in was made with (endpoints, client, scopes), for the report."""
+    password_saved: bool | None = None
+    """Whether the password went to the keyring after it worked (``None``: not known yet);
+    exports that read it from there say so honestly."""
 
     @property
     def provider(self) -> Provider | None:
@@ -197,6 +200,8 @@ class SetupDraft:
             config = _replace(config, display_name=self.display_name)
         if include_password and self.password and config.sign_in is None:
             config = _replace(config, password=self.password)
+        elif config.sign_in is None and self.password_saved is not None:
+            config = _replace(config, password_stored=self.password_saved)
         return config
 
 

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from smtpwizard.core.discovery.discoverer import Discoverer
     from smtpwizard.core.discovery.results import DiscoveryEvent
     from smtpwizard.core.discovery.signin import SignInPlan
+    from smtpwizard.core.login import SignIn
     from smtpwizard.core.net.dns import Nameserver
     from smtpwizard.core.store.settings import SettingsStore
     from smtpwizard.core.troubleshoot.session import Troubleshooter
@@ -162,10 +163,14 @@ class Engine:
         send_test: bool | None = None,
         listener: EventListener | None = None,
         pins: tuple[tuple[str, str], ...] | None = None,
+        sign_in: SignIn | None = None,
     ) -> Assessor:
         """Tests servers with the person's choices applied (``None``: the options'); ``pins``
-        are the certificates they trust by hand, each for its own server only."""
+        are the certificates they trust by hand, each for its own server only; ``sign_in``
+        says whether the login is a password or an OAuth 2.0 token."""
         changes: dict[str, Any] = {}
+        if sign_in is not None:
+            changes["sign_in"] = sign_in
         if allow_plaintext is not None:
             changes["allow_plaintext"] = allow_plaintext
         if send_test is not None:

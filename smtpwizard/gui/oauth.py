@@ -75,6 +75,8 @@ class OAuthPanel(QWidget):
         super().__init__(parent)
         self.services = services
         self._draft: SetupDraft | None = None
+        self.login_hint: Callable[[], str] = lambda: ""
+        """The login name typed beside the panel, offered to the provider's sign-in page."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.intro = wrapped("", self, rich=True)
@@ -204,7 +206,7 @@ class OAuthPanel(QWidget):
         protocols = draft.oauth_protocols()
         client_id = self.client_id.text().strip() or None
         draft.oauth_client_id = client_id or ""
-        username = draft.username or draft.suggested_username() or None
+        username = self.login_hint() or draft.username or draft.suggested_username() or None
         device = flow == "device"
 
         def work(report: Callable[[object], None], cancel: CancelToken) -> Outcome:

@@ -296,3 +296,25 @@ def test_a_revoked_refresh_token_leads_to_a_new_sign_in_explained(
     assert not again.reused
     assert any("stored sign-in was refused" in note for note in again.notes)
     assert len(seen) == 3
+
+
+def test_a_token_that_ran_out_is_renewed_from_the_stored_sign_in(
+    server: OAuthServer, http: FetchHttp, ca_file: Path
+) -> None:
+    now = [1_000_000.0]
+    seen: list[str] = []
+    keeper = TokenKeeper(
+        http,
+        CredentialStore(MemoryKeyring()),
+        open_browser=browser(ca_file, seen),
+        clock=lambda: now[0],
+    )
+    request = SignInRequest(ACCOUNT, settings_for(server, http), SCOPES)
+    with CancelToken() as cancel:
+        signed = keeper.token(request, cancel=cancel)
+        assert keeper.fresh(request, signed, cancel) is signed  # still good: unchanged
+        now[0] += 7200  # two hours later, the hour-long token has run out
+        renewed = keeper.fresh(request, signed, cancel)
+    assert renewed.token.access_token != signed.token.access_token
+    assert renewed.token.access_token in server.state.grants
+    assert len(seen) == 1  # renewed without the person

@@ -28,7 +28,9 @@ from smtpwizard.core.errors import TargetExists
 from smtpwizard.core.errors import WriteError
 from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import oauth_refusal
 from smtpwizard.core.exporters.base import registry
+from smtpwizard.core.exporters.base import trust_notice
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Severity
 from smtpwizard.core.store.files import write_atomic
@@ -137,9 +139,15 @@ class ExportPage(Page):
                 item.setToolTip(exporter.title)
                 item.setData(Qt.ItemDataRole.UserRole, exporter.name)
                 self.formats.addItem(item)
+                if self.draft.uses_oauth and not exporter.carries_oauth:
+                    item.setToolTip(
+                        _("{title}: cannot sign in with OAuth 2.0").format(title=exporter.title)
+                    )
+                    item.setForeground(self.palette().placeholderText())
+                    continue
                 if first is None or exporter.name == chosen:
                     first = item
-        self.include_password.setEnabled(bool(self.draft.password))
+        self.include_password.setEnabled(bool(self.draft.password) and not self.draft.uses_oauth)
         if first is not None:
             self.formats.setCurrentItem(first)
         self.status.show_message("")
@@ -185,12 +193,18 @@ class ExportPage(Page):
         include = self.include_password.isChecked() and self.include_password.isEnabled()
         try:
             config = self.draft.export_config(include_password=include)
+            refusal = oauth_refusal(exporter, config)
+            if refusal is not None:
+                raise ExportError(refusal)
             self._data = exporter.render(config, ExportOptions(include_password=include))
         except ExportError as exc:
             self.preview.setPlainText(str(exc))
             self.save.setEnabled(False)
             self.copy.setEnabled(False)
             return
+        notice = trust_notice(exporter, config)
+        if notice is not None:
+            self.status.show_message(notice, Severity.WARNING)
         text = self._data if isinstance(self._data, str) else self._data.decode("utf-8", "replace")
         self.preview.setPlainText(text)
         self.save.setEnabled(True)

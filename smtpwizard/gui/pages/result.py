@@ -26,6 +26,7 @@ from smtpwizard.core.diagnosis.summary import summarize
 from smtpwizard.core.discovery.typed import outgoing_candidates
 from smtpwizard.core.i18n import _
 from smtpwizard.core.login import Credentials
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
@@ -204,7 +205,12 @@ class ResultPage(Page):
             self.fields["port"].setText(str(c.port))
             self.fields["security"].setText(c.security.label)
             self.fields["username"].setText(rec.username or _("(no login)"))
-            self.fields["auth"].setText(rec.auth_mechanism or "–")
+            auth = rec.auth_mechanism or "–"
+            if self.draft.uses_oauth and rec.auth_mechanism:
+                auth = _("your provider's sign-in (OAuth 2.0, {mechanism})").format(
+                    mechanism=rec.auth_mechanism
+                )
+            self.fields["auth"].setText(auth)
             self.level.setText(level_label(rec.level))
             self.level_icon.setPixmap(level_icon(rec.level).pixmap(18, 18))
             lines = list(rec.warnings)
@@ -359,6 +365,7 @@ class ResultPage(Page):
         """Saves the password once a login with it worked, if the person asked for that: for
         the outgoing server, and for the incoming one when it is another host."""
         draft = self.draft
+        draft.password_saved = False
         if not (draft.remember and draft.password):
             return
         logins: dict[str, str] = {}
@@ -380,6 +387,7 @@ class ResultPage(Page):
 
     @Slot(object)
     def _on_saved(self, _host: object) -> None:
+        self.draft.password_saved = True
         self.keyring_status.show_message(
             _("Your password is saved in the system's password store."), Severity.OK
         )
@@ -395,16 +403,23 @@ class ResultPage(Page):
         username = best.auth.username or (draft.usernames() or [str(email)])[0]
         credentials = Credentials(username, draft.password) if draft.password else None
         candidate = best.candidate
+        signed = draft.signed_in if draft.uses_oauth else None
+        request = draft.sign_in_request
 
         def work(_report: Callable[[object], None], cancel: CancelToken) -> ProbeResult:
             from dataclasses import replace
 
             options = replace(services.probe, send_test=True, allow_plaintext=draft.allow_plaintext)
+            login = credentials
+            if signed is not None and request is not None:
+                fresh = services.token_keeper().fresh(request, signed, cancel)
+                login = Credentials(username, token=fresh.token.access_token)
+                options = replace(options, sign_in=SignIn.OAUTH2)
             return probe_candidate(
                 candidate,
                 options,
                 email=email,
-                credentials=credentials,
+                credentials=login,
                 context=services.context(),
                 resolver=services.probe_resolver(),
                 cancel=cancel,

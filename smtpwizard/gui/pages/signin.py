@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QButtonGroup
 from PySide6.QtWidgets import QCheckBox
 from PySide6.QtWidgets import QFormLayout
 from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QRadioButton
 from PySide6.QtWidgets import QStyle
 from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
@@ -22,10 +24,12 @@ from smtpwizard.core.auth.keyring import KeyringStatus
 from smtpwizard.core.diagnosis.replies import login_hints
 from smtpwizard.core.errors import CredentialError
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import Severity
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.gui.bridge import Task
+from smtpwizard.gui.oauth import OAuthPanel
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.pages.base import tab_order
 from smtpwizard.gui.widgets import StatusLine
@@ -71,10 +75,35 @@ class SignInPage(Page):
         self.hints.setAccessibleName(_("Provider hints"))
         layout.addWidget(self.hints)
 
+        self.way_box = QWidget(body)
+        way_layout = QVBoxLayout(self.way_box)
+        way_layout.setContentsMargins(0, 0, 0, 0)
+        self.use_oauth = QRadioButton(_("Sign in with your provider"), self.way_box)
+        self.use_password = QRadioButton(_("Use a password (or an app password)"), self.way_box)
+        way_layout.addWidget(self.use_oauth)
+        way_layout.addWidget(self.use_password)
+        self.way = QButtonGroup(self)
+        self.way.addButton(self.use_oauth)
+        self.way.addButton(self.use_password)
+        self.use_password.setChecked(True)
+        layout.addWidget(self.way_box)
+
         form = QFormLayout()
         self.username = QLineEdit(body)
         self.username.setAccessibleName(_("Username"))
-        self.password = QLineEdit(body)
+        user_label = QLabel(_("&Username:"), body)
+        user_label.setBuddy(self.username)
+        form.addRow(user_label, self.username)
+        layout.addLayout(form)
+
+        self.oauth = OAuthPanel(self.services, body)
+        layout.addWidget(self.oauth)
+
+        self.password_box = QWidget(body)
+        password_layout = QVBoxLayout(self.password_box)
+        password_layout.setContentsMargins(0, 0, 0, 0)
+        password_form = QFormLayout()
+        self.password = QLineEdit(self.password_box)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName(_("Password"))
         self.show_password = QAction(
@@ -84,35 +113,52 @@ class SignInPage(Page):
         )
         self.show_password.setCheckable(True)
         self.password.addAction(self.show_password, QLineEdit.ActionPosition.TrailingPosition)
-        user_label = QLabel(_("&Username:"), body)
-        user_label.setBuddy(self.username)
-        password_label = QLabel(_("&Password:"), body)
+        password_label = QLabel(_("&Password:"), self.password_box)
         password_label.setBuddy(self.password)
-        form.addRow(user_label, self.username)
-        form.addRow(password_label, self.password)
-        layout.addLayout(form)
-        layout.addWidget(
-            wrapped(_("Leave the password empty to test the servers without signing in."), body)
+        password_form.addRow(password_label, self.password)
+        password_layout.addLayout(password_form)
+        password_layout.addWidget(
+            wrapped(
+                _("Leave the password empty to test the servers without signing in."),
+                self.password_box,
+            )
         )
 
         keyring_row = QHBoxLayout()
-        self.remember = QCheckBox(_("&Remember the password in the system's password store"), body)
-        self.forget = QPushButton(_("&Forget the saved password"), body)
+        self.remember = QCheckBox(
+            _("&Remember the password in the system's password store"), self.password_box
+        )
+        self.forget = QPushButton(_("&Forget the saved password"), self.password_box)
         self.forget.setVisible(False)
         keyring_row.addWidget(self.remember, 1)
         keyring_row.addWidget(self.forget)
-        layout.addLayout(keyring_row)
-        self.keyring_status = StatusLine(body)
-        layout.addWidget(self.keyring_status)
+        password_layout.addLayout(keyring_row)
+        self.keyring_status = StatusLine(self.password_box)
+        password_layout.addWidget(self.keyring_status)
 
         self.plaintext = QCheckBox(
-            _("Allow signing in &without encryption (unsafe: the password travels readable)"), body
+            _("Allow signing in &without encryption (unsafe: the password travels readable)"),
+            self.password_box,
         )
-        layout.addWidget(self.plaintext)
+        password_layout.addWidget(self.plaintext)
+        layout.addWidget(self.password_box)
         layout.addStretch(1)
         tab_order(
-            self.username, self.password, self.remember, self.forget, self.plaintext, self.hints
+            self.use_oauth,
+            self.use_password,
+            self.username,
+            self.oauth.client_id,
+            self.oauth.sign_in_button,
+            self.oauth.device_button,
+            self.password,
+            self.remember,
+            self.forget,
+            self.plaintext,
+            self.hints,
         )
+        self.oauth.login_hint = lambda: self.username.text().strip()
+        self.use_oauth.toggled.connect(self._show_way)
+        self.oauth.changed.connect(self.completeChanged)
 
         self.keyring_task = Task(self)
         self.keyring_task.finished.connect(self._on_keyring)
@@ -142,11 +188,44 @@ class SignInPage(Page):
         self._show_hints()
         self.plaintext.setVisible(any(c.security is Security.NONE for c in self.draft.candidates))
         self.plaintext.setChecked(self.draft.allow_plaintext)
+        plan = self.draft.sign_in_plan
+        provider = self.draft.provider
+        name = provider.name if provider is not None else _("your provider")
+        self.way_box.setVisible(plan.offers_oauth)
+        self.use_oauth.setText(_("Sign in with {name} (its own sign-in page)").format(name=name))
+        oauth = self.draft.uses_oauth or (plan.oauth_only and self.draft.signed_in is None)
+        if not plan.offers_oauth:
+            oauth = False
+        (self.use_oauth if oauth else self.use_password).setChecked(True)
+        self.oauth.show_for(self.draft)
+        self._show_way()
         self._check_keyring()
 
+    def cleanupPage(self) -> None:
+        """Going back: a sign-in under way stops."""
+        self.oauth.stop()
+        super().cleanupPage()
+
     def first_field(self) -> QWidget | None:
-        """The username, or the password once the username is known."""
-        return self.password if self.username.text().strip() else self.username
+        """The username, or the password (or the sign-in button) once it is known."""
+        if not self.username.text().strip():
+            return self.username
+        return self.oauth.sign_in_button if self.use_oauth.isChecked() else self.password
+
+    @Slot()
+    def _show_way(self) -> None:
+        oauth = self.use_oauth.isChecked() and not self.way_box.isHidden()
+        self.oauth.setVisible(oauth)
+        self.password_box.setVisible(not oauth)
+        if not oauth:
+            self.oauth.stop()
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        """With the provider's sign-in, Next waits for it to have worked."""
+        if self.use_oauth.isChecked() and not self.way_box.isHidden():
+            return self.oauth.signed_in and not self.oauth.busy
+        return super().isComplete()
 
     def _show_hints(self) -> None:
         provider = self.draft.provider
@@ -238,8 +317,20 @@ class SignInPage(Page):
         self.forget_task.start(work, "keyring delete")
 
     def validatePage(self) -> bool:
-        """Keeps the login (the password only in memory; it is saved after it worked)."""
+        """Keeps the login (the password only in memory; it is saved after it worked), or
+        the way of signing in with the provider (its token, in memory, is already kept)."""
         username = self.username.text().strip()
+        if self.use_oauth.isChecked() and not self.way_box.isHidden():
+            if username != self.draft.username or not self.draft.uses_oauth:
+                self.draft.forget_results()
+            self.draft.username = username
+            self.draft.sign_in = SignIn.OAUTH2
+            self.draft.password = ""
+            self.draft.allow_plaintext = False
+            return self.draft.signed_in is not None
+        if self.draft.uses_oauth:
+            self.draft.forget_sign_in()
+        self.draft.sign_in = SignIn.PASSWORD
         password = self.password.text()
         if (username, password, self.plaintext.isChecked()) != (
             self.draft.username,

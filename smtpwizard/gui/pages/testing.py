@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QWizard
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.i18n import _
+from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
@@ -186,18 +187,28 @@ class TestingPage(Page):
         allow_plaintext = draft.allow_plaintext
         provider = draft.provider
         pins = self.setup.settings.pins()
+        signed = draft.signed_in if draft.uses_oauth else None
+        request = draft.sign_in_request
 
         def work(
             report: Callable[[object], None], cancel: CancelToken
         ) -> tuple[MatrixResult, MatrixResult | None]:
+            token: str | None = None
+            if signed is not None and request is not None:
+                # A sign-in some time ago: its token may have run out since.
+                token = services.token_keeper().fresh(request, signed, cancel).token.access_token
             assessor = services.assessor(
-                allow_plaintext=allow_plaintext, listener=report, pins=pins
+                allow_plaintext=allow_plaintext,
+                listener=report,
+                pins=pins,
+                sign_in=SignIn.OAUTH2 if token else SignIn.PASSWORD,
             )
             return assessor.run_account(
                 email,
                 candidates,
                 incoming,
-                password=password,
+                password=None if token else password,
+                access_token=token,
                 usernames=usernames,
                 cancel=cancel,
                 provider=provider,
