@@ -157,6 +157,16 @@ def test_address_to_exported_file(
     assert target.read_text() == preview
     assert "Saved to" in export.status.message()
     assert leaks(target.read_text(), PASSWORD, USER) == []
+    assert "smtpwizard stored the password in your keyring" in preview  # and it did
+
+    export.include_password.setChecked(True)  # the file holds it; the screen does not
+    shown = export.preview.toPlainText()
+    assert "password ********" in shown
+    assert leaks(shown, PASSWORD, USER) == []
+    with_password = tmp_path / "msmtprc-with-password"
+    export.ask_path = lambda _suggestion: str(with_password)
+    export.save.click()
+    assert f"password {PASSWORD}" in with_password.read_text()
 
 
 def test_an_existing_file_is_not_replaced_without_consent(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,10 @@ from smtpwizard.gui.widgets import wrapped
 if TYPE_CHECKING:
     from smtpwizard.gui.wizard import SetupWizard
 
-__all__ = ["FAMILY_ORDER", "FAMILY_TITLES", "ExportPage"]
+__all__ = ["FAMILY_ORDER", "FAMILY_TITLES", "HIDDEN", "ExportPage"]
+
+#: What the preview shows where the saved file holds the password.
+HIDDEN = "********"
 
 FAMILY_TITLES = {
     "mail program": _("Mail programs"),
@@ -205,7 +209,12 @@ class ExportPage(Page):
         notice = trust_notice(exporter, config)
         if notice is not None:
             self.status.show_message(notice, Severity.WARNING)
-        text = self._data if isinstance(self._data, str) else self._data.decode("utf-8", "replace")
+        shown = self._data
+        if include and config.password:
+            # The file holds the password; the screen (and whoever looks at it) does not.
+            masked = replace(config, password=HIDDEN)
+            shown = exporter.render(masked, ExportOptions(include_password=True))
+        text = shown if isinstance(shown, str) else shown.decode("utf-8", "replace")
         self.preview.setPlainText(text)
         self.save.setEnabled(True)
         self.copy.setEnabled(True)
