@@ -134,9 +134,10 @@ def test_tab_follows_the_servers_page(driver: Driver) -> None:
     servers = to_servers(driver, Purpose.APPLICATION, email="bob@nowhere.test")
     assert servers.table.rowCount() == 0
     assert focused(driver) is servers.manual_host  # nothing found: the server name
-    assert tab_stops(driver, 4) == [
+    assert tab_stops(driver, 5) == [
         servers.manual_port,
         servers.manual_security,
+        servers.manual_only,
         servers.manual_add,
         servers.remove,
     ]
@@ -145,8 +146,9 @@ def test_tab_follows_the_servers_page(driver: Driver) -> None:
     assert servers.manual_add.isDefault()  # shown as what Enter does here
     press(driver, Qt.Key.Key_Return)
     assert driver.wizard.currentPage() is servers  # added, not gone on
-    assert servers.table.rowCount() == 1
+    assert servers.table.rowCount() == 4  # the port typed, then the server's other standard ones
     assert servers.table.item(0, 0).text() == "mail.example.test"
+    assert servers.table.item(0, 1).text() == "587"
 
 
 def test_tab_follows_the_sign_in_page(
@@ -251,4 +253,4 @@ def test_saved_to_goes_when_another_format_is_shown(
     assert "Saved to" in export.status.message()
     assert export.work_is_kept()
     export.select("django")
-    assert export.status.message() == ""
+    assert "Saved to" not in export.status.message()

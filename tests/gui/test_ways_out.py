@@ -43,6 +43,7 @@ def to_a_test_that_hangs(
     services.probe = replace(services.probe, timeout=60)
     servers = to_servers(driver, Purpose.APPLICATION, email="bob@nowhere.test")
     for _ in range(2):
+        servers.manual_only.setChecked(True)  # that port alone: loopback holds no others
         servers.manual_host.setText("127.0.0.1")
         servers.manual_port.setValue(scripted(silent).port)
         servers.manual_add.click()
@@ -103,6 +104,7 @@ def test_a_failing_typed_port_offers_the_other_standard_ports(
 ) -> None:
     services.probe = replace(services.probe, timeout=1.0)
     servers = to_servers(driver, Purpose.APPLICATION, email="bob@nowhere.test")
+    servers.manual_only.setChecked(True)  # that port alone: loopback holds no others
     servers.manual_host.setText("127.0.0.1")
     servers.manual_port.setValue(refused_port)
     typed = Security(servers.manual_security.currentData())
@@ -126,6 +128,7 @@ def test_a_failing_typed_port_offers_the_other_standard_ports(
 def test_no_other_ports_once_a_login_was_refused(driver: Driver, smtp_server: StartSmtp) -> None:
     server = smtp_server(mode="tls")
     servers = to_servers(driver, Purpose.APPLICATION, email="bob@nowhere.test")
+    servers.manual_only.setChecked(True)  # that port alone: loopback holds no others
     servers.manual_host.setText("127.0.0.1")
     servers.manual_port.setValue(server.port)
     servers.manual_security.setCurrentIndex(servers.manual_security.findData("tls"))
@@ -202,3 +205,24 @@ def test_the_servers_page_searches_again_when_asked(driver: Driver) -> None:
         servers.again.click()
     assert not servers.stop.isVisible()
     assert servers.again.isVisible()
+
+
+def test_a_typed_server_is_tested_on_all_its_standard_ports_unless_one_is_fixed(
+    driver: Driver,
+) -> None:
+    servers = to_servers(driver, Purpose.APPLICATION, email="bob@nowhere.test")
+    servers.manual_host.setText("smtp.nowhere.test")
+    servers.manual_port.setValue(587)
+    servers.manual_add.click()
+    tried = [(c.port, c.security) for c in servers.candidates()]
+    assert tried[0] == (587, Security.STARTTLS)  # the one typed comes first
+    assert set(tried) == set(DEFAULT_PORTS)
+    assert "and its other standard ports (465, 2525, 25)" in servers.status.message()
+
+    servers.remove.click()  # nothing selected: nothing removed
+    servers.table.selectAll()
+    servers.remove.click()
+    servers.manual_only.setChecked(True)
+    servers.manual_port.setValue(2525)
+    servers.manual_add.click()
+    assert [(c.port, c.security) for c in servers.candidates()] == [(2525, Security.STARTTLS)]

@@ -229,6 +229,7 @@ def test_cancel_stops_within_a_second(
     servers = to_servers(driver, email="bob@nowhere.test")
     assert servers.table.rowCount() == 0
     for _ in range(2):
+        servers.manual_only.setChecked(True)  # that port alone: loopback holds no others
         servers.manual_host.setText("127.0.0.1")
         servers.manual_port.setValue(scripted(silent).port)
         servers.manual_add.click()
@@ -361,6 +362,7 @@ def test_closing_the_window_stops_the_work(
 
     services.probe = replace(services.probe, timeout=60)
     servers = to_servers(driver, email="bob@nowhere.test")
+    servers.manual_only.setChecked(True)  # that port alone: loopback holds no others
     servers.manual_host.setText("127.0.0.1")
     servers.manual_port.setValue(scripted(silent).port)
     servers.manual_add.click()

@@ -31,6 +31,7 @@ from smtpwizard.core.discovery.results import DiscoveryResult
 from smtpwizard.core.discovery.results import SourceFinished
 from smtpwizard.core.discovery.results import SourceStarted
 from smtpwizard.core.discovery.results import SourceStatus
+from smtpwizard.core.discovery.typed import outgoing_candidates
 from smtpwizard.core.errors import InvalidInput
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Candidate
@@ -176,6 +177,14 @@ class ServersPage(Page):
         manual.addWidget(self.manual_security)
         manual.addWidget(self.manual_add)
         manual.addWidget(self.remove)
+        self.manual_only = QCheckBox(_("&Only this port"), self.manual)
+        self.manual_only.setToolTip(
+            _(
+                "Test only the port and encryption typed here. Otherwise the server's other "
+                "standard ports (465, 587, 2525, 25) are tested too, as mail programs do."
+            )
+        )
+        manual.insertWidget(3, self.manual_only)
         layout.addWidget(self.manual)
 
         self.incoming = QGroupBox(_("Incoming mail (IMAP or POP3), tested too"), body)
@@ -206,6 +215,7 @@ class ServersPage(Page):
             self.manual_host,
             self.manual_port,
             self.manual_security,
+            self.manual_only,
             self.manual_add,
             self.remove,
             self.incoming_edit,
@@ -506,9 +516,33 @@ class ServersPage(Page):
             self.manual_port.setFocus()
             return
         security = Security(self.manual_security.currentData())
-        self._append(Candidate(host, port, security, Source.USER), row=0)
-        self.status.show_message(_("Added {host}.").format(host=host), Severity.OK)
+        typed = Candidate(host, port, security, Source.USER)
+        rows = [typed]
+        if not self.manual_only.isChecked():
+            # As mail programs do on "Auto": a port typed from memory may be the wrong one.
+            rows += [
+                c
+                for c in outgoing_candidates(host)
+                if (c.port, c.security) != (port, security) and c not in self.candidates_or_none()
+            ]
+        for row, candidate in enumerate(rows):
+            self._append(candidate, row=row)
+        if len(rows) > 1:
+            others = ", ".join(str(c.port) for c in rows[1:])
+            message = _("Added {host}: port {port}, and its other standard ports ({others}).")
+            self.status.show_message(
+                message.format(host=host, port=port, others=others), Severity.OK
+            )
+        else:
+            self.status.show_message(_("Added {host}.").format(host=host), Severity.OK)
         self.completeChanged.emit()
+
+    def candidates_or_none(self) -> list[Candidate]:
+        """The list as it stands, or nothing where a row cannot be read yet."""
+        try:
+            return self.candidates()
+        except InvalidInput:
+            return []
 
     @Slot(int)
     def _manual_port_changed(self, port: int) -> None:
