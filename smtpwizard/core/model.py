@@ -205,6 +205,8 @@ class Reason(StrEnum):
     # stopping
     CANCELLED_BY_USER = "cancelled_by_user"
     SUPERSEDED = "superseded"
+    LOGIN_STOPPED = "login_stopped"
+    """Not tried: the login was refused on a better-ranked candidate, so no more were tried."""
     STOPPED_AS_ASKED = "stopped_as_asked"
 
 

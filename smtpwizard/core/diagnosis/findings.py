@@ -356,6 +356,16 @@ def _stopped(result: ProbeResult, context: Context) -> Finding:
             _("Go on to the next step, or run the whole conversation."),
             Severity.INFO,
         )
+    if reason is Reason.LOGIN_STOPPED:
+        return finding(
+            _("Not tried: the login was refused on another port"),
+            _(
+                "Your login was refused on a better-ranked server, so smtpwizard tried no "
+                "more logins here: providers lock an account after repeated failures."
+            ),
+            _("Check the username and the password, then test again."),
+            Severity.INFO,
+        )
     if reason is Reason.SUPERSEDED:
         return finding(
             _("Not needed: a better server already works"),
@@ -514,6 +524,7 @@ READINGS: dict[Reason, Reading] = {
     **dict.fromkeys(SENDING_REASONS, read_sending),
     Reason.CANCELLED_BY_USER: _stopped,
     Reason.SUPERSEDED: _stopped,
+    Reason.LOGIN_STOPPED: _stopped,
     Reason.STOPPED_AS_ASKED: _stopped,
 }
 

@@ -288,11 +288,13 @@ class Prober:
             best = results[coordinator.verdict] if coordinator.verdict is not None else None
             self._emit(VerdictReached(best, elapsed))
             if not wait_all:
+                # Stopped for a better server, or because the login was refused elsewhere.
+                why = Reason.SUPERSEDED if coordinator.verdict is not None else Reason.LOGIN_STOPPED
                 for index, token in enumerate(tokens):
                     with spoken_lock:
                         logging_in = coordinator.each_logs_in and index in greeted
                     if not logging_in:  # a token proves every port that answered
-                        token.cancel(Reason.SUPERSEDED)
+                        token.cancel(why)
 
         greeted: set[int] = set()
         connected: set[int] = set()

@@ -308,7 +308,7 @@ class ResultPage(Page):
                 self._add_problem(result, run_context)
         if self.problems.topLevelItemCount() == 0:
             results = list(matrix.results) + (list(incoming.results) if incoming else [])
-            skipped = any(r.reason is Reason.SUPERSEDED for r in results)
+            skipped = any(r.reason in (Reason.SUPERSEDED, Reason.LOGIN_STOPPED) for r in results)
             text = (
                 _("Nothing. The other servers were not needed: a better one already works.")
                 if skipped
@@ -318,7 +318,10 @@ class ResultPage(Page):
 
     def _add_problem(self, result: ProbeResult, context: Context) -> None:
         finding = explain(result, context)
-        if finding.severity is Severity.OK or result.reason is Reason.SUPERSEDED:
+        if finding.severity is Severity.OK or result.reason in (
+            Reason.SUPERSEDED,
+            Reason.LOGIN_STOPPED,
+        ):
             return
         c = result.candidate
         top = QTreeWidgetItem([f"{c.label()}: {finding.headline}"])

@@ -119,7 +119,10 @@ class SignInPage(Page):
         password_layout.addLayout(password_form)
         password_layout.addWidget(
             wrapped(
-                _("Leave the password empty to test the servers without signing in."),
+                _(
+                    "The password proves that sending works. Without it, smtpwizard only "
+                    "checks that the servers answer."
+                ),
                 self.password_box,
             )
         )
@@ -316,6 +319,20 @@ class SignInPage(Page):
         self.password.clear()
         self.forget_task.start(work, "keyring delete")
 
+    def _without_password_agreed(self) -> bool:
+        """Asks before testing without the password: nothing can then prove that sending
+        works where the server wants a login."""
+        return self.setup.confirm(
+            self,
+            _("Test without your password?"),
+            _(
+                "Without your password smtpwizard can only check that the servers answer and "
+                "whether they take mail without a login; it cannot prove that you can send. "
+                "Servers that want a login will say “login needed”.\n\nTest without the "
+                "password anyway? (No: type it first.)"
+            ),
+        )
+
     def validatePage(self) -> bool:
         """Keeps the login (the password only in memory; it is saved after it worked), or
         the way of signing in with the provider (its token, in memory, is already kept)."""
@@ -328,10 +345,13 @@ class SignInPage(Page):
             self.draft.password = ""
             self.draft.allow_plaintext = False
             return self.draft.signed_in is not None
+        password = self.password.text()
+        if username and not password and not self._without_password_agreed():
+            self.password.setFocus()
+            return False
         if self.draft.uses_oauth:
             self.draft.forget_sign_in()
         self.draft.sign_in = SignIn.PASSWORD
-        password = self.password.text()
         if (username, password, self.plaintext.isChecked()) != (
             self.draft.username,
             self.draft.password,
