@@ -164,11 +164,15 @@ class Engine:
         listener: EventListener | None = None,
         pins: tuple[tuple[str, str], ...] | None = None,
         sign_in: SignIn | None = None,
+        dry_run: bool | None = None,
     ) -> Assessor:
         """Tests servers with the person's choices applied (``None``: the options'); ``pins``
         are the certificates they trust by hand, each for its own server only; ``sign_in``
-        says whether the login is a password or an OAuth 2.0 token."""
+        says whether the login is a password or an OAuth 2.0 token; ``dry_run=False`` stops
+        each probe before the sender and recipient check."""
         changes: dict[str, Any] = {}
+        if dry_run is not None:
+            changes["dry_run"] = dry_run
         if sign_in is not None:
             changes["sign_in"] = sign_in
         if allow_plaintext is not None:

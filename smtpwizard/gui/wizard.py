@@ -118,8 +118,11 @@ class SetupWizard(QWizard):
         self.setPage(PageId.ACCOUNT, AccountPage(self))
         self.setPage(PageId.SERVERS, ServersPage(self))
         self.setPage(PageId.SIGN_IN, SignInPage(self))
-        self.setPage(PageId.TESTING, TestingPage(self))
-        self.setPage(PageId.RESULT, ResultPage(self))
+        testing = TestingPage(self)
+        result = ResultPage(self)
+        testing.filled.connect(result.refresh_problems)
+        self.setPage(PageId.TESTING, testing)
+        self.setPage(PageId.RESULT, result)
         self.setPage(PageId.EXPORT, ExportPage(self))
         self.setPage(PageId.FIX_SETTINGS, FixSettingsPage(self))
         self.setPage(PageId.TROUBLESHOOT, TroubleshootPage(self))
@@ -154,6 +157,13 @@ class SetupWizard(QWizard):
         testing = self.currentPage()
         if isinstance(testing, TestingPage):
             testing.start()
+
+    def background_checking(self) -> bool:
+        """Whether servers the verdict did not need are still being tested."""
+        from smtpwizard.gui.pages import TestingPage
+
+        testing = self.page(PageId.TESTING)
+        return isinstance(testing, TestingPage) and testing.background_running()
 
     def show_certificate(
         self, host: str, tls: TlsInfo, when_trust_changed: Callable[[], None]

@@ -232,6 +232,15 @@ class ResultPage(Page):
             self.setup.settings.remember_address(str(email), self.draft.display_name)
         self._save_password(matrix, incoming)
 
+    @Slot()
+    def refresh_problems(self) -> None:
+        """A server tested after the verdict found a problem: the list shows it too."""
+        matrix = self.draft.matrix
+        if matrix is None or self.setup.currentPage() is not self:
+            return
+        incoming = self.draft.incoming_matrix
+        self._fill_problems(matrix, Context(matrix.results, self.draft.provider), incoming)
+
     def work_under_way(self) -> bool:
         """Whether the test message is on its way."""
         return self.test_task.running
@@ -309,8 +318,11 @@ class ResultPage(Page):
         if self.problems.topLevelItemCount() == 0:
             results = list(matrix.results) + (list(incoming.results) if incoming else [])
             skipped = any(r.reason in (Reason.SUPERSEDED, Reason.LOGIN_STOPPED) for r in results)
+            checking = self.setup.background_checking()
             text = (
-                _("Nothing. The other servers were not needed: a better one already works.")
+                _("Nothing so far. The servers not needed are still being checked.")
+                if skipped and checking
+                else _("Nothing. The other servers were not needed: a better one already works.")
                 if skipped
                 else _("Nothing: everything tested works.")
             )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtCore import QTimer
+from PySide6.QtCore import Signal
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QAbstractItemView
 from PySide6.QtWidgets import QHBoxLayout
@@ -28,6 +30,7 @@ from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Severity
@@ -40,8 +43,10 @@ from smtpwizard.core.probe.matrix import CandidateStarted
 from smtpwizard.core.probe.matrix import StageFinished
 from smtpwizard.core.probe.matrix import VerdictReached
 from smtpwizard.core.probe.matrix import rank
+from smtpwizard.core.probe.matrix import run_account
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.certificate import CERTIFICATE_FAILURES
+from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import StatusLine
 from smtpwizard.gui.widgets import severity_icon
@@ -63,11 +68,32 @@ COLUMNS = (
 CONNECT, GREETING, ENCRYPTION, CERTIFICATE, LOGIN, RESULT = range(1, 7)
 YES, NO, WAIT = "✓", "✗", "…"
 
+#: What a server made unnecessary by the verdict can still show without a login: the
+#: problems a person (or their administrator) should hear about.
+_WORTH_TELLING = frozenset(
+    {
+        Outcome.REFUSED,
+        Outcome.TIMEOUT,
+        Outcome.DNS_ERROR,
+        Outcome.NOT_SMTP,
+        Outcome.TLS_ERROR,
+        Outcome.CERT_UNTRUSTED,
+        Outcome.CERT_EXPIRED,
+        Outcome.CERT_NAME_MISMATCH,
+        Outcome.NO_STARTTLS,
+        Outcome.INSECURE,
+    }
+)
+
 
 class TestingPage(Page):
     """Runs the prober and shows each stage as it finishes."""
 
     __test__ = False  # a page, not a test class (its name starts with "Test")
+
+    filled = Signal()
+    """A server tested after the verdict showed a problem (the draft's results now hold it),
+    or those tests are over."""
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -111,6 +137,13 @@ class TestingPage(Page):
         self.task = Task(
             self, progress=self._on_event, finished=self._on_finished, failed=self._on_failed
         )
+        # After the verdict, the servers it made unnecessary are tested on without a login,
+        # so that "port 587 is blocked" still shows; leaving the results cancels them.
+        self.rest = Task(
+            self, progress=self._on_rest_event, finished=self._on_rest_finished, failed=self._ignore
+        )
+        self._waiting: dict[Candidate, ProbeResult] = {}
+        wizard.currentIdChanged.connect(self._page_changed)
         self.stop.clicked.connect(self._stop)
         self.again.clicked.connect(self.start)
         self.timer = QTimer(self)
@@ -142,6 +175,7 @@ class TestingPage(Page):
     def cleanupPage(self) -> None:
         """Going back stops the tests."""
         self.task.abandon()
+        self.rest.abandon()
         self.timer.stop()
 
     def isComplete(self) -> bool:
@@ -155,6 +189,8 @@ class TestingPage(Page):
         draft = self.draft
         email = draft.email
         assert email is not None
+        self.rest.abandon()
+        self._waiting = {}
         incoming = list(draft.incoming_candidates) if draft.tests_incoming else []
         order = rank(draft.candidates) + rank(incoming)
         self._rows = {candidate: row for row, candidate in enumerate(order)}
@@ -335,6 +371,99 @@ class TestingPage(Page):
         if isinstance(next_button, QPushButton):
             next_button.setDefault(True)
         next_button.setFocus()
+        self._test_the_rest()
+
+    # -- after the verdict -------------------------------------------------------------------------
+
+    def _test_the_rest(self) -> None:
+        """Tests the candidates the verdict made unnecessary, without any login (so no extra
+        login attempts), and shows what is wrong with them as it comes."""
+        draft = self.draft
+        email = draft.email
+        runs = [m for m in (draft.matrix, draft.incoming_matrix) if m is not None]
+        self._waiting = {
+            r.candidate: r
+            for m in runs
+            if not m.cancelled
+            for r in m.results
+            if r.reason is Reason.SUPERSEDED and r.candidate in self._rows
+        }
+        if not self._waiting or email is None:
+            return
+        for candidate in self._waiting:
+            row = self._rows[candidate]
+            self._set(row, RESULT, _("not needed; still checking it in the background…"))
+        outgoing = [c for c in self._waiting if c.protocol is Protocol.SMTP]
+        incoming = [c for c in self._waiting if c.protocol is not Protocol.SMTP]
+        services = self.services
+        pins = self.setup.settings.pins()
+
+        def work(report: Callable[[object], None], cancel: CancelToken) -> object:
+            prober = services.assessor(listener=report, pins=pins, dry_run=False).prober
+            if outgoing:
+                return run_account(prober, email, outgoing, incoming, wait_all=True, cancel=cancel)
+            return prober.run(email, incoming, wait_all=True, cancel=cancel)
+
+        self.rest.start(work, "probe the rest")
+
+    def background_running(self) -> bool:
+        """Whether servers the verdict did not need are still being tested."""
+        return self.rest.running
+
+    @Slot(int)
+    def _page_changed(self, page_id: int) -> None:
+        if page_id not in (PageId.TESTING, PageId.RESULT):
+            self.rest.abandon()  # moving on: nobody will read what they find
+
+    @Slot(object)
+    def _on_rest_event(self, event: object) -> None:
+        if isinstance(event, StageFinished):
+            row = self.row_of(event.candidate)
+            if row is not None and event.candidate in self._waiting:
+                self._show_stage(row, event.stage)
+        elif isinstance(event, CandidateFinished):
+            self._background_result(event.result)
+
+    def _background_result(self, result: ProbeResult) -> None:
+        earlier = self._waiting.pop(result.candidate, None)
+        row = self.row_of(result.candidate)
+        if earlier is None or row is None:
+            return
+        worth_telling = result.outcome in _WORTH_TELLING
+        shown = result if worth_telling else earlier
+        finding = explain(shown, Context((), self.draft.provider))
+        self._set(row, RESULT, finding.headline, finding.explanation)
+        item = self.table.item(row, RESULT)
+        if item is not None:
+            item.setIcon(severity_icon(finding.severity))
+        if not worth_telling:
+            return
+        tls = result.tls
+        if result.outcome in CERTIFICATE_FAILURES and tls is not None and tls.cert:
+            self._offer_certificate(row, result.candidate.host, tls)
+        draft = self.draft
+
+        def merged(matrix: MatrixResult) -> MatrixResult:
+            results = tuple(result if r is earlier else r for r in matrix.results)
+            return replace(matrix, results=results)
+
+        if draft.matrix is not None and earlier in draft.matrix.results:
+            draft.matrix = merged(draft.matrix)
+        elif draft.incoming_matrix is not None and earlier in draft.incoming_matrix.results:
+            draft.incoming_matrix = merged(draft.incoming_matrix)
+        self.filled.emit()
+
+    @Slot(object)
+    def _on_rest_finished(self, _result: object) -> None:
+        # Whatever did not report (stopped early) keeps its "not needed".
+        for earlier in list(self._waiting.values()):
+            self._background_result(earlier)
+        self.filled.emit()
+
+    @Slot(str)
+    def _ignore(self, _message: str) -> None:
+        """A failure of the extra tests changes nothing the person relies on."""
+        self._on_rest_finished(None)
 
     def _show_done(self, matrix: MatrixResult) -> None:
         self.stop.setVisible(False)
