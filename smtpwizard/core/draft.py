@@ -18,9 +18,6 @@ from smtpwizard.core.discovery.results import DiscoveryResult
 from smtpwizard.core.discovery.signin import SignInPlan
 from smtpwizard.core.discovery.signin import plan_sign_in
 from smtpwizard.core.discovery.typed import incoming_to_test
-from smtpwizard.core.document import matrix_document
-from smtpwizard.core.exporters.base import ExportConfig
-from smtpwizard.core.exporters.base import config_from_document
 from smtpwizard.core.login import SignIn
 from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.login import fallback_usernames
@@ -29,13 +26,14 @@ from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import ServerSettings
 from smtpwizard.core.net.address import EmailAddress
-from smtpwizard.core.troubleshoot.session import Troubleshooter
 
 if TYPE_CHECKING:
     from smtpwizard.core.auth.signin import SignedIn
     from smtpwizard.core.auth.signin import SignInRequest
+    from smtpwizard.core.exporters.base import ExportConfig
     from smtpwizard.core.importers.reader import ImportedAccount
     from smtpwizard.core.importers.reader import ImportResult
+    from smtpwizard.core.troubleshoot.session import Troubleshooter
 
 __all__ = ["FixDraft", "Purpose", "SetupDraft"]
 
@@ -174,6 +172,8 @@ class SetupDraft:
 
     def document(self) -> dict[str, object]:
         """The JSON document of the last test (as ``smtpwizard probe --json`` writes it)."""
+        from smtpwizard.core.document import matrix_document  # loads when a result is kept
+
         if self.matrix is None:
             raise ValueError("nothing tested yet")
         matrix = self.matrix
@@ -195,6 +195,8 @@ class SetupDraft:
         Raises:
             ExportError: nothing works, so there is nothing to export.
         """
+        from smtpwizard.core.exporters.base import config_from_document  # on the export page
+
         config = config_from_document(self.document())
         if self.display_name:
             config = _replace(config, display_name=self.display_name)

@@ -35,9 +35,6 @@ from smtpwizard.core.net.address import EmailAddress
 from smtpwizard.core.net.resolve import Resolver
 from smtpwizard.core.net.resolve import SystemResolver
 from smtpwizard.core.net.tls import trust_context
-from smtpwizard.core.probe.matrix import EventListener
-from smtpwizard.core.probe.matrix import Prober
-from smtpwizard.core.probe.matrix import run_account
 from smtpwizard.core.probe.options import ProbeOptions
 
 # Discovery's lookups (DNS, HTTPS) and signing in are imported where they are used: a probe
@@ -55,6 +52,8 @@ if TYPE_CHECKING:
     from smtpwizard.core.discovery.signin import SignInPlan
     from smtpwizard.core.login import SignIn
     from smtpwizard.core.net.dns import Nameserver
+    from smtpwizard.core.probe.matrix import EventListener
+    from smtpwizard.core.probe.matrix import Prober
     from smtpwizard.core.store.settings import SettingsStore
     from smtpwizard.core.troubleshoot.session import Troubleshooter
 
@@ -182,6 +181,8 @@ class Engine:
         if pins is not None:
             changes["pins"] = pins
         options = replace(self.probe, **changes)
+        from smtpwizard.core.probe.matrix import Prober  # the probing machinery, when used
+
         prober = Prober(
             options, resolver=self.probe_resolver(), context=self.context(), listener=listener
         )
@@ -359,6 +360,7 @@ class Assessor:
         """Probes the outgoing and incoming candidates at once, each with its own verdict
         and login (see :func:`run_account`), and concludes both."""
         from smtpwizard.core.diagnosis.recommend import conclude
+        from smtpwizard.core.probe.matrix import run_account
 
         smtp, mailbox = run_account(self.prober, email, outgoing, incoming, **kwargs)
         return conclude(smtp, provider), conclude(

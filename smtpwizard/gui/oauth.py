@@ -25,9 +25,6 @@ from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
 
-from smtpwizard.core.auth.flows import DeviceCode
-from smtpwizard.core.auth.signin import SignedIn
-from smtpwizard.core.auth.signin import SignInRequest
 from smtpwizard.core.diagnosis.signin import explain_sign_in
 from smtpwizard.core.diagnosis.signin import registration_advice
 from smtpwizard.core.errors import SignInError
@@ -42,13 +39,17 @@ from smtpwizard.gui.widgets import link
 from smtpwizard.gui.widgets import wrapped
 
 if TYPE_CHECKING:
+    # The sign-in machinery (oauthlib, the loopback listener) loads when a sign-in starts.
+    from smtpwizard.core.auth.flows import DeviceCode
+    from smtpwizard.core.auth.signin import SignedIn
+    from smtpwizard.core.auth.signin import SignInRequest
     from smtpwizard.core.draft import SetupDraft
     from smtpwizard.core.engine import Engine
 
 __all__ = ["OAuthPanel", "qr_pixmap"]
 
 #: What a sign-in run gives back: the request and the token, or why there is none.
-Outcome = tuple[SignInRequest | None, SignedIn | SignInError]
+Outcome = tuple["SignInRequest | None", "SignedIn | SignInError"]
 
 
 def qr_pixmap(text: str, scale: int = 4) -> QPixmap:
@@ -269,6 +270,8 @@ class OAuthPanel(QWidget):
 
     @Slot(object)
     def _on_progress(self, event: object) -> None:
+        from smtpwizard.core.auth.flows import DeviceCode
+
         if isinstance(event, DeviceCode):
             self._show_code(event)
         elif isinstance(event, tuple) and event and event[0] == "opened":
@@ -304,6 +307,9 @@ class OAuthPanel(QWidget):
         draft = self._draft
         if draft is None or not isinstance(outcome, tuple):
             return
+        from smtpwizard.core.auth.signin import SignedIn
+        from smtpwizard.core.auth.signin import SignInRequest
+
         request, result = outcome
         if isinstance(result, SignedIn) and isinstance(request, SignInRequest):
             draft.signed_in = result

@@ -29,12 +29,9 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Protocol
-
-from oauthlib.oauth2 import DeviceClient
-from oauthlib.oauth2 import OAuth2Error
-from oauthlib.oauth2 import WebApplicationClient
 
 from smtpwizard.core.auth.oauth import OAuthSettings
 from smtpwizard.core.auth.oauth import parse_json
@@ -43,6 +40,10 @@ from smtpwizard.core.errors import SignInError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.login import SignInProblem
 from smtpwizard.core.net.channel import CancelToken
+
+if TYPE_CHECKING:
+    from oauthlib.oauth2 import DeviceClient
+    from oauthlib.oauth2 import WebApplicationClient
 
 __all__ = [
     "BROWSER_TIMEOUT",
@@ -284,6 +285,8 @@ class OAuthFlows:
                 _("The sign-in server could not be reached: {error}").format(error=exc),
                 description=str(exc),
             ) from None
+        from oauthlib.oauth2 import OAuth2Error
+
         try:
             data = client.parse_request_body_response(answer.decode("utf-8", "replace"))
         except OAuth2Error as exc:
@@ -317,7 +320,7 @@ class OAuthFlows:
         Raises:
             SignInError: the client is unknown or disabled, or the server cannot be reached.
         """
-        client = WebApplicationClient(self._client_id)
+        client = _web_client(self._client_id)
         body = client.prepare_request_body(
             code="smtpwizard-client-check",
             redirect_uri="http://127.0.0.1/",
@@ -363,7 +366,7 @@ class OAuthFlows:
         endpoint = self.settings.authorization_endpoint
         if not endpoint:
             raise SignInError(SignInProblem.NO_ENDPOINTS, _("Nothing says where to sign in."))
-        client = WebApplicationClient(self._client_id)
+        client = _web_client(self._client_id)
         verifier = client.create_code_verifier(64)
         challenge = client.create_code_challenge(verifier, "S256")
         state = secrets.token_urlsafe(32)
@@ -495,7 +498,7 @@ class OAuthFlows:
         show(
             DeviceCode(user_code, uri, complete if isinstance(complete, str) else None, expires_in)
         )
-        client = DeviceClient(self._client_id)
+        client = _device_client(self._client_id)
         deadline = time.monotonic() + min(expires_in, timeout)
         while True:
             if cancel.sleep(interval):
@@ -522,7 +525,7 @@ class OAuthFlows:
         Raises:
             SignInError: ``REFRESH_REFUSED`` when the stored sign-in is no longer accepted.
         """
-        client = WebApplicationClient(self._client_id)
+        client = _web_client(self._client_id)
         body = client.prepare_refresh_body(
             refresh_token=refresh_token, scope=list(scopes), client_id=self._client_id
         )
@@ -532,6 +535,20 @@ class OAuthFlows:
                 token.access_token, refresh_token, token.expires_at, token.scopes, token.account
             )
         return token
+
+
+def _web_client(client_id: str) -> WebApplicationClient:
+    """oauthlib's client for the code flow (oauthlib loads when a sign-in starts)."""
+    from oauthlib.oauth2 import WebApplicationClient
+
+    return WebApplicationClient(client_id)
+
+
+def _device_client(client_id: str) -> DeviceClient:
+    """oauthlib's client for the device flow."""
+    from oauthlib.oauth2 import DeviceClient
+
+    return DeviceClient(client_id)
 
 
 def _seconds(value: object, default: float) -> float:

@@ -9,6 +9,7 @@ otherwise the output says where the secret lives instead.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -115,6 +116,25 @@ class Exporter:
 
 _REGISTRY: dict[str, Exporter] = {}
 
+#: The modules whose import registers the formats.
+_FORMAT_MODULES = (
+    "apple",
+    "applications",
+    "frameworks",
+    "outlook",
+    "php",
+    "sheet",
+    "system",
+    "thunderbird",
+)
+
+
+def _formats() -> dict[str, Exporter]:
+    """The registry, its format modules loaded on first use."""
+    for module in _FORMAT_MODULES:
+        importlib.import_module(f"smtpwizard.core.exporters.{module}")
+    return _REGISTRY
+
 
 def register(exporter: Exporter) -> Exporter:
     """Adds an exporter to the registry (names are unique)."""
@@ -126,12 +146,12 @@ def register(exporter: Exporter) -> Exporter:
 
 def registry() -> Mapping[str, Exporter]:
     """Every registered exporter, by name."""
-    return dict(_REGISTRY)
+    return dict(_formats())
 
 
 def oauth_formats() -> list[Exporter]:
     """The formats that can carry an OAuth 2.0 sign-in."""
-    return sorted((e for e in _REGISTRY.values() if e.carries_oauth), key=lambda e: e.name)
+    return sorted((e for e in _formats().values() if e.carries_oauth), key=lambda e: e.name)
 
 
 def oauth_refusal(exporter: Exporter, config: ExportConfig) -> str | None:
