@@ -14,7 +14,6 @@ The flow it wires, one way only::
 from __future__ import annotations
 
 import contextlib
-import ssl
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -32,14 +31,13 @@ from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.net.address import EmailAddress
-from smtpwizard.core.net.resolve import Resolver
-from smtpwizard.core.net.resolve import SystemResolver
-from smtpwizard.core.net.tls import trust_context
 from smtpwizard.core.probe.options import ProbeOptions
 
 # Discovery's lookups (DNS, HTTPS) and signing in are imported where they are used: a probe
 # of a given server needs neither, and the command line starts without their weight.
 if TYPE_CHECKING:
+    import ssl
+
     from smtpwizard.core.auth.flows import OpenBrowser
     from smtpwizard.core.auth.keyring import CredentialStore
     from smtpwizard.core.auth.oauth import OAuthSettings
@@ -52,6 +50,7 @@ if TYPE_CHECKING:
     from smtpwizard.core.discovery.signin import SignInPlan
     from smtpwizard.core.login import SignIn
     from smtpwizard.core.net.dns import Nameserver
+    from smtpwizard.core.net.resolve import Resolver
     from smtpwizard.core.probe.matrix import EventListener
     from smtpwizard.core.probe.matrix import Prober
     from smtpwizard.core.store.settings import SettingsStore
@@ -97,6 +96,8 @@ class Engine:
         Raises:
             TrustFileError: the CA file cannot be used (the message says why).
         """
+        from smtpwizard.core.net.tls import trust_context  # ssl loads with the first test
+
         cafile = self.probe.cafile or self.discovery.cafile
         if self._context is None or cafile != self._context_cafile:
             self._context = trust_context(cafile)
@@ -110,6 +111,8 @@ class Engine:
         Raises:
             TrustFileError: the CA file cannot be used; nothing was changed.
         """
+        from smtpwizard.core.net.tls import trust_context
+
         probe_cafile, discovery_cafile, built_nameservers = self._built_with
         effective = cafile or probe_cafile or discovery_cafile
         context = trust_context(effective)
@@ -130,6 +133,8 @@ class Engine:
             from smtpwizard.core.net.dns import DnsResolver
 
             return DnsResolver(DnsClient(self.discovery.nameservers, self.discovery.timeout))
+        from smtpwizard.core.net.resolve import SystemResolver
+
         return SystemResolver()
 
     def discoverer(

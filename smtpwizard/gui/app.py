@@ -17,7 +17,8 @@ __all__ = ["APP_ID", "QUIT_WHEN_SHOWN", "create_application", "has_display", "ru
 #: The application id: the .desktop file, AppStream metainfo and Flatpak are named after it.
 APP_ID = "io.github.smtpwizard.smtpwizard"
 
-#: Set by the start-up benchmark: print "shown" once the wizard is on screen, then quit.
+#: Set by the start-up benchmark: print "shown" once the wizard is on screen, "ready" once
+#: every page is built, then quit.
 QUIT_WHEN_SHOWN = "SMTPWIZARD_QUIT_WHEN_SHOWN"
 
 
@@ -54,17 +55,21 @@ def run_app(argv: Sequence[str] | None = None) -> int:
         return 2
     app = create_application(sys.argv if argv is None else argv)
     from smtpwizard.gui.widgets import app_icon
+    from smtpwizard.gui.wizard import BUILD_PAUSE_MS
     from smtpwizard.gui.wizard import SetupWizard
 
     app.setWindowIcon(app_icon())
-    wizard = SetupWizard()
+    # The window opens with its first page; the others are built right after it is shown.
+    wizard = SetupWizard(defer_pages=True)
     wizard.show()
     if os.environ.get(QUIT_WHEN_SHOWN):
+        QTimer.singleShot(0, lambda: print("shown", flush=True))
 
-        def shown() -> None:
-            print("shown", flush=True)
+        def ready() -> None:
+            print("ready", flush=True)
             wizard.close()
             app.quit()
 
-        QTimer.singleShot(0, shown)
+        wizard.pages_ready.connect(ready)
+    QTimer.singleShot(BUILD_PAUSE_MS, wizard.build_pages_gradually)
     return app.exec()

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Qt
@@ -19,14 +20,17 @@ from PySide6.QtCore import Signal
 from PySide6.QtCore import Slot
 
 from smtpwizard.core.i18n import _
-from smtpwizard.core.net.channel import CancelToken
+
+if TYPE_CHECKING:
+    # (sockets and TLS load with the first task, not with the window)
+    from smtpwizard.core.net.channel import CancelToken
 
 __all__ = ["Task", "Work"]
 
 log = logging.getLogger(__name__)
 
 #: The work: called on the worker thread with a function to report events and a cancel token.
-Work = Callable[[Callable[[object], None], CancelToken], object]
+Work = Callable[[Callable[[object], None], "CancelToken"], object]
 
 
 class Task(QObject):
@@ -75,6 +79,8 @@ class Task(QObject):
         self.cancel()
         self._generation += 1
         generation = self._generation
+        from smtpwizard.core.net.channel import CancelToken
+
         token = CancelToken()
         self._token = token
         self._running = True

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
 from PySide6.QtCore import QSize
 from PySide6.QtCore import Qt
+from PySide6.QtCore import QTimer
+from PySide6.QtCore import Signal
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QWidget
 from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QWizardPage
 
 from smtpwizard.core.draft import Purpose
 from smtpwizard.core.draft import SetupDraft
@@ -26,8 +30,6 @@ from smtpwizard.core.engine import Engine
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import TlsInfo
-from smtpwizard.gui.advanced import NetworkDialog
-from smtpwizard.gui.advanced import apply_network
 from smtpwizard.gui.bridge import Task
 from smtpwizard.gui.certificate import CertificateDialog
 from smtpwizard.gui.certificate import Confirm
@@ -36,9 +38,15 @@ from smtpwizard.gui.ids import PageId
 from smtpwizard.gui.pages.base import Page
 from smtpwizard.gui.widgets import app_icon
 
+if TYPE_CHECKING:
+    from smtpwizard.gui.advanced import NetworkDialog
+
 __all__ = ["PageId", "SetupWizard"]
 
 Button = QWizard.WizardButton
+
+#: Milliseconds between building one page and the next after the window opened.
+BUILD_PAUSE_MS = 10
 
 
 class SetupWizard(QWizard):
@@ -47,6 +55,9 @@ class SetupWizard(QWizard):
     Args:
         services: the engine (default: the real collaborators).
         parent: the parent widget.
+        defer_pages: build only the first page now, the others when :meth:`build_pages` or
+            :meth:`build_pages_gradually` is called (the app does the latter once the window
+            is on screen).
 
     Attributes:
         confirm: asks the person a yes/no question (a message box; tests replace it).
@@ -56,7 +67,16 @@ class SetupWizard(QWizard):
             knows its results came from earlier ones.
     """
 
-    def __init__(self, services: Engine | None = None, parent: QWidget | None = None) -> None:
+    pages_ready = Signal()
+    """Every page is built."""
+
+    def __init__(
+        self,
+        services: Engine | None = None,
+        parent: QWidget | None = None,
+        *,
+        defer_pages: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.services = services or Engine()
         self.settings = self.services.settings.load()
@@ -67,7 +87,7 @@ class SetupWizard(QWizard):
             else Purpose.MAIL_PROGRAM
         )
         self.confirm: Confirm = ask
-        self.network_problem = apply_network(self.settings, self.services)
+        self.network_problem = ""  # known once the pages are built
         self.network_generation = 0
         self.advanced_dialog: NetworkDialog | None = None
         self.certificate_dialog: CertificateDialog | None = None
@@ -104,30 +124,72 @@ class SetupWizard(QWizard):
         if self.settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
 
-        from smtpwizard.gui.pages import AccountPage
-        from smtpwizard.gui.pages import ExportPage
-        from smtpwizard.gui.pages import FixSettingsPage
-        from smtpwizard.gui.pages import ResultPage
-        from smtpwizard.gui.pages import ServersPage
-        from smtpwizard.gui.pages import SignInPage
-        from smtpwizard.gui.pages import StartPage
-        from smtpwizard.gui.pages import TestingPage
-        from smtpwizard.gui.pages import TroubleshootPage
+        from smtpwizard.gui.pages.start import StartPage
 
         self.setPage(PageId.START, StartPage(self))
-        self.setPage(PageId.ACCOUNT, AccountPage(self))
-        self.setPage(PageId.SERVERS, ServersPage(self))
-        self.setPage(PageId.SIGN_IN, SignInPage(self))
-        testing = TestingPage(self)
-        result = ResultPage(self)
-        testing.filled.connect(result.refresh_problems)
-        self.setPage(PageId.TESTING, testing)
-        self.setPage(PageId.RESULT, result)
-        self.setPage(PageId.EXPORT, ExportPage(self))
-        self.setPage(PageId.FIX_SETTINGS, FixSettingsPage(self))
-        self.setPage(PageId.TROUBLESHOOT, TroubleshootPage(self))
         self.setStartId(PageId.START)
+        self._pages_built = False
+        if not defer_pages:
+            self.build_pages()
         self._shut_down = False
+
+    def build_pages(self) -> None:
+        """Builds every page not built yet (going on from the first page, or asking for a
+        page, does this too)."""
+        while self._build_next_page():
+            pass
+
+    @Slot()
+    def build_pages_gradually(self) -> None:
+        """Builds the pages one at a time with short pauses between them, so that the window,
+        open with its first page, keeps drawing and answering meanwhile; ``pages_ready`` says
+        when all are built."""
+        if self._build_next_page():
+            QTimer.singleShot(BUILD_PAUSE_MS, self.build_pages_gradually)
+
+    def _build_next_page(self) -> bool:
+        """Builds the next page; returns whether one was built."""
+        if self._pages_built:
+            return False
+        from smtpwizard.gui import pages
+
+        step = len(self.pageIds())
+        if step == 1:
+            from smtpwizard.gui.advanced import apply_network
+
+            # The remembered CA file and DNS servers, before anything looks or connects.
+            self.network_problem = apply_network(self.settings, self.services)
+            self.setPage(PageId.ACCOUNT, pages.AccountPage(self))
+        elif step == 2:
+            self.setPage(PageId.SERVERS, pages.ServersPage(self))
+        elif step == 3:
+            self.setPage(PageId.SIGN_IN, pages.SignInPage(self))
+        elif step == 4:
+            testing = pages.TestingPage(self)
+            result = pages.ResultPage(self)
+            testing.filled.connect(result.refresh_problems)
+            self.setPage(PageId.TESTING, testing)
+            self.setPage(PageId.RESULT, result)
+        elif step == 6:
+            self.setPage(PageId.EXPORT, pages.ExportPage(self))
+        elif step == 7:
+            self.setPage(PageId.FIX_SETTINGS, pages.FixSettingsPage(self))
+        else:
+            self.setPage(PageId.TROUBLESHOOT, pages.TroubleshootPage(self))
+            self._pages_built = True
+            self.pages_ready.emit()
+        return True
+
+    def page(self, page_id: int) -> QWizardPage:
+        """The page with ``page_id`` (built first if the pages are not yet)."""
+        if page_id != PageId.START:
+            self.build_pages()
+        return super().page(page_id)
+
+    def validateCurrentPage(self) -> bool:
+        """Going on needs the next page: the pages are built by then."""
+        self.build_pages()
+        return super().validateCurrentPage()
 
     # -- keyboard ----------------------------------------------------------------------------------
 
@@ -194,6 +256,9 @@ class SetupWizard(QWizard):
     @Slot()
     def show_advanced(self) -> NetworkDialog:
         """Opens the Advanced dialog (the CA file and DNS servers)."""
+        from smtpwizard.gui.advanced import NetworkDialog
+
+        self.build_pages()  # (which also says whether the remembered choices work)
         dialog = NetworkDialog(self.settings, self.services, self)
         if self.network_problem:
             dialog.cafile_status.show_message(self.network_problem)

@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from smtpwizard.core.auth.oauth import OAuthSettings
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.signin import SignInPlan
 from smtpwizard.core.model import Candidate
-from smtpwizard.core.net.dns import Nameserver
+
+if TYPE_CHECKING:
+    from smtpwizard.core.net.dns import Nameserver
 
 ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
 

@@ -6,7 +6,6 @@ International domain names are accepted and carried in their ASCII (IDNA) form o
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -89,6 +88,8 @@ def parse_email(text: str) -> EmailAddress:
                 scheme=text[:7]
             )
         )
+    import email.utils  # (with its socket import) only when an address is read
+
     _name, addr = email.utils.parseaddr(text)
     if "<" in text and addr:
         text = addr

@@ -30,6 +30,7 @@ from smtpwizard.core.errors import NetworkTimeout
 from smtpwizard.core.errors import ReplyTooLong
 from smtpwizard.core.errors import TimeLimit
 from smtpwizard.core.model import Reason
+from smtpwizard.core.net import MAX_BYTES
 
 __all__ = [
     "CONNECT_STAGGER",
@@ -46,8 +47,6 @@ Clock = Callable[[], float]
 
 #: Longest line we read; RFC 5321 allows 512, smtplib accepts 8192.
 MAX_LINE = 8192
-#: Most bytes one connection may receive; no SMTP conversation we hold needs more.
-MAX_BYTES = 256 * 1024
 #: Delay before the next address is tried alongside a slow one (RFC 8305 suggests 250 ms).
 CONNECT_STAGGER = 0.25
 

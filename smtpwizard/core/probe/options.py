@@ -9,8 +9,8 @@ from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TranscriptLine
+from smtpwizard.core.net import MAX_BYTES
 from smtpwizard.core.net.address import host_key
-from smtpwizard.core.net.channel import MAX_BYTES
 
 __all__ = [
     "AUTH_TIMEOUT",
