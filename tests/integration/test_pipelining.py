@@ -3,6 +3,7 @@ the goodbye that is not waited for: same stages, same readings, fewer round trip
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
 from collections.abc import Callable
@@ -26,7 +27,11 @@ from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
 from tests.conftest import PASSWORD
 from tests.conftest import USER
+from tests.support.certs import CertSet
 from tests.support.listeners import ScriptedServer
+from tests.support.mailboxd import dovecot_unavailable
+from tests.support.mailboxd import start_dovecot
+from tests.support.mailboxd import stop_dovecot
 from tests.support.smtpd import SmtpServer
 
 HOST = "mail.example.test"
@@ -311,3 +316,157 @@ def test_a_real_server_refusing_the_sender_reads_as_without_pipelining(
             )
         )
     assert readings[0] == readings[1]
+
+
+# -- the login in the same flight (RFC 4954 section 4: AUTH PLAIN completes in one round trip) --
+
+
+@dataclass
+class Submission:
+    """A plain-text submission server with PIPELINING and AUTH PLAIN, keeping each chunk it
+    received. ``eager``: it answers MAIL FROM as if the login before it had not happened yet
+    when both came in one chunk (a server that does not pipeline after AUTH)."""
+
+    password: str = PASSWORD
+    eager: bool = False
+    chunks: list[list[bytes]] = field(default_factory=list)
+
+    def __call__(self, conn: socket.socket, stopping: threading.Event) -> None:
+        conn.sendall(b"220 submit.example.test ESMTP\r\n")
+        pending = b""
+        authenticated = False
+        sender = False
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            pending += data
+            *lines, pending = pending.split(b"\r\n")
+            self.chunks.append(lines)
+            login_in_chunk = False
+            for line in lines:
+                verb, _, rest = line.partition(b" ")
+                verb = verb.upper()
+                if verb == b"EHLO":
+                    conn.sendall(
+                        b"250-submit.example.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"
+                    )
+                elif verb == b"AUTH":
+                    blob = base64.b64decode(rest.split(b" ", 1)[1])
+                    _zid, user, secret = blob.split(b"\0")
+                    authenticated = user == USER.encode() and secret == self.password.encode()
+                    login_in_chunk = True
+                    conn.sendall(
+                        b"235 2.7.0 ok\r\n" if authenticated else b"535 5.7.8 bad credentials\r\n"
+                    )
+                elif verb == b"MAIL":
+                    sender = authenticated and not (self.eager and login_in_chunk)
+                    conn.sendall(b"250 2.1.0 ok\r\n" if sender else b"530 5.7.0 log in first\r\n")
+                elif verb == b"RCPT":
+                    conn.sendall(b"250 2.1.5 ok\r\n" if sender else b"503 5.5.1 MAIL first\r\n")
+                elif verb == b"RSET":
+                    sender = False
+                    conn.sendall(b"250 2.0.0 reset\r\n")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 2.0.0 bye\r\n")
+                    stopping.wait()
+                    return
+                else:
+                    conn.sendall(b"502 5.5.2 no\r\n")
+
+
+def submit(port: int, password: str = PASSWORD, **options: object) -> ProbeResult:
+    return probe_candidate(
+        Candidate(HOST, port, Security.NONE),
+        ProbeOptions(timeout=3, allow_plaintext=True, **options),  # type: ignore[arg-type]
+        email=parse_email(USER),
+        credentials=Credentials(USER, password),
+        resolver=StaticResolver({HOST: ["127.0.0.1"]}),
+    )
+
+
+def auth_chunk(server: Submission) -> list[bytes]:
+    return next(chunk for chunk in server.chunks if chunk and chunk[0].startswith(b"AUTH"))
+
+
+def test_the_dry_run_goes_with_the_login(scripted: Callable[..., ScriptedServer]) -> None:
+    server = Submission()
+    result = submit(scripted(server).port)
+    assert result.auth.status.name == "OK"
+    assert [line.split(b" ")[0] for line in auth_chunk(server)] == [
+        b"AUTH",
+        b"MAIL",
+        b"RCPT",
+        b"RSET",
+    ]
+    assert after_ehlo(result) == ["auth", "mail_from", "rcpt_to", "rset", "quit"]
+    assert stage(result, StageName.MAIL_FROM).ok
+    assert stage(result, StageName.RCPT_TO).ok
+    assert result.send is not None
+    assert result.send.ok
+    assert PASSWORD not in " ".join(client_lines(result))  # the flight is redacted too
+
+
+def test_a_refused_login_in_the_flight_reads_as_alone(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    server = Submission(password="another one")
+    result = submit(scripted(server).port)
+    assert result.outcome is Outcome.AUTH_FAILED
+    assert after_ehlo(result) == ["auth", "quit"]  # the replies owed are read, not staged
+    assert "535 5.7.8 bad credentials" in server_lines(result)
+
+
+def test_a_server_that_does_not_pipeline_after_the_login_is_asked_again(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    server = Submission(eager=True)
+    result = submit(scripted(server).port)
+    assert stage(result, StageName.MAIL_FROM).ok  # asked again after the login: no false refusal
+    assert stage(result, StageName.RCPT_TO).ok
+    assert result.send is not None
+    assert result.send.ok
+    assert sum(1 for chunk in server.chunks for line in chunk if line.startswith(b"AUTH")) == 1
+
+
+def test_the_message_is_never_sent_with_the_login(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    server = Submission()
+    submit(scripted(server).port, send_test=True)
+    assert auth_chunk(server) == [auth_chunk(server)[0]]  # DATA waits for the login's answer
+
+
+@pytest.mark.parametrize(("password", "works"), [(PASSWORD, True), ("not the password", False)])
+def test_dovecot_submission_takes_the_login_and_the_dry_run_in_one_flight(
+    certs: CertSet,
+    smtp_server: Callable[..., SmtpServer],
+    resolver: StaticResolver,
+    ca_file: Path,
+    password: str,
+    works: bool,
+) -> None:
+    reason = dovecot_unavailable()
+    if reason:
+        pytest.skip(reason)
+    relay = smtp_server(mode="plain", users={})
+    dovecot = start_dovecot(certs.good, {USER: PASSWORD}, None, relay.port)
+    try:
+        result = probe_candidate(
+            Candidate(HOST, dovecot.submissions, Security.TLS),
+            ProbeOptions(timeout=5, cafile=str(ca_file)),
+            email=parse_email(USER),
+            credentials=Credentials(USER, password),
+            resolver=resolver,
+        )
+    finally:
+        stop_dovecot(dovecot)
+    lines = [(line.direction, line.text.split(" ")[0]) for line in result.transcript]
+    auth = lines.index(("C", "AUTH"))
+    assert lines[auth + 1 : auth + 4] == [("C", "MAIL"), ("C", "RCPT"), ("C", "RSET")]
+    if works:
+        assert result.outcome is Outcome.OK
+        assert after_ehlo(result) == ["auth", "mail_from", "rcpt_to", "rset", "quit"]
+    else:
+        assert result.outcome is Outcome.AUTH_FAILED
+        assert result.send is None

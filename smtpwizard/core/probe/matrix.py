@@ -459,6 +459,9 @@ class Prober:
             clock=self._clock,
         )
         probe.open()
+        wants_check = self.options.dry_run or self.options.send_test
+        if isinstance(probe, SmtpProbe) and self.options.dry_run and not self.options.send_test:
+            probe.plan_check(email)
         if login is not None:
             while probe.can_login:
                 username = coordinator.await_turn(index)
@@ -473,7 +476,6 @@ class Prober:
                 )
                 if not another:
                     break
-        wants_check = self.options.dry_run or self.options.send_test
         if isinstance(probe, SmtpProbe) and wants_check and probe.may_send:
             probe.check_sending(email, send_message=self.options.send_test)
         return probe.finish()

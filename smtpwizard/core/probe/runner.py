@@ -52,6 +52,13 @@ def probe_candidate(
         redactor=redactor,
         clock=clock,
     )
+    if (
+        isinstance(probe, SmtpProbe)
+        and email is not None
+        and options.dry_run
+        and not options.send_test
+    ):
+        probe.plan_check(email)  # it can go with the login
     if probe.open() and credentials is not None and probe.can_login:
         probe.login(credentials)
     if (

@@ -9,8 +9,11 @@ credentials per RFC 4616, never written to the transcript).
 
 Where the server offers PIPELINING (RFC 2920), the sender and recipient check goes out in
 one flight (MAIL FROM, RCPT TO, then RSET or DATA) and its replies are read one by one, each
-in its own stage as without pipelining; the goodbye (QUIT) is sent without waiting for its
-answer, which changes nothing.
+in its own stage as without pipelining. The dry run (no message) even goes with an
+``AUTH PLAIN`` carrying its initial response, which RFC 4954 section 4 allows because PLAIN
+completes in one round trip; a server that answers such a MAIL FROM as if the login had not
+happened yet is asked again once the login is through. The goodbye (QUIT) is sent without
+waiting for its answer, which changes nothing.
 """
 
 from __future__ import annotations
@@ -148,6 +151,11 @@ class Conversation(smtplib.SMTP):
         self.channel.sendall(flight)
         self._ahead.extend(verb.upper() for verb, _args in commands)
 
+    def drain(self) -> None:
+        """Reads the replies still owed to commands sent ahead."""
+        while self._ahead:
+            self._read_unasked(self._ahead.popleft())
+
     def _read_unasked(self, verb: str) -> None:
         """Reads the reply to a command sent ahead that the conversation skipped (it stays in
         the transcript). A DATA accepted although no recipient was gets a lone dot, as RFC
@@ -246,11 +254,19 @@ class Conversation(smtplib.SMTP):
         words = self.esmtp_features.get("auth", "").upper().split()
         return tuple(dict.fromkeys(words))
 
-    def authenticate(self, mechanism: str, credentials: Credentials) -> Reply:
+    def authenticate(
+        self,
+        mechanism: str,
+        credentials: Credentials,
+        then: Sequence[tuple[str, str]] = (),
+    ) -> Reply:
         """Runs one AUTH exchange; the final reply tells how it went.
 
         The caller registers the password with the transcript's redactor first; here the
         derived forms (the PLAIN blob, the CRAM-MD5 answer) are registered before use.
+        ``then``: commands to send in the same flight as an ``AUTH PLAIN`` with its initial
+        response (RFC 4954 section 4 allows it: PLAIN completes in one round trip); their
+        replies are read when the conversation gets to them (:meth:`send_ahead`).
         """
         user = credentials.username.encode("utf-8")
         secret = credentials.password.encode("utf-8")
@@ -275,7 +291,11 @@ class Conversation(smtplib.SMTP):
             blob = plain_response(credentials)
             redact.add(blob, derived=True)
             self._hide(f"AUTH PLAIN [{credentials.username} and password, hidden]")
-            self.putcmd("AUTH", f"PLAIN {blob}")
+            if then:
+                self.send_ahead(("AUTH", f"PLAIN {blob}"), *then)
+                self.putcmd("AUTH")  # already on its way: its reply is next
+            else:
+                self.putcmd("AUTH", f"PLAIN {blob}")
             responders = ()
         elif mechanism == "LOGIN":
             self.putcmd("AUTH", "LOGIN")
@@ -328,6 +348,11 @@ class SmtpProbe(Probe):
 
     PROTOCOL = Protocol.SMTP
     CAPABILITY_STAGES = (StageName.EHLO, StageName.EHLO_TLS)
+
+    _planned_check: EmailAddress | None = None
+    """The address of the dry run that follows the login (:meth:`plan_check`)."""
+    _check_in_flight = False
+    """Whether the dry run's commands went out with the last AUTH."""
 
     def _make_conversation(self, channel: Channel, host: str, local_name: str) -> Conversation:
         return Conversation(channel, host, local_name, self.transcript)
@@ -416,9 +441,42 @@ class SmtpProbe(Probe):
     def _supported(self, encrypted: bool) -> tuple[str, ...]:
         return SUPPORTED_MECHANISMS if encrypted else PLAINTEXT_PREFERENCE
 
+    def plan_check(self, address: EmailAddress) -> None:
+        """Says that the sender and recipient check (the dry run, no message) follows the
+        login: where the server pipelines, it can then go out with ``AUTH PLAIN``."""
+        self._planned_check = address
+
     def _authenticate(self, mechanism: str, credentials: Credentials) -> tuple[bool, Reply]:
-        reply = self._conversation().authenticate(mechanism, credentials)
+        conv = self._conversation()
+        then = self._check_commands() if mechanism == "PLAIN" else []
+        reply = conv.authenticate(mechanism, credentials, then)
+        self._check_in_flight = bool(then)
         return reply.code == ReplyCode.AUTH_SUCCEEDED, reply
+
+    def _check_commands(self) -> list[tuple[str, str]]:
+        """MAIL FROM, RCPT TO and RSET for the planned dry run, when they may go with the
+        login: the server offers PIPELINING and nobody is stepping through."""
+        address = self._planned_check
+        conv = self._conversation()
+        if address is None or not conv.pipelining or self._gate is not None:
+            return []
+        return self._sending_commands(address, self._mail_options(address), send_message=False)
+
+    def _mail_options(self, address: EmailAddress) -> list[str]:
+        conv = self._conversation()
+        return ["SMTPUTF8"] if address.needs_smtputf8 and conv.has_extn("smtputf8") else []
+
+    def _sending_commands(
+        self, address: EmailAddress, options: list[str], *, send_message: bool
+    ) -> list[tuple[str, str]]:
+        if options:
+            self._conversation().command_encoding = "utf-8"  # as smtplib's mail() sets it
+        suffix = "".join(f" {option}" for option in options)
+        return [
+            ("MAIL", f"FROM:{smtplib.quoteaddr(address.ascii)}{suffix}"),
+            ("RCPT", f"TO:{smtplib.quoteaddr(address.ascii)}"),
+            ("DATA", "") if send_message else ("RSET", ""),
+        ]
 
     def _mechanism_refused(self, reply: Reply) -> bool:
         return reply.code == ReplyCode.PARAMETER_NOT_IMPLEMENTED
@@ -459,15 +517,26 @@ class SmtpProbe(Probe):
         if not self.usable:
             return None
         conv = self._conversation()
-        options = ["SMTPUTF8"] if address.needs_smtputf8 and conv.has_extn("smtputf8") else []
+        options = self._mail_options(address)
+        in_flight = self._check_in_flight and not send_message
+        self._check_in_flight = False
         check = SendCheck()
         try:
             with self._stage(StageName.MAIL_FROM) as started:
                 conv.channel.start_step(self._step_timeout())
-                self._send_ahead(address, options, send_message)
+                if not in_flight:
+                    self._send_ahead(address, options, send_message)
                 conv.mail(address.ascii, options)
                 reply = conv.last_reply
                 assert reply is not None
+                if in_flight and reply.code in (ReplyCode.BAD_SEQUENCE, ReplyCode.AUTH_REQUIRED):
+                    # The server took MAIL FROM before the login it then accepted (it does
+                    # not pipeline after AUTH): ask again, now that the login is done.
+                    conv.drain()
+                    self._send_ahead(address, options, send_message)
+                    conv.mail(address.ascii, options)
+                    reply = conv.last_reply
+                    assert reply is not None
                 check = replace(check, sender=reply)
                 self._record(
                     StageName.MAIL_FROM, started, reply.code == ReplyCode.OK, str(reply), reply
@@ -516,14 +585,7 @@ class SmtpProbe(Probe):
         conv = self._conversation()
         if not conv.pipelining or self._gate is not None:
             return
-        if options:
-            conv.command_encoding = "utf-8"  # SMTPUTF8, as smtplib's mail() sets it
-        suffix = "".join(f" {option}" for option in options)
-        conv.send_ahead(
-            ("MAIL", f"FROM:{smtplib.quoteaddr(address.ascii)}{suffix}"),
-            ("RCPT", f"TO:{smtplib.quoteaddr(address.ascii)}"),
-            ("DATA", "") if send_message else ("RSET", ""),
-        )
+        conv.send_ahead(*self._sending_commands(address, options, send_message=send_message))
 
 
 def _auth_failure(reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, Reason]:
