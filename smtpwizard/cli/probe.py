@@ -321,14 +321,20 @@ def _warn_plaintext_logins(
 def _signed_in_record(request: SignInRequest, signed: SignedIn, username: str) -> SignInRecord:
     """The sign-in for the report, with a warning when the signed-in account is not the
     login name (the server then refuses the token)."""
+    from smtpwizard.core.diagnosis.signin import account_mismatch
+
     record = request.record(signed)
     account = signed.token.account
-    if account and account.strip().lower() != username.strip().lower():
-        note = _(
-            "You signed in as {account}, but the login name is {username}: the server takes "
-            "the token only for the account that signed in. Sign in as {username}, or give "
-            "--username {account}."
-        ).format(account=account, username=username)
+    mismatch = account_mismatch(account, username)
+    if mismatch:
+        note = " ".join(
+            (
+                mismatch,
+                _("Sign in as {username}, or give --username {account}.").format(
+                    account=account, username=username
+                ),
+            )
+        )
         record = replace(record, notes=(*record.notes, note))
     return record
 

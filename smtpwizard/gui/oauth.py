@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
 
+from smtpwizard.core.diagnosis.signin import account_mismatch
 from smtpwizard.core.diagnosis.signin import explain_sign_in
 from smtpwizard.core.diagnosis.signin import registration_advice
 from smtpwizard.core.errors import SignInError
@@ -333,7 +334,11 @@ class OAuthPanel(QWidget):
             text += " " + _("The sign-in is kept in your password store for next time.")
         for note in signed.notes:
             text += " " + note
-        self.status.show_message(text, Severity.OK)
+        email = self._draft.email if self._draft is not None else None
+        mismatch = account_mismatch(signed.token.account, str(email) if email else "")
+        if mismatch:
+            text += " " + mismatch + " " + _("Sign in again with the account of this address.")
+        self.status.show_message(text, Severity.WARNING if mismatch else Severity.OK)
 
     def _show_failure(self, error: SignInError) -> None:
         provider = self._draft.provider if self._draft is not None else None

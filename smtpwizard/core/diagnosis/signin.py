@@ -18,6 +18,7 @@ from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Severity
 
 __all__ = [
+    "account_mismatch",
     "explain_record",
     "explain_sign_in",
     "read_oauth_not_offered",
@@ -33,6 +34,17 @@ _GOOGLE = {"gmail", "google-workspace"}
 def signed_in_with_token(result: ProbeResult) -> bool:
     """Whether the login of a result used an OAuth 2.0 token."""
     return (result.auth.mechanism or "") in OAUTH_MECHANISMS
+
+
+def account_mismatch(account: str | None, username: str) -> str | None:
+    """Why a token will be refused when the person signed in with another account than the
+    login name ("" or ``None`` when they match or the provider did not say who signed in)."""
+    if not account or not username or account.strip().lower() == username.strip().lower():
+        return None
+    return _(
+        "You signed in as {account}, but the login name is {username}: the server takes the "
+        "token only for the account that signed in."
+    ).format(account=account, username=username)
 
 
 def registration_advice(provider: Provider | None) -> str:
