@@ -1,4 +1,4 @@
-"""An afternoon in one window, in well under a minute: 160 rounds, each a new search and one or
+"""An afternoon in one window, in well under a minute: 120 rounds, each a new search and one or
 two tests (some stopped and run again after Back and Next, some from the result page), with the
 Advanced dialog opened and closed on the way (tests/support/long_session.py). Qt objects and
 threads stay the same; Python objects, smtpwizard's own memory and the process's memory stay
@@ -55,7 +55,7 @@ def test_an_afternoon_of_searching_and_testing_in_one_window(
     assert figures["dialogs"] == rounds // 4
     assert change["qt_objects"] == 0, summary
     assert change["threads"] <= 0, summary
-    # Python objects alive: the same, give or take a few; one lost a round would add 140.
+    # Python objects alive: the same, give or take a few; one lost a round would add 100.
     assert change["python_objects"] < 40, summary
     # What smtpwizard's code allocated in the traced rounds and still holds: less than 4 KiB
     # a round (a round's results alone, kept by mistake, weigh more than 20 KiB).

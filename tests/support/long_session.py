@@ -50,12 +50,12 @@ from tests.support.pages import USER
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Rounds of the session: each searches once and tests once or twice.
-ROUNDS = 160
+ROUNDS = 120
 #: Rounds before the first reading: caches fill, the allocator finds its size.
 WARM_UP = 20
 #: The last rounds, where the memory smtpwizard's code allocates is traced (tracing slows
 #: Python down; what a round leaks shows in a few dozen).
-TRACED = 50
+TRACED = 40
 
 
 @dataclass(frozen=True)

@@ -321,7 +321,9 @@ class OAuthServer:
             validator, verification_uri=f"{self.issuer}/device/enter", interval=1
         )
         self._introspect = IntrospectEndpoint(validator)
-        self._thread = threading.Thread(target=self._https.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._https.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # -- the endpoints ----------------------------------------------------------------------
 
