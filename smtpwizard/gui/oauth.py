@@ -53,6 +53,18 @@ __all__ = ["OAuthPanel", "qr_pixmap"]
 Outcome = tuple["SignInRequest | None", "SignedIn | SignInError"]
 
 
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first (unless it starts with a host or a path, which
+    keep their spelling), a full stop last."""
+    text = text.strip()
+    if not text:
+        return ""
+    first_word = text.split(" ", 1)[0]
+    if not any(mark in first_word for mark in "./"):
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def qr_pixmap(text: str, scale: int = 4) -> QPixmap:
     """A QR code of ``text`` (the device sign-in's address), for a phone's camera."""
     import segno
@@ -139,19 +151,20 @@ class OAuthPanel(QWidget):
         self._draft = draft
         provider = draft.provider
         name = provider.name if provider is not None else _("your provider")
+        first = provider.name if provider is not None else _("Your provider")
         plan = draft.sign_in_plan
-        why = " ".join(plan.reasons)
+        why = " ".join(_sentence(reason) for reason in plan.reasons)
         self.intro.setText(
             "<br>".join(
                 part
                 for part in (
                     _(
-                        "<b>{name} wants its own sign-in, not a password.</b> smtpwizard "
+                        "<b>{first} wants its own sign-in, not a password.</b> smtpwizard "
                         "opens {name}'s sign-in page in your browser; you sign in there, and "
                         "smtpwizard receives a token to test with. Your password never passes "
                         "through smtpwizard."
-                    ).format(name=escape(name)),
-                    escape(why),
+                    ).format(first=escape(first), name=escape(name)),
+                    escape(_("How smtpwizard knows: {why}").format(why=why)) if why else "",
                 )
                 if part
             )
@@ -169,7 +182,7 @@ class OAuthPanel(QWidget):
                 "{name} publishes no client ID that every program may use, and smtpwizard "
                 "never borrows another program's. {advice} Leave it empty if you signed in "
                 "here before."
-            ).format(name=name, advice=registration_advice(provider))
+            ).format(name=first, advice=registration_advice(provider))
         )
         if draft.signed_in is not None:
             self._show_signed_in(draft.signed_in)
@@ -326,7 +339,7 @@ class OAuthPanel(QWidget):
         how = {
             "stored": _("with the sign-in stored in your password store"),
             "device": _("with the code"),
-        }.get(signed.flow, _("in the browser"))
+        }.get(signed.flow, _("through the browser"))
         text = _("Signed in {how}.").format(how=how)
         if signed.token.account:
             text = _("Signed in {how} as {account}.").format(how=how, account=signed.token.account)

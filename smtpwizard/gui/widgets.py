@@ -130,6 +130,8 @@ class StatusLine(QWidget):
         self.icon = QLabel(self)
         self.icon.setFixedSize(20, 20)
         self.text = wrapped("", self)
+        # Both at the top: a label given more height than its lines stays beside the icon.
+        self.text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.text, 1)
 

@@ -102,7 +102,7 @@ def test_sign_in_with_the_provider_then_test_both_ports_and_export(
         signin.oauth.sign_in_button.click()
     assert signin.isComplete()
     assert len(services.opened) == 1
-    assert "Signed in in the browser." in signin.oauth.status.message()
+    assert "Signed in through the browser." in signin.oauth.status.message()
 
     testing = driver.wizard.page(PageId.TESTING)
     assert isinstance(testing, TestingPage)

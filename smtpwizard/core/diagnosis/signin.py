@@ -72,7 +72,10 @@ def registration_advice(provider: Provider | None) -> str:
     return (
         steps
         + " "
-        + _("Then give its client ID to smtpwizard (--oauth2-client-id on the command line).")
+        + _(
+            "Then give its client ID to smtpwizard: in the Client ID field of the sign-in "
+            "page, or with --oauth2-client-id on the command line."
+        )
     )
 
 

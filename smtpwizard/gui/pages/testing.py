@@ -430,8 +430,18 @@ class TestingPage(Page):
         if earlier is None or row is None:
             return
         worth_telling = result.outcome in _WORTH_TELLING
-        shown = result if worth_telling else earlier
-        finding = explain(shown, Context((), self.draft.provider))
+        draft = self.draft
+        run = draft.matrix if result.candidate.protocol is Protocol.SMTP else draft.incoming_matrix
+        if worth_telling and run is not None and earlier in run.results:
+            # Kept in the results: the result page, the report and the exports see it.
+            run = replace(run, results=tuple(result if r is earlier else r for r in run.results))
+            if result.candidate.protocol is Protocol.SMTP:
+                draft.matrix = run
+            else:
+                draft.incoming_matrix = run
+        # Read with the others, as the result page reads it ("blocked on the way").
+        context = Context(run.results if run is not None else (), draft.provider)
+        finding = explain(result if worth_telling else earlier, context)
         self._set(row, RESULT, finding.headline, finding.explanation)
         item = self.table.item(row, RESULT)
         if item is not None:
@@ -441,16 +451,6 @@ class TestingPage(Page):
         tls = result.tls
         if result.outcome in CERTIFICATE_FAILURES and tls is not None and tls.cert:
             self._offer_certificate(row, result.candidate.host, tls)
-        draft = self.draft
-
-        def merged(matrix: MatrixResult) -> MatrixResult:
-            results = tuple(result if r is earlier else r for r in matrix.results)
-            return replace(matrix, results=results)
-
-        if draft.matrix is not None and earlier in draft.matrix.results:
-            draft.matrix = merged(draft.matrix)
-        elif draft.incoming_matrix is not None and earlier in draft.incoming_matrix.results:
-            draft.incoming_matrix = merged(draft.incoming_matrix)
         self.filled.emit()
 
     @Slot(object)
