@@ -115,7 +115,9 @@ class Engine:
 
         probe_cafile, discovery_cafile, built_nameservers = self._built_with
         effective = cafile or probe_cafile or discovery_cafile
-        context = trust_context(effective)
+        # A CA file is read now, to say at once when it cannot be used; the system's
+        # authorities alone need no check and load with the first test (off the GUI thread).
+        context = trust_context(effective) if effective else None
         self.probe = replace(self.probe, cafile=cafile or probe_cafile)
         self.discovery = replace(
             self.discovery,
