@@ -88,6 +88,16 @@ class Checks:
             f"{len(lines)} listed" if run.returncode == 0 else run.stderr.strip(),
         )
 
+    def formats(self) -> None:
+        """The export formats load on first use, by name: the bundle must hold them all."""
+        run = self.run("export", "--list")
+        lines = [line for line in run.stdout.splitlines() if line.strip()]
+        self.report(
+            "export formats",
+            run.returncode == 0 and len(lines) >= 20,
+            f"{len(lines)} listed" if run.returncode == 0 else run.stderr.strip(),
+        )
+
     def wizard_opens(self, runs: int) -> None:
         env = {"QT_QPA_PLATFORM": "offscreen", "SMTPWIZARD_QUIT_WHEN_SHOWN": "1"}
         times, problems = [], []
@@ -178,6 +188,7 @@ def main() -> int:
     checks = Checks(executable)
     checks.version()
     checks.providers()
+    checks.formats()
     checks.wizard_opens(args.runs)
     checks.self_check()
     checks.probe()

@@ -27,6 +27,7 @@ from smtpwizard.core.readback import ServerEntry
 from smtpwizard.core.readback import read_document
 
 __all__ = [
+    "FORMAT_MODULES",
     "ExportConfig",
     "ExportOptions",
     "Exporter",
@@ -116,8 +117,8 @@ class Exporter:
 
 _REGISTRY: dict[str, Exporter] = {}
 
-#: The modules whose import registers the formats.
-_FORMAT_MODULES = (
+#: The modules whose import registers the formats (loaded on the first look at the registry).
+FORMAT_MODULES = (
     "apple",
     "applications",
     "frameworks",
@@ -131,7 +132,7 @@ _FORMAT_MODULES = (
 
 def _formats() -> dict[str, Exporter]:
     """The registry, its format modules loaded on first use."""
-    for module in _FORMAT_MODULES:
+    for module in FORMAT_MODULES:
         importlib.import_module(f"smtpwizard.core.exporters.{module}")
     return _REGISTRY
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from smtpwizard.gui.pages.troubleshoot import TroubleshootPage
 
 __all__ = [
+    "PAGE_MODULES",
     "AccountPage",
     "ExportPage",
     "FixSettingsPage",
@@ -32,7 +33,8 @@ __all__ = [
     "TroubleshootPage",
 ]
 
-_MODULES = {
+#: Each page's module, by the page's name.
+PAGE_MODULES = {
     "AccountPage": "account",
     "ExportPage": "export",
     "FixSettingsPage": "fix",
@@ -46,7 +48,7 @@ _MODULES = {
 
 
 def __getattr__(name: str) -> object:
-    module = _MODULES.get(name)
+    module = PAGE_MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
