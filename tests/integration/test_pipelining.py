@@ -7,6 +7,7 @@ import base64
 import socket
 import threading
 from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -36,6 +37,18 @@ from tests.support.smtpd import SmtpServer
 
 HOST = "mail.example.test"
 ENVELOPE = [StageName.MAIL_FROM, StageName.RCPT_TO]
+
+
+def read_chunks(conn: socket.socket) -> Iterator[list[bytes]]:
+    """The complete lines of each chunk the client sends, as they come, until it closes."""
+    pending = b""
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            return
+        pending += data
+        *lines, pending = pending.split(b"\r\n")
+        yield lines
 
 
 @dataclass
@@ -68,15 +81,9 @@ class Envelope:
 
     def __call__(self, conn: socket.socket, stopping: threading.Event) -> None:
         conn.sendall(b"220 relay.example.test ESMTP\r\n")
-        pending = b""
         group: list[bytes] = []
         in_message = False
-        while True:
-            data = conn.recv(65536)
-            if not data:
-                return
-            pending += data
-            *lines, pending = pending.split(b"\r\n")
+        for lines in read_chunks(conn):
             self.chunks.append(lines)
             for line in lines:
                 if in_message:
@@ -333,15 +340,9 @@ class Submission:
 
     def __call__(self, conn: socket.socket, stopping: threading.Event) -> None:
         conn.sendall(b"220 submit.example.test ESMTP\r\n")
-        pending = b""
         authenticated = False
         sender = False
-        while True:
-            data = conn.recv(65536)
-            if not data:
-                return
-            pending += data
-            *lines, pending = pending.split(b"\r\n")
+        for lines in read_chunks(conn):
             self.chunks.append(lines)
             login_in_chunk = False
             for line in lines:
