@@ -34,7 +34,7 @@ def test_with_all_the_verdict_comes_before_the_slow_tests_end(
 ) -> None:
     server = smtp_server(mode="tls")
     args = probe_args(server.port, "--security", "tls", "--cafile", str(ca_file))
-    args += ["--port", str(silent_port), "--security", "starttls", "--timeout", "5", "--all"]
+    args += ["--port", str(silent_port), "--security", "starttls", "--timeout", "3", "--all"]
     with subprocess.Popen(
         [sys.executable, "-m", "smtpwizard", *args],
         stdout=subprocess.PIPE,
@@ -44,7 +44,7 @@ def test_with_all_the_verdict_comes_before_the_slow_tests_end(
     ) as proc:
         assert proc.stdout is not None
         first = proc.stdout.readline()
-        still_testing = proc.poll() is None  # the silent port keeps it busy for 5 seconds
+        still_testing = proc.poll() is None  # the silent port keeps it busy for 3 seconds
         rest = proc.stdout.read()
     assert first == f"Outgoing mail: Works: 127.0.0.1:{server.port} (SSL/TLS).\n"
     assert still_testing
