@@ -347,10 +347,13 @@ class OAuthPanel(QWidget):
             text += " " + _("The sign-in is kept in your password store for next time.")
         for note in signed.notes:
             text += " " + note
-        email = self._draft.email if self._draft is not None else None
-        mismatch = account_mismatch(signed.token.account, str(email) if email else "")
+        draft = self._draft
+        login = self.login_hint()
+        if not login and draft is not None:
+            login = draft.username.strip() or (str(draft.email) if draft.email else "")
+        mismatch = account_mismatch(signed.token.account, login)
         if mismatch:
-            text += " " + mismatch + " " + _("Sign in again with the account of this address.")
+            text += " " + mismatch + " " + _("Sign in again with the account of this login name.")
         self.status.show_message(text, Severity.WARNING if mismatch else Severity.OK)
 
     def _show_failure(self, error: SignInError) -> None:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.core.auth.flows import OpenBrowser
+from smtpwizard.core.auth.flows import Token
+from smtpwizard.core.auth.signin import SignedIn
 from smtpwizard.core.auth.signin import TokenKeeper
 from smtpwizard.core.draft import Purpose
 from smtpwizard.core.engine import Engine
@@ -199,3 +201,14 @@ def test_the_password_stays_a_choice(driver: Driver, services: BrowserEngine) ->
 
 def test_the_qr_code_holds_the_address() -> None:
     assert not qr_pixmap("https://login.example.test/device?code=WDJB-MJHT").isNull()
+
+
+def test_signing_in_with_another_account_is_named_at_once(driver: Driver) -> None:
+    signin = to_sign_in(driver)
+    token = Token("not-a-real-token", account="bob@example.test")
+    draft = driver.wizard.draft
+    draft.signed_in = SignedIn(token, reused=False, stored=False)
+    signin.oauth.show_for(draft)  # as when coming back to the page after signing in
+    message = signin.oauth.status.message()
+    assert "You signed in as bob@example.test" in message
+    assert "alice@example.test" in message
