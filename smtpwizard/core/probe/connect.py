@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import socket
 import threading
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from smtpwizard.core.errors import Cancelled
@@ -20,21 +19,16 @@ from smtpwizard.core.errors import ConnectFailed
 from smtpwizard.core.errors import ResolveError
 from smtpwizard.core.errors import describe_os_error
 from smtpwizard.core.model import AddressResult
-from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Reason
-from smtpwizard.core.model import Reply
 from smtpwizard.core.model import StageName
-from smtpwizard.core.model import StageResult
 from smtpwizard.core.net.channel import Address
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.channel import Channel
 from smtpwizard.core.net.channel import Clock
 from smtpwizard.core.net.channel import open_connection
 from smtpwizard.core.net.resolve import Resolver
-from smtpwizard.core.net.transcript import Transcript
-from smtpwizard.core.probe.options import ProbeOptions
-from smtpwizard.core.probe.options import Stop
+from smtpwizard.core.probe.stages import ProbeSteps
 
 __all__ = ["ConnectStages", "family_name"]
 
@@ -106,41 +100,14 @@ class _FamilyCheck:
         )
 
 
-class ConnectStages:
+class ConnectStages(ProbeSteps):
     """Resolve, connect, and the per-address results. Mixed into :class:`Probe`."""
 
     if TYPE_CHECKING:
-        candidate: Candidate
-        options: ProbeOptions
-        transcript: Transcript
         _resolver: Resolver
-        _cancel: CancelToken
-        _clock: Clock
         _addresses: list[Address]
-        _connected: Address | None
         _local: str | None
 
-        def _stage(self, name: StageName) -> AbstractContextManager[float]: ...
-        def _record(
-            self,
-            name: StageName,
-            started: float,
-            ok: bool,
-            detail: str,
-            reply: Reply | None = None,
-            error: BaseException | None = None,
-        ) -> StageResult: ...
-        def _fail(
-            self,
-            name: StageName,
-            started: float,
-            outcome: Outcome,
-            reason: Reason,
-            detail: str,
-            reply: Reply | None = None,
-            error: BaseException | None = None,
-        ) -> Stop: ...
-        def _step_timeout(self, limit: float | None = None) -> float: ...
         def _remaining(self) -> float: ...
         def _converse_on(self, sock: socket.socket) -> Channel: ...
 

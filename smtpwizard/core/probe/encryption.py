@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
@@ -15,7 +14,6 @@ from smtpwizard.core.errors import ConnectFailed
 from smtpwizard.core.errors import ConnectionLost
 from smtpwizard.core.errors import NetworkTimeout
 from smtpwizard.core.errors import ProbeError
-from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import CertInfo
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
@@ -24,19 +22,13 @@ from smtpwizard.core.model import Reply
 from smtpwizard.core.model import ReplyCode
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import StageName
-from smtpwizard.core.model import StageResult
 from smtpwizard.core.model import TlsInfo
-from smtpwizard.core.net.channel import Address
-from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.channel import Channel
-from smtpwizard.core.net.channel import Clock
 from smtpwizard.core.net.channel import open_connection
 from smtpwizard.core.net.tls import unverified_context
 from smtpwizard.core.net.transcript import Transcript
 from smtpwizard.core.probe.options import POKE_TIMEOUT
 from smtpwizard.core.probe.options import SNIFF_TIMEOUT
-from smtpwizard.core.probe.options import ProbeOptions
-from smtpwizard.core.probe.options import Stop
 from smtpwizard.core.probe.peer import TLS_RECORD
 from smtpwizard.core.probe.peer import certificate_detail
 from smtpwizard.core.probe.peer import certificate_failure
@@ -48,51 +40,25 @@ from smtpwizard.core.probe.peer import peer_chain
 from smtpwizard.core.probe.peer import show
 from smtpwizard.core.probe.peer import sniff
 from smtpwizard.core.probe.peer import sniff_after_hello
+from smtpwizard.core.probe.stages import ProbeSteps
 
 __all__ = ["EncryptionStages"]
 
 
-class EncryptionStages:
+class EncryptionStages(ProbeSteps):
     """The encryption steps of a conversation, and what happens when it does not start as
     expected: STARTTLS, the TLS handshake and its certificate check (with a certificate the
     person chose to trust), and a greeting that never comes. Mixed into :class:`Probe`."""
 
     if TYPE_CHECKING:
-        candidate: Candidate
-        options: ProbeOptions
-        transcript: Transcript
         PROTOCOL: ClassVar[Protocol]
         _context: ssl.SSLContext
-        _cancel: CancelToken
-        _clock: Clock
         _conv: Any
         _clean: bool
-        _connected: Address | None
         _tls: TlsInfo | None
         _total_deadline: float
         _starttls_offered: bool | None
 
-        def _stage(self, name: StageName) -> AbstractContextManager[float]: ...
-        def _record(
-            self,
-            name: StageName,
-            started: float,
-            ok: bool,
-            detail: str,
-            reply: Reply | None = None,
-            error: BaseException | None = None,
-        ) -> StageResult: ...
-        def _fail(
-            self,
-            name: StageName,
-            started: float,
-            outcome: Outcome,
-            reason: Reason,
-            detail: str,
-            reply: Reply | None = None,
-            error: BaseException | None = None,
-        ) -> Stop: ...
-        def _step_timeout(self, limit: float | None = None) -> float: ...
         def _looks_like_greeting(self, received: bytes) -> bool: ...
         def _starttls_command(self) -> Reply: ...
         def _starttls_accepted(self, reply: Reply) -> bool: ...
