@@ -9,28 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import PASSWORD
+from tests.support.cli import HEAVY
 from tests.support.cli import modules_loaded_by
 from tests.support.cli import probe_args
 from tests.support.smtpd import SmtpServer
 
-UNUSED = (
-    "cryptography",
-    "dns",
-    "oauthlib",
-    "keyring",
-    "PySide6",
-    "imaplib",
-    "poplib",
-    "http.server",
-    "smtpwizard.gui",
-    "smtpwizard.core.importers",
-    "smtpwizard.core.exporters",
-    "smtpwizard.core.troubleshoot",
-    "smtpwizard.core.document",
-    "smtpwizard.core.discovery.discoverer",
-    "smtpwizard.core.auth.flows",
-    "smtpwizard.core.auth.signin",
-)
+#: What a probe of a given server does not use: the heavy modules, and no sign-in either.
+UNUSED = (*HEAVY, "smtpwizard.core.auth.signin")
 
 
 def test_probing_a_given_server_loads_only_what_it_uses(

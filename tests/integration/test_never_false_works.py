@@ -367,7 +367,7 @@ def test_each_address_family_has_its_own_result(
     headline: str,
 ) -> None:
     port, dns = dual_stack(server_on, other)
-    run = smtpwizard(
+    probe = [
         "probe",
         USER,
         "--server",
@@ -382,10 +382,8 @@ def test_each_address_family_has_its_own_result(
         str(ca_file),
         "--timeout",
         "1",
-        "--password-stdin",
-        "--json",
-        stdin=PASSWORD + "\n",
-    )
+    ]
+    run = smtpwizard(*probe, "--password-stdin", "--json", stdin=PASSWORD + "\n")
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     (candidate,) = doc["candidates"]
@@ -404,22 +402,7 @@ def test_each_address_family_has_its_own_result(
     )
     assert any(fails in warning for warning in doc["recommended"]["warnings"])
 
-    report = smtpwizard(
-        "probe",
-        USER,
-        "--server",
-        HOST,
-        "--nameserver",
-        dns.address,
-        "--port",
-        str(port),
-        "--security",
-        "tls",
-        "--cafile",
-        str(ca_file),
-        "--timeout",
-        "1",
-    )
+    report = smtpwizard(*probe)
     assert report.returncode == 0, report.stderr
     assert headline in report.stdout, report.stdout
 

@@ -37,6 +37,27 @@ def probe_args(port: int, *more: str, server: str = "127.0.0.1", email: str = US
     return ["probe", email, "--server", server, "--port", str(port), *more]
 
 
+#: What a command line that does not need them must not load: big third-party libraries,
+#: and the rooms of the product that other commands (or the wizard) use.
+HEAVY = (
+    "cryptography",
+    "dns",
+    "oauthlib",
+    "keyring",
+    "PySide6",
+    "imaplib",
+    "poplib",
+    "http.server",
+    "smtpwizard.gui",
+    "smtpwizard.core.importers",
+    "smtpwizard.core.exporters",
+    "smtpwizard.core.troubleshoot",
+    "smtpwizard.core.document",
+    "smtpwizard.core.discovery.discoverer",
+    "smtpwizard.core.auth.flows",
+)
+
+
 def modules_loaded_by(
     args: Sequence[str], listing: Path, stdin: str = ""
 ) -> tuple[list[str], subprocess.CompletedProcess[str]]:

@@ -11,29 +11,12 @@ import pytest
 
 from smtpwizard.cli.main import COMMANDS
 from smtpwizard.cli.main import wanted_commands
+from tests.support.cli import HEAVY as CLI_HEAVY
 from tests.support.cli import modules_loaded_by
 
-#: What none of these command lines may load: big third-party libraries, and the rooms of
-#: the product that other commands (or the wizard) use.
-HEAVY = (
-    "cryptography",
-    "dns",
-    "oauthlib",
-    "keyring",
-    "PySide6",
-    "imaplib",
-    "poplib",
-    "http.server",
-    "smtpwizard.gui",
-    "smtpwizard.core.importers",
-    "smtpwizard.core.exporters",
-    "smtpwizard.core.troubleshoot",
-    "smtpwizard.core.document",
-    "smtpwizard.core.diagnosis",
-    "smtpwizard.core.discovery.discoverer",
-    "smtpwizard.core.auth.flows",
-    "smtpwizard.core.probe",
-)
+#: What none of these command lines may load: the heavy modules, and also the probing and
+#: the diagnosis (they do no work).
+HEAVY = (*CLI_HEAVY, "smtpwizard.core.diagnosis", "smtpwizard.core.probe")
 
 
 def loaded_by(args: Sequence[str], tmp_path: Path) -> tuple[list[str], str]:
