@@ -4,7 +4,6 @@ stopped with the run."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from tests.conftest import USER
 from tests.support.certs import CertSet
 from tests.support.listeners import BlackholePort
 from tests.support.listeners import RefusedPort
+from tests.support.listeners import loopback_socket
 from tests.support.smtpd import SmtpServer
 
 HOST = "mail.example.test"
@@ -40,14 +40,7 @@ class AnsweringPort:
     enough for the check of another address family, which only connects."""
 
     def __init__(self, host: str, port: int) -> None:
-        assert host in ("127.0.0.1", "::1"), "tests only use loopback"
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self._sock.bind((host, port))
-        except OSError:
-            self._sock.close()
-            raise
+        self._sock = loopback_socket(host, port)
         self._sock.listen(16)
         self.port = port
 

@@ -12,6 +12,20 @@ from typing import Self
 Script = Callable[[socket.socket, threading.Event], None]
 
 
+def loopback_socket(host: str, port: int = 0) -> socket.socket:
+    """A TCP socket bound to ``port`` of a loopback address (raises ``OSError``, the socket
+    closed, when the port is taken)."""
+    assert host in ("127.0.0.1", "::1"), "tests only use loopback"
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class Listener:
     """A listening socket on loopback with a thread that accepts connections and hands each
     to :meth:`accepted`; :meth:`stop` closes the listener and every socket handed to
@@ -158,14 +172,7 @@ class RefusedPort:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        assert host in ("127.0.0.1", "::1"), "tests only use loopback"
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self._sock.bind((host, port))
-        except OSError:
-            self._sock.close()
-            raise
+        self._sock = loopback_socket(host, port)
         self.host = host
         self.port: int = self._sock.getsockname()[1]
 
@@ -209,19 +216,12 @@ class BlackholePort:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        assert host in ("127.0.0.1", "::1"), "tests only use loopback"
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self._listener.bind((host, port))
-        except OSError:
-            self._listener.close()
-            raise
+        self._listener = loopback_socket(host, port)
         self._listener.listen(0)
         self.port: int = self._listener.getsockname()[1]
         self._fillers: list[socket.socket] = []
         for _ in range(3):
-            filler = socket.socket(family, socket.SOCK_STREAM)
+            filler = socket.socket(self._listener.family, socket.SOCK_STREAM)
             filler.setblocking(False)
             filler.connect_ex((host, self.port))
             self._fillers.append(filler)
