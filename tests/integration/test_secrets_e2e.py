@@ -43,6 +43,18 @@ def every_file(root: Path) -> Iterator[tuple[Path, str]]:
             yield path, path.read_bytes().decode("utf-8", "replace")
 
 
+def export_everything(
+    run: Callable[..., subprocess.CompletedProcess[str]],
+) -> Iterator[subprocess.CompletedProcess[str]]:
+    """Every export format written from ``result.json`` by ``run`` (name, then arguments),
+    the password not asked for."""
+    for name in registry():
+        output = f"export-{name}"
+        yield run(
+            f"export {name}", "export", "--format", name, "--input", "result.json", "-o", output
+        )
+
+
 def assert_nothing_leaks(texts: dict[str, str], *secrets: str) -> None:
     found = {
         name: [form for secret in secrets for form in leaks(text, secret, USER)]
@@ -123,17 +135,7 @@ def test_the_command_line_never_writes_or_prints_the_password(
         assert "AUTH PLAIN" in verbose.stdout  # the login itself is in what is searched
         assert "AUTH PLAIN" in failed.stdout
         # every export, the password not asked for
-        for name in registry():
-            exported = run(
-                f"export {name}",
-                "export",
-                "--format",
-                name,
-                "--input",
-                "result.json",
-                "-o",
-                f"export-{name}",
-            )
+        for exported in export_everything(run):
             assert exported.returncode in (0, 2), exported.stderr  # 2: needs an incoming server
         # troubleshooting with both passwords, and the support reports
         target = [HOST, str(server.port), "--security", "tls", "--cafile", str(certs.ca_file)]
@@ -199,17 +201,7 @@ def test_the_command_line_never_writes_or_prints_a_token(certs: CertSet, tmp_pat
         verbose = run("verbose", "probe", USER, *setup.args("-v"))
         assert verbose.returncode == 0, verbose.stderr
         assert "AUTH OAUTHBEARER" in verbose.stdout  # the login itself is in what is searched
-        for name in registry():
-            exported = run(
-                f"export {name}",
-                "export",
-                "--format",
-                name,
-                "--input",
-                "result.json",
-                "-o",
-                f"export-{name}",
-            )
+        for exported in export_everything(run):
             assert exported.returncode in (0, 1, 2), exported.stderr
         port = str(setup.mail.dovecot.submission)
         target = [HOST, port, "--username", USER, "--auth", "oauth2"]
