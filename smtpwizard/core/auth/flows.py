@@ -263,15 +263,13 @@ class OAuthFlows:
 
     # -- the token endpoint ---------------------------------------------------------------
 
-    def _token_request(self, client: Any, body: str, cancel: CancelToken, during: str) -> Token:
-        endpoint = self.settings.token_endpoint
-        if not endpoint:
-            raise SignInError(SignInProblem.NO_ENDPOINTS, _("Nothing says where to get a token."))
-        fields = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
-        if self.settings.client_secret:
-            fields["client_secret"] = self.settings.client_secret
+    def _post(
+        self, endpoint: str, fields: Mapping[str, str], cancel: CancelToken, during: str
+    ) -> bytes:
+        """Posts a form to the sign-in server; its OAuth 2.0 error answer (or no answer)
+        becomes a :class:`SignInError` saying what failed ``during``."""
         try:
-            answer = self._http.post_form(endpoint, fields, cancel)
+            return self._http.post_form(endpoint, fields, cancel)
         except FetchError as exc:
             error = parse_json(exc.body)
             code = error.get("error")
@@ -285,6 +283,15 @@ class OAuthFlows:
                 _("The sign-in server could not be reached: {error}").format(error=exc),
                 description=str(exc),
             ) from None
+
+    def _token_request(self, client: Any, body: str, cancel: CancelToken, during: str) -> Token:
+        endpoint = self.settings.token_endpoint
+        if not endpoint:
+            raise SignInError(SignInProblem.NO_ENDPOINTS, _("Nothing says where to get a token."))
+        fields = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
+        if self.settings.client_secret:
+            fields["client_secret"] = self.settings.client_secret
+        answer = self._post(endpoint, fields, cancel, during)
         from oauthlib.oauth2 import OAuth2Error
 
         try:
@@ -463,21 +470,7 @@ class OAuthFlows:
                 _("This provider does not let mail programs sign in with a code."),
             )
         fields = {"client_id": self._client_id, "scope": " ".join(scopes)}
-        try:
-            answer = parse_json(self._http.post_form(endpoint, fields, cancel))
-        except FetchError as exc:
-            error = parse_json(exc.body)
-            code = error.get("error")
-            if isinstance(code, str) and code:
-                description = error.get("error_description")
-                raise _failure(
-                    code, description if isinstance(description, str) else "", _("the code")
-                ) from None
-            raise SignInError(
-                SignInProblem.UNREACHABLE,
-                _("The sign-in server could not be reached: {error}").format(error=exc),
-                description=str(exc),
-            ) from None
+        answer = parse_json(self._post(endpoint, fields, cancel, _("the code")))
         device_code = answer.get("device_code")
         user_code = answer.get("user_code")
         # Google names it verification_url; RFC 8628 verification_uri.
