@@ -59,6 +59,7 @@ from smtpwizard.core.troubleshoot.session import STOP_POINTS
 from smtpwizard.core.troubleshoot.session import Attempt
 from smtpwizard.core.troubleshoot.session import StepControl
 from smtpwizard.core.troubleshoot.session import Troubleshooter
+from smtpwizard.core.troubleshoot.session import setup_address
 from smtpwizard.core.troubleshoot.session import stop_points
 from smtpwizard.core.troubleshoot.steps import TITLES
 from smtpwizard.core.troubleshoot.support import imported_document
@@ -72,7 +73,6 @@ if TYPE_CHECKING:
     from smtpwizard.core.engine import Engine
     from smtpwizard.core.importers.reader import ImportedAccount
     from smtpwizard.core.importers.reader import ImportResult
-    from smtpwizard.core.net.address import EmailAddress
 
 __all__ = ["add_parser", "run"]
 
@@ -283,7 +283,7 @@ def _sign_in_step(
     from smtpwizard.core.discovery.signin import SignInPlan
     from smtpwizard.core.discovery.signin import plan_sign_in
 
-    address = _address_of(setup)
+    address = setup_address(setup)
     provider = engine.knowledge.for_address(
         address.domain if address is not None else "", [(setup.host, setup.port)]
     )
@@ -305,16 +305,6 @@ def _sign_in_step(
     if step.failed is not None and not asked:
         return None, provider  # the provider wants it, but it cannot start: the password
     return step, provider
-
-
-def _address_of(setup: ServerSettings) -> EmailAddress | None:
-    for text in (setup.email, setup.username):
-        if text and "@" in text:
-            try:
-                return parse_email(text)
-            except InvalidInput:
-                continue
-    return None
 
 
 def _sign_in(

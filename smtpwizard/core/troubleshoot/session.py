@@ -55,6 +55,7 @@ __all__ = [
     "TroubleshootListener",
     "Troubleshooter",
     "build_attempt",
+    "setup_address",
     "stop_points",
 ]
 
@@ -254,7 +255,7 @@ class Troubleshooter:
         control = control or StepControl()
         with self._lock:
             number = len(self.attempts) + 1
-        email = _address(setup)
+        email = setup_address(setup)
         credentials: Credentials | None = None
         if setup.username and self.access_token:
             credentials = Credentials(setup.username, token=self.access_token)
@@ -304,7 +305,8 @@ class Troubleshooter:
         return attempt
 
 
-def _address(setup: ServerSettings) -> EmailAddress | None:
+def setup_address(setup: ServerSettings) -> EmailAddress | None:
+    """The address a setup is for: its address, else a login name that is one."""
     for text in (setup.email, setup.username):
         if text and "@" in text:
             try:
