@@ -13,6 +13,18 @@ from collections.abc import Callable
 from tests.support.listeners import Listener
 
 
+def connect_upstream(client: socket.socket, target: tuple[str, int]) -> socket.socket | None:
+    """The proxy's connection to the server for an accepted ``client`` (closed when the
+    server cannot be reached: ``None``). A quiet connection stays open, as through a network."""
+    try:
+        upstream = socket.create_connection(target, timeout=5)
+    except OSError:
+        client.close()
+        return None
+    upstream.settimeout(None)
+    return upstream
+
+
 class DelayProxy(Listener):
     """Forwards connections to ``127.0.0.1:target_port``, delaying each chunk by ``delay``.
 
@@ -28,12 +40,9 @@ class DelayProxy(Listener):
         self.delay = delay
 
     def accepted(self, client: socket.socket) -> None:
-        try:
-            upstream = socket.create_connection(self._target, timeout=5)
-        except OSError:
-            client.close()
+        upstream = connect_upstream(client, self._target)
+        if upstream is None:
             return
-        upstream.settimeout(None)  # a quiet connection stays open, as through a network
         # Each chunk goes out when due, not held back for an acknowledgement (Nagle): a
         # proxy must not add the 40 ms stalls of Nagle against delayed ACKs.
         for sock in (client, upstream):
@@ -101,12 +110,9 @@ class RewritingProxy(Listener):
             return bytes(self._sent)
 
     def accepted(self, client: socket.socket) -> None:
-        try:
-            upstream = socket.create_connection(self._target, timeout=5)
-        except OSError:
-            client.close()
+        upstream = connect_upstream(client, self._target)
+        if upstream is None:
             return
-        upstream.settimeout(None)
         self.track(client, upstream)
         threading.Thread(target=self._upstream, args=(client, upstream), daemon=True).start()
         threading.Thread(target=self._downstream, args=(upstream, client), daemon=True).start()
