@@ -28,6 +28,7 @@ from tests.gui.test_troubleshoot import start_stepping
 from tests.gui.test_troubleshoot import to_fix
 from tests.gui.test_wizard_flow import to_servers
 from tests.gui.test_wizard_flow import to_testing
+from tests.gui.test_wizard_flow import type_loopback_server
 from tests.support.listeners import ScriptedServer
 from tests.support.listeners import silent
 from tests.support.smtpd import SmtpServer
@@ -43,10 +44,7 @@ def to_a_test_that_hangs(
     services.probe = replace(services.probe, timeout=60)
     servers = to_servers(driver, Purpose.APPLICATION, email="bob@nowhere.test")
     for _ in range(2):
-        servers.manual_only.setChecked(True)  # that port alone: loopback holds no others
-        servers.manual_host.setText("127.0.0.1")
-        servers.manual_port.setValue(scripted(silent).port)
-        servers.manual_add.click()
+        type_loopback_server(servers, scripted(silent).port)
     signin = driver.wizard.page(PageId.SIGN_IN)
     assert isinstance(signin, SignInPage)
     driver.next_and_wait(signin.keyring_task.finished)
@@ -128,11 +126,7 @@ def test_a_failing_typed_port_offers_the_other_standard_ports(
 def test_no_other_ports_once_a_login_was_refused(driver: Driver, smtp_server: StartSmtp) -> None:
     server = smtp_server(mode="tls")
     servers = to_servers(driver, Purpose.APPLICATION, email="bob@nowhere.test")
-    servers.manual_only.setChecked(True)  # that port alone: loopback holds no others
-    servers.manual_host.setText("127.0.0.1")
-    servers.manual_port.setValue(server.port)
-    servers.manual_security.setCurrentIndex(servers.manual_security.findData("tls"))
-    servers.manual_add.click()
+    type_loopback_server(servers, server.port, "tls")
     to_testing(driver, "not the password")
     driver.wizard.next()
     result = driver.wizard.currentPage()

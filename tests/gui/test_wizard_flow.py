@@ -54,6 +54,17 @@ def to_servers(
     return servers
 
 
+def type_loopback_server(servers: ServersPage, port: int, security: str | None = None) -> None:
+    """Adds 127.0.0.1 on ``port`` under "I know my server", that port alone (loopback holds
+    no others), with the encryption ``security`` if given."""
+    servers.manual_only.setChecked(True)
+    servers.manual_host.setText("127.0.0.1")
+    servers.manual_port.setValue(port)
+    if security is not None:
+        servers.manual_security.setCurrentIndex(servers.manual_security.findData(security))
+    servers.manual_add.click()
+
+
 def to_testing(driver: Driver, password: str) -> TestingPage:
     wizard = driver.wizard
     signin = wizard.page(PageId.SIGN_IN)
@@ -229,10 +240,7 @@ def test_cancel_stops_within_a_second(
     servers = to_servers(driver, email="bob@nowhere.test")
     assert servers.table.rowCount() == 0
     for _ in range(2):
-        servers.manual_only.setChecked(True)  # that port alone: loopback holds no others
-        servers.manual_host.setText("127.0.0.1")
-        servers.manual_port.setValue(scripted(silent).port)
-        servers.manual_add.click()
+        type_loopback_server(servers, scripted(silent).port)
     assert servers.isComplete()
     signin = driver.wizard.page(PageId.SIGN_IN)
     assert isinstance(signin, SignInPage)
@@ -362,10 +370,7 @@ def test_closing_the_window_stops_the_work(
 
     services.probe = replace(services.probe, timeout=60)
     servers = to_servers(driver, email="bob@nowhere.test")
-    servers.manual_only.setChecked(True)  # that port alone: loopback holds no others
-    servers.manual_host.setText("127.0.0.1")
-    servers.manual_port.setValue(scripted(silent).port)
-    servers.manual_add.click()
+    type_loopback_server(servers, scripted(silent).port)
     signin = driver.wizard.page(PageId.SIGN_IN)
     assert isinstance(signin, SignInPage)
     driver.next_and_wait(signin.keyring_task.finished)
