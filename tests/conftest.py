@@ -15,6 +15,8 @@ import pytest
 from smtpwizard.core.net.resolve import StaticResolver
 from tests.support.certs import CertSet
 from tests.support.certs import make_certs
+from tests.support.listeners import AnsweringPort
+from tests.support.listeners import BlackholePort
 from tests.support.listeners import HttpServer
 from tests.support.listeners import RefusedPort
 from tests.support.listeners import Script
@@ -128,7 +130,49 @@ def ca_file(certs: CertSet) -> Path:
 @pytest.fixture
 def blackhole_port() -> Iterator[int]:
     """A port whose connections time out (packets dropped, as by a filtering firewall)."""
-    from tests.support.listeners import BlackholePort
-
     with BlackholePort() as port:
         yield port.port
+
+
+#: The other-family ports of :func:`same_port`, by kind.
+KINDS: dict[str, Callable[[str, int], Any]] = {
+    "blocked": BlackholePort,
+    "refused": RefusedPort,
+    "answers": AnsweringPort,
+}
+
+
+@pytest.fixture
+def same_port(certs: CertSet) -> Iterator[Callable[[str | None, str, str], int]]:
+    """``same_port(server_on, other_on, kind)``: a server on one loopback address (or, with
+    ``None``, a refusing port) and a blocked or refusing port of the same number on the other."""
+    stack: list[Any] = []
+
+    def start(server_on: str | None, other_on: str, kind: str) -> int:
+        for _ in range(20):  # the same number must be free on both addresses
+            first: Any
+            if server_on is None:
+                first = RefusedPort("::1")
+            else:
+                first = SmtpServer(
+                    mode="tls", cert=certs.good, users={USER: PASSWORD}, host=server_on
+                )
+                first.start()
+            try:
+                beside = KINDS[kind](other_on, first.port)
+            except OSError:
+                if isinstance(first, SmtpServer):
+                    first.stop()
+                else:
+                    first.__exit__(None, None, None)
+                continue
+            stack.extend([first, beside])
+            return int(first.port)
+        pytest.fail("no port free on both addresses")
+
+    yield start
+    for item in reversed(stack):
+        if isinstance(item, SmtpServer):
+            item.stop()
+        else:
+            item.__exit__(None, None, None)

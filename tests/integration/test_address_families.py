@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,69 +24,8 @@ from smtpwizard.core.probe.matrix import Prober
 from smtpwizard.core.probe.options import ProbeOptions
 from tests.conftest import PASSWORD
 from tests.conftest import USER
-from tests.support.certs import CertSet
-from tests.support.listeners import BlackholePort
-from tests.support.listeners import RefusedPort
-from tests.support.listeners import loopback_socket
-from tests.support.smtpd import SmtpServer
 
 HOST = "mail.example.test"
-
-
-class AnsweringPort:
-    """A port that completes connections (the kernel does, up to its queue) and never talks:
-    enough for the check of another address family, which only connects."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self._sock = loopback_socket(host, port)
-        self._sock.listen(16)
-        self.port = port
-
-    def __exit__(self, *exc: object) -> None:
-        self._sock.close()
-
-
-KINDS: dict[str, Callable[[str, int], Any]] = {
-    "blocked": BlackholePort,
-    "refused": RefusedPort,
-    "answers": AnsweringPort,
-}
-
-
-@pytest.fixture
-def same_port(certs: CertSet) -> Iterator[Callable[[str | None, str, str], int]]:
-    """``same_port(server_on, other_on, kind)``: a server on one loopback address (or, with
-    ``None``, a refusing port) and a blocked or refusing port of the same number on the other."""
-    stack: list[Any] = []
-
-    def start(server_on: str | None, other_on: str, kind: str) -> int:
-        for _ in range(20):  # the same number must be free on both addresses
-            first: Any
-            if server_on is None:
-                first = RefusedPort("::1")
-            else:
-                first = SmtpServer(
-                    mode="tls", cert=certs.good, users={USER: PASSWORD}, host=server_on
-                )
-                first.start()
-            try:
-                beside = KINDS[kind](other_on, first.port)
-            except OSError:
-                if isinstance(first, SmtpServer):
-                    first.stop()
-                else:
-                    first.__exit__(None, None, None)
-                continue
-            stack.extend([first, beside])
-            return int(first.port)
-        pytest.fail("no port free on both addresses")
-
-    yield start
-    for item in reversed(stack):
-        if isinstance(item, SmtpServer):
-            item.stop()
-        else:
-            item.__exit__(None, None, None)
 
 
 def run(

@@ -22,8 +22,6 @@ from tests.support.certs import CertSet
 from tests.support.cli import in_process
 from tests.support.cli import smtpwizard
 from tests.support.dnsd import DnsServer
-from tests.support.listeners import BlackholePort
-from tests.support.listeners import RefusedPort
 from tests.support.listeners import ScriptedServer
 from tests.support.listeners import dialogue
 from tests.support.smtpd import SmtpServer
@@ -316,37 +314,24 @@ def test_no_starttls_on_a_port_is_never_advised_for_that_port(
 
 
 @pytest.fixture
-def dual_stack(certs: CertSet) -> Iterator[Callable[[str, str], tuple[int, DnsServer]]]:
+def dual_stack(
+    same_port: Callable[[str | None, str, str], int],
+) -> Iterator[Callable[[str, str], tuple[int, DnsServer]]]:
     """A server on one family and a port of the same number on the other that drops
     (``blocked``) or refuses (``refused``) connections; the name has both addresses in the
     test DNS responder."""
-    stack: list[Any] = []
+    started: list[DnsServer] = []
 
     def start(server_on: str, other: str) -> tuple[int, DnsServer]:
-        other_on = "127.0.0.1" if server_on == "::1" else "::1"
-        for _ in range(20):  # the same number must be free on the other family
-            server = SmtpServer(mode="tls", cert=certs.good, users={USER: PASSWORD}, host=server_on)
-            server.start()
-            try:
-                kind = BlackholePort if other == "blocked" else RefusedPort
-                beside = kind(other_on, server.port)
-            except OSError:
-                server.stop()
-                continue
-            break
-        else:
-            pytest.fail("no port free on both address families")
+        port = same_port(server_on, "127.0.0.1" if server_on == "::1" else "::1", other)
         dns = DnsServer({HOST: [("AAAA", "::1"), ("A", "127.0.0.1")]})
         dns.__enter__()
-        stack.extend([server, beside, dns])
-        return server.port, dns
+        started.append(dns)
+        return port, dns
 
     yield start
-    for item in reversed(stack):
-        if isinstance(item, SmtpServer):
-            item.stop()
-        else:
-            item.__exit__(None, None, None)
+    for dns in reversed(started):
+        dns.__exit__(None, None, None)
 
 
 @pytest.mark.parametrize(

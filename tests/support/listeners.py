@@ -233,3 +233,19 @@ class BlackholePort:
         for sock in self._fillers:
             sock.close()
         self._listener.close()
+
+
+class AnsweringPort:
+    """A port that completes connections (the kernel does, up to its queue) and never talks:
+    enough for the check of another address family, which only connects."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._sock = loopback_socket(host, port)
+        self._sock.listen(16)
+        self.port = port
+
+    def __enter__(self) -> AnsweringPort:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
