@@ -47,6 +47,18 @@ Button = QWizard.WizardButton
 
 #: Milliseconds between building one page and the next after the window opened.
 BUILD_PAUSE_MS = 10
+#: The pages after the first, in the order they are built (the page class in
+#: :mod:`smtpwizard.gui.pages` by name).
+_LATER_PAGES = (
+    (PageId.ACCOUNT, "AccountPage"),
+    (PageId.SERVERS, "ServersPage"),
+    (PageId.SIGN_IN, "SignInPage"),
+    (PageId.TESTING, "TestingPage"),
+    (PageId.RESULT, "ResultPage"),
+    (PageId.EXPORT, "ExportPage"),
+    (PageId.FIX_SETTINGS, "FixSettingsPage"),
+    (PageId.TROUBLESHOOT, "TroubleshootPage"),
+)
 
 
 class SetupWizard(QWizard):
@@ -128,7 +140,7 @@ class SetupWizard(QWizard):
 
         self.setPage(PageId.START, StartPage(self))
         self.setStartId(PageId.START)
-        self._pages_built = False
+        self._unbuilt = list(_LATER_PAGES)
         if not defer_pages:
             self.build_pages()
         self._shut_down = False
@@ -149,34 +161,22 @@ class SetupWizard(QWizard):
 
     def _build_next_page(self) -> bool:
         """Builds the next page; returns whether one was built."""
-        if self._pages_built:
+        if not self._unbuilt:
             return False
         from smtpwizard.gui import pages
 
-        step = len(self.pageIds())
-        if step == 1:
+        page_id, name = self._unbuilt.pop(0)
+        if page_id == PageId.ACCOUNT:
             from smtpwizard.gui.advanced import apply_network
 
             # The remembered CA file and DNS servers, before anything looks or connects.
             self.network_problem = apply_network(self.settings, self.services)
-            self.setPage(PageId.ACCOUNT, pages.AccountPage(self))
-        elif step == 2:
-            self.setPage(PageId.SERVERS, pages.ServersPage(self))
-        elif step == 3:
-            self.setPage(PageId.SIGN_IN, pages.SignInPage(self))
-        elif step == 4:
-            testing = pages.TestingPage(self)
-            result = pages.ResultPage(self)
-            testing.filled.connect(result.refresh_problems)
-            self.setPage(PageId.TESTING, testing)
-            self.setPage(PageId.RESULT, result)
-        elif step == 6:
-            self.setPage(PageId.EXPORT, pages.ExportPage(self))
-        elif step == 7:
-            self.setPage(PageId.FIX_SETTINGS, pages.FixSettingsPage(self))
-        else:
-            self.setPage(PageId.TROUBLESHOOT, pages.TroubleshootPage(self))
-            self._pages_built = True
+        page = getattr(pages, name)(self)
+        self.setPage(page_id, page)
+        testing = super().page(PageId.TESTING)
+        if isinstance(page, pages.ResultPage) and isinstance(testing, pages.TestingPage):
+            testing.filled.connect(page.refresh_problems)
+        if not self._unbuilt:
             self.pages_ready.emit()
         return True
 
