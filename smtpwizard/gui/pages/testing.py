@@ -400,9 +400,7 @@ class TestingPage(Page):
 
         def work(report: Callable[[object], None], cancel: CancelToken) -> object:
             prober = services.assessor(listener=report, pins=pins, dry_run=False).prober
-            if outgoing:
-                return run_account(prober, email, outgoing, incoming, wait_all=True, cancel=cancel)
-            return prober.run(email, incoming, wait_all=True, cancel=cancel)
+            return run_account(prober, email, outgoing, incoming, wait_all=True, cancel=cancel)
 
         self.rest.start(work, "probe the rest")
 
