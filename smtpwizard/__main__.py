@@ -3,9 +3,14 @@ with them. This is the only place that chooses between the two faces."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import gc
+import os
 import sys
+import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 from smtpwizard.core.i18n import _
 
@@ -37,5 +42,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_app(sys.argv[:1])
 
 
+def start() -> NoReturn:
+    """The ``smtpwizard`` program (and ``python -m smtpwizard``): :func:`main`, then the end
+    of the process; a command's process ends at once (:func:`end_now`)."""
+    status = main()
+    if sys.argv[1:]:
+        end_now(status)
+    raise SystemExit(status)
+
+
+def end_now(status: int) -> NoReturn:
+    """Ends a command's process without the interpreter's teardown.
+
+    Tearing down some 250 modules object by object takes longer than a probe's whole
+    conversation on a fast link (about 17 ms here, a seventh of a probe), and frees memory
+    the system takes back at once anyway. What the teardown does that matters happens
+    first: exit handlers run (logging's flush, among others) and both output streams are
+    flushed. A thread that is not a daemon and still runs is waited for by the ordinary
+    exit, so then that exit is taken instead.
+    """
+    main_thread = threading.main_thread()
+    if any(
+        thread is not main_thread and not thread.daemon and thread.is_alive()
+        for thread in threading.enumerate()
+    ):
+        raise SystemExit(status)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to keep
+            stream.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    start()

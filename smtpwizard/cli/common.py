@@ -3,7 +3,7 @@ reading a password, and running work that Ctrl-C cancels cleanly.
 
 Exit status of every command: 0 it worked, 1 it did not (nothing works, the conversation
 failed), 2 bad usage or input (one line on standard error, never a traceback), 130
-interrupted.
+interrupted, 141 the reader of standard output went away (``| head``), as a shell reports it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_OUTPUT_CLOSED",
     "EXIT_USAGE",
     "Parser",
     "UsageError",
@@ -40,6 +41,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_OUTPUT_CLOSED = 141  # 128 + SIGPIPE
 
 
 class UsageError(Exception):

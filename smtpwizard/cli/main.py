@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
 from smtpwizard import __version__
 from smtpwizard.cli.common import EXIT_INTERRUPTED
+from smtpwizard.cli.common import EXIT_OUTPUT_CLOSED
 from smtpwizard.cli.common import EXIT_USAGE
 from smtpwizard.cli.common import Parser
 from smtpwizard.cli.common import UsageError
@@ -93,4 +95,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``smtpwizard probe ... | head``): nothing more to say to it.
+        # What is still buffered would fail again at exit; it goes nowhere instead.
+        _silence(sys.stdout)
+        return EXIT_OUTPUT_CLOSED
     return status
+
+
+def _silence(stream: object) -> None:
+    fileno = getattr(stream, "fileno", None)
+    try:
+        if fileno is not None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), fileno())
+    except (OSError, ValueError):
+        pass

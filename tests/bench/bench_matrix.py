@@ -41,8 +41,10 @@ Run:
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -105,30 +107,67 @@ ROUND_TRIPS: dict[Security, dict[StageName, float]] = {
 AUTH_ALONE = 1
 
 
+def serve(tmp: Path, delays: list[float]) -> None:
+    """The servers and proxies of a run, in a process of their own, as real servers are
+    elsewhere: their threads (the proxies run four per connection) do not compete with the
+    probe's for the interpreter, so the probe's time is its own. Prints the CA file and the
+    ports as JSON, then serves until standard input closes."""
+    logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+    with ExitStack() as stack:
+        certs = make_certs(tmp)
+        users = {USER: PASSWORD}
+        servers = {
+            security: stack.enter_context(SmtpServer(mode=mode, cert=certs.good, users=users))
+            for security, mode in ((Security.TLS, "tls"), (Security.STARTTLS, "starttls"))
+        }
+
+        def proxied(security: Security, delay_ms: float) -> int:
+            proxy = DelayProxy(servers[security].port, delay_ms / 1000)
+            return stack.enter_context(proxy).port
+
+        place = {
+            "ca": str(certs.ca_file),
+            "silent": [stack.enter_context(ScriptedServer(silent)).port for _ in range(3)],
+            "proxied": {
+                security.value: {str(d): [proxied(security, d) for _ in range(3)] for d in delays}
+                for security in servers
+            },
+        }
+        print(json.dumps(place), flush=True)
+        sys.stdin.read()
+
+
 class Bench:
-    """The servers, proxies and probe settings both parts share."""
+    """The ports of the servers (in their own process) and the probe settings both parts
+    share."""
 
     def __init__(self, stack: ExitStack, args: argparse.Namespace) -> None:
-        certs = make_certs(Path(stack.enter_context(tempfile.TemporaryDirectory())))
-        users = {USER: PASSWORD}
-        self.stack = stack
-        self.delay = args.delay / 1000
-        self.tls_server = stack.enter_context(SmtpServer(mode="tls", cert=certs.good, users=users))
-        self.starttls_server = stack.enter_context(
-            SmtpServer(mode="starttls", cert=certs.good, users=users)
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        delays = sorted({float(args.delay), *parse_delays(args.delays)})
+        world = stack.enter_context(
+            subprocess.Popen(
+                [sys.executable, __file__, "--serve", str(tmp), "--delays", _joined(delays)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
         )
+        assert world.stdin is not None
+        assert world.stdout is not None
+        stack.callback(world.stdin.close)  # runs before the wait of the Popen's exit
+        place = json.loads(world.stdout.readline())
+        self.delay = float(args.delay)
+        self.silent = list(place["silent"])
+        self._proxied: dict[str, dict[str, list[int]]] = place["proxied"]
         self.resolver = StaticResolver({HOST: ["127.0.0.1"]})
-        self.options = ProbeOptions(timeout=args.timeout, cafile=str(certs.ca_file))
-        self.context = make_tls_context(str(certs.ca_file))
+        self.options = ProbeOptions(timeout=args.timeout, cafile=place["ca"])
+        self.context = make_tls_context(place["ca"])
         self.email = parse_email(USER)
         self.credentials = Credentials(USER, PASSWORD)
 
-    def proxied(self, server: SmtpServer, delay: float | None = None) -> int:
-        proxy = DelayProxy(server.port, self.delay if delay is None else delay)
-        return self.stack.enter_context(proxy).port
-
-    def silent_port(self) -> int:
-        return self.stack.enter_context(ScriptedServer(silent)).port
+    def proxied(self, security: Security, delay: float | None = None) -> list[int]:
+        """The three proxies to the ``security`` server with a one-way ``delay`` in ms."""
+        return self._proxied[security.value][str(float(self.delay if delay is None else delay))]
 
     def probe(self, candidate: Candidate) -> tuple[ProbeResult, float]:
         start = time.perf_counter()
@@ -143,6 +182,14 @@ class Bench:
         return result, (time.perf_counter() - start) * 1000
 
 
+def parse_delays(text: str) -> list[float]:
+    return [float(d) for d in text.split(",") if d.strip()]
+
+
+def _joined(delays: list[float]) -> str:
+    return ",".join(f"{d:g}" for d in delays)
+
+
 def median(measure: Callable[[], float], runs: int) -> float:
     return statistics.median(measure() for _ in range(max(1, runs)))
 
@@ -151,11 +198,11 @@ def median(measure: Callable[[], float], runs: int) -> float:
 
 
 def silent_candidates(bench: Bench, args: argparse.Namespace) -> None:
-    best = Candidate(HOST, bench.proxied(bench.tls_server), Security.TLS)
+    best = Candidate(HOST, bench.proxied(Security.TLS)[0], Security.TLS)
     working = [
-        Candidate(HOST, bench.proxied(bench.starttls_server), Security.STARTTLS) for _ in range(3)
+        Candidate(HOST, port, Security.STARTTLS) for port in bench.proxied(Security.STARTTLS)
     ]
-    silents = [Candidate(HOST, bench.silent_port(), Security.STARTTLS) for _ in range(3)]
+    silents = [Candidate(HOST, port, Security.STARTTLS) for port in bench.silent]
 
     def alone() -> float:
         result, ms = bench.probe(best)
@@ -210,7 +257,7 @@ def silent_candidates(bench: Bench, args: argparse.Namespace) -> None:
 
 
 def latency(bench: Bench, args: argparse.Namespace) -> None:
-    delays = [float(d) for d in args.delays.split(",") if d.strip()]
+    delays = parse_delays(args.delays)
     print(
         f"\n2. Latency: the best candidate alone with a login and the dry run, through a proxy "
         f"adding a one-way delay d;\n   floor = round trips (pipelined) x 2d; stages = the "
@@ -221,13 +268,10 @@ def latency(bench: Bench, args: argparse.Namespace) -> None:
         f"{'stages/floor':>14}{'wall/floor':>12}{'stages/(floor+AUTH)':>21}"
     )
     last: dict[Security, list[ProbeResult]] = {}
-    for security, server in (
-        (Security.STARTTLS, bench.starttls_server),
-        (Security.TLS, bench.tls_server),
-    ):
+    for security in (Security.STARTTLS, Security.TLS):
         trips = sum(ROUND_TRIPS[security].values())
         for d in delays:
-            candidate = Candidate(HOST, bench.proxied(server, d / 1000), security)
+            candidate = Candidate(HOST, bench.proxied(security, d)[0], security)
             results: list[ProbeResult] = []
             walls: list[float] = []
             for _ in range(max(1, args.runs)):
@@ -271,7 +315,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
     parser.add_argument("--delays", default="0,10,50", help="one-way delays in ms for part 2")
     parser.add_argument("--part", choices=["silent", "latency", "all"], default="all")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve is not None:
+        serve(args.serve, parse_delays(args.delays))
+        return
     # aiosmtpd notes every login, and every handshake a stopped candidate breaks off
     logging.getLogger("mail.log").setLevel(logging.CRITICAL)
     with ExitStack() as stack:

@@ -12,13 +12,18 @@ that delays each packet by d one way (round trip 2d); connecting through it is l
    first and k (0 to 3) of the other three silent (they accept and never answer, as a
    held port does; the rest are working STARTTLS servers), against the same swaks run.
 
+3. The floor of any Python program: ``bare_client.py`` (the same conversation pipelined as
+   swaks pipelines it, standard library only, no checks, no explanation) against the same
+   swaks run. Where this is above 1, no Python program reaches swaks there; the fixed cost
+   of starting Python, importing ``ssl`` and loading OpenSSL is what it measures at d = 0.
+
 Each row: medians of A (smtpwizard) and B (swaks), and the median of A/B pair by pair.
 Needs swaks (Debian: swaks; sh packaging/dev test installs it). Figures are printed, never
 asserted.
 
 Run:
     .venv/bin/python tests/bench/bench_swaks.py [--runs N] [--delays MS,MS,...]
-        [--part port|matrix|all]
+        [--part port|matrix|floor|all]
 """
 
 from __future__ import annotations
@@ -128,11 +133,23 @@ def matrix(bench: Bench, delays: list[float], runs: int) -> None:
             print(f"   {d:6g}{k:3d}{pair.row()}")
 
 
+def floor(bench: Bench, delays: list[float], runs: int) -> None:
+    print("\n3. The floor of a Python program: A = bare_client.py (the same work, pipelined,")
+    print("   standard library only, nothing checked or explained), B = the same swaks run as in 1")
+    print(f"   {'d ms':>6}{HEADER}")
+    client = str(Path(__file__).with_name("bare_client.py"))
+    for d in delays:
+        port = bench.proxied(bench.tls, d)
+        bare = Command([sys.executable, client, str(port), bench.ca, USER, PASSWORD])
+        pair = side_by_side(bare, bench.swaks(port), runs, bench.env)
+        print(f"   {d:6g}{pair.row()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--runs", type=int, default=9, help="pairs per row (default 9)")
     parser.add_argument("--delays", default="0,10,50", help="one-way delays in ms")
-    parser.add_argument("--part", choices=["port", "matrix", "all"], default="all")
+    parser.add_argument("--part", choices=["port", "matrix", "floor", "all"], default="all")
     args = parser.parse_args()
     if shutil.which("swaks") is None:
         raise SystemExit("swaks is missing (Debian: apt-get install swaks)")
@@ -144,6 +161,8 @@ def main() -> None:
             one_port(bench, delays, args.runs)
         if args.part in ("matrix", "all"):
             matrix(bench, delays, args.runs)
+        if args.part in ("floor", "all"):
+            floor(bench, delays, args.runs)
 
 
 if __name__ == "__main__":

@@ -119,12 +119,16 @@ class Transcript:
 def printable(raw: bytes) -> str:
     """Bytes from the network as readable text: UTF-8 where valid, escapes elsewhere."""
     text = raw.decode("utf-8", errors="backslashreplace")
+    if text.isprintable():  # nearly every line: one pass in C instead of one per character
+        return text
     return "".join(ch if ch.isprintable() or ch == "\t" else _escape(ch) for ch in text)
 
 
 def readable(text: str) -> str:
     """Text a server sent, safe to show: control and invisible characters escaped (tabs and
     line ends kept), so that no reply can steer the terminal or page that shows it."""
+    if text.isprintable():
+        return text
     return "".join(ch if ch.isprintable() or ch in "\t\n" else _escape(ch) for ch in text)
 
 
