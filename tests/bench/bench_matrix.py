@@ -19,6 +19,10 @@
    the proxy the TCP connection itself is local (free); on a real network add one round trip.
    The probe's own time is the sum of its stages (what the result records); the wall time
    of the call adds the Python work around them.
+   A round trip through the proxy costs 2d plus the proxy's own forwarding (its threads pass
+   each chunk on); that round trip is measured with an echo behind the same proxy (a byte
+   out, the byte back, over an open connection), and the floor is the round trips times it.
+   The nominal floor (round trips times 2d, as if forwarding were free) is printed as well.
 
    STARTTLS, 5.5 round trips: greeting 0.5 (it comes unasked), EHLO 1, STARTTLS 1, TLS
    handshake 1 (TLS 1.3; the client's Finished travels with the next EHLO), EHLO 1, then
@@ -28,7 +32,7 @@
    Implicit TLS, 4 round trips: TLS handshake 1, greeting 1 (sent once the server has the
    client's Finished), EHLO 1, AUTH + MAIL FROM + RCPT TO + RSET 1, QUIT 0.
    The last column shows the floor without AUTH in the flight (one round trip more), the
-   floor of a client that waits for the login's answer before the envelope.
+   floor of a client that waits for the login's answer before the envelope, also measured.
 
 Figures are printed, never asserted: they depend on the machine. With the defaults the whole
 run takes about a minute and a half, most of it in the sequential probes of silent ports.
@@ -41,12 +45,15 @@ Run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -125,9 +132,15 @@ def serve(tmp: Path, delays: list[float]) -> None:
             proxy = DelayProxy(servers[security].port, delay_ms / 1000)
             return stack.enter_context(proxy).port
 
+        echo_server = stack.enter_context(ScriptedServer(echo))
+
+        def proxied_echo(delay_ms: float) -> int:
+            return stack.enter_context(DelayProxy(echo_server.port, delay_ms / 1000)).port
+
         place = {
             "ca": str(certs.ca_file),
             "silent": [stack.enter_context(ScriptedServer(silent)).port for _ in range(3)],
+            "echo": {str(d): proxied_echo(d) for d in delays},
             "proxied": {
                 security.value: {str(d): [proxied(security, d) for _ in range(3)] for d in delays}
                 for security in servers
@@ -135,6 +148,13 @@ def serve(tmp: Path, delays: list[float]) -> None:
         }
         print(json.dumps(place), flush=True)
         sys.stdin.read()
+
+
+def echo(conn: socket.socket, stopping: threading.Event) -> None:
+    """Sends back what comes, until the other side closes."""
+    with contextlib.suppress(OSError):
+        while data := conn.recv(64):
+            conn.sendall(data)
 
 
 class Bench:
@@ -159,6 +179,7 @@ class Bench:
         self.delay = float(args.delay)
         self.silent = list(place["silent"])
         self._proxied: dict[str, dict[str, list[int]]] = place["proxied"]
+        self._echo: dict[str, int] = place["echo"]
         self.resolver = StaticResolver({HOST: ["127.0.0.1"]})
         self.options = ProbeOptions(timeout=args.timeout, cafile=place["ca"])
         self.context = make_tls_context(place["ca"])
@@ -168,6 +189,18 @@ class Bench:
     def proxied(self, security: Security, delay: float | None = None) -> list[int]:
         """The three proxies to the ``security`` server with a one-way ``delay`` in ms."""
         return self._proxied[security.value][str(float(self.delay if delay is None else delay))]
+
+    def round_trip(self, delay: float, pings: int = 25) -> float:
+        """The median round trip through the proxy with a one-way ``delay`` in ms."""
+        with socket.create_connection(("127.0.0.1", self._echo[str(float(delay))])) as conn:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            times: list[float] = []
+            for _ in range(pings):
+                start = time.perf_counter()
+                conn.sendall(b"x")
+                conn.recv(1)
+                times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
 
     def probe(self, candidate: Candidate) -> tuple[ProbeResult, float]:
         start = time.perf_counter()
@@ -260,14 +293,17 @@ def latency(bench: Bench, args: argparse.Namespace) -> None:
     delays = parse_delays(args.delays)
     print(
         f"\n2. Latency: the best candidate alone with a login and the dry run, through a proxy "
-        f"adding a one-way delay d;\n   floor = round trips (pipelined) x 2d; stages = the "
-        f"probe's own time (sum of its stages); medians of {args.runs} runs"
+        f"adding a one-way delay d;\n   rtt = a round trip through it, measured; floor = round "
+        f"trips (pipelined) x rtt; nominal = round trips x 2d;\n   stages = the probe's own "
+        f"time (sum of its stages); medians of {args.runs} runs"
     )
     print(
-        f"   {'mode':10}{'d ms':>6}{'trips':>7}{'floor':>8}{'stages':>8}{'wall':>8}"
-        f"{'stages/floor':>14}{'wall/floor':>12}{'stages/(floor+AUTH)':>21}"
+        f"   {'mode':10}{'d ms':>6}{'trips':>7}{'rtt':>7}{'floor':>8}{'stages':>8}{'wall':>8}"
+        f"{'stages/floor':>14}{'wall/floor':>12}{'stages/nominal':>16}"
+        f"{'stages/(floor+AUTH)':>21}"
     )
     last: dict[Security, list[ProbeResult]] = {}
+    rtts = {d: bench.round_trip(d) for d in delays}
     for security in (Security.STARTTLS, Security.TLS):
         trips = sum(ROUND_TRIPS[security].values())
         for d in delays:
@@ -281,17 +317,18 @@ def latency(bench: Bench, args: argparse.Namespace) -> None:
                 walls.append(ms)
             stages = statistics.median(sum(s.ms for s in r.stages) for r in results)
             wall = statistics.median(walls)
-            rtt = 2 * d
+            rtt = rtts[d]
             floor = trips * rtt
+            nominal = trips * 2 * d
             looser = (trips + AUTH_ALONE) * rtt
 
-            def ratio(value: float, of: float) -> str:
-                return f"{value / of:.2f}" if of else "-"
+            def ratio(value: float, of: float, delayed: bool = d > 0) -> str:
+                return f"{value / of:.2f}" if delayed else "-"  # no delay: no floor to speak of
 
             print(
-                f"   {security.label:10}{d:6g}{trips:7g}{floor:8.1f}{stages:8.1f}{wall:8.1f}"
-                f"{ratio(stages, floor):>14}{ratio(wall, floor):>12}"
-                f"{ratio(stages, looser):>21}"
+                f"   {security.label:10}{d:6g}{trips:7g}{rtt:7.1f}{floor:8.1f}{stages:8.1f}"
+                f"{wall:8.1f}{ratio(stages, floor):>14}{ratio(wall, floor):>12}"
+                f"{ratio(stages, nominal):>16}{ratio(stages, looser):>21}"
             )
             last[security] = results
     d = delays[-1]
