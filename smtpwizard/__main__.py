@@ -68,10 +68,33 @@ def end_now(status: int) -> NoReturn:
     ):
         raise SystemExit(status)
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to keep
-            stream.flush()
+    status = _flush_output(status)
     os._exit(status)
+
+
+def _flush_output(status: int) -> int:
+    """Writes out what the streams still hold; the status, or 1 where the output was lost
+    (a full disk: said on standard error). A reader that went away (``| head``) wanted no
+    more, so that is no failure."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started without it (``>&-``)
+            continue
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            pass
+        except (OSError, ValueError) as exc:
+            if stream is sys.stdout and sys.stderr is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    print(
+                        _("smtpwizard: cannot write the output: {why}").format(
+                            why=getattr(exc, "strerror", None) or exc
+                        ),
+                        file=sys.stderr,
+                        flush=True,
+                    )
+            status = status or 1
+    return status
 
 
 if __name__ == "__main__":

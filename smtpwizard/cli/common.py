@@ -30,6 +30,8 @@ __all__ = [
     "EXIT_USAGE",
     "Parser",
     "UsageError",
+    "checked_password",
+    "password_line",
     "positive_seconds",
     "read_password",
     "run_interruptibly",
@@ -72,14 +74,33 @@ def read_password(stdin: TextIO) -> str:
     Raises:
         UsageError: the password is empty.
     """
-    if stdin.isatty():
-        password = getpass.getpass(_("Password: "))
-    else:
-        line = stdin.readline()
-        password = line[:-1] if line.endswith("\n") else line
-        password = password.removesuffix("\r")
+    password = getpass.getpass(_("Password: ")) if stdin.isatty() else password_line(stdin)
     if not password:
         raise UsageError(_("The password is empty."))
+    return checked_password(password)
+
+
+def password_line(stdin: TextIO) -> str:
+    """The first line of ``stdin`` without its line end (LF or CRLF), as a password."""
+    line = stdin.readline()
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+def checked_password(password: str) -> str:
+    """``password`` if it is text a server can be sent (UTF-8).
+
+    Raises:
+        UsageError: it holds bytes that are not UTF-8 (read in another encoding).
+    """
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            _(
+                "The password is not UTF-8 text (it holds bytes of another encoding): "
+                "give it as UTF-8."
+            )
+        ) from None
     return password
 
 

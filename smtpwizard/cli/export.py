@@ -29,6 +29,8 @@ from smtpwizard.cli.common import EXIT_OK
 from smtpwizard.cli.common import EXIT_USAGE
 from smtpwizard.cli.common import Parser
 from smtpwizard.cli.common import UsageError
+from smtpwizard.cli.common import checked_password
+from smtpwizard.cli.common import password_line
 from smtpwizard.core.discovery.providers import Protocol
 from smtpwizard.core.errors import ExportError
 from smtpwizard.core.errors import WriteError
@@ -93,7 +95,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--password-stdin",
         action="store_true",
-        help=_("with --input: read the password to include from standard input"),
+        help=_(
+            "with --input and --include-password: read the password to include from standard input"
+        ),
     )
     parser.add_argument(
         "--password-env",
@@ -187,6 +191,13 @@ def _run(
         _print_list(stdout)
         return EXIT_OK
     exporter = _exporter(args.format_name)
+    if args.password_stdin and not args.include_password:
+        raise UsageError(
+            _(
+                "--password-stdin reads the password to write into the file: add "
+                "--include-password to say you want it there."
+            )
+        )
     if args.password_stdin and not args.input:
         raise UsageError(
             _(
@@ -208,11 +219,11 @@ def _run(
             ).format(title=exporter.title)
         )
     password = None
-    if config.sign_in is not None and (args.include_password or args.password_stdin):
+    if config.sign_in is not None and args.include_password:
         raise UsageError(
             _("The login was proven with OAuth 2.0 sign-in: there is no password to include.")
         )
-    if args.include_password or args.password_stdin:
+    if args.include_password:
         password = _password(exporter, config, args, stdin, stderr, ask_password)
     if password is not None:
         config = replace(config, password=password)
@@ -325,6 +336,10 @@ def _read_document(source: str | None, stdin: TextIO) -> Mapping[str, Any]:
                 where=where, line=exc.lineno, reason=exc.msg
             )
         ) from None
+    except RecursionError:  # nested deeper than any probe result is
+        raise UsageError(
+            _("{where} is not a probe result (nested too deeply).").format(where=where)
+        ) from None
     if not isinstance(document, dict):
         raise UsageError(_("{where} is not a probe result.").format(where=where))
     return document
@@ -378,9 +393,7 @@ def _password(
         print(_("note: the server takes no login, so there is no password."), file=stderr)
         return None
     if args.password_stdin:
-        line = stdin.readline()
-        password = line[:-1] if line.endswith("\n") else line
-        password = password.removesuffix("\r")
+        password = password_line(stdin)
     else:
         password = ask_password(
             _("Password for {user} on {host}: ").format(
@@ -389,7 +402,7 @@ def _password(
         )
     if not password:
         raise UsageError(_("the password is empty."))
-    return password
+    return checked_password(password)
 
 
 def _ask_on_terminal(prompt: str) -> str:

@@ -12,6 +12,7 @@ Exit status: see :mod:`smtpwizard.cli.common`.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from smtpwizard import __version__
+from smtpwizard.cli.common import EXIT_FAILED
 from smtpwizard.cli.common import EXIT_INTERRUPTED
 from smtpwizard.cli.common import EXIT_OUTPUT_CLOSED
 from smtpwizard.cli.common import EXIT_USAGE
@@ -73,6 +75,7 @@ def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``smtpwizard`` command line (``argv`` without the program name)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _stand_in_for_closed_streams()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
@@ -100,7 +103,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         # What is still buffered would fail again at exit; it goes nowhere instead.
         _silence(sys.stdout)
         return EXIT_OUTPUT_CLOSED
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_FULL:
+            raise
+        # Output to a full disk or a failing device (``> /dev/full``): the command's own
+        # files are written whole or not at all, so this is what it printed.
+        _silence(sys.stdout)
+        print(
+            _("smtpwizard {command}: cannot write the output: {why}").format(
+                command=args.command, why=exc.strerror
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return status
+
+
+#: What writing to standard output can fail with once the disk or device is full or broken.
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _stand_in_for_closed_streams() -> None:
+    """A program started with standard input, output or error closed (``>&-``) has ``None``
+    for it; the commands then read nothing and write into nothing instead of failing."""
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
 
 
 def _silence(stream: object) -> None:

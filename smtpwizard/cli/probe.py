@@ -376,13 +376,24 @@ def _progress(stream: TextIO | None, out: TextIO | None) -> EventListener | None
     if stream is None and out is None:
         return None
     lock = threading.Lock()
+    gone: list[TextIO] = []  # streams whose reader went away (``| head``): nothing more to them
+
+    def say(stream: TextIO, *lines: str) -> None:
+        with lock:
+            if stream in gone:
+                return
+            try:
+                for line in lines:
+                    print(line, file=stream)
+                stream.flush()
+            except BrokenPipeError:  # the command ends with 141 when it next writes there
+                gone.append(stream)
 
     def listener(event: ProbeEvent) -> None:
         if isinstance(event, CandidateFinished) and stream is not None:
             r = event.result
             c = r.candidate
-            with lock:
-                print(f"  {c.host}:{c.port} {c.security}: {r.outcome}", file=stream, flush=True)
+            say(stream, f"  {c.host}:{c.port} {c.security}: {r.outcome}")
         elif isinstance(event, VerdictReached) and out is not None and event.result is not None:
             best = event.result
             text = (
@@ -395,9 +406,7 @@ def _progress(stream: TextIO | None, out: TextIO | None) -> EventListener | None
                 if best.candidate.protocol is Protocol.SMTP
                 else _("Incoming mail")
             )
-            with lock:
-                print(f"{kind}: " + text.format(server=best.candidate.label()), file=out)
-                print(file=out, flush=True)
+            say(out, f"{kind}: " + text.format(server=best.candidate.label()), "")
 
     return listener
 

@@ -200,14 +200,20 @@ def test_bad_input_gets_one_clear_line(
     assert "Traceback" not in err
 
 
-def test_empty_password_is_bad_input(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [("\n", "password is empty"), ("p\udcfess\n", "password is not UTF-8")],  # \udcfe: a byte
+)
+def test_an_unusable_password_is_bad_input(
+    given: str, message: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(given))
     assert main(["probe", USER, "--server", "x.example", "--password-stdin"]) == 2
-    assert "password is empty" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
 
 
 # -- incoming servers too ------------------------------------------------------------------------

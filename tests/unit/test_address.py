@@ -47,6 +47,7 @@ def test_non_ascii_local_part_needs_smtputf8() -> None:
         ("mailto:alice@example.com", "Leave out “mailto:”"),
         ("alice:x@example.com", "“:” cannot be part of an address"),
         ("alice,bob@example.com", "“,” cannot be part of an address"),
+        ("a\udcff@example.com", "not UTF-8 text"),  # a byte of another encoding, as argv has it
     ],
 )
 def test_bad_addresses(text: str, message: str) -> None:

@@ -183,10 +183,16 @@ def test_mobileconfig_bytes_to_a_file(result_file: Path, tmp_path: Path) -> None
         (["--format", "dotenv"], "not json", "is not JSON (line 1"),
         (["--format", "dotenv"], "", "is empty"),
         (["--format", "dotenv"], "[1, 2]", "is not a probe result"),
+        (["--format", "dotenv"], "[" * 100_000 + "]" * 100_000, "nested too deeply"),
         (["--format", "dotenv"], '{"email": "a@b"}', "not a result of"),
         (["--format", "nope"], "{}", "the formats are: django,"),
         ([], "{}", "choose a format"),
-        (["--format", "dotenv", "--password-stdin"], "{}", "--password-stdin needs --input"),
+        (["--format", "dotenv", "--password-stdin"], "{}", "add --include-password"),
+        (
+            ["--format", "dotenv", "--include-password", "--password-stdin"],
+            "{}",
+            "--password-stdin needs --input",
+        ),
     ],
 )
 def test_bad_usage_is_one_line_and_status_2(argv: list[str], stdin: str, message: str) -> None:
@@ -288,10 +294,23 @@ def test_formats_that_cannot_hold_a_password_say_so_and_ask_nothing(result_file:
     assert "mail.smtpserver" in out
 
 
-def test_empty_password_is_refused(result_file: Path) -> None:
-    code, _out, err = run("-f", "dotenv", "-i", str(result_file), "--password-stdin", stdin="\n")
+@pytest.mark.parametrize(
+    ("given", "refusal"),
+    [("\n", "empty"), ("p\udcffss\n", "not UTF-8")],  # \udcff: a byte read as surrogateescape
+)
+def test_an_unusable_password_is_refused(result_file: Path, given: str, refusal: str) -> None:
+    code, out, err = run(
+        "-f",
+        "dotenv",
+        "-i",
+        str(result_file),
+        "--include-password",
+        "--password-stdin",
+        stdin=given,
+    )
     assert code == 2
-    assert "empty" in err
+    assert refusal in err
+    assert out == ""
 
 
 def test_without_a_terminal_the_password_is_not_read_from_the_pipe(result_file: Path) -> None:

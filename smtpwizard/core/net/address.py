@@ -73,6 +73,16 @@ def ascii_host(name: str) -> str:
 _SPECIALS = frozenset('()<>[]:;\\,"')
 
 
+def _is_text(value: str) -> bool:
+    """Whether ``value`` is text, not undecodable bytes (which a command line holds as lone
+    surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_email(text: str) -> EmailAddress:
     """Checks an email address as a person types it (``Name <addr>`` is accepted too).
 
@@ -82,6 +92,10 @@ def parse_email(text: str) -> EmailAddress:
     text = text.strip()
     if not text:
         raise InvalidInput(_("Please enter your email address."))
+    if not _is_text(text):
+        raise InvalidInput(
+            _("The address holds bytes that are not UTF-8 text: type it again as text.")
+        )
     if text[:7].lower() == "mailto:":
         raise InvalidInput(
             _("Leave out “{scheme}”: type the address alone, like name@example.com.").format(

@@ -81,7 +81,7 @@ def trust_context(cafile: str | None) -> ssl.SSLContext:
         return make_tls_context()
     if os.path.isdir(cafile):
         raise TrustFileError(_("The CA file {path} is a folder, not a file.").format(path=cafile))
-    if not os.path.isfile(cafile):
+    if not os.path.exists(cafile):  # a pipe (``--cafile <(...)``) is read like a file
         raise TrustFileError(_("The CA file {path} does not exist.").format(path=cafile))
     try:
         return make_tls_context(cafile)
