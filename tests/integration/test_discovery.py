@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -443,6 +444,29 @@ def test_dns_timeouts_are_reported_not_raised(env: Env) -> None:
     assert sources(result)["mx"] is SourceStatus.ERROR
     report = next(r for r in result.reports if r.name == "mx")
     assert "no DNS answer" in report.message
+
+
+def test_sources_still_asking_when_the_time_is_up_are_stopped(env: Env) -> None:
+    names = [f"{service}.example.test." for service in SRV_SERVICES]
+    env.dns.silent.update(names)
+    env.run(timeout=0.5)  # each lookup waits 0.5 s: the six take 3 s, the run has 1.5
+    for thread in threading.enumerate():
+        if thread.name.startswith("discover"):
+            thread.join(10)
+    asked = {name for name, kind in env.dns.queries if kind == "SRV"}
+    assert names[0] in asked
+    assert len(asked) < len(names)  # not asked on after the run had ended
+
+
+#: The SRV services discovery asks for (RFC 6186), in its order.
+SRV_SERVICES = (
+    "_submissions._tcp",
+    "_submission._tcp",
+    "_imaps._tcp",
+    "_imap._tcp",
+    "_pop3s._tcp",
+    "_pop3._tcp",
+)
 
 
 def test_results_are_deterministic(env: Env) -> None:

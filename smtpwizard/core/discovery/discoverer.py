@@ -155,14 +155,17 @@ class Discoverer:
         started = time.monotonic()
         if provider_id is not None:
             return self._chosen(email, provider_id, choices or {}, started)
-        token = cancel or CancelToken()
+        # Its own token, under the caller's: the sources still running when the time is up
+        # are stopped with it (else their lookups go on, and the program cannot end until
+        # they have).
+        token = CancelToken(parent=cancel)
         tasks: dict[str, Callable[[], Found]] = {
             "provider": lambda: self._provider_by_domain(email),
             "mx": lambda: self._mx(email, token),
             "autoconfig": lambda: self._autoconfig(email, token),
             "ispdb": lambda: self._ispdb(email, email.ascii_domain, token, "ispdb"),
             "autodiscover": lambda: self._autodiscover(email, token),
-            "srv": lambda: self._srv(email),
+            "srv": lambda: self._srv(email, token),
             "guess": lambda: self._guess(email, token),
         }
         budget = 2 * self.settings.timeout + 0.5
@@ -192,8 +195,8 @@ class Discoverer:
                 self._emit(SourceFinished(report))
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
-            if cancel is None:
-                token.close()
+            token.cancel()
+            token.close()
         return self._merge(email, done, started)
 
     def _timed(self, name: str, task: Callable[[], Found]) -> Found:
@@ -485,7 +488,7 @@ class Discoverer:
             )
         )
 
-    def _srv(self, email: EmailAddress) -> Found:
+    def _srv(self, email: EmailAddress, cancel: CancelToken) -> Found:
         domain = email.ascii_domain
         self._start("srv", domain)
         lookups = (
@@ -500,6 +503,7 @@ class Discoverer:
         notes: list[str] = []
         warnings: list[str] = []
         for prefix, protocol, security in lookups:
+            cancel.check()
             name = f"{prefix}.{domain}"
             try:
                 records = self.dns.srv(name)
