@@ -159,6 +159,8 @@ def print_plan(plan: SignInPlan, out: TextIO) -> None:
 
 def print_discovery(result: DiscoveryResult, out: TextIO, candidates: bool = True) -> None:
     """What discovery found, source by source, for a person."""
+    from smtpwizard.core.model import server_address
+
     provider = result.provider
     if provider is not None:
         how = {
@@ -174,10 +176,10 @@ def print_discovery(result: DiscoveryResult, out: TextIO, candidates: bool = Tru
         print(_("Outgoing servers for {email}:").format(email=result.email), file=out)
         if not result.candidates:
             print("  " + _("none found"), file=out)
-        width = max((len(f"{c.host}:{c.port}") for c in result.candidates), default=10)
+        width = max((len(server_address(c.host, c.port)) for c in result.candidates), default=10)
         for c in result.candidates:
             print(
-                f"  {c.host + ':' + str(c.port):<{width}}  {c.security.label:<15}"
+                f"  {server_address(c.host, c.port):<{width}}  {c.security.label:<15}"
                 f"{c.source_detail or c.source}",
                 file=out,
             )
@@ -185,7 +187,7 @@ def print_discovery(result: DiscoveryResult, out: TextIO, candidates: bool = Tru
             print(_("Incoming servers:"), file=out)
             for server in result.incoming:
                 print(
-                    f"  {server.protocol.name:<5} {server.host}:{server.port}  "
+                    f"  {server.protocol.name:<5} {server_address(server.host, server.port)}  "
                     f"{server.security.label:<15}{server.source_detail or server.source}",
                     file=out,
                 )

@@ -148,6 +148,7 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     from smtpwizard.core.errors import SignInError
     from smtpwizard.core.login import SignIn
     from smtpwizard.core.model import Protocol
+    from smtpwizard.core.model import server_address
     from smtpwizard.core.net.address import check_host
     from smtpwizard.core.net.address import parse_email
     from smtpwizard.core.probe.matrix import rank
@@ -232,7 +233,9 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
             if args.oauth2_client_id:
                 engine.remember_client_id(step.request.settings)
         if show_progress:
-            modes = ", ".join(f"{c.host}:{c.port} {c.security.label}" for c in candidates)
+            modes = ", ".join(
+                f"{server_address(c.host, c.port)} {c.security.label}" for c in candidates
+            )
             print(_("Testing {modes}").format(modes=modes), file=err, flush=True)
         smtp, mailbox = assessor.run_account(
             email,
@@ -369,6 +372,7 @@ def _progress(stream: TextIO | None, out: TextIO | None) -> EventListener | None
     follows once the run ends (with --all, once every test has finished)."""
     from smtpwizard.core.model import AuthStatus
     from smtpwizard.core.model import Protocol
+    from smtpwizard.core.model import server_address
     from smtpwizard.core.probe.matrix import CandidateFinished
     from smtpwizard.core.probe.matrix import ProbeEvent
     from smtpwizard.core.probe.matrix import VerdictReached
@@ -393,7 +397,7 @@ def _progress(stream: TextIO | None, out: TextIO | None) -> EventListener | None
         if isinstance(event, CandidateFinished) and stream is not None:
             r = event.result
             c = r.candidate
-            say(stream, f"  {c.host}:{c.port} {c.security}: {r.outcome}")
+            say(stream, f"  {server_address(c.host, c.port)} {c.security}: {r.outcome}")
         elif isinstance(event, VerdictReached) and out is not None and event.result is not None:
             best = event.result
             text = (

@@ -15,6 +15,7 @@ from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import server_address
 from smtpwizard.core.probe.turns import works
 
 if TYPE_CHECKING:
@@ -37,7 +38,9 @@ def print_report(
     summary paragraph."""
     results = matrix.results
     context = Context(results, provider)
-    width = max((len(f"{r.candidate.host}:{r.candidate.port}") for r in results), default=10)
+    width = max(
+        (len(server_address(r.candidate.host, r.candidate.port)) for r in results), default=10
+    )
     print(
         f"{'':3}{_('server'):<{width}}  {_('encryption'):<16}{_('result'):<20}"
         f"{_('time'):>9}  {_('finding')}",
@@ -58,7 +61,7 @@ def print_report(
         if c.protocol is not Protocol.SMTP:
             mode = f"{c.protocol.name}, {mode}"
         print(
-            f"{mark:<3}{c.host + ':' + str(c.port):<{width}}  {mode:<16}"
+            f"{mark:<3}{server_address(c.host, c.port):<{width}}  {mode:<16}"
             f"{r.outcome!s:<20}{time_text:>9}  {finding.headline}",
             file=out,
         )

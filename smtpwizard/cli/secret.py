@@ -83,14 +83,13 @@ def run(
     """
     from smtpwizard.core.auth.keyring import CredentialStore
     from smtpwizard.core.errors import CredentialError
+    from smtpwizard.core.net.address import check_host
     from smtpwizard.core.net.address import parse_email
 
     email = str(parse_email(args.email))
-    host = (args.server or "").strip()
-    if not host:
+    if not (args.server or "").strip():
         raise UsageError(_("name the server with --server HOST: passwords are kept per server."))
-    if any(c.isspace() for c in host):
-        raise UsageError(_("--server wants a host name."))
+    host = check_host(args.server)  # as the probe names it, so both find the same entry
     username = email if args.username is None else args.username
     if not username.strip():
         raise UsageError(_("The username is empty."))

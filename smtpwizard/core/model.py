@@ -47,6 +47,7 @@ __all__ = [
     "TranscriptLine",
     "Trust",
     "implied_security",
+    "server_address",
     "usual_security",
 ]
 
@@ -301,6 +302,11 @@ INCOMING_PORTS: dict[Protocol, tuple[tuple[int, Security], ...]] = {
 """The standard ports of incoming mail, encrypted from the start first (RFC 8314)."""
 
 
+def server_address(host: str, port: int) -> str:
+    """``host:port`` as people and programs write it: an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def implied_security(port: int | None) -> Security:
     """The encryption a port implies when nothing says otherwise: SSL/TLS on 465 (RFC 8314),
     STARTTLS elsewhere."""
@@ -337,7 +343,7 @@ class Candidate:
     def label(self) -> str:
         """``host:port (mode)`` for messages, with the protocol when it is not SMTP."""
         kind = "" if self.protocol is Protocol.SMTP else f"{self.protocol.name}, "
-        return f"{self.host}:{self.port} ({kind}{self.security.label})"
+        return f"{server_address(self.host, self.port)} ({kind}{self.security.label})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,7 +381,7 @@ class ServerSettings:
 
     def describe(self) -> str:
         """One line, as the attempts list shows it."""
-        parts = [f"{self.host}:{self.port} {self.security.label}"]
+        parts = [f"{server_address(self.host, self.port)} {self.security.label}"]
         if self.username:
             parts.append(_("as {username}").format(username=self.username))
         if self.mechanism:

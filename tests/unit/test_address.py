@@ -4,8 +4,10 @@ import pytest
 
 from smtpwizard.core.discovery.typed import incoming_candidates
 from smtpwizard.core.errors import InvalidInput
+from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Security
+from smtpwizard.core.model import server_address
 from smtpwizard.core.net.address import check_host
 from smtpwizard.core.net.address import check_port
 from smtpwizard.core.net.address import parse_email
@@ -133,3 +135,10 @@ def test_incoming_servers(text: str, modes: list[tuple[str, Protocol, int, Secur
 def test_bad_incoming_servers(text: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         incoming_candidates(text)
+
+
+def test_a_server_is_shown_as_people_write_it() -> None:
+    assert server_address("smtp.example.com", 587) == "smtp.example.com:587"
+    assert server_address("192.0.2.1", 465) == "192.0.2.1:465"
+    assert server_address("2001:db8::1", 465) == "[2001:db8::1]:465"
+    assert Candidate("::1", 465, Security.TLS).label() == "[::1]:465 (SSL/TLS)"

@@ -236,6 +236,26 @@ def test_secret_stores_a_password_from_standard_input() -> None:
     )
     assert (code, out) == (0, "")
     assert backend.entries == {(keyring_service("smtp.example.test"), EMAIL): "s3cret"}
+    # The server as the probe names it (no trailing dot), so that both find the same entry
+    run_secret(EMAIL, "--server", "smtp.example.test.", "--store", backend=backend, stdin="new\n")
+    assert backend.entries == {(keyring_service("smtp.example.test"), EMAIL): "new"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["--server", "smtp.example.test:587"], "", "not a valid server name"),
+        (["--server", "smtp.example.test", "--store"], "p\udcffss\n", "not UTF-8"),
+    ],
+)
+def test_secret_refuses_what_it_cannot_use(argv: list[str], stdin: str, message: str) -> None:
+    from smtpwizard.cli.common import UsageError
+    from smtpwizard.core.errors import InvalidInput
+
+    backend = MemoryKeyring()
+    with pytest.raises((InvalidInput, UsageError), match=message):
+        run_secret(EMAIL, *argv, backend=backend, stdin=stdin)
+    assert backend.entries == {}
 
 
 def test_secret_needs_the_server(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from smtpwizard.core.diagnosis.common import one_line
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import ProbeResult
+from smtpwizard.core.model import server_address
 
 __all__ = ["evidence"]
 
@@ -13,7 +14,7 @@ def evidence(result: ProbeResult) -> tuple[tuple[str, str], ...]:
     """The technical facts behind a result, as (label, value) pairs."""
     items: list[tuple[str, str]] = []
     c = result.candidate
-    items.append((_("server"), f"{c.host}:{c.port} ({c.security.label})"))
+    items.append((_("server"), f"{server_address(c.host, c.port)} ({c.security.label})"))
     if c.source_detail or c.source:
         items.append((_("found in"), c.source_detail or str(c.source)))
     items.append(

@@ -12,6 +12,7 @@ from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import StageName
+from smtpwizard.core.model import server_address
 from smtpwizard.core.readback import CandidateEntry
 from smtpwizard.core.readback import read_document
 from smtpwizard.core.troubleshoot.session import Attempt
@@ -114,7 +115,7 @@ def _previous_candidates(previous: object) -> dict[tuple[str, int, str], Candida
 
 def _changes(before: CandidateEntry, now: ProbeResult) -> list[Change]:
     c = now.candidate
-    where = f"{c.host}:{c.port} ({c.security.label})"
+    where = f"{server_address(c.host, c.port)} ({c.security.label})"
     changes: list[Change] = []
     old_outcome = before.outcome
     if before.login == "ok" and now.auth.status is AuthStatus.REJECTED:

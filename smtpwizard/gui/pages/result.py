@@ -36,6 +36,7 @@ from smtpwizard.core.model import Reason
 from smtpwizard.core.model import ReplyCode
 from smtpwizard.core.model import Severity
 from smtpwizard.core.model import Source
+from smtpwizard.core.model import server_address
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.probe.runner import probe_candidate
 from smtpwizard.gui.bridge import Task
@@ -219,7 +220,8 @@ class ResultPage(Page):
                     0,
                     _("Also working: {list}.").format(
                         list=", ".join(
-                            f"{a.host}:{a.port} {a.security.label}" for a in rec.alternatives
+                            f"{server_address(a.host, a.port)} {a.security.label}"
+                            for a in rec.alternatives
                         )
                     ),
                 )
