@@ -377,3 +377,51 @@ def test_from_a_file_with_several_accounts(
     code, _out, err = troubleshoot(capsys, monkeypatch, *base, "--account", "nope")
     assert code == 2
     assert "has no account “nope”; it has: home, work" in err
+
+
+@pytest.mark.parametrize("fmt", ["probe", "msmtp", "json", "dotenv", "git-send-email"])
+def test_from_a_file_trusts_the_ca_file_it_names(
+    fmt: str,
+    smtp_server: StartSmtp,
+    ca_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CA file recorded in smtpwizard's own result and exports is trusted again without
+    --cafile; when it is gone, that is said, not blamed on the server."""
+    server = smtp_server(mode="tls")
+    kept_ca = tmp_path / "company-ca.pem"
+    kept_ca.write_bytes(ca_file.read_bytes())
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    probe = ["probe", USER, "--server", HOST, "--port", str(server.port), "--security", "tls"]
+    probe += ["--resolve", f"{HOST}=127.0.0.1", "--cafile", str(kept_ca), "--password-stdin"]
+    assert main([*probe, "--json"]) == 0
+    settings = tmp_path / "result.json"
+    settings.write_text(capsys.readouterr().out)
+    if fmt != "probe":
+        exported = tmp_path / f"exported.{fmt}"
+        assert main(["export", "--format", fmt, "--input", str(settings), "-o", str(exported)]) == 0
+        capsys.readouterr()
+        settings = exported
+
+    base = ["--from", str(settings), "--resolve", f"{HOST}=127.0.0.1", "--password-stdin"]
+    code, out, err = troubleshoot(capsys, monkeypatch, *base, stdin=PASSWORD)
+    assert code == 0, out + err
+    assert f"CA file {kept_ca}" in out
+    assert "certificate verified" in out
+    assert "not trusted" not in out
+
+    logins = len(server.seen.attempts)
+    kept_ca.unlink()
+    code, out, err = troubleshoot(capsys, monkeypatch, *base, stdin=PASSWORD)
+    assert code == 2
+    assert f"names the CA file {kept_ca}, which does not exist" in err
+    assert err.count("\n") == 1
+    assert len(server.seen.attempts) == logins  # said before talking to the server
+
+    # An explicit --cafile wins over the one the file names.
+    code, out, err = troubleshoot(
+        capsys, monkeypatch, *base, "--cafile", str(ca_file), stdin=PASSWORD
+    )
+    assert code == 0, out + err
