@@ -195,6 +195,13 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
             )
         )
     send_message = args.send_test or stop_after is StageName.DATA
+    if send_message and setup_address(setup) is None:
+        raise UsageError(
+            _(
+                "Sending a test message needs an address to send it to: give --email, or a "
+                "--username that is an address."
+            )
+        )
     if args.timeout <= 0:
         raise InvalidInput(_("--timeout must be a positive number of seconds."))
     if args.report and not args.force and Path(args.report).exists():
@@ -527,9 +534,7 @@ def _print_intro(
         )
     if send_message:
         notes.append(
-            _("a real test message will be sent to {address}").format(
-                address=setup.email or setup.username or "-"
-            )
+            _("a real test message will be sent to {address}").format(address=setup_address(setup))
         )
     for note in notes:
         print(f"  ({note})", file=out)

@@ -205,6 +205,12 @@ def test_trusting_a_certificate_by_hand(
         ([HOST, "587", "--trust-certificate", "12:34"], "64 hexadecimal digits"),
         ([HOST, "587", "--email", "not an address"], "missing the @"),
         ([HOST, "587", "--from", "/nonexistent/settings.env"], "There is no file"),
+        ([HOST, "587", "--send-test"], "Sending a test message needs an address"),
+        ([HOST, "587", "--stop-after", "data"], "Sending a test message needs an address"),
+        (
+            [HOST, "587", "--send-test", "--username", "alice"],
+            "Sending a test message needs an address",
+        ),
     ],
 )
 def test_bad_input_gets_one_clear_line(
