@@ -51,6 +51,7 @@ from smtpwizard.core.net.address import check_host
 from smtpwizard.core.net.address import check_port
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.store.files import check_target
 from smtpwizard.core.store.files import write_atomic
 from smtpwizard.core.store.settings import SettingsStore
 from smtpwizard.core.troubleshoot.compare import Change
@@ -204,10 +205,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         )
     if args.timeout <= 0:
         raise InvalidInput(_("--timeout must be a positive number of seconds."))
-    if args.report and not args.force and Path(args.report).exists():
-        raise InvalidInput(
-            _("{path} already exists; add --force to replace it.").format(path=args.report)
-        )
+    if args.report:
+        _check_report(Path(args.report), args.force)
     if args.cafile is None and imported is not None and account is not None:
         args.cafile = _recorded_ca_file(args.from_file, account)
 
@@ -621,6 +620,18 @@ def _print_changes(
             "  " + _("it worked then; now: {headline}.").format(headline=attempt.finding.headline),
             file=out,
         )
+
+
+def _check_report(path: Path, force: bool) -> None:
+    """Says at once, before any conversation, when the report cannot be written there."""
+    try:
+        check_target(path, overwrite=force)
+    except TargetExists:
+        raise InvalidInput(
+            _("{path} already exists; add --force to replace it.").format(path=path)
+        ) from None
+    except WriteError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def _write_report(path: Path, document: dict[str, Any], force: bool, err: TextIO) -> None:

@@ -205,6 +205,7 @@ def test_trusting_a_certificate_by_hand(
         ([HOST, "587", "--trust-certificate", "12:34"], "64 hexadecimal digits"),
         ([HOST, "587", "--email", "not an address"], "missing the @"),
         ([HOST, "587", "--from", "/nonexistent/settings.env"], "There is no file"),
+        ([HOST, "587", "--report", "/nonexistent/report.md"], "/nonexistent does not exist"),
         ([HOST, "587", "--send-test"], "Sending a test message needs an address"),
         ([HOST, "587", "--stop-after", "data"], "Sending a test message needs an address"),
         (
@@ -431,3 +432,23 @@ def test_from_a_file_trusts_the_ca_file_it_names(
         capsys, monkeypatch, *base, "--cafile", str(ca_file), stdin=PASSWORD
     )
     assert code == 0, out + err
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_report_path_that_is_a_folder_is_refused_before_the_conversation(
+    force: bool,
+    smtp_server: StartSmtp,
+    ca_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = smtp_server(mode="starttls")
+    args = server_args(server, ca_file, "--report", str(tmp_path), *(["--force"] * force))
+    code, out, err = troubleshoot(capsys, monkeypatch, *args)
+    assert code == 2
+    assert f"{tmp_path} is a folder, not a file." in err
+    assert "--force" not in err
+    assert err.count("\n") == 1
+    assert out == ""  # nothing was tried
+    assert server.seen.attempts == []
