@@ -452,3 +452,30 @@ def test_a_report_path_that_is_a_folder_is_refused_before_the_conversation(
     assert err.count("\n") == 1
     assert out == ""  # nothing was tried
     assert server.seen.attempts == []
+
+
+@pytest.mark.parametrize("command", ["troubleshoot", "probe"])
+def test_a_sign_in_server_that_cannot_be_asked_says_why(
+    command: str,
+    refused_port: int,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--oauth2-issuer given but unreachable: the text says what failed, instead of asking
+    for the option that was given; a value that is no https:// address is bad usage."""
+    issuer = ["--oauth2-issuer", f"https://127.0.0.1:{refused_port}/", "--oauth2-client-id", "x"]
+    if command == "troubleshoot":
+        args = ["troubleshoot", "127.0.0.1", "587", "--username", USER]
+    else:
+        args = ["probe", USER, "--server", "127.0.0.1", "--port", "587"]
+    assert main([*args, *issuer]) == 1
+    out = capsys.readouterr().out
+    assert "did not describe itself" in out
+    assert "connection refused" in out
+    assert "Nothing says where to sign in" not in out
+    assert "Give the sign-in server's address" not in out
+
+    assert main([*args, "--oauth2-issuer", "notaurl"]) == 2
+    err = capsys.readouterr().err
+    assert "--oauth2-issuer wants the sign-in server's https:// address, not “notaurl”" in err
+    assert err.count("\n") == 1
