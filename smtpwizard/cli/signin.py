@@ -84,6 +84,8 @@ def sign_in_method(args: argparse.Namespace, plan: SignInPlan | None) -> tuple[S
     """
     from smtpwizard.core.login import SignIn
 
+    if args.oauth2_issuer is not None:
+        _check_issuer(args.oauth2_issuer)
     oauth_options = bool(args.oauth2_client_id or args.oauth2_issuer or args.oauth2_flow)
     if args.auth == "oauth2" or (args.auth is None and oauth_options):
         if args.password_stdin:
@@ -98,6 +100,22 @@ def sign_in_method(args: argparse.Namespace, plan: SignInPlan | None) -> tuple[S
     if args.password_stdin or plan is None or not plan.oauth_only:
         return SignIn.PASSWORD, False
     return SignIn.OAUTH2, False
+
+
+def _check_issuer(issuer: str) -> None:
+    """Checks ``--oauth2-issuer`` (sign-in servers are used only over HTTPS).
+
+    Raises:
+        UsageError: it is not an https:// address.
+    """
+    from smtpwizard.core.auth.oauth import https_url
+
+    if https_url(issuer) is None:
+        raise UsageError(
+            _("--oauth2-issuer wants the sign-in server's https:// address, not “{value}”.").format(
+                value=issuer
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ from smtpwizard.core.net.address import check_host
 from smtpwizard.core.net.address import check_port
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.store.files import check_target
 from smtpwizard.core.store.files import write_atomic
 from smtpwizard.core.store.settings import SettingsStore
 from smtpwizard.core.troubleshoot.compare import Change
@@ -195,12 +196,19 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
             )
         )
     send_message = args.send_test or stop_after is StageName.DATA
+    if send_message and setup_address(setup) is None:
+        raise UsageError(
+            _(
+                "Sending a test message needs an address to send it to: give --email, or a "
+                "--username that is an address."
+            )
+        )
     if args.timeout <= 0:
         raise InvalidInput(_("--timeout must be a positive number of seconds."))
-    if args.report and not args.force and Path(args.report).exists():
-        raise InvalidInput(
-            _("{path} already exists; add --force to replace it.").format(path=args.report)
-        )
+    if args.report:
+        _check_report(Path(args.report), args.force)
+    if args.cafile is None and imported is not None and account is not None:
+        args.cafile = _recorded_ca_file(args.from_file, account)
 
     store = SettingsStore()
     settings = store.load()
@@ -419,6 +427,30 @@ def _read_file(path: str, account_name: str | None) -> tuple[ImportResult, Impor
     return result, account
 
 
+def _recorded_ca_file(source: str, account: ImportedAccount) -> str | None:
+    """The CA file the settings file names, to trust as it does when ``--cafile`` is not
+    given.
+
+    Raises:
+        UsageError: the file names a CA file that is not there (any more).
+    """
+    path = account.ca_file
+    if path is None or Path(path).is_file():
+        return path
+    if Path(path).is_dir():
+        problem = _("{file} names {path} as the CA file, but that is a folder, not a file.")
+    else:
+        problem = _("{file} names the CA file {path}, which does not exist (any more).")
+    raise UsageError(
+        problem.format(file=source, path=path)
+        + " "
+        + _(
+            "Without it the server's certificate cannot be checked the way these settings "
+            "say; put the file back, or give the authority's certificate with --cafile."
+        )
+    )
+
+
 def _fingerprint(text: str) -> str:
     digits = "".join(ch for ch in text.upper() if ch in "0123456789ABCDEF")
     if len(digits) != _FINGERPRINT_DIGITS or len(text.replace(":", "").strip()) != len(digits):
@@ -501,9 +533,7 @@ def _print_intro(
         )
     if send_message:
         notes.append(
-            _("a real test message will be sent to {address}").format(
-                address=setup.email or setup.username or "-"
-            )
+            _("a real test message will be sent to {address}").format(address=setup_address(setup))
         )
     for note in notes:
         print(f"  ({note})", file=out)
@@ -590,6 +620,18 @@ def _print_changes(
             "  " + _("it worked then; now: {headline}.").format(headline=attempt.finding.headline),
             file=out,
         )
+
+
+def _check_report(path: Path, force: bool) -> None:
+    """Says at once, before any conversation, when the report cannot be written there."""
+    try:
+        check_target(path, overwrite=force)
+    except TargetExists:
+        raise InvalidInput(
+            _("{path} already exists; add --force to replace it.").format(path=path)
+        ) from None
+    except WriteError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def _write_report(path: Path, document: dict[str, Any], force: bool, err: TextIO) -> None:

@@ -41,6 +41,9 @@ class SignInProblem(StrEnum):
     """No client ID is known for this provider: someone must register one."""
     NO_ENDPOINTS = "no_endpoints"
     """Nothing says where to sign in (no authorization or token endpoint)."""
+    NO_METADATA = "no_metadata"
+    """The sign-in server named could not be asked where to sign in (its description, the
+    metadata, could not be read)."""
     NO_BROWSER = "no_browser"
     DEVICE_UNSUPPORTED = "device_unsupported"
     DENIED = "denied"

@@ -114,6 +114,8 @@ class ResultDocument:
     warnings: tuple[str, ...] = ()
     ca_file: str | None = None
     """The CA file the recommended server's certificate needed (besides the system's)."""
+    trusted_ca_file: str | None = None
+    """The CA file the run trusted besides the system's, needed or not."""
     pinned_sha256: str | None = None
     """The fingerprint of the certificate the person trusted by hand for that server."""
     password_ascii: bool | None = None
@@ -165,6 +167,9 @@ def read_document(document: object) -> ResultDocument:
         if isinstance(warnings, list)
         else (),
         ca_file=_ca_file(doc.get("trust")),
+        trusted_ca_file=_text(doc["trust"].get("cafile"))
+        if isinstance(doc.get("trust"), Mapping)
+        else None,
         pinned_sha256=_pinned(doc.get("trust"), rec, candidates),
         password_ascii=doc.get("password_ascii")
         if isinstance(doc.get("password_ascii"), bool)

@@ -305,3 +305,21 @@ def test_incoming_failure_is_a_failed_run(
     assert doc["recommended"] is not None
     assert doc["incoming_test"]["recommended"] is None
     assert doc["incoming_test"]["candidates"][0]["outcome"] == "refused"
+
+
+@pytest.mark.parametrize("mode", ["starttls", "plain"])
+def test_a_port_tested_without_encryption_says_whether_it_can_encrypt(
+    mode: str, smtp_server: StartSmtp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Asked to test without encryption, a server that offers STARTTLS is not said to work
+    "only without encryption": headline, advice and summary agree."""
+    server = smtp_server(mode=mode)
+    assert main(probe_args(server.port, "--security", "none")) == 1
+    out = capsys.readouterr().out
+    if mode == "starttls":
+        assert "works only without encryption" not in out
+        assert "was tested without encryption (unsafe); it offers STARTTLS" in out
+        assert "choose STARTTLS for port" in out
+    else:
+        assert "works only without encryption: unsafe" in out
+        assert "This server offers STARTTLS" not in out

@@ -205,6 +205,13 @@ def test_trusting_a_certificate_by_hand(
         ([HOST, "587", "--trust-certificate", "12:34"], "64 hexadecimal digits"),
         ([HOST, "587", "--email", "not an address"], "missing the @"),
         ([HOST, "587", "--from", "/nonexistent/settings.env"], "There is no file"),
+        ([HOST, "587", "--report", "/nonexistent/report.md"], "/nonexistent does not exist"),
+        ([HOST, "587", "--send-test"], "Sending a test message needs an address"),
+        ([HOST, "587", "--stop-after", "data"], "Sending a test message needs an address"),
+        (
+            [HOST, "587", "--send-test", "--username", "alice"],
+            "Sending a test message needs an address",
+        ),
     ],
 )
 def test_bad_input_gets_one_clear_line(
@@ -377,3 +384,98 @@ def test_from_a_file_with_several_accounts(
     code, _out, err = troubleshoot(capsys, monkeypatch, *base, "--account", "nope")
     assert code == 2
     assert "has no account “nope”; it has: home, work" in err
+
+
+@pytest.mark.parametrize("fmt", ["probe", "msmtp", "json", "dotenv", "git-send-email"])
+def test_from_a_file_trusts_the_ca_file_it_names(
+    fmt: str,
+    smtp_server: StartSmtp,
+    ca_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CA file recorded in smtpwizard's own result and exports is trusted again without
+    --cafile; when it is gone, that is said, not blamed on the server."""
+    server = smtp_server(mode="tls")
+    kept_ca = tmp_path / "company-ca.pem"
+    kept_ca.write_bytes(ca_file.read_bytes())
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    probe = ["probe", USER, "--server", HOST, "--port", str(server.port), "--security", "tls"]
+    probe += ["--resolve", f"{HOST}=127.0.0.1", "--cafile", str(kept_ca), "--password-stdin"]
+    assert main([*probe, "--json"]) == 0
+    settings = tmp_path / "result.json"
+    settings.write_text(capsys.readouterr().out)
+    if fmt != "probe":
+        exported = tmp_path / f"exported.{fmt}"
+        assert main(["export", "--format", fmt, "--input", str(settings), "-o", str(exported)]) == 0
+        capsys.readouterr()
+        settings = exported
+
+    base = ["--from", str(settings), "--resolve", f"{HOST}=127.0.0.1", "--password-stdin"]
+    code, out, err = troubleshoot(capsys, monkeypatch, *base, stdin=PASSWORD)
+    assert code == 0, out + err
+    assert f"CA file {kept_ca}" in out
+    assert "certificate verified" in out
+    assert "not trusted" not in out
+
+    logins = len(server.seen.attempts)
+    kept_ca.unlink()
+    code, out, err = troubleshoot(capsys, monkeypatch, *base, stdin=PASSWORD)
+    assert code == 2
+    assert f"names the CA file {kept_ca}, which does not exist" in err
+    assert err.count("\n") == 1
+    assert len(server.seen.attempts) == logins  # said before talking to the server
+
+    # An explicit --cafile wins over the one the file names.
+    code, out, err = troubleshoot(
+        capsys, monkeypatch, *base, "--cafile", str(ca_file), stdin=PASSWORD
+    )
+    assert code == 0, out + err
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_report_path_that_is_a_folder_is_refused_before_the_conversation(
+    force: bool,
+    smtp_server: StartSmtp,
+    ca_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = smtp_server(mode="starttls")
+    args = server_args(server, ca_file, "--report", str(tmp_path), *(["--force"] * force))
+    code, out, err = troubleshoot(capsys, monkeypatch, *args)
+    assert code == 2
+    assert f"{tmp_path} is a folder, not a file." in err
+    assert "--force" not in err
+    assert err.count("\n") == 1
+    assert out == ""  # nothing was tried
+    assert server.seen.attempts == []
+
+
+@pytest.mark.parametrize("command", ["troubleshoot", "probe"])
+def test_a_sign_in_server_that_cannot_be_asked_says_why(
+    command: str,
+    refused_port: int,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--oauth2-issuer given but unreachable: the text says what failed, instead of asking
+    for the option that was given; a value that is no https:// address is bad usage."""
+    issuer = ["--oauth2-issuer", f"https://127.0.0.1:{refused_port}/", "--oauth2-client-id", "x"]
+    if command == "troubleshoot":
+        args = ["troubleshoot", "127.0.0.1", "587", "--username", USER]
+    else:
+        args = ["probe", USER, "--server", "127.0.0.1", "--port", "587"]
+    assert main([*args, *issuer]) == 1
+    out = capsys.readouterr().out
+    assert "did not describe itself" in out
+    assert "connection refused" in out
+    assert "Nothing says where to sign in" not in out
+    assert "Give the sign-in server's address" not in out
+
+    assert main([*args, "--oauth2-issuer", "notaurl"]) == 2
+    err = capsys.readouterr().err
+    assert "--oauth2-issuer wants the sign-in server's https:// address, not “notaurl”" in err
+    assert err.count("\n") == 1

@@ -402,6 +402,29 @@ def test_wrong_password(probe, smtp_server: StartSmtp) -> None:
 
 
 @pytest.mark.parametrize(
+    ("password", "code", "words"),
+    [
+        ("x" * 2000, 500, "the login line was too long"),
+        ("pass\0word", 501, "could not read the login line"),
+    ],
+)
+def test_a_login_line_the_server_cannot_take_is_not_a_wrong_server(
+    probe, smtp_server: StartSmtp, password: str, code: int, words: str
+) -> None:
+    """aiosmtpd refuses an over-long AUTH line (500) and a PLAIN value with a stray NUL
+    (501): the server could not accept the login, which says nothing against the port."""
+    server = smtp_server(mode="tls")
+    result = probe(server.port, Security.TLS, password=password)
+    assert (result.outcome, result.reason) == (Outcome.AUTH_FAILED, Reason.AUTH_COMMAND_REFUSED)
+    assert result.auth.reply is not None
+    assert result.auth.reply.code == code
+    found = explain(result)
+    assert found.headline.startswith("The server could not accept the login")
+    assert words in found.headline
+    assert "mail server answers" not in found.headline
+
+
+@pytest.mark.parametrize(
     ("reply", "status", "reason", "words"),
     [
         (

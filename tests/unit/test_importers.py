@@ -252,6 +252,22 @@ def test_msmtp_implicit_tls_and_c_style_numbers() -> None:
 
 
 @pytest.mark.parametrize(
+    ("line", "ca_file"),
+    [
+        ("tls_trust_file /etc/company-ca.pem", "/etc/company-ca.pem"),
+        ('tls_trust_file "~/ca.pem"', os.path.expanduser("~/ca.pem")),
+        ("tls_trust_file system", None),
+        ("tls_trust_file", None),
+    ],
+)
+def test_msmtp_trust_file(line: str, ca_file: str | None) -> None:
+    text = f"account default\nhost smtp.example.com\ntls on\n{line}\n"
+    imported = parse_settings(text, "msmtprc")
+    assert imported.default_account.ca_file == ca_file
+    assert (f"CA file {ca_file} (tls_trust_file, line 4)" in imported.read) is (ca_file is not None)
+
+
+@pytest.mark.parametrize(
     ("lines", "port", "security"),
     [
         (["tls on", "tls_starttls off"], 465, Security.TLS),

@@ -68,7 +68,13 @@ def test_reply_enhanced_code_and_text() -> None:
             501,
             "5.5.2 cannot decode",
             True,
-            (AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.PROTOCOL_ERROR),
+            (AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.AUTH_COMMAND_REFUSED),
+        ),
+        (
+            500,
+            "Command line too long",
+            True,
+            (AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.AUTH_COMMAND_REFUSED),
         ),
     ],
 )

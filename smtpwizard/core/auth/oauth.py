@@ -33,6 +33,7 @@ from smtpwizard.core.model import Protocol
 __all__ = [
     "ALL_PROTOCOLS",
     "OAuthSettings",
+    "https_url",
     "metadata_urls",
     "parse_json",
     "read_metadata",
@@ -117,7 +118,7 @@ class OAuthSettings:
         return replace(self, client_id=client_id, sources=(*self.sources, source))
 
 
-def _urls(value: Any) -> str | None:
+def https_url(value: Any) -> str | None:
     """An https URL, or ``None``."""
     if not isinstance(value, str):
         return None
@@ -142,10 +143,10 @@ def settings_from_mapping(data: Mapping[str, Any], source: str) -> OAuthSettings
         scopes[ALL_PROTOCOLS] = tuple(raw.split())
     client_id = data.get("client_id")
     return OAuthSettings(
-        issuer=_urls(data.get("issuer")),
-        authorization_endpoint=_urls(data.get("authorization")),
-        token_endpoint=_urls(data.get("token")),
-        device_authorization_endpoint=_urls(data.get("device")),
+        issuer=https_url(data.get("issuer")),
+        authorization_endpoint=https_url(data.get("authorization")),
+        token_endpoint=https_url(data.get("token")),
+        device_authorization_endpoint=https_url(data.get("device")),
         scopes=scopes,
         client_id=client_id if isinstance(client_id, str) and client_id.strip() else None,
         device_flow=data.get("device_flow") is not False,
@@ -188,16 +189,16 @@ def read_metadata(issuer: str, fetch_json: FetchJson) -> OAuthSettings:
             )
         return OAuthSettings(
             issuer=issuer,
-            authorization_endpoint=_urls(document.get("authorization_endpoint")),
-            token_endpoint=_urls(document.get("token_endpoint")),
-            device_authorization_endpoint=_urls(document.get("device_authorization_endpoint")),
+            authorization_endpoint=https_url(document.get("authorization_endpoint")),
+            token_endpoint=https_url(document.get("token_endpoint")),
+            device_authorization_endpoint=https_url(document.get("device_authorization_endpoint")),
             iss_in_response=document.get("authorization_response_iss_parameter_supported") is True,
             sources=(_("the sign-in server's own description ({url})").format(url=url),),
         )
     raise SignInError(
-        SignInProblem.NO_ENDPOINTS,
+        SignInProblem.NO_METADATA,
         _("The sign-in server {issuer} did not describe itself: {problems}").format(
-            issuer=issuer, problems="; ".join(problems)
+            issuer=issuer, problems="; ".join(dict.fromkeys(problems))
         ),
     )
 

@@ -42,6 +42,32 @@ def read_unencrypted(result: ProbeResult, context: Context) -> Finding:
         if result.starttls_offered
         else encrypted_ways(result, context)
     )
+    if result.starttls_offered:
+        # Tested without encryption (as asked), not "works only without": it can encrypt.
+        logged_in = result.auth.status is AuthStatus.OK
+        headline = (
+            _("{where} was tested without encryption (UNSAFE); it offers STARTTLS")
+            if logged_in
+            else _("{where} was tested without encryption (unsafe); it offers STARTTLS")
+        )
+        return finding(
+            headline.format(where=where),
+            (
+                _(
+                    "You allowed it, so smtpwizard logged in without encryption, and the server "
+                    "accepted: your password crossed the network readable by anyone on the way."
+                )
+                if logged_in
+                else _(
+                    "Without encryption everything sent, your password included, crosses the "
+                    "network readable by anyone on the way."
+                )
+            )
+            + " "
+            + _("This server can encrypt the same connection (STARTTLS): use that."),
+            advice,
+            Severity.WARNING,
+        )
     if result.auth.status is AuthStatus.OK:
         return finding(
             _("{where} works only without encryption: UNSAFE").format(where=where),

@@ -40,6 +40,7 @@ from smtpwizard.core.diagnosis.encryption import read_unencrypted
 from smtpwizard.core.diagnosis.evidence import evidence
 from smtpwizard.core.diagnosis.network import family_note
 from smtpwizard.core.diagnosis.network import read_timeout
+from smtpwizard.core.diagnosis.replies import read_command_refusal
 from smtpwizard.core.diagnosis.replies import read_login_refusal
 from smtpwizard.core.diagnosis.sending import SENDING_REASONS
 from smtpwizard.core.diagnosis.sending import read_sending
@@ -521,6 +522,7 @@ READINGS: dict[Reason, Reading] = {
     Reason.AUTH_TEMPORARY: read_login_refusal,
     Reason.AUTH_REJECTED: read_login_refusal,
     Reason.AUTH_LOCKED: read_login_refusal,
+    Reason.AUTH_COMMAND_REFUSED: read_command_refusal,
     **dict.fromkeys(SENDING_REASONS, read_sending),
     Reason.CANCELLED_BY_USER: _stopped,
     Reason.SUPERSEDED: _stopped,

@@ -22,7 +22,7 @@ from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply
 from smtpwizard.core.model import Severity
 
-__all__ = ["login_hints", "read_login_refusal"]
+__all__ = ["login_hints", "read_command_refusal", "read_login_refusal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +268,51 @@ def _read_login_refusal(result: ProbeResult, context: Context) -> Finding:
         _("Your username or password was not accepted"),
         _("The server said: {reply}.").format(reply=text),
         advice,
+    )
+
+
+_TOO_LONG = re.compile(r"too long|line length|exceed", re.IGNORECASE)
+
+
+def read_command_refusal(result: ProbeResult, context: Context) -> Finding:
+    """The server refused the login command itself, before judging the credentials: the
+    line was too long (500, 5.5.6), could not be read (501), or came at a wrong moment."""
+    reply = result.auth.reply or Reply(0, "")
+    text = one_line(reply) or _("no reply text")
+    secret = _("token") if signed_in_with_token(result) else _("password")
+    before = _(
+        "The server answered as a mail server, but refused the login command itself "
+        "({reply}), before it judged your username and {secret}."
+    ).format(reply=text, secret=secret)
+    if reply.code == 500 or reply.enhanced == "5.5.6" or _TOO_LONG.search(reply.text):
+        return finding(
+            _("The server could not accept the login: the login line was too long"),
+            before
+            + " "
+            + _("A {secret} that long cannot be used on this server.").format(secret=secret),
+            _(
+                "Check that the {secret} is the right one (not a whole file or key pasted by "
+                "mistake); if it is, choose a shorter one with your provider."
+            ).format(secret=secret),
+        )
+    if reply.code == 501:
+        return finding(
+            _("The server could not accept the login: it could not read the login line"),
+            before
+            + " "
+            + _(
+                "A {secret} with characters the login cannot carry (such as a NUL or a line "
+                "break) cannot be used there."
+            ).format(secret=secret),
+            _(
+                "Check the {secret} for stray characters (copy it again, without the line "
+                "end); if it really holds such characters, change it to one without them."
+            ).format(secret=secret),
+        )
+    return finding(
+        _("The server could not accept the login"),
+        before,
+        _("Try another login method, or ask the server's administrator."),
     )
 
 

@@ -92,6 +92,8 @@ def explain_sign_in(error: SignInError, provider: Provider | None = None) -> Fin
     """The finding for a sign-in that gave no token."""
     name = provider.name if provider is not None else _("the provider")
     said = error.description or error.code
+    if error.problem is SignInProblem.NO_METADATA:
+        said = str(error).rstrip(".")  # what was tried and how it failed
     evidence = tuple(
         (label, value)
         for label, value in ((_("error"), error.code), (_("description"), error.description))
@@ -142,6 +144,17 @@ _WORDS: dict[SignInProblem, tuple[str, str, str]] = {
             "server for this account."
         ),
         _("Give the sign-in server's address (--oauth2-issuer), as your administrator names it."),
+    ),
+    SignInProblem.NO_METADATA: (
+        _("The sign-in server could not be asked where to sign in"),
+        _(
+            "smtpwizard asks the sign-in server for its description, which says where to sign "
+            "in and where tokens come from. {said}."
+        ),
+        _(
+            "Check the sign-in server's address (--oauth2-issuer) and that this computer "
+            "reaches it; your administrator or provider names it."
+        ),
     ),
     SignInProblem.NO_BROWSER: (
         _("No web browser could be opened here"),

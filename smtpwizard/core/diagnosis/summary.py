@@ -124,9 +124,19 @@ def summarize(matrix: MatrixResult, provider: Provider | None = None) -> str:
         sentences.append(explain(certs[0], context).headline + ".")
     insecure = [r for r in results if r.outcome is Outcome.INSECURE]
     if insecure and (rec is None or rec.level is not SecurityLevel.NONE):
-        sentences.append(
-            _("Port {ports} works only without encryption and is not recommended.").format(
-                ports=port_list(insecure)
+        only_plain = [r for r in insecure if not r.starttls_offered]
+        can_encrypt = [r for r in insecure if r.starttls_offered]
+        if only_plain:
+            sentences.append(
+                _("Port {ports} works only without encryption and is not recommended.").format(
+                    ports=port_list(only_plain)
+                )
             )
-        )
+        if can_encrypt:
+            sentences.append(
+                _(
+                    "Port {ports} was tested without encryption; it offers STARTTLS, so choose "
+                    "STARTTLS there."
+                ).format(ports=port_list(can_encrypt))
+            )
     return " ".join(s.strip() for s in sentences if s.strip())

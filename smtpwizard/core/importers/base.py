@@ -5,6 +5,7 @@ words, addresses), and the stamp smtpwizard's own exports carry."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ __all__ = [
     "ImportedAccount",
     "Notes",
     "Stamp",
+    "ca_file_value",
     "file_label",
     "finish",
     "flag_value",
@@ -79,6 +81,9 @@ class ImportedAccount:
     auth: str | None = None
     """How the file says to log in: ``none``, ``password``, or a method such as ``CRAM-MD5``
     or ``OAuth2``; ``None`` when it does not say."""
+    ca_file: str | None = None
+    """The CA file the settings check the server's certificate against (besides or instead
+    of the system's authorities), when the file names one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +148,7 @@ class Draft:
     password: str | None = None
     password_source: str | None = None
     auth: str | None = None
+    ca_file: str | None = None
 
 
 @dataclass
@@ -387,6 +393,7 @@ def finish(
                 password=draft.password,
                 password_source=draft.password_source,
                 auth=draft.auth,
+                ca_file=draft.ca_file,
             )
         )
     title = FORMATS[fmt]
@@ -447,6 +454,14 @@ def security_value(value: object) -> Security | None:
         return Security(str(value))
     except ValueError:
         return None
+
+
+def ca_file_value(value: object) -> str | None:
+    """A CA file's name as a settings file writes it (``~`` is the home folder), or ``None``
+    when it names none."""
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        return None
+    return os.path.expanduser(value.strip())
 
 
 def text_value(value: object) -> str | None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from smtpwizard.core.i18n import _
 from smtpwizard.core.importers.base import Draft
 from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import ca_file_value
 from smtpwizard.core.importers.base import flag_value
 from smtpwizard.core.importers.base import mail_address
 from smtpwizard.core.importers.base import mode_words
@@ -63,6 +64,11 @@ def env_generic(env: EnvFile, notes: Notes) -> Draft:
     else:
         notes.m(_("no SMTP_PORT"))
     draft.security = _generic_security(env, draft.port, notes)
+    ca_file = _first(env, ("SMTP_CA_FILE",))
+    if ca_file is not None and draft.security is not Security.NONE:
+        draft.ca_file = ca_file_value(ca_file[1])
+        if draft.ca_file is not None:
+            notes.r(_("CA file {path} (SMTP_CA_FILE)").format(path=draft.ca_file))
     user = _first(env, _GENERIC_USER)
     if user is not None and not from_environment(env, user[0], notes):
         draft.username = user[1]

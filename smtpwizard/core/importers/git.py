@@ -9,6 +9,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.importers.base import Draft
 from smtpwizard.core.importers.base import ImportResult
 from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import ca_file_value
 from smtpwizard.core.importers.base import finish
 from smtpwizard.core.importers.base import mail_address
 from smtpwizard.core.importers.base import mode_words
@@ -123,6 +124,11 @@ def _git_draft(values: Mapping[str, tuple[str, int]], notes: Notes) -> Draft:
                 port=draft.port
             )
         )
+    cert_path = values.get("smtpsslcertpath")
+    if cert_path is not None and draft.security is not Security.NONE:
+        draft.ca_file = ca_file_value(cert_path[0])
+        if draft.ca_file is not None:
+            notes.r(_("CA file {path} (sendemail.smtpSSLCertPath)").format(path=draft.ca_file))
     user = values.get("smtpuser")
     if user and user[0]:
         draft.username = user[0]

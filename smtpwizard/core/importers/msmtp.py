@@ -12,6 +12,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.importers.base import Draft
 from smtpwizard.core.importers.base import ImportResult
 from smtpwizard.core.importers.base import Notes
+from smtpwizard.core.importers.base import ca_file_value
 from smtpwizard.core.importers.base import finish
 from smtpwizard.core.importers.base import host_value
 from smtpwizard.core.importers.base import mail_address
@@ -269,6 +270,16 @@ def _msmtp_draft(account: _MsmtpAccount, notes: Notes) -> Draft:
                 mode=mode_words(draft.security), line=values["tls"][1]
             )
         )
+    trust = values.get("tls_trust_file")
+    # "system" (and an empty value) is msmtp's word for the system's authorities.
+    if draft.security is not Security.NONE and trust is not None and trust[0] != "system":
+        draft.ca_file = ca_file_value(trust[0])
+        if draft.ca_file is not None:
+            notes.r(
+                _("CA file {path} (tls_trust_file, line {line})").format(
+                    path=draft.ca_file, line=trust[1]
+                )
+            )
     port = values.get("port")
     if port is not None:
         number = _c_number(port[0])

@@ -15,6 +15,7 @@ from smtpwizard.core.importers.base import Draft
 from smtpwizard.core.importers.base import ImportResult
 from smtpwizard.core.importers.base import Notes
 from smtpwizard.core.importers.base import Stamp
+from smtpwizard.core.importers.base import ca_file_value
 from smtpwizard.core.importers.base import file_label
 from smtpwizard.core.importers.base import finish
 from smtpwizard.core.importers.base import iso_time
@@ -102,6 +103,11 @@ def _from_probe(doc: dict[str, Any], name: str) -> ImportResult:
                     )
                 )
             drafts.append(draft)
+    ca_file = ca_file_value(result.trusted_ca_file)
+    if ca_file is not None and drafts:
+        notes.r(_("CA file {path} (trust.cafile)").format(path=ca_file))
+        for draft in drafts:
+            draft.ca_file = ca_file
     if drafts and all(d.security is None or d.port is None for d in drafts):
         notes.w(_("The probe result is damaged: a server has no valid port or encryption."))
     stamp = Stamp(found=True, tested=True, at=result.tested_at, origin=result.tested_from)
@@ -136,6 +142,9 @@ def _from_json_export(doc: dict[str, Any], name: str) -> ImportResult:
         auth=text_value(smtp.get("auth_mechanism")),
     )
     _read_server(notes, draft, "smtp")
+    draft.ca_file = ca_file_value(smtp.get("ca_file"))
+    if draft.ca_file is not None:
+        notes.r(_("CA file {path} (smtp.ca_file)").format(path=draft.ca_file))
     if email:
         notes.r(_("sender address {email} (email)").format(email=email))
     password = smtp.get("password")

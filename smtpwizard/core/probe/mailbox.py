@@ -90,7 +90,7 @@ def login_refusal(text: str, encrypted: bool) -> tuple[AuthStatus, Outcome, Reas
     if login_lockout(Reply(0, text)):
         return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_LOCKED
     if upper.startswith("BAD"):
-        return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.PROTOCOL_ERROR
+        return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.AUTH_COMMAND_REFUSED
     return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_REJECTED
 
 

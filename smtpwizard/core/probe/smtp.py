@@ -610,7 +610,7 @@ def _auth_failure(reply: Reply, encrypted: bool) -> tuple[AuthStatus, Outcome, R
         ReplyCode.NOT_IMPLEMENTED,
         ReplyCode.BAD_SEQUENCE,
     ):
-        return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.PROTOCOL_ERROR
+        return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.AUTH_COMMAND_REFUSED
     return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_REJECTED
 
 

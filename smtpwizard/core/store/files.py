@@ -28,7 +28,7 @@ from smtpwizard.core.errors import TargetExists
 from smtpwizard.core.errors import WriteError
 from smtpwizard.core.i18n import _
 
-__all__ = ["write_atomic"]
+__all__ = ["check_target", "write_atomic"]
 
 
 def write_atomic(
@@ -57,16 +57,7 @@ def write_atomic(
     target = Path(path)
     folder = target.parent
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if not folder.is_dir():
-        message = (
-            _("{folder} is a file, not a folder.")
-            if folder.exists()
-            else _("The folder {folder} does not exist.")
-        )
-        raise FolderMissing(message.format(folder=_shown(folder)), target)
-    existing = _existing_mode(target)
-    if existing is not None and not overwrite:
-        raise TargetExists(_exists_message(target), target)
+    existing = _checked(target, overwrite)
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except PermissionError:
@@ -107,6 +98,33 @@ def write_atomic(
             temp.unlink()
     _sync_folder(folder)
     return target
+
+
+def check_target(path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+    """Checks that :func:`write_atomic` may write ``path``, before the work that makes its
+    content: the same errors, raised early (a folder may still change in between).
+
+    Raises:
+        TargetExists, FolderMissing, WriteError: see the module docstring.
+    """
+    _checked(Path(path), overwrite)
+
+
+def _checked(target: Path, overwrite: bool) -> int | None:
+    """The mode of the file ``target`` replaces (``None``: a new file), once its folder and
+    name are known to take a file."""
+    folder = target.parent
+    if not folder.is_dir():
+        message = (
+            _("{folder} is a file, not a folder.")
+            if folder.exists()
+            else _("The folder {folder} does not exist.")
+        )
+        raise FolderMissing(message.format(folder=_shown(folder)), target)
+    existing = _existing_mode(target)
+    if existing is not None and not overwrite:
+        raise TargetExists(_exists_message(target), target)
+    return existing
 
 
 def _link_new(temp: Path, target: Path) -> None:
