@@ -60,6 +60,7 @@ from smtpwizard.core.troubleshoot.session import STOP_POINTS
 from smtpwizard.core.troubleshoot.session import Attempt
 from smtpwizard.core.troubleshoot.session import StepControl
 from smtpwizard.core.troubleshoot.session import Troubleshooter
+from smtpwizard.core.troubleshoot.session import recorded_ca_file
 from smtpwizard.core.troubleshoot.session import setup_address
 from smtpwizard.core.troubleshoot.session import stop_points
 from smtpwizard.core.troubleshoot.steps import TITLES
@@ -208,7 +209,10 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     if args.report:
         _check_report(Path(args.report), args.force)
     if args.cafile is None and imported is not None and account is not None:
-        args.cafile = _recorded_ca_file(args.from_file, account)
+        try:
+            args.cafile = recorded_ca_file(account.ca_file, args.from_file)
+        except InvalidInput as exc:
+            raise UsageError(_("{problem} (--cafile FILE)").format(problem=exc)) from None
 
     store = SettingsStore()
     settings = store.load()
@@ -425,30 +429,6 @@ def _read_file(path: str, account_name: str | None) -> tuple[ImportResult, Impor
     else:
         account = result.default_account
     return result, account
-
-
-def _recorded_ca_file(source: str, account: ImportedAccount) -> str | None:
-    """The CA file the settings file names, to trust as it does when ``--cafile`` is not
-    given.
-
-    Raises:
-        UsageError: the file names a CA file that is not there (any more).
-    """
-    path = account.ca_file
-    if path is None or Path(path).is_file():
-        return path
-    if Path(path).is_dir():
-        problem = _("{file} names {path} as the CA file, but that is a folder, not a file.")
-    else:
-        problem = _("{file} names the CA file {path}, which does not exist (any more).")
-    raise UsageError(
-        problem.format(file=source, path=path)
-        + " "
-        + _(
-            "Without it the server's certificate cannot be checked the way these settings "
-            "say; put the file back, or give the authority's certificate with --cafile."
-        )
-    )
 
 
 def _fingerprint(text: str) -> str:

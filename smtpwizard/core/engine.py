@@ -320,15 +320,29 @@ class Engine:
         saved.remember_client_id(settings.token_endpoint, settings.client_id)
         self.settings.save(saved)
 
-    def troubleshooter(self, pins: tuple[tuple[str, str], ...] = ()) -> Troubleshooter:
-        """A step-by-step session on these collaborators."""
+    def troubleshooter(
+        self, pins: tuple[tuple[str, str], ...] = (), recorded_cafile: str | None = None
+    ) -> Troubleshooter:
+        """A step-by-step session on these collaborators.
+
+        Args:
+            pins: certificates the person trusted by hand, per host.
+            recorded_cafile: the CA file the settings being checked name; it is trusted
+                when the engine has none of its own (the person's choice wins).
+
+        Raises:
+            TrustFileError: that CA file cannot be used.
+        """
+        from smtpwizard.core.net.tls import trust_context
         from smtpwizard.core.troubleshoot.session import Troubleshooter
 
-        return Troubleshooter(
-            replace(self.probe, pins=pins),
-            context=self.context(),
-            resolver=self.probe_resolver(),
-        )
+        probe = replace(self.probe, pins=pins)
+        if recorded_cafile and not probe.cafile:
+            probe = replace(probe, cafile=recorded_cafile)
+            context = trust_context(recorded_cafile)
+        else:
+            context = self.context()
+        return Troubleshooter(probe, context=context, resolver=self.probe_resolver())
 
 
 class Assessor:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -240,6 +241,34 @@ def test_settings_read_from_a_file(driver: Driver, smtp_server: StartSmtp, tmp_p
     with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
         page.run_all.click()
     assert "works, login accepted" in page.status.message()
+
+
+def test_a_file_that_names_a_ca_file_is_checked_with_it(
+    driver: Driver, smtp_server: StartSmtp, services: Engine, certs: CertSet, tmp_path: Path
+) -> None:
+    services.probe = replace(services.probe, cafile=None)  # Advanced names no CA file
+    services.discovery = replace(services.discovery, cafile=None)
+    server = smtp_server(mode="tls")
+    ca_file = tmp_path / "company-ca.pem"
+    ca_file.write_bytes(certs.ca_file.read_bytes())
+    path = tmp_path / "msmtprc"
+    path.write_text(
+        f"account default\nhost {HOST}\nport {server.port}\ntls on\ntls_starttls off\n"
+        f"tls_trust_file {ca_file}\nuser {USER}\nfrom {USER}\npassword {PASSWORD}\n"
+    )
+    fix = to_fix(driver)
+    fix.ask_open_path = lambda: str(path)
+    fix.load.click()
+    page = start_stepping(driver)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()
+    assert "works, login accepted" in page.status.message()
+
+    driver.wizard.back()
+    ca_file.unlink()
+    driver.wizard.next()
+    assert driver.wizard.currentPage() is fix
+    assert "which does not exist" in fix.status.message()
 
 
 def test_a_file_that_cannot_be_read_is_explained(driver: Driver, tmp_path: Path) -> None:

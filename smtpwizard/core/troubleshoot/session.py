@@ -10,6 +10,7 @@ then explained like any other lost connection).
 
 from __future__ import annotations
 
+import os
 import ssl
 import threading
 import time
@@ -23,6 +24,7 @@ from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.findings import explain
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.errors import InvalidInput
+from smtpwizard.core.i18n import _
 from smtpwizard.core.login import Credentials
 from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Finding
@@ -55,6 +57,7 @@ __all__ = [
     "TroubleshootListener",
     "Troubleshooter",
     "build_attempt",
+    "recorded_ca_file",
     "setup_address",
     "stop_points",
 ]
@@ -314,6 +317,29 @@ def setup_address(setup: ServerSettings) -> EmailAddress | None:
             except InvalidInput:
                 continue
     return None
+
+
+def recorded_ca_file(path: str | None, source: str) -> str | None:
+    """The CA file a settings file names (``path``, read from ``source``), to trust as those
+    settings do when the person named none.
+
+    Raises:
+        InvalidInput: the file names a CA file that is not there (any more), or a folder.
+    """
+    if path is None or os.path.isfile(path):
+        return path
+    if os.path.isdir(path):
+        problem = _("{file} names {path} as the CA file, but that is a folder, not a file.")
+    else:
+        problem = _("{file} names the CA file {path}, which does not exist (any more).")
+    raise InvalidInput(
+        problem.format(file=source, path=path)
+        + " "
+        + _(
+            "Without it the server's certificate cannot be checked the way these settings "
+            "say; put the file back, or name the authority's certificate yourself."
+        )
+    )
 
 
 def build_attempt(

@@ -168,15 +168,25 @@ class FixSettingsPage(Page):
         )
 
     def validatePage(self) -> bool:
-        """Takes the settings; a new session starts when they changed."""
+        """Takes the settings, with the trust the file read names (a CA file), unless the
+        person chose a CA file in Advanced; earlier attempts stay."""
+        from smtpwizard.core.errors import TrustFileError
+        from smtpwizard.core.troubleshoot.session import recorded_ca_file
+
+        fix = self.draft.fix
         try:
             setup = self.setup_from_fields()
-        except InvalidInput as exc:
+            account = fix.account if self._imported is not None else None
+            source = self._imported.title if self._imported is not None else ""
+            cafile = recorded_ca_file(account.ca_file if account else None, source)
+            session = self.services.troubleshooter(self.setup.settings.pins(), cafile)
+        except (InvalidInput, TrustFileError) as exc:
             self.status.show_message(str(exc), Severity.ERROR)
             return False
-        fix = self.draft.fix
         if fix.session is None:
-            fix.session = self.services.troubleshooter(self.setup.settings.pins())
+            fix.session = session
+        else:  # the same session, so the attempts so far stay comparable
+            fix.session.options, fix.session.context = session.options, session.context
         fix.session.password = self.password.text()
         fix.setup = setup
         fix.imported = self._imported
