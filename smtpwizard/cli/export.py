@@ -39,6 +39,7 @@ from smtpwizard.core.exporters.base import config_from_document
 from smtpwizard.core.exporters.base import oauth_refusal
 from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.exporters.base import trust_notice
+from smtpwizard.core.exporters.base import unwritable
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import INCOMING_PORTS
 from smtpwizard.core.model import Security
@@ -342,6 +343,8 @@ def _with_overrides(config: ExportConfig, args: argparse.Namespace) -> ExportCon
         # The usual port: the SSL/TLS one, else the one that starts in plain text.
         usual = {mode: number for number, mode in INCOMING_PORTS[protocol]}
         port = args.incoming_port or usual.get(security, usual[Security.STARTTLS])
+        if args.incoming_username and unwritable(args.incoming_username):
+            raise UsageError(_("--incoming-username wants a user name on one line."))
         if not 0 < port < 65536:
             raise UsageError(_("--incoming-port must be between 1 and 65535."))
         incoming = ServerSettings(

@@ -213,6 +213,47 @@ def test_damaged_recommendation() -> None:
     assert "incomplete or damaged" in err
 
 
+BREAKS = [
+    (("recommended", "username"), 'al"ice\nauth off\n', "SMTP user name"),
+    (("tested_from",), "IPv4 address 192.0.2.7\rrelayhost = evil", "test address"),
+    (("email",), "alice@example.test\u2028x", "email address"),
+    (("recommended", "warnings", 0), "first\x00second", "warning"),
+    (("candidates", 1, "tls", "cert", "issuer_name"), "Example\tCA", "certificate issuer"),
+    (("summary",), "one\x85two", "summary"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "field"), BREAKS)
+@pytest.mark.parametrize("name", sorted(registry()))
+def test_every_format_refuses_a_value_with_a_line_break(
+    name: str, where: tuple[str | int, ...], value: str, field: str
+) -> None:
+    doc = copy.deepcopy(SAMPLE)
+    holder: Any = doc
+    for step in where[:-1]:
+        holder = holder[step]
+    holder[where[-1]] = value
+    code, out, err = run(
+        "--format", name, "--incoming-server", "imap.example.test", stdin=json.dumps(doc)
+    )
+    assert (code, out) == (2, "")
+    assert f"its {field} holds a line break or another control character" in err
+
+
+def test_an_incoming_user_name_with_a_line_break_is_refused() -> None:
+    code, _out, err = run(
+        "--format",
+        "thunderbird-userjs",
+        "--incoming-server",
+        "imap.example.test",
+        "--incoming-username",
+        "a\nb",
+        stdin=json.dumps(SAMPLE),
+    )
+    assert code == 2
+    assert "--incoming-username" in err
+
+
 def test_a_terminal_on_stdin_is_not_read() -> None:
     code, _out, err = run("--format", "dotenv", stdin=Tty(json.dumps(SAMPLE)))
     assert code == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import unicodedata
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ __all__ = [
     "register",
     "registry",
     "trust_notice",
+    "unwritable",
 ]
 
 
@@ -225,7 +227,7 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
             )
         )
     match = doc.candidate_for(rec)
-    return ExportConfig(
+    config = ExportConfig(
         email=email,
         smtp=replace(smtp, username=rec.username, tested=match is not None and match.worked),
         incoming=_incoming(doc.incoming),
@@ -241,6 +243,57 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
         password_ascii=doc.password_ascii,
         sign_in=doc.sign_in,
     )
+    damaged = _broken_field(config)
+    if damaged is not None:
+        raise ExportError(
+            _(
+                "The probe result is damaged: its {field} holds a line break or another "
+                "control character, which would break out of the line it belongs to in an "
+                "exported file. Run the probe again."
+            ).format(field=damaged)
+        )
+    return config
+
+
+def unwritable(text: str) -> bool:
+    """Whether ``text`` holds a line break or another control character (tab included):
+    no export writes one, since it would end the line or comment the value belongs to."""
+    return any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in text)
+
+
+def _broken_field(config: ExportConfig) -> str | None:
+    """The first value of ``config`` an export would write that :func:`unwritable` refuses,
+    by its name in the probe result, or ``None``."""
+    values: list[tuple[str, str | None]] = [
+        ("email address", config.email),
+        ("provider", config.provider),
+        ("test address", config.tested_from),
+        ("summary", config.summary),
+        ("certificate issuer", config.cert_issuer),
+        ("CA file", config.ca_file),
+        ("certificate fingerprint", config.pinned_sha256),
+        *(("warning", warning) for warning in config.warnings),
+    ]
+    for kind, server in (("SMTP", config.smtp), ("incoming", config.incoming)):
+        if server is not None:
+            values += [
+                (f"{kind} server", server.host),
+                (f"{kind} user name", server.username),
+                (f"{kind} login mechanism", server.mechanism),
+            ]
+    record = config.sign_in
+    if record is not None:
+        values += [
+            ("sign-in issuer", record.issuer),
+            ("sign-in address", record.authorization_endpoint),
+            ("sign-in token address", record.token_endpoint),
+            ("sign-in client", record.client_id),
+            *(("sign-in scope", scope) for scope in record.scopes),
+        ]
+    for name, value in values:
+        if value and unwritable(value):
+            return name
+    return None
 
 
 def _incoming(entries: Sequence[ServerEntry]) -> ServerSettings | None:
