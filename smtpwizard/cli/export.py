@@ -36,6 +36,7 @@ from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import config_from_document
+from smtpwizard.core.exporters.base import export_caveats
 from smtpwizard.core.exporters.base import oauth_refusal
 from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.exporters.base import trust_notice
@@ -222,8 +223,8 @@ def _run(
     options = ExportOptions(include_password=password is not None, password_env=args.password_env)
     data = exporter.render(config, options)
     notice = trust_notice(exporter, config)
-    if notice is not None:
-        print(_("note: {notice}").format(notice=notice), file=stderr)
+    for note in ([] if notice is None else [notice]) + export_caveats(exporter, config, options):
+        print(_("note: {notice}").format(notice=note), file=stderr)
     if args.output and args.output != "-":
         path = write_atomic(
             Path(args.output).expanduser(),

@@ -303,6 +303,16 @@ def test_password_from_stdin_goes_into_a_private_file(result_file: Path, tmp_pat
     assert parse_msmtprc(target.read_text())["default"]["password"] == PASSWORD
 
 
+def test_what_a_format_cannot_hold_is_said_on_standard_error(result_file: Path) -> None:
+    code, out, err = run(
+        "--format", "dotenv", "--input", str(result_file), "--include-password", ask="a${X}b"
+    )
+    assert code == 0
+    assert "Warning: SMTP_PASSWORD cannot be written" in out
+    assert "note: SMTP_PASSWORD cannot be written so that both a POSIX shell" in err
+    assert leaks(err, "a${X}b", "alice@example.test") == []
+
+
 def test_password_asked_on_the_terminal(result_file: Path) -> None:
     code, out, _err = run(
         "-f", "dotenv", "-i", str(result_file), "--include-password", ask=PASSWORD

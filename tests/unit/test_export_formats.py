@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import io
 import json
 import plistlib
 import shutil
@@ -18,8 +19,10 @@ from defusedxml import ElementTree as SafeET
 from smtpwizard.core.errors import ExportError
 from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import export_caveats
 from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.model import Security
+from tests.support import consumers as c
 from tests.support.exportconfig import EMAIL
 from tests.support.exportconfig import NASTY
 from tests.support.exportconfig import make_config
@@ -427,6 +430,39 @@ def test_laravel_with_password_and_implicit_tls_off_465() -> None:
     assert "MAIL_SCHEME=smtps is needed there" in text
 
 
+#: What Laravel's env() would turn into something else (true, null, "" or the text without
+#: its quotes), and what phpdotenv treats specially.
+LARAVEL_EDGES = [
+    "null",
+    "(NULL)",
+    "True",
+    "(false)",
+    "Empty",
+    '"wrapped in quotes"',
+    "'wrapped in quotes'",
+    '""',
+    "it's $HOME and `id` \\",
+    "a${X}b",
+    " #x ",
+    NASTY,
+]
+
+
+@pytest.mark.parametrize("value", LARAVEL_EDGES)
+def test_laravel_env_reads_back_exactly_what_was_proven(value: str, tmp_path: Path) -> None:
+    path = tmp_path / "laravel-mail.env"
+    config = make_config(host="::1", username=value, password=value, display_name=value)
+    path.write_text(render("laravel", config, OPTED_IN), encoding="utf-8")
+    values = c.laravel_env(path, "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM_NAME", "MAIL_HOST")
+    assert values == {
+        "MAIL_USERNAME": value,
+        "MAIL_PASSWORD": value,
+        "MAIL_FROM_NAME": " ".join(value.split()),  # a name is one line, folded
+        # Laravel reaches an IPv6 address only in brackets.
+        "MAIL_HOST": "[::1]",
+    }
+
+
 @pytest.mark.parametrize("security", MODES)
 def test_symfony_dsn(security: Security) -> None:
     env = {"SMTP_PASSWORD": urllib.parse.quote(NASTY, safe="")}
@@ -603,11 +639,63 @@ def test_dotenv(security: Security) -> None:
         "SMTP_USERNAME": EMAIL,
         "SMTP_FROM": EMAIL,
     }
-    with_pw = parse_env(render("dotenv", make_config(password=NASTY), OPTED_IN))
-    assert with_pw["SMTP_PASSWORD"] == NASTY
     text = render("dotenv", make_config(security))
     assert "SmtpClient" in text
     assert KEYRING_GET in text
+
+
+#: Values that a POSIX shell and python-dotenv read back alike from the generic .env...
+ENV_SHARED = [
+    "ends in a backslash\\",
+    "two\\\\backslashes",
+    "it's a \\$ 5",
+    'it\'s "quoted" \\',
+    "`id` $(id) $HOME $1 \\n",
+    "a${X",
+    " blanks  at both ends ",
+    "#not a comment",
+    "a #b ;c &d |e",
+    "ß€😀",
+    "'",
+    "$",
+]
+#: ...and values no form suits: python-dotenv replaces ${...} in every form, and a shell
+#: expands $NAME and `...` in the double quotes a quote or backslash needs for python-dotenv.
+ENV_SHELL_ONLY = [
+    "it's $HOME and `id` \\",
+    "it's a \\$dollar",
+    "a${X}b",
+    "it's $1",
+    "\\\\ and `x`",
+    NASTY,
+]
+
+
+@pytest.mark.parametrize("value", ENV_SHARED + ENV_SHELL_ONLY)
+def test_dotenv_is_read_exactly_by_a_shell(value: str, tmp_path: Path) -> None:
+    path = tmp_path / "smtp.env"
+    config = make_config(username=value, password=value, display_name="")
+    path.write_text(render("dotenv", config, OPTED_IN), encoding="utf-8")
+    values = c.sh_env(path)
+    assert (values["SMTP_USERNAME"], values["SMTP_PASSWORD"]) == (value, value)
+
+
+@pytest.mark.parametrize("value", ENV_SHARED + ENV_SHELL_ONLY)
+def test_dotenv_is_read_by_python_dotenv_or_says_it_cannot_be(value: str) -> None:
+    dotenv = pytest.importorskip("dotenv", reason="python-dotenv is in the test extra")
+    config = make_config(password=value)
+    text = render("dotenv", config, OPTED_IN)
+    caveats = export_caveats(registry()["dotenv"], config, OPTED_IN)
+    read = dotenv.dotenv_values(stream=io.StringIO(text), interpolate=True)
+    assert read["SMTP_USERNAME"] == EMAIL
+    if value in ENV_SHARED:
+        assert read["SMTP_PASSWORD"] == value
+        assert caveats == []
+    else:
+        assert read.get("SMTP_PASSWORD") != value
+        [caveat] = caveats
+        assert caveat.startswith("SMTP_PASSWORD cannot be written so that both a POSIX shell")
+        assert "\n# Warning: SMTP_PASSWORD cannot be" in text
 
 
 @pytest.mark.parametrize("security", MODES)

@@ -29,11 +29,13 @@ from smtpwizard.core.readback import read_document
 
 __all__ = [
     "FORMAT_MODULES",
+    "Caveats",
     "ExportConfig",
     "ExportOptions",
     "Exporter",
     "Render",
     "config_from_document",
+    "export_caveats",
     "oauth_formats",
     "oauth_refusal",
     "register",
@@ -90,6 +92,7 @@ class ExportOptions:
 
 
 Render = Callable[[ExportConfig, ExportOptions], str | bytes]
+Caveats = Callable[[ExportConfig, ExportOptions], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,9 @@ class Exporter:
     """Whether the format can trust one exact certificate (by its fingerprint)."""
     carries_oauth: bool = False
     """Whether the format can sign in with OAuth 2.0 (a token instead of a password)."""
+    caveats: Caveats | None = None
+    """What the program would not read back as proven (a value it cannot hold), one
+    sentence each: the file says it too, and the export command and the wizard show it."""
 
 
 _REGISTRY: dict[str, Exporter] = {}
@@ -171,6 +177,12 @@ def oauth_refusal(exporter: Exporter, config: ExportConfig) -> str | None:
         host=config.smtp.host,
         names=", ".join(e.name for e in oauth_formats()),
     )
+
+
+def export_caveats(exporter: Exporter, config: ExportConfig, options: ExportOptions) -> list[str]:
+    """The sentences saying what the program will not read back as it was proven (its file
+    says them too), for the person; empty when it reads everything."""
+    return [] if exporter.caveats is None else exporter.caveats(config, options)
 
 
 def trust_notice(exporter: Exporter, config: ExportConfig) -> str | None:
