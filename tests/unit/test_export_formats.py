@@ -609,6 +609,16 @@ def test_phpmailer(security: Security) -> None:
     assert with_pw["Password"] == NASTY
 
 
+def test_php_formats_give_an_ipv6_server_in_brackets() -> None:
+    # PHPMailer (and WP Mail SMTP through it) never connects to ::1 written bare.
+    config = make_config(host="::1")
+    assert parse_phpmailer(render("phpmailer", config))["Host"] == "[::1]"
+    assert parse_php_defines(render("wp-mail-smtp", config))["WPMS_SMTP_HOST"] == "[::1]"
+    assert parse_phpmailer(render("phpmailer", make_config(host="192.0.2.1")))["Host"] == (
+        "192.0.2.1"
+    )
+
+
 @pytest.mark.parametrize("security", MODES)
 def test_wp_mail_smtp(security: Security) -> None:
     values = parse_php_defines(render("wp-mail-smtp", make_config(security)))

@@ -207,7 +207,8 @@ def render_phpmailer(config: ExportConfig, options: ExportOptions) -> str:
         "",
         "$mail = new PHPMailer(true);",
         "$mail->isSMTP();",
-        f"$mail->Host = {quoted_single(smtp.host)};",
+        # PHPMailer takes an IPv6 address only in brackets (without, it never connects).
+        f"$mail->Host = {quoted_single(url_host(smtp.host))};",
         f"$mail->Port = {smtp.port};",
         f"$mail->SMTPSecure = {secure}",
         f"$mail->SMTPAutoTLS = {'false' if smtp.security is Security.NONE else 'true'};",
@@ -240,7 +241,7 @@ def render_wordpress(config: ExportConfig, options: ExportOptions) -> str:
     consts: list[tuple[str, str]] = [
         ("WPMS_ON", "true"),
         ("WPMS_MAILER", "'smtp'"),
-        ("WPMS_SMTP_HOST", quoted_single(smtp.host)),
+        ("WPMS_SMTP_HOST", quoted_single(url_host(smtp.host))),
         ("WPMS_SMTP_PORT", str(smtp.port)),
         ("WPMS_SSL", quoted_single(ssl)),
         ("WPMS_SMTP_AUTH", "true" if smtp.username else "false"),
