@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import html
 import io
 import json
 import plistlib
@@ -846,6 +847,47 @@ def test_markdown_sheet_escapes_table_syntax() -> None:
     config = make_config(username="a|b*c_d")
     tables = markdown_tables(render("markdown", config))
     assert tables["Outgoing mail (SMTP)"]["User name"] == "a|b*c_d"
+
+
+#: Passwords a page of words would show otherwise: blanks squeezed, entities read as
+#: characters, table and code syntax.
+SHEET_EDGES = [
+    "two  spaces",
+    "  padded  ",
+    "tab\there",
+    "a&amp;b &lt;i&gt;",
+    "a|b\\|c",
+    "``tick`` `",
+    "*not* _emphasis_ \\",
+    " ",
+]
+
+
+@pytest.mark.parametrize("value", SHEET_EDGES)
+@pytest.mark.parametrize("name", ["markdown", "outlook-sheet"])
+def test_markdown_sheets_show_the_exact_value(name: str, value: str) -> None:
+    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py renders CommonMark")
+
+    config = make_config(username=value, password=value)
+    text = render(name, config, OPTED_IN)
+    # What a CommonMark renderer (with GitHub's tables) makes of it.
+    page = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
+    tables, _paragraphs = html_tables(page)
+    outgoing = tables["Outgoing mail (SMTP)"]
+    assert (outgoing["User name"], outgoing["Password"]) == (value, value)
+    assert markdown_tables(text)["Outgoing mail (SMTP)"]["Password"] == value
+    if value != value.strip() or "  " in value or "\t" in value:
+        assert f"it is exactly {len(value)} characters long" in text
+
+
+@pytest.mark.parametrize("value", SHEET_EDGES)
+def test_html_sheet_shows_the_exact_value(value: str) -> None:
+    text = render("html", make_config(username=value, password=value), OPTED_IN)
+    tables, _paragraphs = html_tables(text)
+    assert tables["Outgoing mail (SMTP)"]["Password"] == value
+    # A browser keeps the blanks of an exact value as they are.
+    assert f"<td><code>{html.escape(value)}</code></td>" in text
+    assert "code{word-break:break-all;white-space:pre-wrap}" in text
 
 
 def test_html_sheet() -> None:
