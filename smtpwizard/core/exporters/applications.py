@@ -35,7 +35,7 @@ from smtpwizard.core.exporters.common import keyring_lookup
 from smtpwizard.core.exporters.common import no_pin_lines
 from smtpwizard.core.exporters.common import no_trust_lines
 from smtpwizard.core.exporters.common import py_str
-from smtpwizard.core.exporters.common import python_password_lines
+from smtpwizard.core.exporters.common import python_caveats
 from smtpwizard.core.exporters.common import secret_hint
 from smtpwizard.core.exporters.common import token_lookup
 from smtpwizard.core.exporters.common import url_part
@@ -117,7 +117,7 @@ def render_django(config: ExportConfig, options: ExportOptions) -> str:
         "DEFAULT_FROM_EMAIL": py_str(from_address(config)),
         "SERVER_EMAIL": py_str(config.email),
     }
-    notes += python_trust_lines(config, "Django") + python_password_lines(config, "Django")
+    notes += python_trust_lines(config, "Django") + caveat_lines(python_caveats(config, "Django"))
     return _python_settings(config, options, "Django mail settings", notes, keys)
 
 
@@ -143,7 +143,7 @@ def render_email_url(config: ExportConfig, options: ExportOptions) -> str:
         "smtps:// as implicit TLS, so it is not used here.",
         "User name and password are percent-encoded in the URL.",
     ]
-    notes += python_trust_lines(config, "Django") + python_password_lines(config, "Django")
+    notes += python_trust_lines(config, "Django") + caveat_lines(python_caveats(config, "Django"))
     if password is None and smtp.username:
         notes += [
             "The password is not in the URL: after the line above, add",
@@ -185,7 +185,7 @@ def render_flask(config: ExportConfig, options: ExportOptions) -> str:
             "Where that matters, send with a library that checks it (Django's mail backend",
             "does).",
         ]
-    notes += python_password_lines(config, "Flask-Mail")
+    notes += caveat_lines(python_caveats(config, "Flask-Mail"))
     return _python_settings(config, options, "Flask-Mail settings", notes, keys)
 
 
@@ -367,15 +367,34 @@ def app(
     )
 
 
-app("django", "Django settings", "mail_settings.py", render_django, "Lines for settings.py.")
+def _python(program: str) -> Caveats:
+    return lambda config, _options: python_caveats(config, program)
+
+
+app(
+    "django",
+    "Django settings",
+    "mail_settings.py",
+    render_django,
+    "Lines for settings.py.",
+    caveats=_python("Django"),
+)
 app(
     "django-email-url",
     "Django EMAIL_URL (django-environ)",
     "email_url.env",
     render_email_url,
     "One URL for env.email_url().",
+    caveats=_python("Django"),
 )
-app("flask-mail", "Flask-Mail settings", "mail_config.py", render_flask, "Flask config lines.")
+app(
+    "flask-mail",
+    "Flask-Mail settings",
+    "mail_config.py",
+    render_flask,
+    "Flask config lines.",
+    caveats=_python("Flask-Mail"),
+)
 app(
     "dotenv",
     "Generic .env (SMTP_*)",

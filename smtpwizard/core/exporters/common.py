@@ -43,7 +43,7 @@ __all__ = [
     "one_line",
     "properties_value",
     "py_str",
-    "python_password_lines",
+    "python_caveats",
     "quoted_single",
     "secret_hint",
     "security_words",
@@ -287,17 +287,29 @@ def no_pin_lines(config: ExportConfig, program: str) -> list[str]:
     ]
 
 
-def python_password_lines(config: ExportConfig, program: str) -> list[str]:
-    """A warning when the password is not plain ASCII: Python's smtplib, under Django,
-    Flask-Mail and other Python programs, cannot send such a password."""
-    if config.password_ascii is not False or not config.smtp.username:
+def python_caveats(config: ExportConfig, program: str) -> list[str]:
+    """Why Python's smtplib, under Django, Flask-Mail and other Python programs, cannot log
+    in: it sends the user name and the password as ASCII only."""
+    smtp = config.smtp
+    if not smtp.username:
         return []
-    return [
-        f"Warning: your password has characters beyond plain ASCII, and {program} (through",
-        "Python's smtplib) cannot log in with such a password: it fails with a",
-        "UnicodeEncodeError. Use a password of plain ASCII characters (or an app",
-        "password) for this program.",
-    ]
+    caveats = []
+    if not smtp.username.isascii():
+        caveats.append(
+            f"the user name has characters beyond plain ASCII, and {program} (through "
+            "Python's smtplib) cannot log in with such a name: it fails with a "
+            "UnicodeEncodeError. Use a plain ASCII login for this program if your provider "
+            "offers one (an alias, or the address's ASCII form)."
+        )
+    password = config.password
+    if config.password_ascii is False or (password is not None and not password.isascii()):
+        caveats.append(
+            f"your password has characters beyond plain ASCII, and {program} (through "
+            "Python's smtplib) cannot log in with such a password: it fails with a "
+            "UnicodeEncodeError. Use a password of plain ASCII characters (or an app "
+            "password) for this program."
+        )
+    return caveats
 
 
 def caveat_lines(caveats: Iterable[str]) -> list[str]:
