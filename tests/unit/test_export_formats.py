@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import urllib.parse
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import environ
@@ -913,6 +914,14 @@ def test_outlook_sheet_asks_for_the_incoming_server_when_unknown() -> None:
 def test_msmtp_refuses_a_line_break_it_could_not_hold() -> None:
     with pytest.raises(ExportError, match="line break"):
         render("msmtp", make_config(password="a\nb"), OPTED_IN)
+
+
+@pytest.mark.parametrize("pattern", ["%U", "%H", "%C", "%M"])
+def test_msmtp_refuses_an_address_it_would_rewrite(pattern: str) -> None:
+    config = replace(make_config(), email=f"a{pattern}b@example.test")
+    with pytest.raises(ExportError, match=f"msmtp would replace “{pattern}”"):
+        render("msmtp", config)
+    assert "from a%Xb@example.test" in render("msmtp", replace(config, email="a%Xb@example.test"))
 
 
 def test_git_keeps_control_characters(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from smtpwizard.core.errors import ExportError
@@ -37,6 +38,21 @@ def _msmtp_arg(text: str) -> str:
     if text != text.strip() or (text.startswith('"') and text.endswith('"')):
         return f'"{text}"'
     return text
+
+
+def _msmtp_from(address: str) -> str:
+    """msmtp's ``from``, which replaces %U, %H, %C and %M with names of the machine it runs
+    on; it has no escape for them, so an address holding one cannot be written."""
+    found = re.search("%[UHCM]", address)
+    if found is not None:
+        raise ExportError(
+            _(
+                "msmtp would replace “{pattern}” in the address {address} with a name of the "
+                "machine it runs on, and it has no way to write it as it is: send through "
+                "this server with another program."
+            ).format(pattern=found.group(0), address=address)
+        )
+    return _msmtp_arg(address)
 
 
 def _account_name(config: ExportConfig) -> str:
@@ -80,7 +96,7 @@ def render_msmtp(config: ExportConfig, options: ExportOptions) -> str:
         trust, words = _msmtp_trust(config)
         body += trust
         notes += words
-    body.append(f"from {_msmtp_arg(config.email)}")
+    body.append(f"from {_msmtp_from(config.email)}")
     if smtp.username and config.sign_in is not None:
         body += [
             f"auth {token_mechanism(config).lower()}",
