@@ -792,6 +792,25 @@ def test_postfix(security: Security) -> None:
     assert f"#   [smtp.example.test]:{port} {EMAIL}:pw 1" in with_pw
 
 
+@pytest.mark.parametrize(
+    ("config", "warning"),
+    [
+        (make_config(host="127.0.0.1"), "Postfix compares only host names"),
+        (make_config(host="::1"), "Postfix compares only host names"),
+        (make_config(password="  padded  "), "The password ends in blanks"),
+        (make_config(username="a:b"), "The user name holds a colon"),
+    ],
+)
+def test_postfix_says_what_it_would_not_do_as_proven(config: ExportConfig, warning: str) -> None:
+    text = render("postfix", config, OPTED_IN)
+    assert f"# Warning: {warning}" in text
+    [caveat] = export_caveats(registry()["postfix"], config, OPTED_IN)
+    assert caveat.startswith(warning)
+    fine = make_config(password="  leading blanks are kept")
+    assert export_caveats(registry()["postfix"], fine, OPTED_IN) == []
+    assert export_caveats(registry()["postfix"], make_config(Security.NONE, host="::1"), NO) == []
+
+
 @pytest.mark.parametrize("security", MODES)
 def test_git_send_email_read_by_git(security: Security, tmp_path: Path) -> None:
     git = shutil.which("git")
