@@ -38,9 +38,11 @@ from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import config_from_document
+from smtpwizard.core.exporters.base import export_caveats
 from smtpwizard.core.exporters.base import oauth_refusal
 from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.exporters.base import trust_notice
+from smtpwizard.core.exporters.base import unwritable
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import INCOMING_PORTS
 from smtpwizard.core.model import Security
@@ -232,8 +234,8 @@ def _run(
     options = ExportOptions(include_password=password is not None, password_env=args.password_env)
     data = exporter.render(config, options)
     notice = trust_notice(exporter, config)
-    if notice is not None:
-        print(_("note: {notice}").format(notice=notice), file=stderr)
+    for note in ([] if notice is None else [notice]) + export_caveats(exporter, config, options):
+        print(_("note: {notice}").format(notice=note), file=stderr)
     if args.output and args.output != "-":
         path = write_atomic(
             Path(args.output).expanduser(),
@@ -357,6 +359,8 @@ def _with_overrides(config: ExportConfig, args: argparse.Namespace) -> ExportCon
         # The usual port: the SSL/TLS one, else the one that starts in plain text.
         usual = {mode: number for number, mode in INCOMING_PORTS[protocol]}
         port = args.incoming_port or usual.get(security, usual[Security.STARTTLS])
+        if args.incoming_username and unwritable(args.incoming_username):
+            raise UsageError(_("--incoming-username wants a user name on one line."))
         if not 0 < port < 65536:
             raise UsageError(_("--incoming-port must be between 1 and 65535."))
         incoming = ServerSettings(

@@ -192,6 +192,8 @@ def test_an_existing_file_is_not_replaced_without_consent(
     export = driver.wizard.currentPage()
     assert isinstance(export, ExportPage)
     export.select("django")
+    # What Django cannot do with this password is said under the preview, as in the file.
+    assert "UnicodeEncodeError" in export.status.message()
     target = tmp_path / "settings.py"
     target.write_text("# my own settings\n")
     export.ask_path = lambda _suggestion: str(target)

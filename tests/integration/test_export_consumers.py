@@ -41,7 +41,6 @@ from tests.support import consumers as c
 from tests.support.certs import CertSet
 from tests.support.cli import probe_args
 from tests.support.cli import smtpwizard
-from tests.support.exportparse import parse_env
 from tests.support.exportparse import parse_msmtprc
 from tests.support.keyrings import MemoryKeyring
 from tests.support.postfix import Postfix
@@ -52,7 +51,9 @@ RECIPIENT = "bob@example.test"
 MODES = ["tls", "starttls"]
 #: Python's smtplib sends the login as ASCII, so Python consumers get this password (their
 #: exports warn about any other); every other consumer gets the suite's non-ASCII one.
-ASCII_PASSWORD = "correct horse battery 9!"
+#: Its quote, dollar, backquote and backslash are what shells and .env readers treat
+#: specially.
+ASCII_PASSWORD = "correct horse battery 9! it's $HOME `id` \\"
 BODY = "sent with an exported configuration\n"
 
 
@@ -285,8 +286,11 @@ def in_process(work: Callable[[], None]) -> Done:
 
 
 def send_dotenv(site: Site, folder: Path, subject: str) -> Any:
-    """The generic .env (with the password, as the person may ask)."""
-    values = parse_env(export(site, "dotenv", folder / "smtp.env", include_password=True))
+    """The generic .env (with the password, as the person may ask), read by a POSIX shell
+    (``set -a; . ./smtp.env``)."""
+    path = folder / "smtp.env"
+    export(site, "dotenv", path, include_password=True)
+    values = c.sh_env(path)
     settings = {
         "host": values["SMTP_HOST"],
         "port": values["SMTP_PORT"],

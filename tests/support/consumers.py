@@ -9,6 +9,7 @@ Flask-Mail). A test whose program is missing skips and says how to install it.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -73,6 +74,26 @@ def php(
     binary = need("php", "php-cli")
     ini = ["-d", f"openssl.cafile={cafile}"] if cafile else []
     return run([binary, *ini, str(HERE / script), *args], env=env)
+
+
+def sh_env(path: Path) -> dict[str, str]:
+    """The variables a POSIX shell sets from a ``.env`` file (``set -a; . ./file``)."""
+    binary = need("sh", "dash")
+    done = run(
+        [binary, "-c", 'set -a; . "$1" || exit 1; exec env -0', "sh", str(path.resolve())],
+        env={"PATH": os.defpath},
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(item.split("=", 1) for item in done.stdout.split("\0") if "=" in item)
+
+
+def laravel_env(path: Path, *keys: str) -> dict[str, object]:
+    """What Laravel's ``env()`` returns for ``keys`` of an exported ``.env``."""
+    need_file("/usr/share/php/Illuminate/Support/autoload.php", "php-laravel-framework")
+    done = php("laravel_env.php", str(path.resolve()), *keys, env={})
+    assert done.returncode == 0, done.stdout + done.stderr
+    values: dict[str, object] = json.loads(done.stdout)
+    return values
 
 
 def node(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:

@@ -372,8 +372,19 @@ def markdown_tables(text: str) -> dict[str, dict[str, str]]:
             cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
             if len(cells) != 2:
                 raise ValueError(f"not a two-cell row: {line!r}")
-            current[_md_unescape(cells[0].strip())] = _md_unescape(cells[1].strip())
+            current[_md_unescape(cells[0].strip())] = _md_cell(cells[1].strip())
     return sections
+
+
+def _md_cell(text: str) -> str:
+    """A cell's value: a code span as CommonMark reads it, else escaped text."""
+    code = re.fullmatch(r"(`+)(.*?)\1", text)
+    if code is None:
+        return _md_unescape(text)
+    body = code.group(2).replace("\\|", "|")
+    if body.startswith(" ") and body.endswith(" ") and body.strip(" "):
+        body = body[1:-1]
+    return body
 
 
 def _md_unescape(text: str) -> str:
@@ -381,17 +392,24 @@ def _md_unescape(text: str) -> str:
 
 
 class _SheetParser(html.parser.HTMLParser):
+    """Rows of label and value (th or td cells), section titles and paragraphs; inline
+    elements (code) are part of the text around them."""
+
+    BLOCKS = ("h1", "h2", "th", "td", "p", "tr")
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.sections: dict[str, dict[str, str]] = {}
         self.paragraphs: list[str] = []
-        self._tag = ""
         self._text = ""
-        self._label = ""
+        self._cells: list[str] = []
         self._section: dict[str, str] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._tag, self._text = tag, ""
+        if tag in self.BLOCKS:
+            self._text = ""
+        if tag == "tr":
+            self._cells = []
 
     def handle_data(self, data: str) -> None:
         self._text += data
@@ -399,13 +417,14 @@ class _SheetParser(html.parser.HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "h2":
             self._section = self.sections.setdefault(self._text, {})
-        elif tag == "th":
-            self._label = self._text
-        elif tag == "td":
-            self._section[self._label] = self._text
+        elif tag in ("th", "td"):
+            self._cells.append(self._text)
+        elif tag == "tr" and len(self._cells) == 2 and self._cells != ["Setting", "Value"]:
+            self._section[self._cells[0]] = self._cells[1]
         elif tag == "p":
             self.paragraphs.append(self._text)
-        self._text = ""
+        if tag in self.BLOCKS:
+            self._text = ""
 
 
 def html_tables(text: str) -> tuple[dict[str, dict[str, str]], list[str]]:

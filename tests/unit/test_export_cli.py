@@ -219,6 +219,47 @@ def test_damaged_recommendation() -> None:
     assert "incomplete or damaged" in err
 
 
+BREAKS = [
+    (("recommended", "username"), 'al"ice\nauth off\n', "SMTP user name"),
+    (("tested_from",), "IPv4 address 192.0.2.7\rrelayhost = evil", "test address"),
+    (("email",), "alice@example.test\u2028x", "email address"),
+    (("recommended", "warnings", 0), "first\x00second", "warning"),
+    (("candidates", 1, "tls", "cert", "issuer_name"), "Example\tCA", "certificate issuer"),
+    (("summary",), "one\x85two", "summary"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "field"), BREAKS)
+@pytest.mark.parametrize("name", sorted(registry()))
+def test_every_format_refuses_a_value_with_a_line_break(
+    name: str, where: tuple[str | int, ...], value: str, field: str
+) -> None:
+    doc = copy.deepcopy(SAMPLE)
+    holder: Any = doc
+    for step in where[:-1]:
+        holder = holder[step]
+    holder[where[-1]] = value
+    code, out, err = run(
+        "--format", name, "--incoming-server", "imap.example.test", stdin=json.dumps(doc)
+    )
+    assert (code, out) == (2, "")
+    assert f"its {field} holds a line break or another control character" in err
+
+
+def test_an_incoming_user_name_with_a_line_break_is_refused() -> None:
+    code, _out, err = run(
+        "--format",
+        "thunderbird-userjs",
+        "--incoming-server",
+        "imap.example.test",
+        "--incoming-username",
+        "a\nb",
+        stdin=json.dumps(SAMPLE),
+    )
+    assert code == 2
+    assert "--incoming-username" in err
+
+
 def test_a_terminal_on_stdin_is_not_read() -> None:
     code, _out, err = run("--format", "dotenv", stdin=Tty(json.dumps(SAMPLE)))
     assert code == 2
@@ -266,6 +307,16 @@ def test_password_from_stdin_goes_into_a_private_file(result_file: Path, tmp_pat
     assert "only you can read it" in err
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert parse_msmtprc(target.read_text())["default"]["password"] == PASSWORD
+
+
+def test_what_a_format_cannot_hold_is_said_on_standard_error(result_file: Path) -> None:
+    code, out, err = run(
+        "--format", "dotenv", "--input", str(result_file), "--include-password", ask="a${X}b"
+    )
+    assert code == 0
+    assert "Warning: SMTP_PASSWORD cannot be written" in out
+    assert "note: SMTP_PASSWORD cannot be written so that both a POSIX shell" in err
+    assert leaks(err, "a${X}b", "alice@example.test") == []
 
 
 def test_password_asked_on_the_terminal(result_file: Path) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import configparser
+import html
+import io
 import json
 import plistlib
 import shutil
 import subprocess
 import urllib.parse
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import environ
@@ -18,8 +21,10 @@ from defusedxml import ElementTree as SafeET
 from smtpwizard.core.errors import ExportError
 from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import export_caveats
 from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.model import Security
+from tests.support import consumers as c
 from tests.support.exportconfig import EMAIL
 from tests.support.exportconfig import NASTY
 from tests.support.exportconfig import make_config
@@ -427,6 +432,39 @@ def test_laravel_with_password_and_implicit_tls_off_465() -> None:
     assert "MAIL_SCHEME=smtps is needed there" in text
 
 
+#: What Laravel's env() would turn into something else (true, null, "" or the text without
+#: its quotes), and what phpdotenv treats specially.
+LARAVEL_EDGES = [
+    "null",
+    "(NULL)",
+    "True",
+    "(false)",
+    "Empty",
+    '"wrapped in quotes"',
+    "'wrapped in quotes'",
+    '""',
+    "it's $HOME and `id` \\",
+    "a${X}b",
+    " #x ",
+    NASTY,
+]
+
+
+@pytest.mark.parametrize("value", LARAVEL_EDGES)
+def test_laravel_env_reads_back_exactly_what_was_proven(value: str, tmp_path: Path) -> None:
+    path = tmp_path / "laravel-mail.env"
+    config = make_config(host="::1", username=value, password=value, display_name=value)
+    path.write_text(render("laravel", config, OPTED_IN), encoding="utf-8")
+    values = c.laravel_env(path, "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM_NAME", "MAIL_HOST")
+    assert values == {
+        "MAIL_USERNAME": value,
+        "MAIL_PASSWORD": value,
+        "MAIL_FROM_NAME": " ".join(value.split()),  # a name is one line, folded
+        # Laravel reaches an IPv6 address only in brackets.
+        "MAIL_HOST": "[::1]",
+    }
+
+
 @pytest.mark.parametrize("security", MODES)
 def test_symfony_dsn(security: Security) -> None:
     env = {"SMTP_PASSWORD": urllib.parse.quote(NASTY, safe="")}
@@ -573,6 +611,16 @@ def test_phpmailer(security: Security) -> None:
     assert with_pw["Password"] == NASTY
 
 
+def test_php_formats_give_an_ipv6_server_in_brackets() -> None:
+    # PHPMailer (and WP Mail SMTP through it) never connects to ::1 written bare.
+    config = make_config(host="::1")
+    assert parse_phpmailer(render("phpmailer", config))["Host"] == "[::1]"
+    assert parse_php_defines(render("wp-mail-smtp", config))["WPMS_SMTP_HOST"] == "[::1]"
+    assert parse_phpmailer(render("phpmailer", make_config(host="192.0.2.1")))["Host"] == (
+        "192.0.2.1"
+    )
+
+
 @pytest.mark.parametrize("security", MODES)
 def test_wp_mail_smtp(security: Security) -> None:
     values = parse_php_defines(render("wp-mail-smtp", make_config(security)))
@@ -603,11 +651,63 @@ def test_dotenv(security: Security) -> None:
         "SMTP_USERNAME": EMAIL,
         "SMTP_FROM": EMAIL,
     }
-    with_pw = parse_env(render("dotenv", make_config(password=NASTY), OPTED_IN))
-    assert with_pw["SMTP_PASSWORD"] == NASTY
     text = render("dotenv", make_config(security))
     assert "SmtpClient" in text
     assert KEYRING_GET in text
+
+
+#: Values that a POSIX shell and python-dotenv read back alike from the generic .env...
+ENV_SHARED = [
+    "ends in a backslash\\",
+    "two\\\\backslashes",
+    "it's a \\$ 5",
+    'it\'s "quoted" \\',
+    "`id` $(id) $HOME $1 \\n",
+    "a${X",
+    " blanks  at both ends ",
+    "#not a comment",
+    "a #b ;c &d |e",
+    "ß€😀",
+    "'",
+    "$",
+]
+#: ...and values no form suits: python-dotenv replaces ${...} in every form, and a shell
+#: expands $NAME and `...` in the double quotes a quote or backslash needs for python-dotenv.
+ENV_SHELL_ONLY = [
+    "it's $HOME and `id` \\",
+    "it's a \\$dollar",
+    "a${X}b",
+    "it's $1",
+    "\\\\ and `x`",
+    NASTY,
+]
+
+
+@pytest.mark.parametrize("value", ENV_SHARED + ENV_SHELL_ONLY)
+def test_dotenv_is_read_exactly_by_a_shell(value: str, tmp_path: Path) -> None:
+    path = tmp_path / "smtp.env"
+    config = make_config(username=value, password=value, display_name="")
+    path.write_text(render("dotenv", config, OPTED_IN), encoding="utf-8")
+    values = c.sh_env(path)
+    assert (values["SMTP_USERNAME"], values["SMTP_PASSWORD"]) == (value, value)
+
+
+@pytest.mark.parametrize("value", ENV_SHARED + ENV_SHELL_ONLY)
+def test_dotenv_is_read_by_python_dotenv_or_says_it_cannot_be(value: str) -> None:
+    dotenv = pytest.importorskip("dotenv", reason="python-dotenv is in the test extra")
+    config = make_config(password=value)
+    text = render("dotenv", config, OPTED_IN)
+    caveats = export_caveats(registry()["dotenv"], config, OPTED_IN)
+    read = dotenv.dotenv_values(stream=io.StringIO(text), interpolate=True)
+    assert read["SMTP_USERNAME"] == EMAIL
+    if value in ENV_SHARED:
+        assert read["SMTP_PASSWORD"] == value
+        assert caveats == []
+    else:
+        assert read.get("SMTP_PASSWORD") != value
+        [caveat] = caveats
+        assert caveat.startswith("SMTP_PASSWORD cannot be written so that both a POSIX shell")
+        assert "\n# Warning: SMTP_PASSWORD cannot be" in text
 
 
 @pytest.mark.parametrize("security", MODES)
@@ -692,6 +792,25 @@ def test_postfix(security: Security) -> None:
     assert f"#   [smtp.example.test]:{port} {EMAIL}:pw 1" in with_pw
 
 
+@pytest.mark.parametrize(
+    ("config", "warning"),
+    [
+        (make_config(host="127.0.0.1"), "Postfix compares only host names"),
+        (make_config(host="::1"), "Postfix compares only host names"),
+        (make_config(password="  padded  "), "The password ends in blanks"),
+        (make_config(username="a:b"), "The user name holds a colon"),
+    ],
+)
+def test_postfix_says_what_it_would_not_do_as_proven(config: ExportConfig, warning: str) -> None:
+    text = render("postfix", config, OPTED_IN)
+    assert f"# Warning: {warning}" in text
+    [caveat] = export_caveats(registry()["postfix"], config, OPTED_IN)
+    assert caveat.startswith(warning)
+    fine = make_config(password="  leading blanks are kept")
+    assert export_caveats(registry()["postfix"], fine, OPTED_IN) == []
+    assert export_caveats(registry()["postfix"], make_config(Security.NONE, host="::1"), NO) == []
+
+
 @pytest.mark.parametrize("security", MODES)
 def test_git_send_email_read_by_git(security: Security, tmp_path: Path) -> None:
     git = shutil.which("git")
@@ -750,6 +869,47 @@ def test_markdown_sheet_escapes_table_syntax() -> None:
     assert tables["Outgoing mail (SMTP)"]["User name"] == "a|b*c_d"
 
 
+#: Passwords a page of words would show otherwise: blanks squeezed, entities read as
+#: characters, table and code syntax.
+SHEET_EDGES = [
+    "two  spaces",
+    "  padded  ",
+    "tab\there",
+    "a&amp;b &lt;i&gt;",
+    "a|b\\|c",
+    "``tick`` `",
+    "*not* _emphasis_ \\",
+    " ",
+]
+
+
+@pytest.mark.parametrize("value", SHEET_EDGES)
+@pytest.mark.parametrize("name", ["markdown", "outlook-sheet"])
+def test_markdown_sheets_show_the_exact_value(name: str, value: str) -> None:
+    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py renders CommonMark")
+
+    config = make_config(username=value, password=value)
+    text = render(name, config, OPTED_IN)
+    # What a CommonMark renderer (with GitHub's tables) makes of it.
+    page = markdown_it.MarkdownIt("commonmark").enable("table").render(text)
+    tables, _paragraphs = html_tables(page)
+    outgoing = tables["Outgoing mail (SMTP)"]
+    assert (outgoing["User name"], outgoing["Password"]) == (value, value)
+    assert markdown_tables(text)["Outgoing mail (SMTP)"]["Password"] == value
+    if value != value.strip() or "  " in value or "\t" in value:
+        assert f"it is exactly {len(value)} characters long" in text
+
+
+@pytest.mark.parametrize("value", SHEET_EDGES)
+def test_html_sheet_shows_the_exact_value(value: str) -> None:
+    text = render("html", make_config(username=value, password=value), OPTED_IN)
+    tables, _paragraphs = html_tables(text)
+    assert tables["Outgoing mail (SMTP)"]["Password"] == value
+    # A browser keeps the blanks of an exact value as they are.
+    assert f"<td><code>{html.escape(value)}</code></td>" in text
+    assert "code{word-break:break-all;white-space:pre-wrap}" in text
+
+
 def test_html_sheet() -> None:
     config = make_config(Security.TLS, username="<b>&amp;", password="pw<script>", incoming=False)
     text = render("html", config, OPTED_IN)
@@ -773,6 +933,14 @@ def test_outlook_sheet_asks_for_the_incoming_server_when_unknown() -> None:
 def test_msmtp_refuses_a_line_break_it_could_not_hold() -> None:
     with pytest.raises(ExportError, match="line break"):
         render("msmtp", make_config(password="a\nb"), OPTED_IN)
+
+
+@pytest.mark.parametrize("pattern", ["%U", "%H", "%C", "%M"])
+def test_msmtp_refuses_an_address_it_would_rewrite(pattern: str) -> None:
+    config = replace(make_config(), email=f"a{pattern}b@example.test")
+    with pytest.raises(ExportError, match=f"msmtp would replace “{pattern}”"):
+        render("msmtp", config)
+    assert "from a%Xb@example.test" in render("msmtp", replace(config, email="a%Xb@example.test"))
 
 
 def test_git_keeps_control_characters(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from smtpwizard.core.auth.keyring import CredentialStore
 from smtpwizard.core.auth.keyring import keyring_service
 from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import export_caveats
 from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.exporters.base import trust_notice
 from smtpwizard.core.model import Security
@@ -175,6 +176,17 @@ def test_no_notice_without_encryption_or_special_trust() -> None:
 def test_python_exports_warn_about_a_password_beyond_ascii(name: str) -> None:
     assert "UnicodeEncodeError" in render(name, replace(make_config(), password_ascii=False))
     assert "UnicodeEncodeError" not in render(name, replace(make_config(), password_ascii=True))
+
+
+@pytest.mark.parametrize("name", ["django", "django-email-url", "flask-mail"])
+def test_python_exports_warn_about_a_login_beyond_ascii(name: str) -> None:
+    exporter = registry()[name]
+    config = make_config(username="jörg@example.test")
+    text = render(name, config)
+    assert "Warning: the user name has characters beyond plain ASCII" in text
+    [caveat] = export_caveats(exporter, config, ExportOptions())
+    assert caveat.startswith("the user name has characters beyond plain ASCII")
+    assert export_caveats(exporter, make_config(), ExportOptions()) == []
 
 
 def test_keyring_comments_say_what_is_stored() -> None:

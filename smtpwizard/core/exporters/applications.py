@@ -13,15 +13,19 @@ password from an environment variable (``ExportOptions.password_env``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from smtpwizard.core.exporters.base import Caveats
 from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import Render
 from smtpwizard.core.exporters.base import register
 from smtpwizard.core.exporters.common import TIMEOUT
+from smtpwizard.core.exporters.common import caveat_lines
 from smtpwizard.core.exporters.common import comment
+from smtpwizard.core.exporters.common import env_exact
 from smtpwizard.core.exporters.common import env_name
 from smtpwizard.core.exporters.common import env_value
 from smtpwizard.core.exporters.common import from_address
@@ -31,7 +35,7 @@ from smtpwizard.core.exporters.common import keyring_lookup
 from smtpwizard.core.exporters.common import no_pin_lines
 from smtpwizard.core.exporters.common import no_trust_lines
 from smtpwizard.core.exporters.common import py_str
-from smtpwizard.core.exporters.common import python_password_lines
+from smtpwizard.core.exporters.common import python_caveats
 from smtpwizard.core.exporters.common import secret_hint
 from smtpwizard.core.exporters.common import token_lookup
 from smtpwizard.core.exporters.common import url_part
@@ -42,6 +46,7 @@ from smtpwizard.core.model import Security
 __all__ = [
     "EMAIL_URL_SCHEME",
     "app",
+    "dotenv_caveats",
     "env_password",
     "python_trust_lines",
     "render_django",
@@ -112,7 +117,7 @@ def render_django(config: ExportConfig, options: ExportOptions) -> str:
         "DEFAULT_FROM_EMAIL": py_str(from_address(config)),
         "SERVER_EMAIL": py_str(config.email),
     }
-    notes += python_trust_lines(config, "Django") + python_password_lines(config, "Django")
+    notes += python_trust_lines(config, "Django") + caveat_lines(python_caveats(config, "Django"))
     return _python_settings(config, options, "Django mail settings", notes, keys)
 
 
@@ -138,7 +143,7 @@ def render_email_url(config: ExportConfig, options: ExportOptions) -> str:
         "smtps:// as implicit TLS, so it is not used here.",
         "User name and password are percent-encoded in the URL.",
     ]
-    notes += python_trust_lines(config, "Django") + python_password_lines(config, "Django")
+    notes += python_trust_lines(config, "Django") + caveat_lines(python_caveats(config, "Django"))
     if password is None and smtp.username:
         notes += [
             "The password is not in the URL: after the line above, add",
@@ -151,6 +156,8 @@ def render_email_url(config: ExportConfig, options: ExportOptions) -> str:
 
 
 def url_host(host: str) -> str:
+    """A host as a URL (or a program that parses one like it) needs it: an IPv6 address in
+    brackets."""
     return f"[{host}]" if ":" in host else host
 
 
@@ -178,24 +185,63 @@ def render_flask(config: ExportConfig, options: ExportOptions) -> str:
             "Where that matters, send with a library that checks it (Django's mail backend",
             "does).",
         ]
-    notes += python_password_lines(config, "Flask-Mail")
+    notes += caveat_lines(python_caveats(config, "Flask-Mail"))
     return _python_settings(config, options, "Flask-Mail settings", notes, keys)
 
 
-def env_password(config: ExportConfig, options: ExportOptions, null: str = "") -> str:
-    """A .env password value, or a reference to the variable that holds it."""
+def env_password(
+    config: ExportConfig,
+    options: ExportOptions,
+    null: str = "",
+    quote: Callable[[str], str] = env_value,
+) -> str:
+    """A .env password value (``quote`` writes it for the file's reader), or a reference to
+    the variable that holds it."""
     password = written_password(config, options)
     if password is not None:
-        return env_value(password)
+        return quote(password)
     if not config.smtp.username:
         return null
     return '"${' + env_name(options) + '}"'
 
 
+def _dotenv_values(config: ExportConfig, options: ExportOptions) -> list[tuple[str, str]]:
+    """The generic .env's variables and their values, unquoted."""
+    smtp = config.smtp
+    password = written_password(config, options)
+    values = [
+        ("SMTP_HOST", smtp.host),
+        ("SMTP_PORT", str(smtp.port)),
+        ("SMTP_SECURITY", str(smtp.security)),
+        ("SMTP_USERNAME", smtp.username or ""),
+        ("SMTP_FROM", config.email),
+    ]
+    if smtp.security is not Security.NONE and config.pinned_sha256:
+        values.append(("SMTP_TLS_FINGERPRINT_SHA256", config.pinned_sha256))
+    elif smtp.security is not Security.NONE and config.ca_file:
+        values.append(("SMTP_CA_FILE", config.ca_file))
+    if password is not None:
+        values.append((env_name(options), password))
+    return values
+
+
+def dotenv_caveats(config: ExportConfig, options: ExportOptions) -> list[str]:
+    """The generic .env's values that a shell and python-dotenv cannot both read back."""
+    inexact = [key for key, value in _dotenv_values(config, options) if not env_exact(value)]
+    if not inexact:
+        return []
+    return [
+        f"{', '.join(inexact)} cannot be written so that both a POSIX shell and python-dotenv "
+        "read it back unchanged (python-dotenv replaces ${...} everywhere and reads "
+        "backslashes and quotes its own way). It is written as a shell reads it exactly; "
+        "python-dotenv, phpdotenv and similar readers read something else or nothing, so "
+        "give such programs this value another way."
+    ]
+
+
 def render_dotenv(config: ExportConfig, options: ExportOptions) -> str:
     """A generic ``.env`` with ``SMTP_*`` variables."""
     smtp = config.smtp
-    password = written_password(config, options)
     notes = [
         "SMTP_SECURITY: tls = implicit TLS (SSL/TLS, encrypted from the first byte),",
         "starttls = plain first, then STARTTLS (must succeed), none = no encryption.",
@@ -211,20 +257,11 @@ def render_dotenv(config: ExportConfig, options: ExportOptions) -> str:
             "SMTP_CA_FILE: check the server's certificate against this CA file (it needed it",
             "when tested); otherwise against the system's trusted authorities.",
         ]
+    notes += caveat_lines(dotenv_caveats(config, options))
     lines = [
         comment([*header(config, "SMTP settings"), *notes, *secret_hint(config, options)]),
-        f"SMTP_HOST={env_value(smtp.host)}",
-        f"SMTP_PORT={smtp.port}",
-        f"SMTP_SECURITY={smtp.security}",
-        f"SMTP_USERNAME={env_value(smtp.username or '')}",
-        f"SMTP_FROM={env_value(config.email)}",
+        *(f"{key}={env_value(value)}" for key, value in _dotenv_values(config, options)),
     ]
-    if smtp.security is not Security.NONE and config.pinned_sha256:
-        lines.append(f"SMTP_TLS_FINGERPRINT_SHA256={config.pinned_sha256}")
-    elif smtp.security is not Security.NONE and config.ca_file:
-        lines.append(f"SMTP_CA_FILE={env_value(config.ca_file)}")
-    if password is not None:
-        lines.append(f"{env_name(options)}={env_value(password)}")
     return "\n".join(lines) + "\n"
 
 
@@ -308,9 +345,11 @@ def app(
     ca: bool = False,
     pin: bool = False,
     oauth: bool = False,
+    caveats: Caveats | None = None,
 ) -> None:
     """Registers an application format (``ca``, ``pin``: what of the trust it can carry;
-    ``oauth``: whether it can sign in with an OAuth 2.0 token)."""
+    ``oauth``: whether it can sign in with an OAuth 2.0 token; ``caveats``: see
+    ``Exporter.caveats``)."""
     register(
         Exporter(
             name=name,
@@ -323,19 +362,39 @@ def app(
             carries_ca=ca,
             carries_pin=pin,
             carries_oauth=oauth,
+            caveats=caveats,
         )
     )
 
 
-app("django", "Django settings", "mail_settings.py", render_django, "Lines for settings.py.")
+def _python(program: str) -> Caveats:
+    return lambda config, _options: python_caveats(config, program)
+
+
+app(
+    "django",
+    "Django settings",
+    "mail_settings.py",
+    render_django,
+    "Lines for settings.py.",
+    caveats=_python("Django"),
+)
 app(
     "django-email-url",
     "Django EMAIL_URL (django-environ)",
     "email_url.env",
     render_email_url,
     "One URL for env.email_url().",
+    caveats=_python("Django"),
 )
-app("flask-mail", "Flask-Mail settings", "mail_config.py", render_flask, "Flask config lines.")
+app(
+    "flask-mail",
+    "Flask-Mail settings",
+    "mail_config.py",
+    render_flask,
+    "Flask config lines.",
+    caveats=_python("Flask-Mail"),
+)
 app(
     "dotenv",
     "Generic .env (SMTP_*)",
@@ -344,6 +403,7 @@ app(
     "SMTP_* variables.",
     ca=True,
     pin=True,
+    caveats=dotenv_caveats,
 )
 app(
     "json",

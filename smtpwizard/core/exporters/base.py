@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import unicodedata
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -28,16 +29,19 @@ from smtpwizard.core.readback import read_document
 
 __all__ = [
     "FORMAT_MODULES",
+    "Caveats",
     "ExportConfig",
     "ExportOptions",
     "Exporter",
     "Render",
     "config_from_document",
+    "export_caveats",
     "oauth_formats",
     "oauth_refusal",
     "register",
     "registry",
     "trust_notice",
+    "unwritable",
 ]
 
 
@@ -88,6 +92,7 @@ class ExportOptions:
 
 
 Render = Callable[[ExportConfig, ExportOptions], str | bytes]
+Caveats = Callable[[ExportConfig, ExportOptions], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,9 @@ class Exporter:
     """Whether the format can trust one exact certificate (by its fingerprint)."""
     carries_oauth: bool = False
     """Whether the format can sign in with OAuth 2.0 (a token instead of a password)."""
+    caveats: Caveats | None = None
+    """What the program would not read back as proven (a value it cannot hold), one
+    sentence each: the file says it too, and the export command and the wizard show it."""
 
 
 _REGISTRY: dict[str, Exporter] = {}
@@ -171,6 +179,12 @@ def oauth_refusal(exporter: Exporter, config: ExportConfig) -> str | None:
     )
 
 
+def export_caveats(exporter: Exporter, config: ExportConfig, options: ExportOptions) -> list[str]:
+    """The sentences saying what the program will not read back as it was proven (its file
+    says them too), for the person; empty when it reads everything."""
+    return [] if exporter.caveats is None else exporter.caveats(config, options)
+
+
 def trust_notice(exporter: Exporter, config: ExportConfig) -> str | None:
     """A sentence for the person when ``exporter`` cannot keep the certificate check the
     probe made (its file says more), or ``None`` when it can."""
@@ -225,7 +239,7 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
             )
         )
     match = doc.candidate_for(rec)
-    return ExportConfig(
+    config = ExportConfig(
         email=email,
         smtp=replace(smtp, username=rec.username, tested=match is not None and match.worked),
         incoming=_incoming(doc.incoming),
@@ -241,6 +255,57 @@ def config_from_document(document: Mapping[str, Any]) -> ExportConfig:
         password_ascii=doc.password_ascii,
         sign_in=doc.sign_in,
     )
+    damaged = _broken_field(config)
+    if damaged is not None:
+        raise ExportError(
+            _(
+                "The probe result is damaged: its {field} holds a line break or another "
+                "control character, which would break out of the line it belongs to in an "
+                "exported file. Run the probe again."
+            ).format(field=damaged)
+        )
+    return config
+
+
+def unwritable(text: str) -> bool:
+    """Whether ``text`` holds a line break or another control character (tab included):
+    no export writes one, since it would end the line or comment the value belongs to."""
+    return any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in text)
+
+
+def _broken_field(config: ExportConfig) -> str | None:
+    """The first value of ``config`` an export would write that :func:`unwritable` refuses,
+    by its name in the probe result, or ``None``."""
+    values: list[tuple[str, str | None]] = [
+        ("email address", config.email),
+        ("provider", config.provider),
+        ("test address", config.tested_from),
+        ("summary", config.summary),
+        ("certificate issuer", config.cert_issuer),
+        ("CA file", config.ca_file),
+        ("certificate fingerprint", config.pinned_sha256),
+        *(("warning", warning) for warning in config.warnings),
+    ]
+    for kind, server in (("SMTP", config.smtp), ("incoming", config.incoming)):
+        if server is not None:
+            values += [
+                (f"{kind} server", server.host),
+                (f"{kind} user name", server.username),
+                (f"{kind} login mechanism", server.mechanism),
+            ]
+    record = config.sign_in
+    if record is not None:
+        values += [
+            ("sign-in issuer", record.issuer),
+            ("sign-in address", record.authorization_endpoint),
+            ("sign-in token address", record.token_endpoint),
+            ("sign-in client", record.client_id),
+            *(("sign-in scope", scope) for scope in record.scopes),
+        ]
+    for name, value in values:
+        if value and unwritable(value):
+            return name
+    return None
 
 
 def _incoming(entries: Sequence[ServerEntry]) -> ServerSettings | None:

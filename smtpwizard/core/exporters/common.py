@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shlex
+import textwrap
 import urllib.parse
 from collections.abc import Iterable
 
@@ -23,7 +25,9 @@ from smtpwizard.core.model import Security
 
 __all__ = [
     "TIMEOUT",
+    "caveat_lines",
     "comment",
+    "env_exact",
     "env_name",
     "env_value",
     "from_address",
@@ -39,7 +43,7 @@ __all__ = [
     "one_line",
     "properties_value",
     "py_str",
-    "python_password_lines",
+    "python_caveats",
     "quoted_single",
     "secret_hint",
     "security_words",
@@ -283,17 +287,37 @@ def no_pin_lines(config: ExportConfig, program: str) -> list[str]:
     ]
 
 
-def python_password_lines(config: ExportConfig, program: str) -> list[str]:
-    """A warning when the password is not plain ASCII: Python's smtplib, under Django,
-    Flask-Mail and other Python programs, cannot send such a password."""
-    if config.password_ascii is not False or not config.smtp.username:
+def python_caveats(config: ExportConfig, program: str) -> list[str]:
+    """Why Python's smtplib, under Django, Flask-Mail and other Python programs, cannot log
+    in: it sends the user name and the password as ASCII only."""
+    smtp = config.smtp
+    if not smtp.username:
         return []
-    return [
-        f"Warning: your password has characters beyond plain ASCII, and {program} (through",
-        "Python's smtplib) cannot log in with such a password: it fails with a",
-        "UnicodeEncodeError. Use a password of plain ASCII characters (or an app",
-        "password) for this program.",
-    ]
+    caveats = []
+    if not smtp.username.isascii():
+        caveats.append(
+            f"the user name has characters beyond plain ASCII, and {program} (through "
+            "Python's smtplib) cannot log in with such a name: it fails with a "
+            "UnicodeEncodeError. Use a plain ASCII login for this program if your provider "
+            "offers one (an alias, or the address's ASCII form)."
+        )
+    password = config.password
+    if config.password_ascii is False or (password is not None and not password.isascii()):
+        caveats.append(
+            f"your password has characters beyond plain ASCII, and {program} (through "
+            "Python's smtplib) cannot log in with such a password: it fails with a "
+            "UnicodeEncodeError. Use a password of plain ASCII characters (or an app "
+            "password) for this program."
+        )
+    return caveats
+
+
+def caveat_lines(caveats: Iterable[str]) -> list[str]:
+    """Comment lines for an exporter's caveats (see ``Exporter.caveats``), each a warning."""
+    lines: list[str] = []
+    for caveat in caveats:
+        lines += textwrap.wrap(f"Warning: {caveat}", width=86, break_on_hyphens=False)
+    return lines
 
 
 def one_line(text: str) -> str:
@@ -320,27 +344,45 @@ def quoted_single(text: str) -> str:
 
 
 _ENV_PLAIN = re.compile(r"[A-Za-z0-9_.@%+/:,=\-]*")
+#: What python-dotenv replaces with a variable in every kind of value (it has no escape).
+_DOTENV_VARIABLE = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
+#: What a POSIX shell (or bash) expands inside double quotes, backslashes aside.
+_SH_EXPANDS = re.compile(r"`|\$[A-Za-z0-9_{(\[@*#?$!-]")
+
+
+def _env_forms(text: str) -> tuple[str, bool]:
+    """``text`` for a generic ``.env``, and whether both readers read it back unchanged."""
+    if _ENV_PLAIN.fullmatch(text):
+        return text, True
+    if _DOTENV_VARIABLE.search(text) is None:
+        # python-dotenv takes \\ and \' in single quotes as escapes; a shell does not.
+        if "'" not in text and "\\\\" not in text and not text.endswith("\\"):
+            return f"'{text}'", True
+        # Both read \\ and \" alike in double quotes; only the shell expands $ and `.
+        if _SH_EXPANDS.search(text) is None:
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"', True
+    # No form both read alike: the shell's own quoting, which never runs anything.
+    return shlex.quote(text), False
 
 
 def env_value(text: str) -> str:
-    """A value for a ``.env`` file that phpdotenv, Symfony Dotenv, python-dotenv and a POSIX
-    shell all read back unchanged.
+    """A value for a generic ``.env`` file that a POSIX shell (``set -a; . ./file``) and
+    python-dotenv both read back unchanged, when there is one (:func:`env_exact`).
 
-    Single quotes keep everything literal in all of them (no ``$`` expansion); a value that
-    contains a single quote falls back to double quotes with ``\\``, ``"`` and ``$`` escaped.
+    Single quotes keep everything literal in the shell; python-dotenv takes ``\\\\`` and
+    ``\\'`` in them as escapes, so a value with a quote or such a backslash goes in double
+    quotes with ``\\`` and ``"`` escaped, which both read alike as long as nothing in it is
+    expanded by the shell (a backquote, ``$(``, ``$NAME``...). python-dotenv replaces ``${NAME}``
+    in every kind of value and has no escape for it. For the values no form suits, the
+    shell's quoting is written: the shell reads it exactly and never runs a command from it.
+    phpdotenv and Symfony Dotenv read the plain and single-quoted forms unchanged too.
     """
-    if _ENV_PLAIN.fullmatch(text):
-        return text
-    if "'" not in text and "\n" not in text and "\r" not in text:
-        return f"'{text}'"
-    escaped = (
-        text.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("$", "\\$")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
-    return f'"{escaped}"'
+    return _env_forms(text)[0]
+
+
+def env_exact(text: str) -> bool:
+    """Whether a POSIX shell and python-dotenv both read :func:`env_value` back as ``text``."""
+    return _env_forms(text)[1]
 
 
 def url_part(text: str) -> str:

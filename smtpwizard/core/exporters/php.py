@@ -8,6 +8,8 @@ how the person keeps the check where their file cannot say it.
 
 from __future__ import annotations
 
+import re
+
 from smtpwizard.core.exporters.applications import app
 from smtpwizard.core.exporters.applications import env_password
 from smtpwizard.core.exporters.applications import url_host
@@ -16,7 +18,6 @@ from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.common import TIMEOUT
 from smtpwizard.core.exporters.common import comment
 from smtpwizard.core.exporters.common import env_name
-from smtpwizard.core.exporters.common import env_value
 from smtpwizard.core.exporters.common import header
 from smtpwizard.core.exporters.common import no_pin_lines
 from smtpwizard.core.exporters.common import no_trust_lines
@@ -29,6 +30,7 @@ from smtpwizard.core.model import Security
 
 __all__ = [
     "LARAVEL_ENCRYPTION",
+    "laravel_value",
     "php_trust_lines",
     "render_laravel",
     "render_phpmailer",
@@ -40,6 +42,33 @@ __all__ = [
 #: and no STARTTLS from 9 on, where port 465 means implicit TLS); ``tls`` is STARTTLS up to
 #: Laravel 8 but "implicit TLS on 465" from 9 on, so it is never written for port 465.
 LARAVEL_ENCRYPTION = {Security.TLS: "ssl", Security.STARTTLS: "tls", Security.NONE: "null"}
+
+
+_PHPDOTENV_PLAIN = re.compile(r"[A-Za-z0-9_.@%+/:,=\-]+")
+#: What Laravel's env() turns into true, false, "" or null, whatever the case.
+_LARAVEL_WORDS = frozenset(
+    ("true", "(true)", "false", "(false)", "empty", "(empty)", "null", "(null)")
+)
+#: A value env() takes one pair of enclosing quotes off.
+_LARAVEL_QUOTED = re.compile(r"(['\"]).*\1")
+
+
+def laravel_value(text: str) -> str:
+    """A ``.env`` value that Laravel's ``env()`` returns unchanged, as phpdotenv reads it.
+
+    ``env()`` turns words such as ``null`` or ``(true)`` into other types and takes one
+    pair of enclosing quotes off a value, so such a value is handed to it in an extra pair
+    of double quotes, which it takes off again. phpdotenv keeps single quotes literal and
+    knows ``\\``, ``\"`` and ``\\$`` (no ``${NAME}`` then) in double quotes.
+    """
+    if text.lower() in _LARAVEL_WORDS or _LARAVEL_QUOTED.fullmatch(text):
+        text = f'"{text}"'
+    if _PHPDOTENV_PLAIN.fullmatch(text):
+        return text
+    if "'" not in text:
+        return f"'{text}'"
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return f'"{escaped}"'
 
 
 def php_trust_lines(config: ExportConfig, program: str) -> list[str]:
@@ -84,15 +113,17 @@ def render_laravel(config: ExportConfig, options: ExportOptions) -> str:
         "",
         "MAIL_MAILER=smtp",
         f"MAIL_SCHEME={scheme}",
-        f"MAIL_HOST={env_value(smtp.host)}",
+        f"MAIL_HOST={laravel_value(url_host(smtp.host))}",
         f"MAIL_PORT={smtp.port}",
-        f"MAIL_USERNAME={env_value(smtp.username) if smtp.username else 'null'}",
-        f"MAIL_PASSWORD={env_password(config, options, 'null')}",
+        f"MAIL_USERNAME={laravel_value(smtp.username) if smtp.username else 'null'}",
+        f"MAIL_PASSWORD={env_password(config, options, 'null', laravel_value)}",
         f"MAIL_ENCRYPTION={LARAVEL_ENCRYPTION[smtp.security]}",
-        f"MAIL_FROM_ADDRESS={env_value(config.email)}",
+        f"MAIL_FROM_ADDRESS={laravel_value(config.email)}",
     ]
     name = one_line(config.display_name)
-    lines.append(f"MAIL_FROM_NAME={env_value(name)}" if name else 'MAIL_FROM_NAME="${APP_NAME}"')
+    lines.append(
+        f"MAIL_FROM_NAME={laravel_value(name)}" if name else 'MAIL_FROM_NAME="${APP_NAME}"'
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -176,7 +207,8 @@ def render_phpmailer(config: ExportConfig, options: ExportOptions) -> str:
         "",
         "$mail = new PHPMailer(true);",
         "$mail->isSMTP();",
-        f"$mail->Host = {quoted_single(smtp.host)};",
+        # PHPMailer takes an IPv6 address only in brackets (without, it never connects).
+        f"$mail->Host = {quoted_single(url_host(smtp.host))};",
         f"$mail->Port = {smtp.port};",
         f"$mail->SMTPSecure = {secure}",
         f"$mail->SMTPAutoTLS = {'false' if smtp.security is Security.NONE else 'true'};",
@@ -209,7 +241,7 @@ def render_wordpress(config: ExportConfig, options: ExportOptions) -> str:
     consts: list[tuple[str, str]] = [
         ("WPMS_ON", "true"),
         ("WPMS_MAILER", "'smtp'"),
-        ("WPMS_SMTP_HOST", quoted_single(smtp.host)),
+        ("WPMS_SMTP_HOST", quoted_single(url_host(smtp.host))),
         ("WPMS_SMTP_PORT", str(smtp.port)),
         ("WPMS_SSL", quoted_single(ssl)),
         ("WPMS_SMTP_AUTH", "true" if smtp.username else "false"),

@@ -30,6 +30,7 @@ __all__ = [
     "ENCRYPTION",
     "LOGIN",
     "Section",
+    "md_code",
     "md_escape",
     "render_html",
     "render_markdown",
@@ -59,6 +60,9 @@ class Section:
     title: str
     rows: tuple[tuple[str, str], ...]
     notes: tuple[str, ...] = ()
+    exact: frozenset[str] = frozenset()
+    """The labels whose values are to be typed exactly as shown (a server, a password):
+    shown as code, every character kept, never as words."""
 
 
 def _server_rows(server: ServerSettings, email: str) -> list[tuple[str, str]]:
@@ -130,13 +134,21 @@ def sections(config: ExportConfig, options: ExportOptions, for_outlook: bool) ->
             "EMAIL_USE_TLS / MAIL_USE_TLS. .NET's SmtpClient (EnableSsl) only does STARTTLS "
             "and cannot use implicit TLS.",
         ]
-    result = [Section("Outgoing mail (SMTP)", tuple(out_rows), tuple(out_notes))]
+    exact = {"Server", "User name", "Certificate authority"}
+    if password is not None:
+        exact.add("Password")
+        if _squeezable(password):
+            out_notes.append(
+                "The password has spaces at an end, several in a row, or tabs, which some "
+                f"viewers do not show: it is exactly {len(password)} characters long."
+            )
+    result = [Section("Outgoing mail (SMTP)", tuple(out_rows), tuple(out_notes), frozenset(exact))]
     incoming = config.incoming
     if incoming is not None:
         rows = [("Type", "IMAP" if incoming.protocol is Protocol.IMAP else "POP3")]
         rows += _server_rows(incoming, config.email)
         rows.append(("Tested", "yes" if incoming.tested else "no (only the outgoing server was)"))
-        result.append(Section("Incoming mail", tuple(rows)))
+        result.append(Section("Incoming mail", tuple(rows), exact=frozenset(exact)))
     elif for_outlook:
         result.append(
             Section(
@@ -170,6 +182,11 @@ def sections(config: ExportConfig, options: ExportOptions, for_outlook: bool) ->
     return result
 
 
+def _squeezable(text: str) -> bool:
+    """Whether a page that lays ``text`` out as words may show it otherwise."""
+    return text != text.strip() or "  " in text or "\t" in text
+
+
 def _title(config: ExportConfig, for_outlook: bool) -> str:
     if for_outlook:
         return f"Outlook settings for {config.email}"
@@ -194,6 +211,17 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def md_code(text: str) -> str:
+    """An exact value for a Markdown table cell: a code span, in which every character stands
+    for itself (``&amp;`` and blanks included); only ``|`` is escaped, for the table."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    body = text.replace("|", "\\|")
+    if text.strip(" "):
+        # CommonMark takes one space off both ends of a code span: these two, not the value's.
+        body = f" {body} "
+    return f"{fence}{body}{fence}"
+
+
 def render_markdown(config: ExportConfig, options: ExportOptions, for_outlook: bool = False) -> str:
     """The sheet in Markdown."""
     lines = [f"# {md_escape(_title(config, for_outlook))}", ""]
@@ -201,7 +229,10 @@ def render_markdown(config: ExportConfig, options: ExportOptions, for_outlook: b
         lines += [md_escape(paragraph), ""]
     for section in sections(config, options, for_outlook):
         lines += [f"## {md_escape(section.title)}", "", "| Setting | Value |", "| --- | --- |"]
-        lines += [f"| {md_escape(k)} | {md_escape(v)} |" for k, v in section.rows]
+        lines += [
+            f"| {md_escape(k)} | {md_code(v) if k in section.exact else md_escape(v)} |"
+            for k, v in section.rows
+        ]
         lines.append("")
         for note in section.notes:
             lines += [md_escape(note), ""]
@@ -226,7 +257,8 @@ def render_html(config: ExportConfig, options: ExportOptions) -> str:
         "<style>body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em}"
         "table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #999;"
         "padding:.3em .6em;text-align:left;vertical-align:top}th{background:#eee}"
-        "code{word-break:break-all}</style>",
+        # Exact values keep every blank (a browser would squeeze them).
+        "code{word-break:break-all;white-space:pre-wrap}</style>",
         "</head>",
         "<body>",
         f"<h1>{e(title)}</h1>",
@@ -234,7 +266,12 @@ def render_html(config: ExportConfig, options: ExportOptions) -> str:
     for section in sections(config, options, False):
         parts.append(f"<h2>{e(section.title)}</h2>")
         parts.append("<table>")
-        parts += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in section.rows]
+        parts += [
+            f"<tr><th>{e(k)}</th><td>"
+            + (f"<code>{e(v)}</code>" if k in section.exact else e(v))
+            + "</td></tr>"
+            for k, v in section.rows
+        ]
         parts.append("</table>")
         parts += [f"<p>{e(note)}</p>" for note in section.notes]
     parts += ["</body>", "</html>"]

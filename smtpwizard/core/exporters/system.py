@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from smtpwizard.core.errors import ExportError
@@ -9,6 +10,7 @@ from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import register
+from smtpwizard.core.exporters.common import caveat_lines
 from smtpwizard.core.exporters.common import comment
 from smtpwizard.core.exporters.common import header
 from smtpwizard.core.exporters.common import keyring_lines
@@ -21,8 +23,9 @@ from smtpwizard.core.exporters.common import token_mechanism
 from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Security
+from smtpwizard.core.net.address import is_ip
 
-__all__ = ["SYSTEM_BUNDLE", "render_git", "render_msmtp", "render_postfix"]
+__all__ = ["SYSTEM_BUNDLE", "postfix_caveats", "render_git", "render_msmtp", "render_postfix"]
 
 
 def _msmtp_arg(text: str) -> str:
@@ -37,6 +40,21 @@ def _msmtp_arg(text: str) -> str:
     if text != text.strip() or (text.startswith('"') and text.endswith('"')):
         return f'"{text}"'
     return text
+
+
+def _msmtp_from(address: str) -> str:
+    """msmtp's ``from``, which replaces %U, %H, %C and %M with names of the machine it runs
+    on; it has no escape for them, so an address holding one cannot be written."""
+    found = re.search("%[UHCM]", address)
+    if found is not None:
+        raise ExportError(
+            _(
+                "msmtp would replace “{pattern}” in the address {address} with a name of the "
+                "machine it runs on, and it has no way to write it as it is: send through "
+                "this server with another program."
+            ).format(pattern=found.group(0), address=address)
+        )
+    return _msmtp_arg(address)
 
 
 def _account_name(config: ExportConfig) -> str:
@@ -80,7 +98,7 @@ def render_msmtp(config: ExportConfig, options: ExportOptions) -> str:
         trust, words = _msmtp_trust(config)
         body += trust
         notes += words
-    body.append(f"from {_msmtp_arg(config.email)}")
+    body.append(f"from {_msmtp_from(config.email)}")
     if smtp.username and config.sign_in is not None:
         body += [
             f"auth {token_mechanism(config).lower()}",
@@ -158,6 +176,32 @@ def _postfix_tls(config: ExportConfig) -> list[str]:
     ]
 
 
+def postfix_caveats(config: ExportConfig, options: ExportOptions) -> list[str]:
+    """What Postfix would not do as proven: check the certificate of a server given as an
+    address, or log in with a name or password its password map cannot hold."""
+    smtp = config.smtp
+    caveats = []
+    if smtp.security is not Security.NONE and not config.pinned_sha256 and is_ip(smtp.host):
+        caveats.append(
+            "Postfix compares only host names with the server's certificate, never IP "
+            "addresses: with the server given as an address, it refuses the certificate "
+            "(hostname mismatch). Give the server's host name (one its certificate names) in "
+            "relayhost and sasl_passwd instead, or that name in smtp_tls_secure_cert_match."
+        )
+    if smtp.username and ":" in smtp.username:
+        caveats.append(
+            "The user name holds a colon, where Postfix's password map ends the user name: "
+            "Postfix would log in with a wrong name."
+        )
+    password = written_password(config, options)
+    if password is not None and password != password.rstrip():
+        caveats.append(
+            "The password ends in blanks, which postmap drops from the password map (it "
+            "has no quoting): Postfix would log in with a wrong password."
+        )
+    return caveats
+
+
 def render_postfix(config: ExportConfig, options: ExportOptions) -> str:
     """``main.cf`` lines for Postfix relaying through the server, and its password map."""
     smtp = config.smtp
@@ -169,6 +213,7 @@ def render_postfix(config: ExportConfig, options: ExportOptions) -> str:
                 *header(config, "Postfix relay (main.cf)"),
                 "Add to /etc/postfix/main.cf (replacing an existing relayhost line).",
                 "Brackets in relayhost: send to this host itself, without an MX lookup.",
+                *caveat_lines(postfix_caveats(config, options)),
             ]
         ),
         f"relayhost = {relay}",
@@ -321,6 +366,7 @@ for _exporter in (
         description="Relay a server's mail through this SMTP server.",
         carries_ca=True,
         carries_pin=True,
+        caveats=postfix_caveats,
     ),
     Exporter(
         name="git-send-email",

@@ -1,4 +1,5 @@
-"""Reading a ``.env`` file as the common loaders do (quotes, escapes, ``${VAR}`` references)."""
+"""Reading a ``.env`` file as the common loaders do (quotes, escapes, ``${VAR}`` references,
+quoted parts joined as a shell joins them)."""
 
 from __future__ import annotations
 
@@ -68,15 +69,30 @@ def read_env(text: str) -> EnvFile:
             opening = starts[number - 1] + match.end(2) - len(raw) + 1
             last = min(number - 1 + _ENV_VALUE_LINES, len(lines) - 1)
             limit = starts[last] + len(lines[last])
-            closed = (_DQ_END if quote == '"' else _SQ_END).match(text, opening, limit)
+            # Quoted parts may follow each other, as a shell joins them ('it'"'"'s').
+            parts: list[str] = []
+            refs = []
+            start = opening
+            while True:
+                closed = (_DQ_END if quote == '"' else _SQ_END).match(text, start, limit)
+                if closed is None:
+                    break
+                inner = text[start : closed.end() - 1].replace("\r\n", "\n")
+                if quote == "'":
+                    parts.append(inner)
+                else:
+                    part, more = _expand(_unescape_dq(inner), env.assignments)
+                    parts.append(part)
+                    refs += more
+                quote = text[closed.end() : closed.end() + 1]
+                start = closed.end() + 1
+                if quote not in ("'", '"'):
+                    break
             if closed is None:
                 other += 1
                 continue
-            inner = text[opening : closed.end() - 1].replace("\r\n", "\n")
-            index += inner.count("\n")
-            value, refs = (
-                (inner, []) if quote == "'" else _expand(_unescape_dq(inner), env.assignments)
-            )
+            index += text[opening : closed.end()].count("\n")
+            value = "".join(parts)
         else:
             value = re.split(r"[ \t]#", raw, maxsplit=1)[0].rstrip()
             value, refs = _expand(value, env.assignments)

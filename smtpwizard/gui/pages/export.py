@@ -29,6 +29,7 @@ from smtpwizard.core.errors import TargetExists
 from smtpwizard.core.errors import WriteError
 from smtpwizard.core.exporters.base import Exporter
 from smtpwizard.core.exporters.base import ExportOptions
+from smtpwizard.core.exporters.base import export_caveats
 from smtpwizard.core.exporters.base import oauth_refusal
 from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.exporters.base import trust_notice
@@ -200,15 +201,17 @@ class ExportPage(Page):
             refusal = oauth_refusal(exporter, config)
             if refusal is not None:
                 raise ExportError(refusal)
-            self._data = exporter.render(config, ExportOptions(include_password=include))
+            options = ExportOptions(include_password=include)
+            self._data = exporter.render(config, options)
         except ExportError as exc:
             self.preview.setPlainText(str(exc))
             self.save.setEnabled(False)
             self.copy.setEnabled(False)
             return
         notice = trust_notice(exporter, config)
-        if notice is not None:
-            self.status.show_message(notice, Severity.WARNING)
+        notes = ([] if notice is None else [notice]) + export_caveats(exporter, config, options)
+        if notes:
+            self.status.show_message(" ".join(notes), Severity.WARNING)
         shown = self._data
         if include and config.password:
             # The file holds the password; the screen (and whoever looks at it) does not.
