@@ -958,3 +958,12 @@ def test_git_keeps_control_characters(tmp_path: Path) -> None:
         check=True,
     )
     assert run.stdout == secret + "\n"
+
+
+def test_symfony_says_it_cannot_check_an_ipv6_servers_certificate() -> None:
+    config = make_config(host="::1")
+    assert "# Warning: Symfony Mailer cannot check the certificate" in render("symfony", config)
+    [caveat] = export_caveats(registry()["symfony"], config, NO)
+    assert "host name" in caveat
+    for fine in (make_config(host="127.0.0.1"), make_config(Security.NONE, host="::1")):
+        assert export_caveats(registry()["symfony"], fine, NO) == []

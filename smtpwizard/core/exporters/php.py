@@ -16,6 +16,7 @@ from smtpwizard.core.exporters.applications import url_host
 from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.common import TIMEOUT
+from smtpwizard.core.exporters.common import caveat_lines
 from smtpwizard.core.exporters.common import comment
 from smtpwizard.core.exporters.common import env_name
 from smtpwizard.core.exporters.common import header
@@ -36,6 +37,7 @@ __all__ = [
     "render_phpmailer",
     "render_symfony",
     "render_wordpress",
+    "symfony_caveats",
 ]
 
 #: MAIL_ENCRYPTION: ``ssl`` is implicit TLS in every Laravel (SwiftMailer's word up to 8,
@@ -127,6 +129,20 @@ def render_laravel(config: ExportConfig, options: ExportOptions) -> str:
     return "\n".join(lines) + "\n"
 
 
+def symfony_caveats(config: ExportConfig, options: ExportOptions) -> list[str]:
+    """What Symfony Mailer would not do as proven: check the certificate of a server given
+    as an IPv6 address (PHP compares the certificate with the address in its brackets, which
+    no certificate names, and a DSN cannot name the peer)."""
+    smtp = config.smtp
+    if smtp.security is Security.NONE or config.pinned_sha256 or ":" not in smtp.host:
+        return []
+    return [
+        "Symfony Mailer cannot check the certificate of a server given as an IPv6 address "
+        "(PHP compares the address in its brackets with the certificate, which never "
+        "matches): give the server's host name in the DSN instead."
+    ]
+
+
 def render_symfony(config: ExportConfig, options: ExportOptions) -> str:
     """Symfony Mailer ``MAILER_DSN`` for ``.env``."""
     smtp = config.smtp
@@ -150,6 +166,7 @@ def render_symfony(config: ExportConfig, options: ExportOptions) -> str:
     if smtp.security is Security.NONE:
         notes.append("auto_tls=false (Symfony 7.1+) keeps it unencrypted, as tested.")
     notes += php_trust_lines(config, "a Symfony DSN")
+    notes += caveat_lines(symfony_caveats(config, options))
     if smtp.username and password is None:
         notes += [
             f"The password comes from the variable {env_name(options)} (Symfony Dotenv",
@@ -287,7 +304,14 @@ app(
     ca=True,
     pin=True,
 )
-app("symfony", "Symfony MAILER_DSN", "mailer.env", render_symfony, "MAILER_DSN for .env.")
+app(
+    "symfony",
+    "Symfony MAILER_DSN",
+    "mailer.env",
+    render_symfony,
+    "MAILER_DSN for .env.",
+    caveats=symfony_caveats,
+)
 app(
     "wp-mail-smtp",
     "WordPress WP Mail SMTP constants",
