@@ -106,7 +106,10 @@ def run(
         if secret is None:
             status = store.status()
             reason = (
-                status.reason
+                _(
+                    "No stored password can be read: this computer has no password store "
+                    "smtpwizard can use ({store})."
+                ).format(store=status.name)
                 if not status.usable
                 else _("No password is stored for {user} on {host}.").format(
                     user=username, host=host

@@ -206,7 +206,9 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         )
     if args.timeout <= 0:
         raise InvalidInput(_("--timeout must be a positive number of seconds."))
-    if args.report:
+    if args.report is not None:
+        if not args.report.strip():
+            raise InvalidInput(_("--report needs the name of a file."))
         _check_report(Path(args.report), args.force)
     if args.cafile is None and imported is not None and account is not None:
         try:
@@ -225,7 +227,9 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
             ),
             file=err,
         )
-    wanted_pin = _fingerprint(args.trust_certificate) if args.trust_certificate else None
+    wanted_pin = (
+        _fingerprint(args.trust_certificate) if args.trust_certificate is not None else None
+    )
     pins = settings.pins()
     if wanted_pin:
         pins = (*pins, (setup.host, wanted_pin))

@@ -203,6 +203,8 @@ def test_trusting_a_certificate_by_hand(
         ([HOST, "0"], "ports go from 1 to 65535"),
         ([HOST, "587", "--security", "tls", "--stop-after", "starttls"], "the steps are"),
         ([HOST, "587", "--trust-certificate", "12:34"], "64 hexadecimal digits"),
+        ([HOST, "587", "--trust-certificate", ""], "64 hexadecimal digits"),
+        ([HOST, "587", "--report", " "], "--report needs the name of a file"),
         ([HOST, "587", "--email", "not an address"], "missing the @"),
         ([HOST, "587", "--from", "/nonexistent/settings.env"], "There is no file"),
         ([HOST, "587", "--report", "/nonexistent/report.md"], "/nonexistent does not exist"),

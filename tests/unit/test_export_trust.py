@@ -241,6 +241,24 @@ def test_secret_says_in_one_line_when_nothing_is_stored() -> None:
     assert "No password is stored" in err
 
 
+def test_secret_without_a_password_store_says_so_in_its_own_words() -> None:
+    from keyring.backends import fail
+
+    parser = argparse.ArgumentParser()
+    secret_cli.add_parser(parser.add_subparsers())
+    err = io.StringIO()
+    code = secret_cli.run(
+        parser.parse_args(["secret", EMAIL, "--server", "smtp.example.test"]),
+        io.StringIO(),
+        io.StringIO(),
+        err,
+        store=CredentialStore(fail.Keyring()),
+    )
+    assert code == 1
+    assert "No stored password can be read" in err.getvalue()
+    assert "type it each time" not in err.getvalue()  # the words for saving, not reading
+
+
 def test_secret_stores_a_password_from_standard_input() -> None:
     backend = MemoryKeyring()
     code, out, _err = run_secret(
