@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from keyring.backends import fail
+from PySide6.QtWidgets import QApplication
 from PySide6.QtWidgets import QComboBox
 
 from smtpwizard.core.auth.keyring import CredentialStore
@@ -178,6 +179,11 @@ def test_address_to_exported_file(
     export.ask_path = lambda _suggestion: str(with_password)
     export.save.click()
     assert f"password {PASSWORD}" in with_password.read_text()
+    # Copying gives what Save wrote, not the stars the screen shows, and says what it holds.
+    QApplication.clipboard().clear()
+    export.copy.click()
+    assert QApplication.clipboard().text() == with_password.read_text()
+    assert "with your password" in export.status.message()
 
 
 def test_an_existing_file_is_not_replaced_without_consent(

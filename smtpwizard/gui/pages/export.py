@@ -274,7 +274,21 @@ class ExportPage(Page):
 
     @Slot()
     def _copy(self) -> None:
-        text = self.preview.toPlainText()
-        QGuiApplication.clipboard().setText(text)
+        """Copies what Save writes (the preview hides an included password)."""
+        data = self._data
+        if not data:
+            return
+        QGuiApplication.clipboard().setText(
+            data if isinstance(data, str) else data.decode("utf-8", "replace")
+        )
         self._kept = True
-        self.status.show_message(_("Copied to the clipboard."), Severity.OK)
+        if self.include_password.isChecked() and HIDDEN in self.preview.toPlainText():
+            self.status.show_message(
+                _(
+                    "Copied to the clipboard, with your password: other programs can read the "
+                    "clipboard, so copy something else once you have pasted it."
+                ),
+                Severity.WARNING,
+            )
+        else:
+            self.status.show_message(_("Copied to the clipboard."), Severity.OK)
