@@ -165,6 +165,15 @@ class SetupDraft:
         self.sign_in_request = None
         self.forget_results()
 
+    def forget_account(self) -> None:
+        """Drops what belonged to the address before (another address): its login name,
+        password and sign-in, and the results."""
+        self.username = ""
+        self.password = ""
+        self.password_saved = None
+        self.sign_in = SignIn.PASSWORD
+        self.forget_sign_in()
+
     def forget_results(self) -> None:
         """Drops the test results (the inputs changed)."""
         self.matrix = None

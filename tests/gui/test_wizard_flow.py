@@ -305,6 +305,32 @@ def test_a_saved_password_is_loaded_and_can_be_forgotten(
     assert signin.password.text() == ""
 
 
+def test_another_address_starts_its_login_afresh(
+    driver: Driver, keyring_backend: MemoryKeyring, smtp_server: StartSmtp, announce: Announce
+) -> None:
+    announce(smtp_server(mode="tls").port)
+    keyring_backend.entries[(keyring_service("mail.example.test"), USER)] = PASSWORD
+    to_servers(driver)
+    wizard = driver.wizard
+    signin = wizard.page(PageId.SIGN_IN)
+    assert isinstance(signin, SignInPage)
+    driver.next_and_wait(signin.keyring_task.finished)
+    assert signin.password.text() == PASSWORD
+    assert signin.forget.isVisible()
+    wizard.draft.signed_in = object()  # type: ignore[assignment]  # as after a sign-in
+    wizard.back()
+    wizard.back()
+    account = wizard.currentPage()
+    assert isinstance(account, AccountPage)
+    account.email.setText("carol@example.test")  # nothing saved for her
+    driver.next_and_wait(wizard.page(PageId.SERVERS).task.finished)  # type: ignore[attr-defined]
+    driver.next_and_wait(signin.keyring_task.finished)
+    assert signin.username.text() == "carol@example.test"
+    assert signin.password.text() == ""  # not the password of the address before
+    assert not signin.forget.isVisible()  # nothing of hers to forget
+    assert wizard.draft.signed_in is None  # nor the sign-in of the address before
+
+
 def test_the_address_is_checked_as_it_is_typed(driver: Driver) -> None:
     driver.wizard.next()
     account = driver.wizard.currentPage()

@@ -172,6 +172,5 @@ class AccountPage(Page):
         if changed:
             self.draft.discovery = None
             self.draft.candidates = []
-            self.draft.username = ""
-            self.draft.forget_results()
+            self.draft.forget_account()
         return True

@@ -268,6 +268,7 @@ class SignInPage(Page):
                     return status, None, str(exc)
             return status, saved, ""
 
+        self.forget.setVisible(False)  # until a password saved for this login is found
         self.keyring_status.show_message(_("Checking the system's password store…"))
         self.keyring_task.start(work, "keyring")
 
