@@ -9,6 +9,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QDialog
 from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QHeaderView
 from PySide6.QtWidgets import QMessageBox
 from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QTreeWidget
@@ -105,6 +106,17 @@ class CertificateDialog(QDialog):
         self.untrust_button.clicked.connect(self.untrust)
         self._fill()
         self._update()
+        self._fit_fingerprints()
+
+    def _fit_fingerprints(self) -> None:
+        """Makes the window wide enough for a whole fingerprint (the value a person compares,
+        so never cut short); where the screen is narrower, the list scrolls sideways."""
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        wanted = self.tree.sizeHintForColumn(0) + 4 * self.tree.indentation()
+        screen = self.screen().availableGeometry().width() if self.screen() else wanted
+        self.resize(max(self.width(), min(wanted, screen - 40)), self.height())
 
     def _fill(self) -> None:
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -127,7 +139,7 @@ class CertificateDialog(QDialog):
             QTreeWidgetItem(top, [valid])
             if cert.names:
                 QTreeWidgetItem(top, [_("Names: {names}").format(names=", ".join(cert.names))])
-            fingerprint = QTreeWidgetItem(top, [f"SHA-256: {cert.fingerprint_sha256}"])
+            fingerprint = QTreeWidgetItem(top, [_two_lines("SHA-256: ", cert.fingerprint_sha256)])
             fingerprint.setFont(0, mono)
             QTreeWidgetItem(top, [_("Serial number: {serial}").format(serial=cert.serial)])
             if cert.self_signed:
@@ -164,7 +176,7 @@ class CertificateDialog(QDialog):
         else:
             self.status.show_message(
                 _("Your computer cannot trust this certificate: {error}.").format(
-                    error=self.tls.error or _("unknown reason")
+                    error=(self.tls.error or _("unknown reason")).rstrip(".")
                 ),
                 Severity.ERROR,
             )
@@ -197,3 +209,14 @@ class CertificateDialog(QDialog):
         self.settings.untrust(self.host, cert.fingerprint_sha256)
         self.changed = True
         self._update()
+
+
+def _two_lines(label: str, fingerprint: str) -> str:
+    """A fingerprint's 32 bytes as two lines of 16, aligned under each other, so that the
+    whole value fits a dialog of ordinary width."""
+    octets = fingerprint.split(":")
+    half = (len(octets) + 1) // 2
+    first, second = ":".join(octets[:half]), ":".join(octets[half:])
+    if not second:
+        return label + first
+    return f"{label}{first}:\n{' ' * len(label)}{second}"
