@@ -3,6 +3,7 @@ another DNS server. Both are remembered, and both apply to finding and testing s
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -185,6 +186,9 @@ class NetworkDialog(QDialog):
         path = self.cafile.text().strip()
         if not path:
             return ""
+        if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+            # A pipe or a device would be read here, on the window's thread, as it is typed.
+            return _("{path} is not a file of certificates.").format(path=path)
         try:
             trust_context(path)
         except TrustFileError as exc:
