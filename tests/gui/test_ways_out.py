@@ -220,3 +220,7 @@ def test_a_typed_server_is_tested_on_all_its_standard_ports_unless_one_is_fixed(
     servers.manual_port.setValue(2525)
     servers.manual_add.click()
     assert [(c.port, c.security) for c in servers.candidates()] == [(2525, Security.STARTTLS)]
+    servers.manual_host.setText("SMTP.nowhere.test.")  # the same server, written otherwise
+    servers.manual_add.click()
+    assert len(servers.candidates()) == 1  # not twice
+    assert "already in the list" in servers.status.message()

@@ -38,6 +38,7 @@ from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import Severity
 from smtpwizard.core.model import Source
+from smtpwizard.core.model import server_address
 from smtpwizard.core.model import usual_security
 from smtpwizard.core.net.address import check_host
 from smtpwizard.core.net.address import check_port
@@ -516,6 +517,15 @@ class ServersPage(Page):
             self.manual_port.setFocus()
             return
         security = Security(self.manual_security.currentData())
+        listed = {(c.host, c.port, c.security) for c in self.candidates_or_none()}
+        if (host, port, security) in listed:
+            self.status.show_message(
+                _("{server} with {security} is already in the list.").format(
+                    server=server_address(host, port), security=security.label
+                ),
+                Severity.INFO,
+            )
+            return
         typed = Candidate(host, port, security, Source.USER)
         rows = [typed]
         if not self.manual_only.isChecked():
@@ -523,7 +533,8 @@ class ServersPage(Page):
             rows += [
                 c
                 for c in outgoing_candidates(host)
-                if (c.port, c.security) != (port, security) and c not in self.candidates_or_none()
+                if (c.port, c.security) != (port, security)
+                and (c.host, c.port, c.security) not in listed
             ]
         for row, candidate in enumerate(rows):
             self._append(candidate, row=row)
