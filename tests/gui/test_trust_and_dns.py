@@ -156,7 +156,7 @@ def test_another_dns_server_chosen_in_the_window(
 
     dialog = open_advanced(driver)
     dialog.dns.setText("dns.example.test")
-    assert "not a nameserver address" in dialog.dns_status.message()
+    assert "not a DNS server's address" in dialog.dns_status.message()
     dialog.buttons.accepted.emit()
     assert dialog.isVisible()
     dialog.dns.setText(dns.address)

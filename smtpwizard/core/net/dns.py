@@ -51,10 +51,12 @@ def parse_nameserver(text: str) -> Nameserver:
     if text.startswith("["):
         ip, sep, rest = text[1:].partition("]")
         if not sep:
-            raise ValueError(_("“{text}” is missing its closing ]").format(text=text))
+            raise ValueError(_("“{text}” is missing its closing ].").format(text=text))
         if rest:
             if not rest.startswith(":"):
-                raise ValueError(_("“{text}” is not IP[:PORT]").format(text=text))
+                raise ValueError(
+                    _("“{text}” is not an IP address, optionally with :PORT.").format(text=text)
+                )
             port = _port(rest[1:], text)
     elif text.count(":") == 1:
         ip, _sep, port_text = text.partition(":")
@@ -63,16 +65,16 @@ def parse_nameserver(text: str) -> Nameserver:
         address = ipaddress.ip_address(ip)
     except ValueError:
         raise ValueError(
-            _("“{text}” is not a nameserver address (an IP, optionally with :PORT)").format(
-                text=text
-            )
+            _(
+                "“{text}” is not a DNS server's address (an IP address, optionally with :PORT)."
+            ).format(text=text)
         ) from None
     return Nameserver(str(address), port)
 
 
 def _port(text: str, whole: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise ValueError(_("“{text}” has no valid port").format(text=whole))
+        raise ValueError(_("“{text}” has no valid port (1 to 65535).").format(text=whole))
     return int(text)
 
 
