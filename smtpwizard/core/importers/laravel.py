@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from smtpwizard.core.i18n import _
 from smtpwizard.core.importers.base import Draft
 from smtpwizard.core.importers.base import Notes
@@ -22,13 +24,20 @@ __all__ = ["env_laravel"]
 
 
 def _laravel_value(env: EnvFile, key: str) -> str | None:
-    """A variable as Laravel's env() returns it: ``null`` and ``(null)`` mean unset."""
+    """A variable as Laravel's env() returns it: ``null`` and ``(null)`` mean unset, and one
+    pair of quotes around the whole value is taken off (so ``"true"`` is the word, not
+    the truth value)."""
     if key not in env.assignments:
         return None
     value = env.assignments[key][0]
     if value.strip().lower() in ("null", "(null)", "", "empty", "(empty)"):
         return None
-    return value
+    quoted = _QUOTED.fullmatch(value)
+    return quoted.group(2) if quoted else value
+
+
+#: A value in a pair of quotes of one kind, which env() takes off.
+_QUOTED = re.compile(r"(['\"])(.*)\1", re.DOTALL)
 
 
 def env_laravel(env: EnvFile, notes: Notes) -> Draft:
