@@ -123,6 +123,9 @@ def test_an_answer_from_another_issuer_is_refused(
         with CancelToken() as cancel, pytest.raises(SignInError) as raised:
             flows.browser(SCOPES, cancel=cancel, open_browser=browser(ca_file))
     assert raised.value.problem is SignInProblem.ISSUER_MISMATCH
+    assert raised.value.description == (
+        f"expected {server.issuer}, received https://attacker.example"
+    )
 
 
 def test_a_missing_iss_is_refused_when_the_server_promises_it(
@@ -134,7 +137,7 @@ def test_a_missing_iss_is_refused_when_the_server_promises_it(
     flows = OAuthFlows(settings, http)
     with CancelToken() as cancel, pytest.raises(SignInError) as raised:
         flows.browser(SCOPES, cancel=cancel, open_browser=browser(ca_file))
-    assert raised.value.problem is SignInProblem.ISSUER_MISMATCH
+    assert raised.value.problem is SignInProblem.ISSUER_MISSING
 
 
 @pytest.mark.parametrize(
@@ -318,3 +321,50 @@ def test_a_token_that_ran_out_is_renewed_from_the_stored_sign_in(
     assert renewed.token.access_token != signed.token.access_token
     assert renewed.token.access_token in server.state.grants
     assert len(seen) == 1  # renewed without the person
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem", "words"),
+    [
+        ((200, "application/json", "[1,2,3]"), SignInProblem.PROVIDER_ERROR, "not a token"),
+        (
+            (500, "text/html", "<html><body>Internal error</body></html>"),
+            SignInProblem.PROVIDER_ERROR,
+            "answered with an error (HTTP 500)",
+        ),
+        (
+            (400, "application/json", '{"error":"invalid_grant","error_description":"expired"}'),
+            SignInProblem.CODE_REFUSED,
+            "expired",
+        ),
+    ],
+    ids=["json-not-an-object", "html-error-page", "code-refused"],
+)
+def test_a_bad_answer_to_the_code_exchange_says_what_it_was(
+    certs: CertSet,
+    http: FetchHttp,
+    ca_file: Path,
+    answer: tuple[int, str, str],
+    problem: SignInProblem,
+    words: str,
+) -> None:
+    with OAuthServer(certs.good, Behaviour(token_answer=answer)) as server:
+        flows = OAuthFlows(settings_for(server, http), http)
+        with CancelToken() as cancel, pytest.raises(SignInError) as raised:
+            flows.browser(SCOPES, cancel=cancel, open_browser=browser(ca_file))
+    assert raised.value.problem is problem
+    assert words in str(raised.value)
+
+
+def test_a_refused_device_code_is_not_called_a_stored_sign_in(
+    server: OAuthServer, http: FetchHttp
+) -> None:
+    def forget_the_code(code: DeviceCode) -> None:
+        with server.state.lock:
+            server.state.devices.clear()  # the server no longer knows the code: invalid_grant
+
+    flows = OAuthFlows(settings_for(server, http), http)
+    with CancelToken() as cancel, pytest.raises(SignInError) as raised:
+        flows.device(SCOPES, cancel=cancel, show=forget_the_code)
+    assert raised.value.code == "invalid_grant"
+    assert raised.value.problem is SignInProblem.CODE_REFUSED

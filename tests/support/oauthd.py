@@ -66,6 +66,8 @@ class Behaviour:
         refresh_refused: refresh tokens are refused (revoked).
         access_lifetime: seconds an access token lives.
         device_scope_refused: the device flow refuses mail scopes (as Google does).
+        token_answer: what the token endpoint answers instead, to everything but the client
+            check: (HTTP status, content type, body).
     """
 
     user: str = "alice@example.test"
@@ -77,6 +79,7 @@ class Behaviour:
     access_lifetime: int = 3600
     device_scope_refused: bool = False
     slow_down_first: bool = False
+    token_answer: tuple[int, str, str] | None = None
 
 
 @dataclass
@@ -401,6 +404,11 @@ class OAuthServer:
             form = dict(urllib.parse.parse_qsl(body))
             with self.state.lock:
                 self.state.token_requests.append(form)
+            answer_instead = self.behaviour.token_answer
+            if answer_instead is not None and form.get("code") != "smtpwizard-client-check":
+                status, content_type, text = answer_instead
+                handler._reply(status, {"Content-Type": content_type}, text)
+                return
             if form.get("client_id") == DISABLED_CLIENT:
                 answer = {
                     "error": "unauthorized_client",

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Literal
 from typing import Protocol
 
 from smtpwizard.core.auth.oauth import OAuthSettings
@@ -40,6 +41,7 @@ from smtpwizard.core.errors import SignInError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.login import SignInProblem
 from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.transcript import readable
 
 if TYPE_CHECKING:
     from oauthlib.oauth2 import DeviceClient
@@ -111,6 +113,10 @@ class Http(Protocol):
 #: Opens the browser at a URL; returns whether a browser could be opened.
 OpenBrowser = Callable[[str], bool]
 
+#: What a token request presents: a refresh token (the stored sign-in), a code from the
+#: browser, a device code, or anything else (the client check, the device code request).
+Grant = Literal["refresh", "code", "device", "other"]
+
 
 #: Provider error codes (OAuth 2.0 and Microsoft Entra's AADSTS numbers) by their cause.
 _AADSTS = {
@@ -149,8 +155,13 @@ def problem_for(code: str, description: str) -> SignInProblem:
     return _CODES.get(code, SignInProblem.PROVIDER_ERROR)
 
 
-def _failure(code: str, description: str, during: str) -> SignInError:
+def _failure(code: str, description: str, during: str, grant: Grant = "other") -> SignInError:
+    # The server's words reach a terminal or a page: no control characters that steer it.
+    code, description = readable(code), readable(description)
     problem = problem_for(code, description)
+    if problem is SignInProblem.REFRESH_REFUSED and grant != "refresh":
+        # invalid_grant names whatever was presented: only a refresh token is a stored sign-in.
+        problem = SignInProblem.CODE_REFUSED
     words = description or code
     return SignInError(
         problem,
@@ -264,7 +275,12 @@ class OAuthFlows:
     # -- the token endpoint ---------------------------------------------------------------
 
     def _post(
-        self, endpoint: str, fields: Mapping[str, str], cancel: CancelToken, during: str
+        self,
+        endpoint: str,
+        fields: Mapping[str, str],
+        cancel: CancelToken,
+        during: str,
+        grant: Grant = "other",
     ) -> bytes:
         """Posts a form to the sign-in server; its OAuth 2.0 error answer (or no answer)
         becomes a :class:`SignInError` saying what failed ``during``."""
@@ -276,39 +292,35 @@ class OAuthFlows:
             if isinstance(code, str) and code:
                 description = error.get("error_description")
                 raise _failure(
-                    code, description if isinstance(description, str) else "", during
+                    code, description if isinstance(description, str) else "", during, grant
                 ) from None
-            raise SignInError(
-                SignInProblem.UNREACHABLE,
-                _("The sign-in server could not be reached: {error}").format(error=exc),
-                description=str(exc),
-            ) from None
+            raise _no_answer(exc) from None
 
-    def _token_request(self, client: Any, body: str, cancel: CancelToken, during: str) -> Token:
+    def _token_request(
+        self, client: Any, body: str, cancel: CancelToken, during: str, grant: Grant
+    ) -> Token:
         endpoint = self.settings.token_endpoint
         if not endpoint:
             raise SignInError(SignInProblem.NO_ENDPOINTS, _("Nothing says where to get a token."))
         fields = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
         if self.settings.client_secret:
             fields["client_secret"] = self.settings.client_secret
-        answer = self._post(endpoint, fields, cancel, during)
+        answer = self._post(endpoint, fields, cancel, during, grant)
         from oauthlib.oauth2 import OAuth2Error
 
         try:
-            data = client.parse_request_body_response(answer.decode("utf-8", "replace"))
+            data = client.parse_request_body_response(token_answer(answer))
         except OAuth2Error as exc:
-            raise _failure(exc.error, exc.description or "", during) from None
+            raise _failure(exc.error, exc.description or "", during, grant) from None
         except (ValueError, Warning) as exc:
             raise SignInError(
                 SignInProblem.PROVIDER_ERROR,
-                _("The sign-in server answered with something that is not a token: {error}").format(
-                    error=exc
-                ),
+                _("The sign-in server's answer is not a token ({error}).").format(error=exc),
             ) from None
         expires_in = data.get("expires_in")
         scope = data.get("scope")
         return Token(
-            access_token=str(data["access_token"]),
+            access_token=data["access_token"],
             refresh_token=data.get("refresh_token"),
             expires_at=self._clock() + float(expires_in)
             if isinstance(expires_in, int | float | str) and str(expires_in).isdigit()
@@ -335,7 +347,7 @@ class OAuthFlows:
             include_client_id=True,
         )
         try:
-            self._token_request(client, body, cancel, _("the application (client ID)"))
+            self._token_request(client, body, cancel, _("the application (client ID)"), "other")
         except SignInError as exc:
             if exc.problem in (
                 SignInProblem.CLIENT_UNKNOWN,
@@ -424,7 +436,7 @@ class OAuthFlows:
             code_verifier=verifier,
             include_client_id=True,
         )
-        return self._token_request(client, body, cancel, _("the sign-in code"))
+        return self._token_request(client, body, cancel, _("the sign-in code"), "code")
 
     def _check_answer(self, params: Mapping[str, str], state: str) -> None:
         """Refuses an answer that is not for this sign-in (``state``) or not from this
@@ -437,14 +449,23 @@ class OAuthFlows:
         issuer = params.get("iss")
         expected = self.settings.issuer
         if issuer is None and self.settings.iss_in_response:
+            said = _(
+                "the sign-in server promised to name itself in its answer (iss), and the "
+                "answer names no sign-in server"
+            )
             raise SignInError(
-                SignInProblem.ISSUER_MISMATCH,
+                SignInProblem.ISSUER_MISSING,
                 _("The answer does not say which sign-in server sent it."),
+                description=said,
             )
         if issuer is not None and expected and issuer.rstrip("/") != expected.rstrip("/"):
+            said = _("expected {expected}, received {issuer}").format(
+                expected=expected, issuer=readable(issuer)
+            )
             raise SignInError(
                 SignInProblem.ISSUER_MISMATCH,
-                _("The answer came from another sign-in server ({issuer}).").format(issuer=issuer),
+                _("The answer came from another sign-in server ({said}).").format(said=said),
+                description=said,
             )
 
     # -- on another device ----------------------------------------------------------------
@@ -500,7 +521,7 @@ class OAuthFlows:
                 raise SignInError(SignInProblem.EXPIRED, _("Nobody entered the code in time."))
             body = client.prepare_request_body(device_code, include_client_id=True)
             try:
-                return self._token_request(client, body, cancel, _("the code"))
+                return self._token_request(client, body, cancel, _("the code"), "device")
             except SignInError as exc:
                 if exc.code == "authorization_pending":
                     continue
@@ -522,7 +543,7 @@ class OAuthFlows:
         body = client.prepare_refresh_body(
             refresh_token=refresh_token, scope=list(scopes), client_id=self._client_id
         )
-        token = self._token_request(client, body, cancel, _("the stored sign-in"))
+        token = self._token_request(client, body, cancel, _("the stored sign-in"), "refresh")
         if token.refresh_token is None:
             token = Token(
                 token.access_token, refresh_token, token.expires_at, token.scopes, token.account
@@ -542,6 +563,77 @@ def _device_client(client_id: str) -> DeviceClient:
     from oauthlib.oauth2 import DeviceClient
 
     return DeviceClient(client_id)
+
+
+def _no_answer(exc: FetchError) -> SignInError:
+    """Why a request to the sign-in server gave no usable answer: the server answered with
+    an error that is not OAuth 2.0's (an error page), or too much, or it was not reached."""
+    if exc.status is not None:
+        return SignInError(
+            SignInProblem.PROVIDER_ERROR,
+            _("The sign-in server answered with an error (HTTP {status}).").format(
+                status=exc.status
+            ),
+            description=f"HTTP {exc.status}",
+        )
+    if exc.kind == "too_large":
+        return SignInError(
+            SignInProblem.PROVIDER_ERROR,
+            _("The sign-in server's answer is too long to be a token ({error}).").format(error=exc),
+            description=str(exc),
+        )
+    return SignInError(
+        SignInProblem.UNREACHABLE,
+        _("The sign-in server could not be reached: {error}").format(error=exc),
+        description=str(exc),
+    )
+
+
+def _not_a_token() -> SignInError:
+    return SignInError(
+        SignInProblem.PROVIDER_ERROR, _("The sign-in server's answer is not a token.")
+    )
+
+
+#: The members of a token answer (RFC 6749 §5.1, §5.2) that must be text when present.
+_TEXT_FIELDS = ("error", "access_token", "token_type", "refresh_token")
+#: Those that only explain or hint, left out when they are not text.
+_OPTIONAL_TEXT = ("error_description", "error_uri", "id_token")
+
+
+def token_answer(body: bytes) -> str:
+    """The token endpoint's answer, as text for oauthlib to read: a JSON answer must be an
+    object whose members have the types RFC 6749 gives them (oauthlib trips over others),
+    and hints of the wrong type are left out. Other text (a form-encoded answer, which some
+    servers give) is passed on as it is.
+
+    Raises:
+        SignInError: the answer is JSON, but not a token (nor an error).
+    """
+    text = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise _not_a_token() from None
+    except ValueError:
+        return text
+    if not isinstance(data, dict):
+        raise _not_a_token()
+    for key in _TEXT_FIELDS:
+        if key in data and not (isinstance(data[key], str) and data[key]):
+            raise _not_a_token()
+    if "error" not in data and "access_token" not in data:
+        raise _not_a_token()
+    scope = data.get("scope")
+    if scope is not None and not (
+        isinstance(scope, str)
+        or (isinstance(scope, list) and all(isinstance(s, str) for s in scope))
+    ):
+        raise _not_a_token()
+    for key in _OPTIONAL_TEXT:
+        if key in data and not isinstance(data[key], str):
+            del data[key]
+    return json.dumps(data)
 
 
 def _seconds(value: object, default: float) -> float:

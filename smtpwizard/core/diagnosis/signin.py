@@ -106,7 +106,11 @@ def explain_sign_in(error: SignInError, provider: Provider | None = None) -> Fin
         explanation = str(error)
         advice = _("Try again in a few minutes.")
     else:
-        headline, explanation, advice = (w.format(name=name, said=said) for w in words)
+        headline, explanation, advice = (_fill(w, name, said) for w in words)
+        if problem is SignInProblem.PROVIDER_ERROR and not error.code:
+            # No OAuth 2.0 error: smtpwizard's own reading of the answer says it best.
+            explanation = str(error)
+    headline = headline[:1].upper() + headline[1:]
     if problem in (
         SignInProblem.NO_CLIENT_ID,
         SignInProblem.CLIENT_DISABLED,
@@ -117,6 +121,14 @@ def explain_sign_in(error: SignInError, provider: Provider | None = None) -> Fin
         advice = f"{advice} {registration_advice(provider)}{_app_passwords(provider)}"
     severity = Severity.INFO if problem is SignInProblem.CANCELLED else Severity.ERROR
     return Finding(headline, explanation, advice, severity, evidence)
+
+
+def _fill(template: str, name: str, said: str) -> str:
+    """A template of :data:`_WORDS` filled in; without the server's words, no empty
+    parentheses."""
+    if not said:
+        template = template.replace(" ({said})", "")
+    return template.format(name=name, said=said)
 
 
 def explain_record(record: SignInRecord, provider: Provider | None = None) -> Finding:
@@ -231,6 +243,14 @@ _WORDS: dict[SignInProblem, tuple[str, str, str]] = {
         ),
         _("Sign in again."),
     ),
+    SignInProblem.CODE_REFUSED: (
+        _("The sign-in code was not accepted"),
+        _(
+            "{name} refused the code this sign-in ended with ({said}): it expired or was "
+            "already used before smtpwizard could exchange it for a token."
+        ),
+        _("Sign in again, and finish within a few minutes."),
+    ),
     SignInProblem.STATE_MISMATCH: (
         _("The sign-in answer was not for this sign-in"),
         _(
@@ -244,6 +264,15 @@ _WORDS: dict[SignInProblem, tuple[str, str, str]] = {
         _(
             "The answer did not come from the sign-in server smtpwizard asked ({said}), so it "
             "was not used."
+        ),
+        _("Start again; if it happens again, check the sign-in server's address."),
+    ),
+    SignInProblem.ISSUER_MISSING: (
+        _("The sign-in answer did not say where it came from"),
+        _(
+            "The sign-in server promised to name itself in every answer, and this answer names "
+            "no sign-in server, so it was not used: another page may have tried to slip in its "
+            "own answer."
         ),
         _("Start again; if it happens again, check the sign-in server's address."),
     ),
