@@ -8,6 +8,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -368,3 +369,33 @@ def test_a_refused_device_code_is_not_called_a_stored_sign_in(
         flows.device(SCOPES, cancel=cancel, show=forget_the_code)
     assert raised.value.code == "invalid_grant"
     assert raised.value.problem is SignInProblem.CODE_REFUSED
+
+
+def test_a_sign_in_renewed_meanwhile_by_another_run_is_used_not_forgotten(
+    certs: CertSet, http: FetchHttp, ca_file: Path
+) -> None:
+    keyring = MemoryKeyring()
+    store = CredentialStore(keyring)
+    with OAuthServer(certs.good, Behaviour(single_use_refresh=True)) as server:
+        request = SignInRequest(ACCOUNT, settings_for(server, http), SCOPES)
+        with CancelToken() as cancel:
+            TokenKeeper(http, store, open_browser=browser(ca_file)).token(request, cancel=cancel)
+        first_run = TokenKeeper(http, store)
+
+        class Overtaken:
+            """The second run's requests: the first run refreshes just before its own."""
+
+            overtaken = False
+
+            def post_form(self, url: str, fields: Mapping[str, str], cancel: CancelToken) -> bytes:
+                if not self.overtaken:
+                    self.overtaken = True
+                    first_run.token(request, cancel=cancel, interactive=False)
+                return http.post_form(url, fields, cancel)
+
+        with CancelToken() as cancel:
+            second = TokenKeeper(Overtaken(), store).token(
+                request, cancel=cancel, interactive=False
+            )
+        assert second.token.access_token in server.state.grants
+        assert TokenKeeper(http, store).stored(ACCOUNT) is not None

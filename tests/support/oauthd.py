@@ -68,6 +68,8 @@ class Behaviour:
         device_scope_refused: the device flow refuses mail scopes (as Google does).
         token_answer: what the token endpoint answers instead, to everything but the client
             check: (HTTP status, content type, body).
+        single_use_refresh: a refresh token is gone once used (rotation, as Microsoft
+            and Google may do).
     """
 
     user: str = "alice@example.test"
@@ -80,6 +82,7 @@ class Behaviour:
     device_scope_refused: bool = False
     slow_down_first: bool = False
     token_answer: tuple[int, str, str] | None = None
+    single_use_refresh: bool = False
 
 
 @dataclass
@@ -211,6 +214,8 @@ class Validator(RequestValidator):  # type: ignore[misc]
             self.state.grants[token["access_token"]] = grant
             if "refresh_token" in token:
                 self.state.refresh[token["refresh_token"]] = grant
+            if behaviour.single_use_refresh and request.grant_type == "refresh_token":
+                self.state.refresh.pop(request.refresh_token, None)
 
     save_token = save_bearer_token
 

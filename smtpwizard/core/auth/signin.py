@@ -253,7 +253,7 @@ class TokenKeeper:
             refresh_token = stored.get("refresh_token")
             if isinstance(refresh_token, str) and refresh_token:
                 try:
-                    token = flows.refresh(refresh_token, request.scopes, cancel)
+                    token = self._refresh(flows, request, refresh_token, cancel)
                 except SignInError as exc:
                     if exc.problem is not SignInProblem.REFRESH_REFUSED:
                         raise
@@ -263,7 +263,6 @@ class TokenKeeper:
                             "you sign in again."
                         ).format(reason=exc.description or exc.code)
                     )
-                    self._forget(request.account)
                     if not interactive:
                         raise
                 else:
@@ -278,6 +277,42 @@ class TokenKeeper:
         token, flow = self._interactive(flows, request, cancel, notes, show_code, opened)
         saved = self._save(request, token, notes)
         return SignedIn(token, False, saved, tuple(notes), flow)
+
+    def _refresh(
+        self, flows: OAuthFlows, request: SignInRequest, refresh_token: str, cancel: CancelToken
+    ) -> Token:
+        """A token from the stored refresh token. A refused one is forgotten only while it
+        is still the one stored: another run (``smtpwizard token`` twice at once, at a
+        provider that rotates refresh tokens) may have replaced it meanwhile with a good
+        one, which is then tried once instead.
+
+        Raises:
+            SignInError: ``REFRESH_REFUSED`` when the stored sign-in is no longer accepted.
+        """
+        try:
+            return flows.refresh(refresh_token, request.scopes, cancel)
+        except SignInError as exc:
+            if exc.problem is not SignInProblem.REFRESH_REFUSED:
+                raise
+            newer = self._stored_token(request)
+            if newer == refresh_token:
+                self._forget(request.account)
+            if newer is None or newer == refresh_token:
+                raise
+        try:
+            return flows.refresh(newer, request.scopes, cancel)
+        except SignInError as exc:
+            refused = exc.problem is SignInProblem.REFRESH_REFUSED
+            if refused and self._stored_token(request) == newer:
+                self._forget(request.account)
+            raise
+
+    def _stored_token(self, request: SignInRequest) -> str | None:
+        """The refresh token stored for the request's account and client, now."""
+        stored = self._load(request.account)
+        if stored is None or not _same_client(stored, request.settings):
+            return None
+        return _text(stored.get("refresh_token"))
 
     def _interactive(
         self,
