@@ -74,6 +74,15 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
             print(_("There was no stored sign-in for {account}.").format(account=account), file=err)
         return EXIT_OK
     stored = keeper.stored(account)
+    unreadable = keeper.unreadable(account) if stored is None else None
+    if unreadable is not None:
+        print(
+            _("No token for {account}: {reason}").format(
+                account=account, reason=_sentence(unreadable)
+            ),
+            file=err,
+        )
+        return EXIT_FAILED
     if stored is None:
         print(
             _(
@@ -109,6 +118,6 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     return EXIT_OK
 
 
-def _sentence(error: Exception) -> str:
+def _sentence(error: Exception | str) -> str:
     text = str(error).strip()
     return text if text.endswith((".", "!", "?")) else f"{text}."

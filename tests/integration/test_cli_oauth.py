@@ -328,3 +328,17 @@ def test_troubleshooting_from_the_msmtp_export_signs_in_with_the_stored_sign_in(
     assert "Signed in with OAuth 2.0 with the sign-in stored in your keyring." in run_.stdout
     assert "AUTH OAUTHBEARER" in run_.stdout
     assert len(setup.browser_visits()) == 1
+
+
+@pytest.mark.parametrize(
+    "backend", ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"]
+)
+def test_the_token_command_without_a_usable_keyring_says_so(backend: str, tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": backend, "HOME": str(tmp_path)}
+    result = smtpwizard("token", USER, env=env)
+    assert result.returncode == 1
+    assert "no password store smtpwizard can use" in result.stderr
+    assert "There is no stored sign-in" not in result.stderr
+    assert "Traceback" not in result.stderr

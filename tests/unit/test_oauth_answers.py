@@ -10,7 +10,9 @@ import pytest
 
 from smtpwizard.core.auth.flows import OAuthFlows
 from smtpwizard.core.auth.flows import token_answer
+from smtpwizard.core.auth.keyring import CredentialStore
 from smtpwizard.core.auth.oauth import OAuthSettings
+from smtpwizard.core.auth.signin import TokenKeeper
 from smtpwizard.core.diagnosis.signin import explain_sign_in
 from smtpwizard.core.errors import FetchError
 from smtpwizard.core.errors import SignInError
@@ -153,3 +155,13 @@ def test_no_sign_in_failure_reads_with_empty_parentheses_or_lower_case(
     finding = explain_sign_in(SignInError(problem, "The sign-in failed."))
     assert "()" not in finding.headline + finding.explanation + finding.advice
     assert finding.headline[:1].isupper()
+
+
+def test_the_token_command_is_told_when_no_keyring_can_be_read() -> None:
+    from keyring.backends import fail
+
+    keeper = TokenKeeper(Answers(), CredentialStore(fail.Keyring()))
+    assert keeper.stored("alice@example.test") is None
+    reason = keeper.unreadable("alice@example.test")
+    assert reason is not None
+    assert "no password store" in reason

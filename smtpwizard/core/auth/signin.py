@@ -384,6 +384,24 @@ class TokenKeeper:
             settings, scopes, _text(stored.get("cafile")), _text(stored.get("account"))
         )
 
+    def unreadable(self, account: str) -> str | None:
+        """Why an account's stored sign-in cannot be read on this computer (no usable
+        password store, or it refused), or ``None`` when it can be (whether or not there
+        is one)."""
+        if self._store is None:
+            return _("smtpwizard keeps no sign-ins here.")
+        status = self._store.status()
+        if not status.usable:
+            return _(
+                "No stored sign-in can be read: this computer has no password store "
+                "smtpwizard can use ({store})."
+            ).format(store=status.name)
+        try:
+            self._store.load_secret(sign_in_service(account), account.strip().lower())
+        except CredentialError as exc:
+            return str(exc)
+        return None
+
     # -- the keyring ----------------------------------------------------------------------
 
     def _load(self, account: str) -> dict[str, object] | None:
