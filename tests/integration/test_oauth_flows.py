@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from smtpwizard.core.auth.flows import DEVICE_TIMEOUT
 from smtpwizard.core.auth.flows import DeviceCode
 from smtpwizard.core.auth.flows import OAuthFlows
 from smtpwizard.core.auth.keyring import CredentialStore
@@ -99,6 +100,35 @@ def test_browser_flow_with_pkce_and_a_loopback_redirect(
     assert len(exchange["code_verifier"]) == 64
     assert seen == [seen[0]]
     assert seen[0].startswith(f"{server.issuer}/authorize?")
+
+
+def test_a_browser_command_that_does_not_return_holds_nothing_up(
+    server: OAuthServer, http: FetchHttp, ca_file: Path
+) -> None:
+    """Some browser commands run until their window closes (a terminal browser, a $BROWSER
+    script): the sign-in goes on while they run, and its time limit counts all the same."""
+    never = threading.Event()
+    told: list[str] = []
+
+    def signs_in_then_stays(url: str) -> bool:
+        visit(url, str(ca_file))
+        never.wait()
+        return True
+
+    flows = OAuthFlows(settings_for(server, http), http)
+    with CancelToken() as cancel:
+        token = flows.browser(
+            SCOPES, cancel=cancel, open_browser=signs_in_then_stays, opened=told.append
+        )
+        assert token.access_token in server.state.grants
+        [url] = told  # said as the browser was asked, not after it returned
+        assert url.startswith(f"{server.issuer}/authorize?")
+
+        with pytest.raises(SignInError) as refused:
+            flows.browser(
+                SCOPES, cancel=cancel, open_browser=lambda _url: never.wait(), timeout=0.3
+            )
+    assert refused.value.problem is SignInProblem.EXPIRED
 
 
 def test_an_answer_for_another_sign_in_is_refused(
@@ -222,8 +252,11 @@ def test_device_flow_waits_at_its_interval_and_slows_down(certs: CertSet, http: 
     with OAuthServer(certs.good, Behaviour(slow_down_first=True)) as server:
         flows = OAuthFlows(settings_for(server, http), http)
         polls_before: list[int] = []
+        shown: list[DeviceCode] = []
 
         def show(code: DeviceCode) -> None:
+            shown.append(code)
+
             def later() -> None:
                 polls_before.append(len(server.state.token_requests))
                 server.approve_device(code.user_code)
@@ -233,6 +266,8 @@ def test_device_flow_waits_at_its_interval_and_slows_down(certs: CertSet, http: 
         with CancelToken() as cancel:
             token = flows.device(SCOPES, cancel=cancel, show=show)
     assert token.access_token in server.state.grants
+    # The validity shown is the time really waited: the server's (30 minutes), or the cap.
+    assert shown[0].expires_in == min(1800, DEVICE_TIMEOUT)
     polls = [r for r in server.state.token_requests if "device_code" in r]
     # the first poll after one interval was told to slow down; the next came 5 s later
     assert 1 <= len(polls) <= 3

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BROWSER_TIMEOUT",
+    "DEVICE_TIMEOUT",
     "DeviceCode",
     "Http",
     "OAuthFlows",
@@ -58,6 +59,9 @@ __all__ = [
 
 #: How long the person may take to sign in in the browser.
 BROWSER_TIMEOUT = 300.0
+#: How long a code typed on another device is waited for at most: the device flow means
+#: fetching a phone or another computer (codes are valid 15 minutes at Microsoft, 30 at Google).
+DEVICE_TIMEOUT = 900.0
 #: The device flow's polling interval when the server names none (RFC 8628 §3.2).
 DEFAULT_INTERVAL = 5.0
 #: A token this close to its end is refreshed before use.
@@ -376,8 +380,9 @@ class OAuthFlows:
             login_hint: the address, so the provider offers the right account.
             open_browser: opens a URL (default: Python's webbrowser, which honours
                 ``$BROWSER``).
-            timeout: how long the person may take.
-            opened: told the URL once the browser is opened (for a face to show it).
+            timeout: how long the person may take, from the moment the browser is asked.
+            opened: told the URL as the browser is asked to open it (for a face to show
+                it, also for when no window opens).
 
         Raises:
             SignInError: no browser, a refusal, a forged answer, or no answer in time.
@@ -405,14 +410,22 @@ class OAuthFlows:
                 code_challenge_method="S256",
                 **extra,
             )
-            if not open_browser(url):
-                raise SignInError(
-                    SignInProblem.NO_BROWSER, _("No web browser could be opened here.")
-                )
+            deadline = time.monotonic() + timeout
             if opened is not None:
                 opened(url)
-            deadline = time.monotonic() + timeout
+            # A browser command may run until its window closes (a terminal browser, some
+            # $BROWSER scripts): it is started aside, and the answer is waited for meanwhile.
+            launched: list[bool] = []
+            threading.Thread(
+                target=lambda: launched.append(bool(open_browser(url))),
+                name="sign-in browser",
+                daemon=True,
+            ).start()
             while not listener.arrived.wait(0.05):
+                if launched and not launched[0]:
+                    raise SignInError(
+                        SignInProblem.NO_BROWSER, _("No web browser could be opened here.")
+                    )
                 if cancel.cancelled:
                     raise SignInError(SignInProblem.CANCELLED, _("The sign-in was stopped."))
                 if time.monotonic() > deadline:
@@ -476,7 +489,7 @@ class OAuthFlows:
         *,
         cancel: CancelToken,
         show: Callable[[DeviceCode], None],
-        timeout: float = BROWSER_TIMEOUT,
+        timeout: float = DEVICE_TIMEOUT,
     ) -> Token:
         """Signs in with a code the person types on another device (RFC 8628).
 
@@ -507,13 +520,14 @@ class OAuthFlows:
                 _("The sign-in server did not say where to type the code."),
             )
         complete = answer.get("verification_uri_complete")
-        expires_in = _seconds(answer.get("expires_in"), timeout)
+        # The code is shown with the time it is really waited for: its validity, or less.
+        expires_in = min(_seconds(answer.get("expires_in"), timeout), timeout)
         interval = _seconds(answer.get("interval"), DEFAULT_INTERVAL)
         show(
             DeviceCode(user_code, uri, complete if isinstance(complete, str) else None, expires_in)
         )
         client = _device_client(self._client_id)
-        deadline = time.monotonic() + min(expires_in, timeout)
+        deadline = time.monotonic() + expires_in
         while True:
             if cancel.sleep(interval):
                 raise SignInError(SignInProblem.CANCELLED, _("The sign-in was stopped."))
