@@ -20,6 +20,7 @@ from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Security
+from smtpwizard.core.model import Severity
 from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
@@ -27,6 +28,7 @@ from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.matrix import Prober
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
+from smtpwizard.core.probe.turns import works
 from tests.conftest import PASSWORD
 from tests.conftest import USER
 from tests.support.certs import CertSet
@@ -127,6 +129,21 @@ def test_ok_with_implicit_tls(probe, responder, protocol: Protocol) -> None:
     result = probe(protocol, port, TLS, password=PASSWORD)
     assert result.outcome is Outcome.OK
     assert names(result)[:4] == ["resolve", "connect", "tls", "greeting"]
+
+
+def test_without_a_password_nothing_is_proven(probe, responder, protocol: Protocol) -> None:
+    """Reading mail always takes a login: a server that answers, probed without a password
+    (even one that would refuse every login), is "login needed", never "works"."""
+    port, seen = responder(implicit_tls=True, login_reply=None, users={})
+    result = probe(protocol, port, TLS)
+    assert (result.outcome, result.reason) == (Outcome.LOGIN_NEEDED, Reason.LOGIN_NEEDED)
+    assert result.auth.status is AuthStatus.NO_CREDENTIALS
+    assert seen.logins == []
+    assert not works(result, will_login=False, allow_plaintext=True)
+    found = explain(result)
+    assert found.headline == f"{HOST} port {port} answers; your login was not tested"
+    assert "password" in found.advice
+    assert found.severity is not Severity.OK
 
 
 @pytest.mark.parametrize(

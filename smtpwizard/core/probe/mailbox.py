@@ -157,6 +157,13 @@ class MailboxProbe(Probe):
         reply: Reply = self._conv.goodbye()
         return reply
 
+    def _final_outcome(self) -> tuple[Outcome, Reason | None]:
+        outcome, reason = super()._final_outcome()
+        if outcome is Outcome.OK and self._auth.status is AuthStatus.NO_CREDENTIALS:
+            # Reading mail always takes a login: without one, nothing here is proven.
+            return Outcome.LOGIN_NEEDED, Reason.LOGIN_NEEDED
+        return outcome, reason
+
     def _fetch_preamble(self, conv: Any) -> bool:
         conv.greet()
         reply: Reply = conv.starttls_command()
