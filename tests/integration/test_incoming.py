@@ -203,6 +203,45 @@ def test_temporary_login_failure(probe, responder, protocol: Protocol) -> None:
     assert (result.outcome, result.reason) == (Outcome.TEMPORARY, Reason.AUTH_TEMPORARY)
 
 
+@pytest.mark.parametrize(
+    ("replies", "reason", "headline"),
+    [
+        (
+            (
+                "NO [UNAVAILABLE] Account temporarily locked",
+                "-ERR [SYS/TEMP] account temporarily locked",
+            ),
+            Reason.AUTH_LOCKED,
+            "The account is locked",
+        ),
+        (
+            (
+                "NO [INUSE] Mailbox is locked by another session",
+                "-ERR [IN-USE] Account is locked by another session",
+            ),
+            Reason.AUTH_TEMPORARY,
+            "The mailbox is in use by another session",
+        ),
+    ],
+    ids=["locked", "in-use"],
+)
+def test_a_locked_account_or_mailbox_is_not_a_wrong_password(
+    probe, responder, protocol: Protocol, replies: tuple[str, str], reason: Reason, headline: str
+) -> None:
+    """A lockout (RFC 5530 [UNAVAILABLE], RFC 3206 [SYS/TEMP]) or a mailbox open in another
+    session ([INUSE], [IN-USE]) is "not now", and the finding says which, never that the
+    password was not accepted."""
+    port, seen = responder(login_reply=replies[protocol is POP3])
+    result = probe(protocol, port, STARTTLS, password=PASSWORD)
+    assert (result.outcome, result.reason) == (Outcome.TEMPORARY, reason)
+    assert len(seen.logins) == 1
+    found = explain(result)
+    assert found.headline.startswith(headline)
+    assert "not accepted" not in found.headline
+    assert "app password" not in f"{found.explanation} {found.advice}"
+    assert found.severity is Severity.WARNING
+
+
 def test_greeting_refusal(probe, responder, protocol: Protocol) -> None:
     greeting = "* BYE too many connections" if protocol is IMAP else "-ERR too busy"
     port, _seen = responder(greeting=greeting)

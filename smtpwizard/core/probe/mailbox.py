@@ -83,7 +83,8 @@ def login_refusal(text: str, encrypted: bool) -> tuple[AuthStatus, Outcome, Reas
     upper = text.upper()
     if "[PRIVACYREQUIRED]" in upper or (not encrypted and "PLAINTEXT" in upper):
         return AuthStatus.UNSUPPORTED, Outcome.AUTH_UNAVAILABLE, Reason.ENCRYPTION_REQUIRED
-    if any(code in upper for code in ("[UNAVAILABLE]", "[IN-USE]", "[SYS/TEMP]", "[LIMIT]")):
+    temporary = ("[UNAVAILABLE]", "[INUSE]", "[IN-USE]", "[SYS/TEMP]", "[LIMIT]")
+    if any(code in upper for code in temporary):
         if login_lockout(Reply(0, text)):
             return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_LOCKED
         return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_TEMPORARY
