@@ -242,6 +242,33 @@ def test_a_locked_account_or_mailbox_is_not_a_wrong_password(
     assert found.severity is Severity.WARNING
 
 
+@pytest.mark.parametrize("password", [PASSWORD, None], ids=["password", "no-password"])
+@pytest.mark.parametrize("security", [TLS, STARTTLS], ids=["tls", "starttls"])
+def test_a_preauth_greeting_is_no_proven_login(
+    probe, scripted: StartScripted, certs: CertSet, password: str | None, security: Security
+) -> None:
+    """A server that greets with PREAUTH has logged the connection in already (RFC 9051): no
+    login is tried, the password is not checked, and the finding says so."""
+    seen = Behaviour(
+        users={USER: PASSWORD},
+        cert=certs.good,
+        implicit_tls=security is TLS,
+        login_before_tls=True,
+        greeting="* PREAUTH [CAPABILITY IMAP4rev1] ready, logged in as alice",
+    )
+    port = scripted(imap_script(seen)).port
+    result = probe(IMAP, port, security, password=password)
+    assert (result.outcome, result.reason) == (Outcome.AUTH_UNAVAILABLE, Reason.PREAUTHENTICATED)
+    assert seen.logins == []
+    assert names(result)[-1] == "quit"  # a polite goodbye, not a broken conversation
+    assert not works(result, will_login=password is not None, allow_plaintext=False)
+    found = explain(result)
+    assert "your password was not checked" in found.headline
+    assert "PREAUTH" in found.explanation
+    assert "Something other" not in found.headline
+    assert found.severity is not Severity.OK
+
+
 def test_greeting_refusal(probe, responder, protocol: Protocol) -> None:
     greeting = "* BYE too many connections" if protocol is IMAP else "-ERR too busy"
     port, _seen = responder(greeting=greeting)

@@ -305,6 +305,26 @@ def _login_needed(result: ProbeResult, context: Context) -> Finding:
     )
 
 
+def _preauthenticated(result: ProbeResult, context: Context) -> Finding:
+    c = result.candidate
+    return finding(
+        _("{where} logs you in without a login; your password was not checked").format(
+            where=place(c)
+        ),
+        _(
+            "The {protocol} server greeted with PREAUTH: it treats the connection as logged in "
+            "already, typically because it trusts the network you are on or a client "
+            "certificate. No login can be tried there, so nothing shows that your username "
+            "and password work, and from another network these settings may not let you in."
+        ).format(protocol=c.protocol.name),
+        _(
+            "Use these settings only on this network, or ask your provider or administrator "
+            "for a server that asks for your login."
+        ),
+        Severity.WARNING,
+    )
+
+
 def _auth_not_offered(result: ProbeResult, context: Context) -> Finding:
     c = result.candidate
     where = place(c)
@@ -530,6 +550,7 @@ READINGS: dict[Reason, Reading] = {
     },
     Reason.AUTH_NOT_OFFERED: _auth_not_offered,
     Reason.OAUTH_ONLY: _oauth_only,
+    Reason.PREAUTHENTICATED: _preauthenticated,
     Reason.OAUTH_NOT_OFFERED: read_oauth_not_offered,
     Reason.TOKEN_REJECTED: read_token_refusal,
     Reason.TOKEN_SCOPE: read_token_refusal,
