@@ -195,6 +195,9 @@ class Reason(StrEnum):
     UNENCRYPTED = "unencrypted"
     AUTH_LOCKED = "auth_locked"
     """Too many login attempts: the server refuses logins for a while (no more are tried)."""
+    PREAUTHENTICATED = "preauthenticated"
+    """The IMAP server greeted with PREAUTH: the connection is logged in already, so no login
+    (and no password) can be tested there."""
     AUTH_COMMAND_REFUSED = "auth_command_refused"
     """The server refused the login command itself (SMTP 500-503, IMAP BAD): too long or
     unreadable, not a verdict on the credentials."""

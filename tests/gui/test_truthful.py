@@ -12,6 +12,7 @@ from smtpwizard.gui.pages import TestingPage
 from smtpwizard.gui.wizard import PageId
 from tests.gui.conftest import Announce
 from tests.gui.conftest import Driver
+from tests.gui.conftest import Mailbox
 from tests.gui.test_wizard_flow import to_servers
 from tests.support.smtpd import SmtpServer
 
@@ -82,3 +83,27 @@ def test_after_a_wrong_password_no_port_is_green(
     assert not [text for text in texts if "works" in text], texts
     logins = len(first.seen.attempts) + len(second.seen.attempts)
     assert 1 <= logins <= 2  # the address, then perhaps its local part: never more
+
+
+def test_without_the_password_receiving_is_not_said_to_work(
+    driver: Driver, smtp_server: StartSmtp, announce: Announce, mailbox: Mailbox
+) -> None:
+    """Reading mail always takes a login: the IMAP server answers, but without the password
+    the wizard says the login was not tested, as the command line does."""
+    announce(smtp_server(mode="tls").port)
+    to_servers(driver, Purpose.MAIL_PROGRAM)
+    to_sign_in(driver)
+    testing = driver.wizard.page(PageId.TESTING)
+    assert isinstance(testing, TestingPage)
+    driver.next_and_wait(testing.task.finished)  # the question answered yes
+    texts = results_of(testing)
+    assert len(texts) == 2
+    assert "works" not in texts[1], texts
+    assert "receiving does not yet" in testing.status.message()
+    driver.wizard.next()
+    result = driver.wizard.currentPage()
+    assert isinstance(result, ResultPage)
+    assert result.headline.text() != "It works."
+    assert not result.incoming_card.isVisible()
+    assert "your login was not tested" in result.summary.text()
+    assert mailbox.behaviour.logins == []

@@ -323,3 +323,39 @@ def test_a_port_tested_without_encryption_says_whether_it_can_encrypt(
     else:
         assert "works only without encryption: unsafe" in out
         assert "This server offers STARTTLS" not in out
+
+
+def test_incoming_server_without_a_password_is_not_said_to_work(
+    smtp_server: StartSmtp, scripted: Callable[..., ScriptedServer], certs: CertSet
+) -> None:
+    """Without a password nothing proves the login to read mail, even on a server that
+    refuses every login: "login needed", no recommendation, and not the exit status of
+    success."""
+    smtp = smtp_server(mode="tls")
+    imap = Behaviour(users={}, cert=certs.good, implicit_tls=True)
+    imap_port = scripted(imap_script(imap)).port
+    base = [
+        *probe_args(smtp.port, "--security", "tls", server="mail.example.test"),
+        "--resolve",
+        "mail.example.test=127.0.0.1",
+        "--incoming-server",
+        f"imaps://mail.example.test:{imap_port}",
+        "--cafile",
+        str(certs.ca_file),
+    ]
+    run = smtpwizard(*base, "--json")
+    assert run.returncode == 1, run.stderr
+    test = json.loads(run.stdout)["incoming_test"]
+    assert test["recommended"] is None
+    (candidate,) = test["candidates"]
+    assert (candidate["outcome"], candidate["reason"]) == ("login_needed", "login_needed")
+    assert candidate["finding"]["headline"].endswith("answers; your login was not tested")
+    assert imap.logins == []
+
+    human = smtpwizard(*base)
+    assert human.returncode == 1, human.stderr
+    assert "Incoming mail: Works" not in human.stdout
+    incoming = human.stdout[human.stdout.index("Incoming mail (IMAP, POP3):") :]
+    assert "You can use these settings" not in incoming
+    assert "your login was not tested" in incoming
+    assert "Nothing is proven to work yet" in incoming

@@ -20,6 +20,7 @@ from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Security
+from smtpwizard.core.model import Severity
 from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
@@ -27,6 +28,7 @@ from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.matrix import Prober
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
+from smtpwizard.core.probe.turns import works
 from tests.conftest import PASSWORD
 from tests.conftest import USER
 from tests.support.certs import CertSet
@@ -129,6 +131,21 @@ def test_ok_with_implicit_tls(probe, responder, protocol: Protocol) -> None:
     assert names(result)[:4] == ["resolve", "connect", "tls", "greeting"]
 
 
+def test_without_a_password_nothing_is_proven(probe, responder, protocol: Protocol) -> None:
+    """Reading mail always takes a login: a server that answers, probed without a password
+    (even one that would refuse every login), is "login needed", never "works"."""
+    port, seen = responder(implicit_tls=True, login_reply=None, users={})
+    result = probe(protocol, port, TLS)
+    assert (result.outcome, result.reason) == (Outcome.LOGIN_NEEDED, Reason.LOGIN_NEEDED)
+    assert result.auth.status is AuthStatus.NO_CREDENTIALS
+    assert seen.logins == []
+    assert not works(result, will_login=False, allow_plaintext=True)
+    found = explain(result)
+    assert found.headline == f"{HOST} port {port} answers; your login was not tested"
+    assert "password" in found.advice
+    assert found.severity is not Severity.OK
+
+
 @pytest.mark.parametrize(
     ("cert_name", "outcome"),
     [
@@ -184,6 +201,72 @@ def test_temporary_login_failure(probe, responder, protocol: Protocol) -> None:
     port, _seen = responder(login_reply=reply)
     result = probe(protocol, port, STARTTLS, password=PASSWORD)
     assert (result.outcome, result.reason) == (Outcome.TEMPORARY, Reason.AUTH_TEMPORARY)
+
+
+@pytest.mark.parametrize(
+    ("replies", "reason", "headline"),
+    [
+        (
+            (
+                "NO [UNAVAILABLE] Account temporarily locked",
+                "-ERR [SYS/TEMP] account temporarily locked",
+            ),
+            Reason.AUTH_LOCKED,
+            "The account is locked",
+        ),
+        (
+            (
+                "NO [INUSE] Mailbox is locked by another session",
+                "-ERR [IN-USE] Account is locked by another session",
+            ),
+            Reason.AUTH_TEMPORARY,
+            "The mailbox is in use by another session",
+        ),
+    ],
+    ids=["locked", "in-use"],
+)
+def test_a_locked_account_or_mailbox_is_not_a_wrong_password(
+    probe, responder, protocol: Protocol, replies: tuple[str, str], reason: Reason, headline: str
+) -> None:
+    """A lockout (RFC 5530 [UNAVAILABLE], RFC 3206 [SYS/TEMP]) or a mailbox open in another
+    session ([INUSE], [IN-USE]) is "not now", and the finding says which, never that the
+    password was not accepted."""
+    port, seen = responder(login_reply=replies[protocol is POP3])
+    result = probe(protocol, port, STARTTLS, password=PASSWORD)
+    assert (result.outcome, result.reason) == (Outcome.TEMPORARY, reason)
+    assert len(seen.logins) == 1
+    found = explain(result)
+    assert found.headline.startswith(headline)
+    assert "not accepted" not in found.headline
+    assert "app password" not in f"{found.explanation} {found.advice}"
+    assert found.severity is Severity.WARNING
+
+
+@pytest.mark.parametrize("password", [PASSWORD, None], ids=["password", "no-password"])
+@pytest.mark.parametrize("security", [TLS, STARTTLS], ids=["tls", "starttls"])
+def test_a_preauth_greeting_is_no_proven_login(
+    probe, scripted: StartScripted, certs: CertSet, password: str | None, security: Security
+) -> None:
+    """A server that greets with PREAUTH has logged the connection in already (RFC 9051): no
+    login is tried, the password is not checked, and the finding says so."""
+    seen = Behaviour(
+        users={USER: PASSWORD},
+        cert=certs.good,
+        implicit_tls=security is TLS,
+        login_before_tls=True,
+        greeting="* PREAUTH [CAPABILITY IMAP4rev1] ready, logged in as alice",
+    )
+    port = scripted(imap_script(seen)).port
+    result = probe(IMAP, port, security, password=password)
+    assert (result.outcome, result.reason) == (Outcome.AUTH_UNAVAILABLE, Reason.PREAUTHENTICATED)
+    assert seen.logins == []
+    assert names(result)[-1] == "quit"  # a polite goodbye, not a broken conversation
+    assert not works(result, will_login=password is not None, allow_plaintext=False)
+    found = explain(result)
+    assert "your password was not checked" in found.headline
+    assert "PREAUTH" in found.explanation
+    assert "Something other" not in found.headline
+    assert found.severity is not Severity.OK
 
 
 def test_greeting_refusal(probe, responder, protocol: Protocol) -> None:

@@ -170,6 +170,14 @@ LOGIN_REPLIES = [
         logins=ONE_NAME,
     ),
     Case(
+        "account-temporarily-locked",
+        {"login_reply": "454 4.7.0 Account temporarily locked"},
+        "temporary",
+        "auth_locked",
+        "The account is locked",
+        logins=ONE_NAME,
+    ),
+    Case(
         "temporary-authentication-failure",
         {"login_reply": "454 4.7.0 Temporary authentication failure"},
         "temporary",

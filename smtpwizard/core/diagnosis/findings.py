@@ -288,6 +288,43 @@ def _connection_lost(result: ProbeResult, context: Context) -> Finding:
     )
 
 
+def _login_needed(result: ProbeResult, context: Context) -> Finding:
+    """No login was given: for sending, a refused dry run says more; reading mail always
+    takes a login, so an incoming server that answers is proven no further."""
+    c = result.candidate
+    if c.protocol is Protocol.SMTP:
+        return read_sending(result, context)
+    return finding(
+        _("{where} answers; your login was not tested").format(where=place(c)),
+        _(
+            "The {protocol} server answered, but a mail program can read mail there only after "
+            "logging in, and no password was given: nothing shows yet that your login works."
+        ).format(protocol=c.protocol.name),
+        _("Test again with your password to prove it."),
+        Severity.WARNING,
+    )
+
+
+def _preauthenticated(result: ProbeResult, context: Context) -> Finding:
+    c = result.candidate
+    return finding(
+        _("{where} logs you in without a login; your password was not checked").format(
+            where=place(c)
+        ),
+        _(
+            "The {protocol} server greeted with PREAUTH: it treats the connection as logged in "
+            "already, typically because it trusts the network you are on or a client "
+            "certificate. No login can be tried there, so nothing shows that your username "
+            "and password work, and from another network these settings may not let you in."
+        ).format(protocol=c.protocol.name),
+        _(
+            "Use these settings only on this network, or ask your provider or administrator "
+            "for a server that asks for your login."
+        ),
+        Severity.WARNING,
+    )
+
+
 def _auth_not_offered(result: ProbeResult, context: Context) -> Finding:
     c = result.candidate
     where = place(c)
@@ -513,6 +550,7 @@ READINGS: dict[Reason, Reading] = {
     },
     Reason.AUTH_NOT_OFFERED: _auth_not_offered,
     Reason.OAUTH_ONLY: _oauth_only,
+    Reason.PREAUTHENTICATED: _preauthenticated,
     Reason.OAUTH_NOT_OFFERED: read_oauth_not_offered,
     Reason.TOKEN_REJECTED: read_token_refusal,
     Reason.TOKEN_SCOPE: read_token_refusal,
@@ -524,6 +562,7 @@ READINGS: dict[Reason, Reading] = {
     Reason.AUTH_LOCKED: read_login_refusal,
     Reason.AUTH_COMMAND_REFUSED: read_command_refusal,
     **dict.fromkeys(SENDING_REASONS, read_sending),
+    Reason.LOGIN_NEEDED: _login_needed,
     Reason.CANCELLED_BY_USER: _stopped,
     Reason.SUPERSEDED: _stopped,
     Reason.LOGIN_STOPPED: _stopped,

@@ -17,10 +17,12 @@ from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import Requirement
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Finding
+from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply
 from smtpwizard.core.model import Severity
+from smtpwizard.core.probe.refusals import mailbox_in_use
 
 __all__ = ["login_hints", "read_command_refusal", "read_login_refusal"]
 
@@ -87,6 +89,26 @@ _TOKEN_RULES: tuple[_ReplyRule, ...] = (
     ),
 )
 
+_YAHOO_TOO_MANY = _ReplyRule(
+    _text(r"#AUTH005|too many bad auth"),
+    _("The provider refused the password (it wants an app password)"),
+    _(
+        "Yahoo and AOL answer “too many bad attempts” even on the first try when the normal "
+        "account password is used for a mail program."
+    ),
+    _("Create an app password in your account security settings and use it here."),
+)
+
+_TOO_MANY = _ReplyRule(
+    _text(r"too many (login|auth|failed)|try again later"),
+    _("Too many login attempts: the server is refusing logins for a while"),
+    _(
+        "After several failed logins, servers pause logins from your connection to protect "
+        "the account."
+    ),
+    _("Wait a while (often 15 minutes to an hour) before trying again, with the right password."),
+)
+
 _LOGIN_RULES: tuple[_ReplyRule, ...] = (
     _ReplyRule(
         _text(r"\b5\.7\.14\b|log ?in via your web browser"),
@@ -116,15 +138,7 @@ _LOGIN_RULES: tuple[_ReplyRule, ...] = (
         ),
         _("Turn on two-step verification, create an app password, and use it here."),
     ),
-    _ReplyRule(
-        _text(r"#AUTH005|too many bad auth"),
-        _("The provider refused the password (it wants an app password)"),
-        _(
-            "Yahoo and AOL answer “too many bad attempts” even on the first try when the normal "
-            "account password is used for a mail program."
-        ),
-        _("Create an app password in your account security settings and use it here."),
-    ),
+    _YAHOO_TOO_MANY,
     _ReplyRule(
         _text(r"5\.7\.139.*security defaults"),
         _("Your organisation's security defaults block password sign-in for mail"),
@@ -161,18 +175,7 @@ _LOGIN_RULES: tuple[_ReplyRule, ...] = (
             "SMTP is on for your mailbox."
         ),
     ),
-    _ReplyRule(
-        _text(r"too many (login|auth|failed)|try again later"),
-        _("Too many login attempts: the server is refusing logins for a while"),
-        _(
-            "After several failed logins, servers pause logins from your connection to protect "
-            "the account."
-        ),
-        _(
-            "Wait a while (often 15 minutes to an hour) before trying again, with the right "
-            "password."
-        ),
-    ),
+    _TOO_MANY,
     _ReplyRule(
         _provider_and({"sendgrid"}, r"."),
         _("SendGrid refused the login"),
@@ -233,6 +236,27 @@ def _read_login_refusal(result: ProbeResult, context: Context) -> Finding:
                 if rule.match(reply, provider):
                     return finding(rule.headline, rule.explanation, rule.advice)
         return read_token_refusal(result, context)
+    if result.reason is Reason.AUTH_LOCKED:
+        # Yahoo's "too many" means an app password; any other lockout is no verdict on it.
+        for rule in (_YAHOO_TOO_MANY, _TOO_MANY):
+            if rule.match(reply, provider):
+                return finding(rule.headline, rule.explanation, rule.advice)
+        return _locked(result, text)
+    if result.reason is Reason.AUTH_TEMPORARY and mailbox_in_use(reply):
+        return finding(
+            _("The mailbox is in use by another session"),
+            _(
+                "The server said another session has the mailbox open ({reply}): usually "
+                "another mail program, or a phone, reading this mailbox right now. This is not "
+                "a lockout of logins and says nothing against your password, but the login "
+                "could not be finished here."
+            ).format(reply=text),
+            _(
+                "Close the other mail program (or wait until it has fetched the mail), then "
+                "test again."
+            ),
+            Severity.WARNING,
+        )
     if result.reason is not Reason.AUTH_TEMPORARY or re.search(r"too many", text, re.I):
         for rule in _LOGIN_RULES:
             if rule.match(reply, provider):
@@ -268,6 +292,25 @@ def _read_login_refusal(result: ProbeResult, context: Context) -> Finding:
         _("Your username or password was not accepted"),
         _("The server said: {reply}.").format(reply=text),
         advice,
+    )
+
+
+def _locked(result: ProbeResult, text: str) -> Finding:
+    """A lockout that names no other cause: the account, not the password."""
+    return finding(
+        _("The account is locked: the server refuses logins for now"),
+        _(
+            "The server said the account is locked ({reply}), so it did not judge your "
+            "password. Servers lock an account for a while after several failed logins, or "
+            "an administrator locked it; smtpwizard stopped logging in so that the lock does "
+            "not last longer."
+        ).format(reply=text),
+        _(
+            "Wait a while (often 15 minutes to an hour), then test again with the right "
+            "password; if it stays locked, unlock it on your provider's website or ask your "
+            "provider."
+        ),
+        Severity.WARNING if result.outcome is Outcome.TEMPORARY else Severity.ERROR,
     )
 
 

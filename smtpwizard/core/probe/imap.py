@@ -20,6 +20,8 @@ from smtpwizard.core.errors import ConnectionLost
 from smtpwizard.core.errors import NotSmtpReply
 from smtpwizard.core.errors import ProtocolError
 from smtpwizard.core.login import Credentials
+from smtpwizard.core.model import AuthStatus
+from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Reply
@@ -244,6 +246,34 @@ class ImapProbe(MailboxProbe):
             offered.append("LOGIN")
         self._auth = replace(self._auth, offered=tuple(dict.fromkeys(offered)))
         self._record(stage, started, True, f"server supports: {' '.join(caps) or 'nothing'}")
+
+    def _preauthenticated(self) -> bool:
+        return self._imap().state == "AUTH"
+
+    def _refuse_preauth(self, stage: StageName) -> None:
+        """A PREAUTH greeting (RFC 9051 7.1.4): the server logged the connection in already,
+        so neither encryption by STARTTLS nor a login can follow, and nothing checks the
+        password."""
+        with self._stage(stage) as started:
+            self._auth = replace(self._auth, status=AuthStatus.NOT_OFFERED)
+            raise self._fail(
+                stage,
+                started,
+                Outcome.AUTH_UNAVAILABLE,
+                Reason.PREAUTHENTICATED,
+                "the server greeted with PREAUTH: the connection is logged in already, "
+                "without a login; the password was not checked",
+            )
+
+    def _starttls(self) -> None:
+        if self._preauthenticated():
+            self._refuse_preauth(StageName.STARTTLS)
+        super()._starttls()
+
+    def _check_mechanisms(self) -> None:
+        if self._preauthenticated():
+            self._refuse_preauth(StageName.AUTH_MECHANISMS)
+        super()._check_mechanisms()
 
     def _no_login_reason(self) -> Reason:
         if "LOGINDISABLED" in self._features:

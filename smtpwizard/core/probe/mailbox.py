@@ -83,7 +83,8 @@ def login_refusal(text: str, encrypted: bool) -> tuple[AuthStatus, Outcome, Reas
     upper = text.upper()
     if "[PRIVACYREQUIRED]" in upper or (not encrypted and "PLAINTEXT" in upper):
         return AuthStatus.UNSUPPORTED, Outcome.AUTH_UNAVAILABLE, Reason.ENCRYPTION_REQUIRED
-    if any(code in upper for code in ("[UNAVAILABLE]", "[IN-USE]", "[SYS/TEMP]", "[LIMIT]")):
+    temporary = ("[UNAVAILABLE]", "[INUSE]", "[IN-USE]", "[SYS/TEMP]", "[LIMIT]")
+    if any(code in upper for code in temporary):
         if login_lockout(Reply(0, text)):
             return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_LOCKED
         return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_TEMPORARY
@@ -156,6 +157,13 @@ class MailboxProbe(Probe):
     def _goodbye(self) -> Reply:
         reply: Reply = self._conv.goodbye()
         return reply
+
+    def _final_outcome(self) -> tuple[Outcome, Reason | None]:
+        outcome, reason = super()._final_outcome()
+        if outcome is Outcome.OK and self._auth.status is AuthStatus.NO_CREDENTIALS:
+            # Reading mail always takes a login: without one, nothing here is proven.
+            return Outcome.LOGIN_NEEDED, Reason.LOGIN_NEEDED
+        return outcome, reason
 
     def _fetch_preamble(self, conv: Any) -> bool:
         conv.greet()

@@ -16,7 +16,7 @@ from smtpwizard.core.model import Reply
 from smtpwizard.core.model import ReplyCode
 from smtpwizard.core.model import SendCheck
 
-__all__ = ["credentials_refused", "login_lockout", "sending_refusal"]
+__all__ = ["credentials_refused", "login_lockout", "mailbox_in_use", "sending_refusal"]
 
 #: A login refusal that says the account (or our address) is refused logins for a while:
 #: no more attempts, anywhere (Yahoo's #AUTH005, Gmail's and Oracle's "too many").
@@ -24,6 +24,10 @@ _LOCKOUT = re.compile(
     r"too many|#AUTH005|temporarily (?:locked|blocked)|account (?:is )?(?:temporarily )?locked",
     re.IGNORECASE,
 )
+
+#: A refused IMAP or POP3 login whose mailbox is open in another session (RFC 5530 [INUSE],
+#: RFC 2449 [IN-USE]): not a lockout of logins, and no verdict on the password.
+_IN_USE = re.compile(r"\[IN-?USE\]", re.IGNORECASE)
 
 #: A refused sender or recipient that asks for a login (Microsoft's 5.7.57, "Authentication
 #: required" of Gmail, Yahoo and Amazon SES, Postfix's "Relay access denied").
@@ -64,7 +68,13 @@ def credentials_refused(reply: Reply) -> bool:
 
 def login_lockout(reply: Reply) -> bool:
     """Whether a refused login says logins are refused for a while (stop trying)."""
-    return bool(_LOCKOUT.search(reply.text))
+    return not mailbox_in_use(reply) and bool(_LOCKOUT.search(reply.text))
+
+
+def mailbox_in_use(reply: Reply) -> bool:
+    """Whether a refused IMAP or POP3 login says the mailbox is in use by another session
+    (another mail program has it open), whatever words about a lock go with it."""
+    return bool(_IN_USE.search(reply.text))
 
 
 def sending_refusal(

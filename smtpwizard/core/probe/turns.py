@@ -35,9 +35,9 @@ _JUDGED = frozenset(
 def works(result: ProbeResult, *, will_login: bool, allow_plaintext: bool) -> bool:
     """Whether a result is a configuration shown to work: connected, encrypted (unless plain
     text was allowed) and, for sending, either logged in (when credentials were given) or
-    shown to take the person's own address as sender and recipient without a login. A
-    refused sender or recipient is never a working configuration (the probe says so in its
-    outcome)."""
+    shown to take the person's own address as sender and recipient without a login. Reading
+    mail (IMAP, POP3) always takes a login, so there only a login shows it. A refused sender
+    or recipient is never a working configuration (the probe says so in its outcome)."""
     if result.outcome is Outcome.INSECURE:
         if not allow_plaintext:
             return False
@@ -46,7 +46,7 @@ def works(result: ProbeResult, *, will_login: bool, allow_plaintext: bool) -> bo
     if will_login:
         return result.auth.status is AuthStatus.OK
     if result.candidate.protocol is not Protocol.SMTP:
-        return True
+        return False
     return result.send is not None and result.send.ok
 
 
