@@ -322,6 +322,27 @@ def test_token_login_refusals_speak_of_the_sign_in(code: int, text: str, words: 
     assert "password" not in finding.headline.lower()
 
 
+def test_a_refused_token_is_read_for_what_it_is() -> None:
+    refused = replace(refused_login("5.7.8 Invalid credentials"), reason=Reason.TOKEN_REJECTED)
+    tried = replace(
+        refused.auth,
+        mechanism="XOAUTH2",
+        username="alice",  # the variant tried after the address
+        usernames=("alice@example.test", "alice"),
+    )
+    finding = explain(replace(refused, auth=tried), Context())
+    assert "Sign in again, as alice@example.test:" in finding.advice  # the account, whole
+    temporary = replace(
+        refused,
+        outcome=Outcome.TEMPORARY,
+        auth=replace(tried, reply=Reply(454, "4.7.0 Temporary authentication failure")),
+    )
+    finding = explain(temporary, Context())
+    assert "could not check your sign-in just now" in finding.headline
+    assert "expired" not in finding.explanation  # not a verdict on the sign-in
+    assert "Try again in a few minutes" in finding.advice
+
+
 def test_password_refusals_where_only_oauth_works_say_smtpwizard_can_sign_in() -> None:
     refused = refused_login(
         "5.7.139 Authentication unsuccessful, basic authentication is disabled."

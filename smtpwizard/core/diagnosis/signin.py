@@ -6,6 +6,7 @@ from __future__ import annotations
 from smtpwizard.core.auth.sasl import OAUTH_MECHANISMS
 from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.diagnosis.common import finding
+from smtpwizard.core.diagnosis.common import one_line
 from smtpwizard.core.diagnosis.common import place
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.errors import SignInError
@@ -13,6 +14,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.login import SignInProblem
 from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import Finding
+from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Severity
@@ -310,7 +312,20 @@ def read_token_refusal(result: ProbeResult, context: Context) -> Finding:
                 "mail permissions."
             ),
         )
-    username = result.auth.username or "-"
+    if result.outcome is Outcome.TEMPORARY:
+        reply = result.auth.reply
+        return finding(
+            _("{where} could not check your sign-in just now").format(where=where),
+            _(
+                "The server answered that it cannot check sign-ins at the moment ({reply}): "
+                "a failure on its side, not a verdict on your sign-in."
+            ).format(reply=one_line(reply) if reply is not None else "-"),
+            _("Try again in a few minutes; your sign-in stays as it is."),
+        )
+    # The first name tried is the one the sign-in was for; later ones are variants
+    # (the part before the @) tried after the refusal.
+    tried = result.auth.usernames or ((result.auth.username,) if result.auth.username else ())
+    username = tried[0] if tried else "-"
     return finding(
         _("{where} did not accept your sign-in").format(where=where),
         _(
