@@ -15,6 +15,7 @@ from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Protocol
+from smtpwizard.core.model import Reason
 from smtpwizard.core.model import server_address
 from smtpwizard.core.probe.turns import works
 
@@ -54,7 +55,8 @@ def print_report(
         ) and (r.outcome is Outcome.OK or r.auth.status is AuthStatus.OK)
         if matrix.credentials_rejected and r.auth.status is not AuthStatus.OK:
             usable = False
-        mark = "OK" if usable else "--" if r.outcome in _UNDECIDED else "!!"
+        undecided = r.outcome in _UNDECIDED or r.reason is Reason.PREAUTHENTICATED
+        mark = "OK" if usable else "--" if undecided else "!!"
         finding = explain(r, context)
         time_text = _seconds(r.elapsed_ms) if r.stages else "-"
         mode = c.security.label

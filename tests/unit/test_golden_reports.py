@@ -20,6 +20,7 @@ from smtpwizard.core.model import AuthInfo
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import StageName
@@ -118,3 +119,18 @@ def test_report_matches_the_golden_file(name: str) -> None:
     if os.environ.get("SMTPWIZARD_GOLDEN") == "update":
         path.write_text(out.getvalue(), encoding="utf-8")
     assert out.getvalue() == path.read_text(encoding="utf-8")
+
+
+def test_a_login_the_server_skipped_is_marked_undecided_not_failed() -> None:
+    preauth = result(
+        993,
+        Security.TLS,
+        Outcome.AUTH_UNAVAILABLE,
+        Reason.PREAUTHENTICATED,
+        failed=StageName.AUTH,
+        protocol=Protocol.IMAP,
+    )
+    out = io.StringIO()
+    print_report(matrix(preauth), out)
+    row = out.getvalue().splitlines()[1]  # the table's row, under its heading
+    assert row.startswith("-- mail.example.test:993")  # not proven, and not broken either
