@@ -11,8 +11,10 @@ Exit status: 0 the conversation worked (as far as asked), 1 it failed, 2 bad usa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -606,16 +608,23 @@ def _print_changes(
         )
 
 
-def _check_report(path: Path, force: bool) -> None:
-    """Says at once, before any conversation, when the report cannot be written there."""
+@contextlib.contextmanager
+def _report_problems(path: Path) -> Iterator[None]:
+    """Why the report cannot be written at ``path``, as bad input (one line)."""
     try:
-        check_target(path, overwrite=force)
+        yield
     except TargetExists:
         raise InvalidInput(
             _("{path} already exists; add --force to replace it.").format(path=path)
         ) from None
     except WriteError as exc:
         raise InvalidInput(str(exc)) from None
+
+
+def _check_report(path: Path, force: bool) -> None:
+    """Says at once, before any conversation, when the report cannot be written there."""
+    with _report_problems(path):
+        check_target(path, overwrite=force)
 
 
 def _write_report(path: Path, document: dict[str, Any], force: bool, err: TextIO) -> None:
@@ -623,12 +632,6 @@ def _write_report(path: Path, document: dict[str, Any], force: bool, err: TextIO
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
         text = support_markdown(document)
-    try:
+    with _report_problems(path):
         written = write_atomic(path, text, overwrite=force, private=True)
-    except TargetExists:
-        raise InvalidInput(
-            _("{path} already exists; add --force to replace it.").format(path=path)
-        ) from None
-    except WriteError as exc:
-        raise InvalidInput(str(exc)) from None
     print(_("Support report written to {path}.").format(path=written), file=err)
