@@ -139,12 +139,23 @@ def test_a_failing_login_then_one_change_side_by_side(
     assert page.comparison.item(connect_row, 0).text() == "✓"
     assert page.comparison.item(connect_row, 1).text() == "✗"
 
+    # another change that the settings do not show: the password, typed anew
+    page.change.port.setValue(server.port)
+    page.change.password.setText(PASSWORD)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.change.retry.click()
+    header = [page.comparison.horizontalHeaderItem(c).text() for c in range(3)]
+    assert header[1] == f"2: {refused_port} SSL/TLS"  # the password was the same
+    assert header[2] == f"3: {server.port} SSL/TLS · new password"
+    assert leaks(" ".join(header), PASSWORD, USER) == []
+
     QApplication.clipboard().clear()
     page.copy_report.click()
     report = QApplication.clipboard().text()
     assert "# smtpwizard support report" in report
-    assert "## Attempt 2" in report
+    assert "## Attempt 3" in report
     assert leaks(report, "not the password", USER) == []
+    assert leaks(report, PASSWORD, USER) == []
 
 
 def test_stopping_after_a_chosen_step(driver: Driver, smtp_server: StartSmtp) -> None:

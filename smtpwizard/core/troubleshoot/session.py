@@ -10,7 +10,9 @@ then explained like any other lost connection).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 import ssl
 import threading
 import time
@@ -118,6 +120,9 @@ class Attempt:
     finding: Finding
     stop_after: StageName | None = None
     sent_message: bool = False
+    new_secret: bool = False
+    """The password was another than in the attempt before: a change the settings
+    themselves do not show. (Sign-in tokens change by themselves, so they do not count.)"""
 
     @property
     def stopped_as_asked(self) -> bool:
@@ -236,6 +241,9 @@ class Troubleshooter:
     attempts: list[Attempt] = field(default_factory=list)
     clock: Clock = time.monotonic
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _secret_seen: bytes | None = field(default=None, repr=False)
+    """A keyed digest of the secret of the last attempt, to tell a retyped one (in memory)."""
+    _digest_key: bytes = field(default_factory=lambda: secrets.token_bytes(16), repr=False)
 
     def run(
         self,
@@ -303,7 +311,12 @@ class Troubleshooter:
             stop_after=control.stop_after,
             sent_message=options.send_test,
         )
+        secret = self.password.encode("utf-8", "surrogatepass")
+        seen = hashlib.blake2b(secret, key=self._digest_key, digest_size=16).digest()
         with self._lock:
+            if self.attempts and not self.access_token and self._secret_seen != seen:
+                attempt = replace(attempt, new_secret=True)
+            self._secret_seen = seen
             self.attempts.append(attempt)
         return attempt
 

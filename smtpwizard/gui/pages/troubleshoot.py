@@ -469,9 +469,7 @@ class TroubleshootPage(Page):
         self.comparison.clear()
         self.comparison.setColumnCount(len(attempts))
         self.comparison.setRowCount(len(rows) + 1)
-        self.comparison.setHorizontalHeaderLabels(
-            [f"{a.number}: {a.setup.port} {a.setup.security.label}" for a in attempts]
-        )
+        self.comparison.setHorizontalHeaderLabels([_attempt_title(a) for a in attempts])
         self.comparison.setVerticalHeaderLabels(
             [TITLES.get(name, str(name)) for name, _marks in rows] + [_("Result")]
         )
@@ -482,12 +480,10 @@ class TroubleshootPage(Page):
                 self.comparison.setItem(row, column, item)
         for column, attempt in enumerate(attempts):
             item = QTableWidgetItem(outcome_words(attempt))
-            item.setToolTip(
-                "\n".join(
-                    [attempt.setup.describe()]
-                    + (attempt.setup.changes_from(attempts[column - 1].setup) if column else [])
-                )
-            )
+            changes = attempt.setup.changes_from(attempts[column - 1].setup) if column else []
+            if attempt.new_secret:
+                changes.append(_("password typed anew (another one)"))
+            item.setToolTip("\n".join([attempt.setup.describe(), *changes]))
             self.comparison.setItem(len(rows), column, item)
 
     def _compare_with_earlier_test(self, attempt: Attempt) -> None:
@@ -584,3 +580,10 @@ class TroubleshootPage(Page):
             self.status.show_message(str(exc), Severity.ERROR)
             return
         self.status.show_message(_("Report saved to {path}.").format(path=written), Severity.OK)
+
+
+def _attempt_title(attempt: Attempt) -> str:
+    """A column's title: the attempt's number, port and encryption, and a password typed
+    anew (which the settings do not show)."""
+    title = f"{attempt.number}: {attempt.setup.port} {attempt.setup.security.label}"
+    return f"{title} · {_('new password')}" if attempt.new_secret else title
