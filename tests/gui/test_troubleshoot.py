@@ -158,6 +158,23 @@ def test_a_failing_login_then_one_change_side_by_side(
     assert leaks(report, PASSWORD, USER) == []
 
 
+def test_a_port_that_cannot_be_is_refused_by_every_start_button(
+    driver: Driver, smtp_server: StartSmtp
+) -> None:
+    server = smtp_server(mode="tls")
+    fill(to_fix(driver), server.port, Security.TLS)
+    page = start_stepping(driver)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()  # to the end: nothing runs or waits now
+    starts = (page.step, page.run_all, page.run_to, page.send_test, page.change.retry)
+    assert all(button.isEnabled() for button in starts)
+    page.change.port.setText("0")
+    assert "Port 0 does not exist" in page.status.message()
+    assert not any(button.isEnabled() for button in starts)
+    page.change.port.setText(str(server.port))
+    assert all(button.isEnabled() for button in starts)
+
+
 def test_stopping_after_a_chosen_step(driver: Driver, smtp_server: StartSmtp) -> None:
     server = smtp_server(mode="starttls")
     fix = to_fix(driver)

@@ -263,9 +263,12 @@ class TroubleshootPage(Page):
 
     def _buttons(self, *, paused: bool = False) -> None:
         running = self.task.running
-        self.step.setEnabled(not running or paused)
-        self.run_all.setEnabled(not running or paused)
-        self.run_to.setEnabled(not running)
+        # A new conversation takes the settings below, which need a usable port; going on
+        # with a paused one does not.
+        startable = not running and not self.change.port.problem()
+        self.step.setEnabled(paused or startable)
+        self.run_all.setEnabled(paused or startable)
+        self.run_to.setEnabled(startable)
         self.stop_at.setEnabled(not running)
         self.change.retry.setEnabled((not running or paused) and not self.change.port.problem())
         self.stop.setEnabled(running)
@@ -276,7 +279,7 @@ class TroubleshootPage(Page):
         self.certificate.setEnabled(
             shown is not None and shown.result.tls is not None and shown.result.tls.cert is not None
         )
-        self.send_test.setEnabled(not running)
+        self.send_test.setEnabled(startable)
 
     @Slot()
     def _next_step(self) -> None:
