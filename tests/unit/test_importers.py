@@ -109,8 +109,15 @@ def test_thunderbird_port_zero_means_the_default_for_the_mode() -> None:
     assert (smtp3.port, smtp3.security, smtp3.auth) == (465, Security.TLS, "OAuth2")
     assert smtp3.password_source == "an OAuth2 sign-in in Thunderbird"
     plain = parse_settings('user_pref("mail.smtpserver.smtp1.hostname", "h.example");', "user.js")
-    assert (plain.default_account.port, plain.default_account.security) == (25, Security.NONE)
-    assert has(plain.missing, "no port: Thunderbird's default for no encryption, 25, is assumed")
+    # Thunderbird's SMTP client: 465 for SSL/TLS, else 587 (not 25)
+    assert (plain.default_account.port, plain.default_account.security) == (587, Security.NONE)
+    assert has(plain.missing, "no port: Thunderbird's default for no encryption, 587, is assumed")
+    starttls = parse_settings(
+        'user_pref("mail.smtpserver.smtp1.hostname", "h.example");\n'
+        'user_pref("mail.smtpserver.smtp1.try_ssl", 2);',
+        "user.js",
+    )
+    assert starttls.default_account.port == 587
     assert has(plain.missing, "no try_ssl: Thunderbird's default, no encryption, is assumed")
 
 

@@ -355,5 +355,5 @@ def test_generated_thunderbird_prefs(
     for account, (host, port, try_ssl, username) in zip(result.accounts, servers, strict=True):
         assert account.host == host
         assert account.security is modes[try_ssl]
-        assert account.port == (port or (465 if try_ssl == 3 else 25))
+        assert account.port == (port or (465 if try_ssl == 3 else 587))  # as Thunderbird
         assert account.username == username

@@ -200,7 +200,8 @@ def _thunderbird_server(
         draft.port = number
         notes.r(_("port {port} ({pref})").format(port=number, pref=prefix + "port"))
     elif port in (None, 0, "0", "") and draft.security is not None:
-        draft.port = 465 if draft.security is Security.TLS else 25
+        # Thunderbird's SMTP client (SmtpClient.sys.mjs): 465 for SSL/TLS, else 587.
+        draft.port = 465 if draft.security is Security.TLS else 587
         notes.m(
             _("no port: Thunderbird's default for {mode}, {port}, is assumed").format(
                 mode=mode_words(draft.security), port=draft.port
