@@ -824,6 +824,29 @@ def test_git_send_email() -> None:
     )
 
 
+def test_git_send_email_identities_as_git_chooses_them() -> None:
+    # sendemail.identity names the identity used without --identity
+    chosen = parse_settings(
+        GITCONFIG.replace("[sendemail]\n", "[sendemail]\n\tidentity = work\n")
+        + "[include]\n\tpath = ~/.gitconfig-local\n",
+        ".gitconfig",
+    )
+    assert chosen.default_account.host == "mail.work.example"
+    assert has(chosen.read, "identity work (sendemail.identity)")
+    assert has(chosen.missing, "the files this one includes ([include], line 13) are not read")
+    # the older [sendemail.name] form, its name lower-cased; the plain settings stay the default
+    dotted = parse_settings(
+        "[sendemail.Kernel]\n\tsmtpserver = smtp.kernel.example\n\tsmtpencryption = tls\n"
+        "[sendemail]\n\tsmtpserver = smtp.home.example\n",
+        ".gitconfig",
+    )
+    assert sorted((a.name, a.host) for a in dotted.accounts) == [
+        ("", "smtp.home.example"),
+        ("kernel", "smtp.kernel.example"),
+    ]
+    assert dotted.default_account.host == "smtp.home.example"
+
+
 AUTOCONFIG = """<?xml version="1.0"?>
 <clientConfig version="1.1">
   <emailProvider id="posteo.de">

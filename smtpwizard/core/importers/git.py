@@ -58,17 +58,22 @@ def _git_value(raw: str) -> str:
 def parse_git(text: str, name: str) -> ImportResult:
     sections: dict[str, dict[str, tuple[str, int]]] = {}
     current: dict[str, tuple[str, int]] | None = None
+    included: list[int] = []
     for number, line in enumerate(split_lines(text), 1):
         stripped = line.strip()
         if not stripped or stripped[0] in "#;":
             continue
         section = _GIT_SECTION_LINE.fullmatch(line)
         if section:
-            if section.group(1).lower() == "sendemail":
-                sub = section.group(2) or ""
+            head, _dot, dotted = section.group(1).partition(".")
+            if head.lower() == "sendemail":
+                # [sendemail "work"], or the older [sendemail.work] (its name lower-cased)
+                sub = section.group(2) or dotted.lower()
                 current = sections.setdefault(sub, {})
             else:
                 current = None
+                if head.lower() in ("include", "includeif"):
+                    included.append(number)
             continue
         if current is None:
             continue
@@ -85,7 +90,20 @@ def parse_git(text: str, name: str) -> ImportResult:
         draft.name = sub
         drafts.append(draft)
     notes.prefix = ""
-    return finish("git-send-email", drafts, notes, text, name)
+    if included:
+        notes.m(
+            _("the files this one includes ([include], line {line}) are not read").format(
+                line=included[0]
+            )
+        )
+    # Without --identity git send-email uses the identity sendemail.identity names, else
+    # the plain [sendemail] settings.
+    identity = base.get("identity")
+    chosen = identity[0] if identity and identity[0] in sections else ""
+    default = list(sections).index(chosen) if chosen in sections else 0
+    if chosen:
+        notes.r(_("identity {name} (sendemail.identity)").format(name=chosen))
+    return finish("git-send-email", drafts, notes, text, name, default=default)
 
 
 def _git_draft(values: Mapping[str, tuple[str, int]], notes: Notes) -> Draft:
