@@ -379,6 +379,13 @@ def test_laravel_12_scheme() -> None:
     assert result.warnings == ()
 
 
+def test_a_password_partly_from_the_environment_is_not_taken_as_written() -> None:
+    partly = LARAVEL_12.replace('"${POSTMARK_TOKEN}"', '"abc${POSTMARK_TOKEN}"')
+    a = parse_settings(partly, ".env").default_account
+    assert a.password is None  # "abc${POSTMARK_TOKEN}" is not the password
+    assert a.password_source == "the file and the environment variable POSTMARK_TOKEN"
+
+
 def test_laravel_10_encryption() -> None:
     result = parse_settings(LARAVEL_10, ".env")
     a = result.default_account

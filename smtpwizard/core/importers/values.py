@@ -97,6 +97,18 @@ def take_password(draft: Draft, setting: Setting | None, notes: Notes) -> None:
                 )
             )
             return
+        partly = [m.group(1) for m in REFERENCE.finditer(value) if m.group(1) in setting.refs]
+        if partly:  # abc${SUFFIX}: the reader fills the rest in from the environment
+            draft.password_source = _("the file and the environment variable {name}").format(
+                name=partly[0]
+            )
+            notes.r(
+                _(
+                    "password: partly from the environment variable {name} ({key}), so it is "
+                    "not known here"
+                ).format(name=partly[0], key=setting.origin)
+            )
+            return
         draft.password = value
         draft.password_source = _("the file")
         notes.r(_("password: written in the file ({key})").format(key=setting.origin))
