@@ -962,6 +962,9 @@ def test_damaged_json() -> None:
         "“probe.json” is damaged JSON (line 1, column 14: Expecting property name enclosed in "
         "double quotes)."
     )
+    with pytest.raises(ImportFailed) as deep:
+        parse_settings("[" * 100_000 + "]" * 100_000, "probe.json")  # valid, only too deep
+    assert str(deep.value) == "“probe.json” is nested too deeply to be a settings file."
 
 
 def test_stamp_in_any_comment_syntax() -> None:

@@ -40,7 +40,11 @@ def parse_json(text: str, name: str) -> ImportResult:
                 file=label, line=exc.lineno, column=exc.colno, problem=exc.msg
             )
         ) from None
-    except (ValueError, RecursionError):
+    except RecursionError:  # valid, but deeper than any file smtpwizard writes
+        raise ImportFailed(
+            _("{file} is nested too deeply to be a settings file.").format(file=label)
+        ) from None
+    except ValueError:
         raise ImportFailed(_("{file} is damaged JSON.").format(file=label)) from None
     if isinstance(doc, dict):
         if doc.get("format") == "smtpwizard-settings":
