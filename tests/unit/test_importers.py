@@ -852,6 +852,10 @@ def test_git_send_email_identities_as_git_chooses_them() -> None:
         ("kernel", "smtp.kernel.example"),
     ]
     assert dotted.default_account.host == "smtp.home.example"
+    # git send-email compares smtpEncryption as written
+    upper = parse_settings(GITCONFIG.replace("= tls ;", "= TLS ;"), ".gitconfig")
+    assert upper.accounts[0].security is Security.NONE
+    assert has(upper.warnings, "git send-email knows only the lower-case words")
 
 
 AUTOCONFIG = """<?xml version="1.0"?>

@@ -118,7 +118,8 @@ def _git_draft(values: Mapping[str, tuple[str, int]], notes: Notes) -> Draft:
     draft.host = server[0]
     notes.r(_("server {host} (sendemail.smtpServer)").format(host=server[0]))
     encryption = values.get("smtpencryption")
-    word = encryption[0].lower() if encryption else ""
+    word = encryption[0] if encryption else ""
+    # git send-email compares the value as written: "TLS" is neither "tls" nor "ssl".
     draft.security = {"ssl": Security.TLS, "tls": Security.STARTTLS}.get(word, Security.NONE)
     if encryption:
         notes.r(
@@ -126,6 +127,13 @@ def _git_draft(values: Mapping[str, tuple[str, int]], notes: Notes) -> Draft:
                 mode=mode_words(draft.security), value=encryption[0]
             )
         )
+        if word != word.lower() and word.lower() in ("ssl", "tls"):
+            notes.w(
+                _(
+                    "sendemail.smtpEncryption = {value}: git send-email knows only the lower-case "
+                    "words “ssl” and “tls”, so it sends without encryption. Write “{word}”."
+                ).format(value=word, word=word.lower())
+            )
     else:
         notes.m(_("no smtpEncryption: git send-email does not encrypt"))
     port = values.get("smtpserverport")
