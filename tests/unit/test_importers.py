@@ -572,6 +572,39 @@ def test_python_is_never_run(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
+def test_flask_settings_in_their_usual_shapes() -> None:
+    in_a_class = (
+        "class Config(object):\n"
+        "    MAIL_SERVER = 'smtp.googlemail.com'\n    MAIL_PORT = 465\n    MAIL_USE_SSL = True\n"
+        "    MAIL_USERNAME = 'me@gmail.com'\n"
+    )
+    a = parse_settings(in_a_class, "config.py").default_account
+    assert (a.host, a.port, a.security, a.username) == (
+        "smtp.googlemail.com",
+        465,
+        Security.TLS,
+        "me@gmail.com",
+    )
+    on_the_app = (
+        "from flask import Flask\napp = Flask(__name__)\n"
+        "app.config['MAIL_SERVER'] = 'smtp.mailtrap.example'\n"
+        "app.config.update(MAIL_PORT=2525, MAIL_USE_TLS=True, MAIL_USERNAME='abc')\n"
+    )
+    a = parse_settings(on_the_app, "app.py").default_account
+    assert (a.host, a.port, a.security, a.username) == (
+        "smtp.mailtrap.example",
+        2525,
+        Security.STARTTLS,
+        "abc",
+    )
+    # Several classes set the server: the last is read, and that is said.
+    two = in_a_class + "class DevelopmentConfig(Config):\n    MAIL_SERVER = 'localhost'\n"
+    result = parse_settings(two, "config.py")
+    assert result.default_account.host == "localhost"
+    assert has(result.warnings, "MAIL_SERVER is set in several classes (Config, Development")
+    assert has(result.read, "server localhost (DevelopmentConfig.MAIL_SERVER)")
+
+
 def test_python_without_mail_settings() -> None:
     with pytest.raises(ImportFailed) as caught:
         parse_settings("import os\nDEBUG = True\nALLOWED_HOSTS = []\n", "settings.py")

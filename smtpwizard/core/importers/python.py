@@ -72,6 +72,15 @@ def _dotted(node: ast.expr) -> str:
     return ""
 
 
+def _config_key(target: ast.expr) -> str | None:
+    """``NAME`` of ``app.config["NAME"]`` (any object's ``config``), else ``None``."""
+    if not isinstance(target, ast.Subscript):
+        return None
+    if not _dotted(target.value).endswith("config"):
+        return None
+    return _const_str(target.slice)
+
+
 def _const_str(node: ast.expr | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
@@ -92,13 +101,18 @@ class _Py:
 
 
 class _PyReader:
-    """Follows module-level assignments of a settings file without running anything."""
+    """Follows the assignments of a settings file without running anything: at module level,
+    in class bodies (``class Config: MAIL_SERVER = ...``, Flask's usual shape; a later class
+    overrides an earlier one), and into a Flask app's ``config`` (``app.config["MAIL_SERVER"]
+    = ...``, ``app.config.update(MAIL_SERVER=...)``)."""
 
     def __init__(self) -> None:
         self.names: dict[str, _Py] = {}
         self.origin: dict[str, str] = {}
+        self.classes: dict[str, list[str]] = {}
+        """The classes that set each name, in the order they do."""
 
-    def walk(self, body: Sequence[ast.stmt], depth: int = 0) -> None:
+    def walk(self, body: Sequence[ast.stmt], depth: int = 0, scope: str | None = None) -> None:
         if depth > 6:
             return
         for stmt in body:
@@ -107,7 +121,12 @@ class _PyReader:
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
                         self.names[target.id] = value
-                        self.origin[target.id] = target.id
+                        self.origin[target.id] = f"{scope}.{target.id}" if scope else target.id
+                        if scope:
+                            self.classes.setdefault(target.id, []).append(scope)
+                    elif (key := _config_key(target)) is not None:
+                        self.names[key] = value
+                        self.origin[key] = key
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 if isinstance(stmt.target, ast.Name):
                     self.names[stmt.target.id] = self.eval(stmt.value)
@@ -124,11 +143,21 @@ class _PyReader:
                 self.walk(stmt.orelse, depth + 1)
                 self.walk(stmt.finalbody, depth + 1)
             elif isinstance(stmt, ast.With):
-                self.walk(stmt.body, depth + 1)
+                self.walk(stmt.body, depth + 1, scope)
+            elif isinstance(stmt, ast.ClassDef):
+                self.walk(stmt.body, depth + 1, stmt.name)
 
     def update(self, call: ast.Call) -> None:
-        """``vars().update(env.email_url(...))`` and its kin put a dict into the settings."""
-        if _dotted(call.func) not in ("vars().update", "globals().update", "locals().update"):
+        """``vars().update(env.email_url(...))`` and its kin put a dict into the settings;
+        ``app.config.update(MAIL_SERVER=...)`` sets the keywords it names."""
+        function = _dotted(call.func)
+        if function.endswith("config.update"):
+            for keyword in call.keywords:
+                if keyword.arg is not None:
+                    self.names[keyword.arg] = self.eval(keyword.value)
+                    self.origin[keyword.arg] = keyword.arg
+            return
+        if function not in ("vars().update", "globals().update", "locals().update"):
             return
         if len(call.args) != 1:
             return
@@ -281,6 +310,15 @@ def parse_python(
     if (not relevant or not followed) and env is not None and env_families(env):
         return parse_env(env, text, name)
     notes = Notes()
+    for key in ("MAIL_SERVER", "EMAIL_HOST"):
+        classes = reader.classes.get(key, [])
+        if key in settings and len(classes) > 1:
+            notes.w(
+                _(
+                    "{key} is set in several classes ({classes}): the last one, {last}, is "
+                    "read. Check which class your program uses."
+                ).format(key=key, classes=", ".join(classes), last=classes[-1])
+            )
     drafts: list[tuple[str, Draft]] = []
     if any(k in settings for k in DJANGO_KEYS):
         drafts.append(("django", django_draft(settings, notes)))
