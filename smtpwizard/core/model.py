@@ -48,6 +48,7 @@ __all__ = [
     "Trust",
     "implied_security",
     "server_address",
+    "url_host",
     "usual_security",
 ]
 
@@ -308,9 +309,15 @@ INCOMING_PORTS: dict[Protocol, tuple[tuple[int, Security], ...]] = {
 """The standard ports of incoming mail, encrypted from the start first (RFC 8314)."""
 
 
+def url_host(host: str) -> str:
+    """A host as a URL (or a program that parses one like it) needs it: an IPv6 address in
+    brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
 def server_address(host: str, port: int) -> str:
     """``host:port`` as people and programs write it: an IPv6 address in brackets."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return f"{url_host(host)}:{port}"
 
 
 def implied_security(port: int | None) -> Security:

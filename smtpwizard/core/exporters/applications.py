@@ -42,6 +42,7 @@ from smtpwizard.core.exporters.common import url_part
 from smtpwizard.core.exporters.common import when
 from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.model import Security
+from smtpwizard.core.model import url_host
 
 __all__ = [
     "EMAIL_URL_SCHEME",
@@ -54,7 +55,6 @@ __all__ = [
     "render_email_url",
     "render_flask",
     "render_json",
-    "url_host",
 ]
 
 _DOTNET = [
@@ -153,12 +153,6 @@ def render_email_url(config: ExportConfig, options: ExportOptions) -> str:
     lines = [comment([*header(config, "django-environ EMAIL_URL"), *notes]), ""]
     lines.append(f"EMAIL_URL={env_value(url)}")
     return "\n".join(lines) + "\n"
-
-
-def url_host(host: str) -> str:
-    """A host as a URL (or a program that parses one like it) needs it: an IPv6 address in
-    brackets."""
-    return f"[{host}]" if ":" in host else host
 
 
 def render_flask(config: ExportConfig, options: ExportOptions) -> str:

@@ -12,7 +12,6 @@ import re
 
 from smtpwizard.core.exporters.applications import app
 from smtpwizard.core.exporters.applications import env_password
-from smtpwizard.core.exporters.applications import url_host
 from smtpwizard.core.exporters.base import ExportConfig
 from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.common import TIMEOUT
@@ -28,6 +27,7 @@ from smtpwizard.core.exporters.common import secret_hint
 from smtpwizard.core.exporters.common import url_part
 from smtpwizard.core.exporters.common import written_password
 from smtpwizard.core.model import Security
+from smtpwizard.core.model import url_host
 
 __all__ = [
     "LARAVEL_ENCRYPTION",

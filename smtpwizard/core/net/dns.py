@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from smtpwizard.core.errors import DnsError
 from smtpwizard.core.i18n import _
 from smtpwizard.core.model import Reason
+from smtpwizard.core.model import server_address
 from smtpwizard.core.net.channel import Address
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.net.resolve import NameResolver
@@ -36,8 +37,7 @@ class Nameserver:
     port: int = 53
 
     def __str__(self) -> str:
-        host = f"[{self.ip}]" if ":" in self.ip else self.ip
-        return f"{host}:{self.port}"
+        return server_address(self.ip, self.port)
 
 
 def parse_nameserver(text: str) -> Nameserver:
