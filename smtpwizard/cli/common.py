@@ -92,15 +92,15 @@ def checked_password(password: str) -> str:
     Raises:
         UsageError: it holds bytes that are not UTF-8 (read in another encoding).
     """
-    try:
-        password.encode("utf-8")
-    except UnicodeEncodeError:
+    from smtpwizard.core.net.address import is_text
+
+    if not is_text(password):
         raise UsageError(
             _(
                 "The password is not UTF-8 text (it holds bytes of another encoding): "
                 "give it as UTF-8."
             )
-        ) from None
+        )
     return password
 
 

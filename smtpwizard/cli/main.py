@@ -135,6 +135,8 @@ def _silence(stream: object) -> None:
     fileno = getattr(stream, "fileno", None)
     try:
         if fileno is not None:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), fileno())
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fileno())
+            os.close(devnull)
     except (OSError, ValueError):
         pass

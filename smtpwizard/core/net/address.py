@@ -20,6 +20,7 @@ __all__ = [
     "check_port",
     "host_key",
     "is_ip",
+    "is_text",
     "parse_email",
 ]
 
@@ -73,7 +74,7 @@ def ascii_host(name: str) -> str:
 _SPECIALS = frozenset('()<>[]:;\\,"')
 
 
-def _is_text(value: str) -> bool:
+def is_text(value: str) -> bool:
     """Whether ``value`` is text, not undecodable bytes (which a command line holds as lone
     surrogates)."""
     try:
@@ -92,7 +93,7 @@ def parse_email(text: str) -> EmailAddress:
     text = text.strip()
     if not text:
         raise InvalidInput(_("Please enter your email address."))
-    if not _is_text(text):
+    if not is_text(text):
         raise InvalidInput(
             _("The address holds bytes that are not UTF-8 text: type it again as text.")
         )
