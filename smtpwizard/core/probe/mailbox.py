@@ -23,6 +23,7 @@ from smtpwizard.core.net.transcript import printable
 from smtpwizard.core.net.transcript import readable
 from smtpwizard.core.probe.base import Probe
 from smtpwizard.core.probe.refusals import login_lockout
+from smtpwizard.core.probe.refusals import mailbox_in_use
 from smtpwizard.core.probe.smtp import MAX_REPLY_LINES
 
 __all__ = ["MailboxProbe", "Transcribed", "login_refusal", "server_text"]
@@ -83,12 +84,13 @@ def login_refusal(text: str, encrypted: bool) -> tuple[AuthStatus, Outcome, Reas
     upper = text.upper()
     if "[PRIVACYREQUIRED]" in upper or (not encrypted and "PLAINTEXT" in upper):
         return AuthStatus.UNSUPPORTED, Outcome.AUTH_UNAVAILABLE, Reason.ENCRYPTION_REQUIRED
-    temporary = ("[UNAVAILABLE]", "[INUSE]", "[IN-USE]", "[SYS/TEMP]", "[LIMIT]")
-    if any(code in upper for code in temporary):
-        if login_lockout(Reply(0, text)):
+    reply = Reply(0, text)
+    temporary = ("[UNAVAILABLE]", "[SYS/TEMP]", "[LIMIT]")
+    if any(code in upper for code in temporary) or mailbox_in_use(reply):
+        if login_lockout(reply):
             return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_LOCKED
         return AuthStatus.TEMPORARY_FAILURE, Outcome.TEMPORARY, Reason.AUTH_TEMPORARY
-    if login_lockout(Reply(0, text)):
+    if login_lockout(reply):
         return AuthStatus.REJECTED, Outcome.AUTH_FAILED, Reason.AUTH_LOCKED
     if upper.startswith("BAD"):
         return AuthStatus.ERROR, Outcome.AUTH_FAILED, Reason.AUTH_COMMAND_REFUSED
