@@ -104,9 +104,15 @@ def checked_password(password: str) -> str:
     return password
 
 
-def run_interruptibly(work: Callable[[CancelToken], T]) -> tuple[T | None, bool]:
+def run_interruptibly(
+    work: Callable[[CancelToken], T], meanwhile: Callable[[], object] | None = None
+) -> tuple[T | None, bool]:
     """Runs ``work`` on a worker thread so that Ctrl-C cancels it cleanly: returns its
-    result (``None`` if it raised nothing and returned nothing) and whether Ctrl-C came."""
+    result (``None`` if it raised nothing and returned nothing) and whether Ctrl-C came.
+
+    ``meanwhile`` runs here while the work waits on the network: loading what showing
+    its result needs, so that this costs no time after the last answer.
+    """
     from smtpwizard.core.net.channel import CancelToken
 
     box: dict[str, object] = {}
@@ -121,6 +127,12 @@ def run_interruptibly(work: Callable[[CancelToken], T]) -> tuple[T | None, bool]
         worker = threading.Thread(target=target, name="smtpwizard run", daemon=True)
         worker.start()
         interrupted = False
+        try:
+            if meanwhile is not None:
+                meanwhile()
+        except KeyboardInterrupt:
+            interrupted = True
+            cancel.cancel()
         while worker.is_alive():
             try:
                 worker.join(0.2)

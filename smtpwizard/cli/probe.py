@@ -254,7 +254,9 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
             record,
         )
 
-    result, interrupted = run_interruptibly(work)
+    result, interrupted = run_interruptibly(
+        work, meanwhile=lambda: _load_report_modules(as_json=args.json)
+    )
     if result is None:
         return EXIT_INTERRUPTED
     matrix, incoming_matrix, record = result
@@ -300,6 +302,16 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
         incoming_matrix is None or incoming_matrix.recommended is not None
     )
     return EXIT_OK if works else EXIT_FAILED
+
+
+def _load_report_modules(*, as_json: bool) -> None:
+    """Imports what concluding and showing the result use (while the servers answer)."""
+    import smtpwizard.core.diagnosis.recommend
+
+    if as_json:
+        import smtpwizard.core.document
+    else:
+        import smtpwizard.cli.report  # noqa: F401
 
 
 def _warn_plaintext_logins(

@@ -12,6 +12,7 @@ from smtpwizard.core.i18n import _
 
 if TYPE_CHECKING:
     from smtpwizard.core.engine import Engine
+    from smtpwizard.core.net.dns import Nameserver
     from smtpwizard.core.net.resolve import Resolver
     from smtpwizard.core.probe.options import ProbeOptions
 
@@ -111,12 +112,11 @@ def engine_for(args: argparse.Namespace, probe: ProbeOptions | None = None) -> E
     Raises:
         UsageError: the CA file, a DNS server or a port is not usable.
     """
-    from smtpwizard.core.discovery.results import ISPDB_URL
-    from smtpwizard.core.discovery.results import DiscoverySettings
+    from smtpwizard.core.discovery.options import ISPDB_URL
+    from smtpwizard.core.discovery.options import DiscoverySettings
     from smtpwizard.core.engine import Engine
     from smtpwizard.core.errors import TrustFileError
     from smtpwizard.core.net.address import check_port
-    from smtpwizard.core.net.dns import parse_nameserver
     from smtpwizard.core.probe.options import ProbeOptions
 
     cafile = args.cafile
@@ -131,7 +131,7 @@ def engine_for(args: argparse.Namespace, probe: ProbeOptions | None = None) -> E
     if not hasattr(args, "nameserver"):
         return engine
     try:
-        nameservers = tuple(parse_nameserver(text) for text in args.nameserver)
+        nameservers = _nameservers(args.nameserver)
     except ValueError as exc:
         raise UsageError(f"--nameserver: {exc}") from None
     for port in (args.https_port, args.http_port):
@@ -148,6 +148,19 @@ def engine_for(args: argparse.Namespace, probe: ProbeOptions | None = None) -> E
         autodiscover=not args.no_autodiscover,
     )
     return engine
+
+
+def _nameservers(texts: Sequence[str]) -> tuple[Nameserver, ...]:
+    """The DNS servers of ``--nameserver`` (the DNS client loads only when some are given).
+
+    Raises:
+        ValueError: one is not an address with an optional port.
+    """
+    if not texts:
+        return ()
+    from smtpwizard.core.net.dns import parse_nameserver
+
+    return tuple(parse_nameserver(text) for text in texts)
 
 
 def resolver_for(engine: Engine, entries: Sequence[str]) -> Resolver:

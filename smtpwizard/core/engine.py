@@ -17,16 +17,14 @@ import contextlib
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
-from dataclasses import dataclass
-from dataclasses import field
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 
+from smtpwizard.core.discovery.options import DiscoverySettings
 from smtpwizard.core.discovery.providers import KnowledgeBase
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import load as load_knowledge_base
-from smtpwizard.core.discovery.results import DiscoverySettings
 from smtpwizard.core.model import Candidate
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Protocol
@@ -59,7 +57,6 @@ if TYPE_CHECKING:
 __all__ = ["Assessor", "Engine"]
 
 
-@dataclass
 class Engine:
     """The engine's collaborators, built from settings on first use.
 
@@ -72,22 +69,47 @@ class Engine:
             ``discovery`` when set, else the system's resolver).
         credentials: the keyring store (default: the system keyring).
         settings: where remembered choices are kept (default: the user's config folder).
+
+    The keyring and the settings store are made when first asked for: a probe with a
+    password given uses neither, and loading them is a tenth of its start.
     """
 
-    discovery: DiscoverySettings = field(default_factory=DiscoverySettings)
-    probe: ProbeOptions = field(default_factory=ProbeOptions)
-    knowledge: KnowledgeBase = field(default_factory=load_knowledge_base)
-    resolver: Resolver | None = None
-    credentials: CredentialStore = field(default_factory=lambda: _credential_store())
-    settings: SettingsStore = field(default_factory=lambda: _settings_store())
-    _context: ssl.SSLContext | None = field(default=None, repr=False)
-    _context_cafile: str | None = field(default=None, repr=False)
-    _built_with: tuple[str | None, str | None, tuple[Nameserver, ...]] = field(
-        init=False, repr=False
-    )
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        discovery: DiscoverySettings | None = None,
+        probe: ProbeOptions | None = None,
+        knowledge: KnowledgeBase | None = None,
+        resolver: Resolver | None = None,
+        credentials: CredentialStore | None = None,
+        settings: SettingsStore | None = None,
+    ) -> None:
+        self.discovery = discovery if discovery is not None else DiscoverySettings()
+        self.probe = probe if probe is not None else ProbeOptions()
+        self.knowledge = knowledge if knowledge is not None else load_knowledge_base()
+        self.resolver = resolver
+        self._credentials = credentials
+        self._settings = settings
+        self._context: ssl.SSLContext | None = None
+        self._context_cafile: str | None = None
         self._built_with = (self.probe.cafile, self.discovery.cafile, self.discovery.nameservers)
+
+    @property
+    def credentials(self) -> CredentialStore:
+        """The keyring store."""
+        if self._credentials is None:
+            from smtpwizard.core.auth.keyring import CredentialStore
+
+            self._credentials = CredentialStore()
+        return self._credentials
+
+    @property
+    def settings(self) -> SettingsStore:
+        """The store of remembered choices."""
+        if self._settings is None:
+            from smtpwizard.core.store.settings import SettingsStore
+
+            self._settings = SettingsStore()
+        return self._settings
 
     def context(self) -> ssl.SSLContext:
         """The verifying TLS context: system trust plus the configured CA file (built again
@@ -387,15 +409,3 @@ class Assessor:
         return conclude(smtp, provider), conclude(
             mailbox, provider
         ) if mailbox is not None else None
-
-
-def _credential_store() -> CredentialStore:
-    from smtpwizard.core.auth.keyring import CredentialStore
-
-    return CredentialStore()
-
-
-def _settings_store() -> SettingsStore:
-    from smtpwizard.core.store.settings import SettingsStore
-
-    return SettingsStore()

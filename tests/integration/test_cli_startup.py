@@ -1,7 +1,7 @@
 """A probe of a given server imports what it uses and nothing else: no discovery lookups
 (dnspython, autoconfig), no sign-in (oauthlib), no importers, exporters, support report or
-incoming-mail protocols, and no cryptography for a certificate that verified (ssl decoded
-it already)."""
+incoming-mail protocols, no keyring or settings store it does not ask, and no cryptography
+for a certificate that verified (ssl decoded it already)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,17 @@ from tests.support.cli import modules_loaded_by
 from tests.support.cli import probe_args
 from tests.support.smtpd import SmtpServer
 
-#: What a probe of a given server does not use: the heavy modules, and no sign-in either.
-UNUSED = (*HEAVY, "smtpwizard.core.auth.signin")
+#: What a probe of a given server with the password given does not use: the heavy modules,
+#: no sign-in, no keyring or remembered settings, no DNS client and no discovery results.
+UNUSED = (
+    *HEAVY,
+    "smtpwizard.core.auth.signin",
+    "smtpwizard.core.auth.keyring",
+    "smtpwizard.core.store",
+    "platformdirs",
+    "smtpwizard.core.net.dns",
+    "smtpwizard.core.discovery.results",
+)
 
 
 def test_probing_a_given_server_loads_only_what_it_uses(

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from smtpwizard.core.discovery.discoverer import Discoverer
+from smtpwizard.core.discovery.options import DiscoverySettings
 from smtpwizard.core.discovery.providers import KnowledgeBase
 from smtpwizard.core.discovery.providers import parse
 from smtpwizard.core.discovery.results import DiscoveryResult
-from smtpwizard.core.discovery.results import DiscoverySettings
 from smtpwizard.core.discovery.results import SourceFinished
 from smtpwizard.core.discovery.results import SourceStatus
 from smtpwizard.core.model import Protocol

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from smtpwizard.core.auth.keyring import CredentialStore
-from smtpwizard.core.discovery.results import DiscoverySettings
+from smtpwizard.core.discovery.options import DiscoverySettings
 from smtpwizard.core.engine import Engine
 from smtpwizard.core.net.dns import Nameserver
 from smtpwizard.core.probe.options import ProbeOptions

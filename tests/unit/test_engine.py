@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.core.auth.keyring import CredentialStore
-from smtpwizard.core.discovery.results import DiscoverySettings
+from smtpwizard.core.discovery.options import DiscoverySettings
 from smtpwizard.core.engine import Engine
 from smtpwizard.core.errors import TrustFileError
 from smtpwizard.core.net.dns import DnsResolver

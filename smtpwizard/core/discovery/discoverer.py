@@ -40,12 +40,12 @@ from smtpwizard.core.discovery.autoconfig import Redirect
 from smtpwizard.core.discovery.autoconfig import autodiscover_request
 from smtpwizard.core.discovery.autoconfig import parse_autodiscover
 from smtpwizard.core.discovery.autoconfig import parse_client_config
+from smtpwizard.core.discovery.options import DiscoverySettings
 from smtpwizard.core.discovery.providers import KnowledgeBase
 from smtpwizard.core.discovery.providers import Provider
 from smtpwizard.core.discovery.providers import load as load_knowledge_base
 from smtpwizard.core.discovery.results import DiscoveryEvent
 from smtpwizard.core.discovery.results import DiscoveryResult
-from smtpwizard.core.discovery.results import DiscoverySettings
 from smtpwizard.core.discovery.results import Found
 from smtpwizard.core.discovery.results import SourceFinished
 from smtpwizard.core.discovery.results import SourceReport
