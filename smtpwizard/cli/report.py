@@ -14,6 +14,7 @@ from smtpwizard.core.i18n import _
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
+from smtpwizard.core.model import ProbeResult
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Reason
 from smtpwizard.core.model import server_address
@@ -26,6 +27,15 @@ __all__ = ["print_report"]
 
 #: Outcomes that say nothing against the settings: stopped, not proven, or "not now".
 _UNDECIDED = (Outcome.CANCELLED, Outcome.OK, Outcome.TEMPORARY, Outcome.LOGIN_NEEDED)
+
+
+def _result_word(result: ProbeResult) -> str:
+    """The table's result: the JSON outcome, except for a network that said at once that
+    the address cannot be reached, which the contract files under ``timeout`` but which
+    took no time at all."""
+    if result.outcome is Outcome.TIMEOUT and result.reason is Reason.UNREACHABLE:
+        return Reason.UNREACHABLE.value
+    return str(result.outcome)
 
 
 def _seconds(ms: float) -> str:
@@ -64,7 +74,7 @@ def print_report(
             mode = f"{c.protocol.name}, {mode}"
         print(
             f"{mark:<3}{server_address(c.host, c.port):<{width}}  {mode:<16}"
-            f"{r.outcome!s:<20}{time_text:>9}  {finding.headline}",
+            f"{_result_word(r):<20}{time_text:>9}  {finding.headline}",
             file=out,
         )
     print(file=out)

@@ -134,3 +134,19 @@ def test_a_login_the_server_skipped_is_marked_undecided_not_failed() -> None:
     print_report(matrix(preauth), out)
     row = out.getvalue().splitlines()[1]  # the table's row, under its heading
     assert row.startswith("-- mail.example.test:993")  # not proven, and not broken either
+
+
+def test_an_address_the_network_cannot_reach_is_not_called_a_timeout() -> None:
+    unreachable = result(
+        587,
+        Security.STARTTLS,
+        Outcome.TIMEOUT,
+        Reason.UNREACHABLE,
+        failed=StageName.CONNECT,
+        detail="[fe80::1%lo]: Invalid argument",
+        elapsed_ms=1,
+    )
+    out = io.StringIO()
+    print_report(matrix(unreachable), out)
+    row = out.getvalue().splitlines()[1]
+    assert row.split()[3] == "unreachable", row
