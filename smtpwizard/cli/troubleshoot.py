@@ -52,6 +52,7 @@ from smtpwizard.core.model import implied_security
 from smtpwizard.core.net.address import check_host
 from smtpwizard.core.net.address import check_port
 from smtpwizard.core.net.address import parse_email
+from smtpwizard.core.net.certs import read_fingerprint
 from smtpwizard.core.net.channel import CancelToken
 from smtpwizard.core.store.files import check_target
 from smtpwizard.core.store.files import write_atomic
@@ -81,7 +82,6 @@ if TYPE_CHECKING:
 __all__ = ["add_parser", "run"]
 
 
-_FINGERPRINT_DIGITS = 64
 _CERT_OUTCOMES = (Outcome.CERT_UNTRUSTED, Outcome.CERT_NAME_MISMATCH, Outcome.CERT_EXPIRED)
 
 
@@ -235,6 +235,8 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> in
     pins = settings.pins()
     if wanted_pin:
         pins = (*pins, (setup.host, wanted_pin))
+    elif account is not None:
+        pins = (*pins, *account.pins)  # the certificate the file trusts by hand
     engine = engine_for(args)
     engine.resolver = resolver_for(engine, args.resolve)
     session = engine.troubleshooter(pins)
@@ -438,15 +440,15 @@ def _read_file(path: str, account_name: str | None) -> tuple[ImportResult, Impor
 
 
 def _fingerprint(text: str) -> str:
-    digits = "".join(ch for ch in text.upper() if ch in "0123456789ABCDEF")
-    if len(digits) != _FINGERPRINT_DIGITS or len(text.replace(":", "").strip()) != len(digits):
+    fingerprint = read_fingerprint(text)
+    if fingerprint is None:
         raise InvalidInput(
             _(
                 "--trust-certificate wants a SHA-256 fingerprint: 64 hexadecimal digits, "
                 "with or without colons."
             )
         )
-    return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+    return fingerprint
 
 
 def _keep_pin(

@@ -7,7 +7,6 @@ with an earlier test; :mod:`smtpwizard.core.document` writes it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import replace
@@ -17,6 +16,7 @@ from smtpwizard.core.login import SignInRecord
 from smtpwizard.core.model import Protocol
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import ServerSettings
+from smtpwizard.core.net.certs import read_fingerprint
 
 __all__ = ["CandidateEntry", "ResultDocument", "ServerEntry", "read_document"]
 
@@ -185,9 +185,6 @@ def _ca_file(trust: object) -> str | None:
     return _text(trust.get("cafile"))
 
 
-_FINGERPRINT = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){31}")
-
-
 def _pinned(trust: object, rec: object, candidates: object) -> str | None:
     """The pinned fingerprint: the trust record's, else (older documents) the one of the
     recommended candidate's certificate when that was trusted by hand."""
@@ -203,9 +200,7 @@ def _pinned(trust: object, rec: object, candidates: object) -> str | None:
             if isinstance(tls, Mapping) and tls.get("pinned") is True and isinstance(cert, Mapping):
                 value = cert.get("fingerprint_sha256")
                 break
-    if isinstance(value, str) and _FINGERPRINT.fullmatch(value.upper()):
-        return value.upper()
-    return None
+    return read_fingerprint(value) if isinstance(value, str) else None
 
 
 def _sign_in(entry: object) -> SignInRecord | None:

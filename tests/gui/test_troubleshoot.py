@@ -5,6 +5,7 @@ certificate view with trusting by hand, and the support report."""
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from smtpwizard.core.draft import Purpose
 from smtpwizard.core.engine import Engine
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import StageName
+from smtpwizard.core.net.certs import fingerprint
 from smtpwizard.core.troubleshoot.session import ExchangeDone
 from smtpwizard.gui.pages import FixSettingsPage
 from smtpwizard.gui.pages import StartPage
@@ -297,6 +299,30 @@ def test_a_file_that_names_a_ca_file_is_checked_with_it(
     driver.wizard.next()
     assert driver.wizard.currentPage() is fix
     assert "which does not exist" in fix.status.message()
+
+
+def test_a_file_that_trusts_one_certificate_by_hand_is_checked_with_it(
+    driver: Driver, smtp_server: StartSmtp, services: Engine, certs: CertSet, tmp_path: Path
+) -> None:
+    """msmtp's tls_fingerprint: the certificate the file trusts is trusted for this check,
+    as msmtp trusts it, and not remembered."""
+    server = smtp_server(mode="tls", cert=certs.unknown_ca)
+    pem = certs.unknown_ca.cert_chain_pems[0].bytes().decode()
+    pin = fingerprint(ssl.PEM_cert_to_DER_cert(pem))
+    path = tmp_path / "msmtprc"
+    path.write_text(
+        f"account default\nhost {HOST}\nport {server.port}\ntls on\ntls_starttls off\n"
+        f"tls_fingerprint {pin}\nuser {USER}\nfrom {USER}\npassword {PASSWORD}\n"
+    )
+    fix = to_fix(driver)
+    fix.ask_open_path = lambda: str(path)
+    fix.load.click()
+    assert pin in fix.file_report.text()
+    page = start_stepping(driver)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()
+    assert "works, login accepted" in page.status.message()
+    assert services.settings.load().pins() == ()
 
 
 def test_a_file_that_cannot_be_read_is_explained(driver: Driver, tmp_path: Path) -> None:

@@ -195,6 +195,57 @@ def test_trusting_a_certificate_by_hand(
     assert "Forgot 1 certificate" in err
 
 
+@pytest.mark.parametrize("fmt", ["msmtprc", ".env"])
+def test_from_a_file_that_trusts_one_certificate_by_hand(
+    fmt: str,
+    smtp_server: StartSmtp,
+    certs: CertSet,
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """msmtp's tls_fingerprint (and the .env export's SMTP_TLS_FINGERPRINT_SHA256) trust one
+    certificate that cannot be verified: the check trusts it too, for this run only, instead
+    of reporting a certificate the program accepts as untrusted."""
+    server = smtp_server(mode="starttls", cert=certs.unknown_ca)
+    base = [HOST, str(server.port), "--resolve", f"{HOST}=127.0.0.1", "--username", USER]
+    code, out, _err = troubleshoot(capsys, monkeypatch, *base, "--password-stdin", stdin=PASSWORD)
+    assert code == 1
+    found = re.search(r"--trust-certificate ([0-9A-F:]{95})", out)
+    assert found is not None
+    fingerprint = found.group(1)
+    settings = tmp_path / fmt
+    if fmt == "msmtprc":
+        lines = [
+            "account default",
+            f"host {HOST}",
+            f"port {server.port}",
+            "tls on",
+            "tls_trust_file /etc/ssl/certs/ca-certificates.crt",
+            f"tls_fingerprint {fingerprint}",
+            "auth on",
+            f"user {USER}",
+            f"from {USER}",
+        ]
+    else:
+        lines = [
+            f"SMTP_HOST={HOST}",
+            f"SMTP_PORT={server.port}",
+            "SMTP_SECURITY=starttls",
+            f"SMTP_USERNAME={USER}",
+            f"SMTP_TLS_FINGERPRINT_SHA256={fingerprint}",
+        ]
+    settings.write_text("\n".join(lines) + "\n")
+
+    args = ["--from", str(settings), "--resolve", f"{HOST}=127.0.0.1", "--password-stdin"]
+    code, out, err = troubleshoot(capsys, monkeypatch, *args, stdin=PASSWORD)
+    assert code == 0, out + err
+    assert f"only the certificate with SHA-256 fingerprint {fingerprint} is trusted" in out
+    assert "exact certificate you chose to trust" in out
+    assert not (config / "settings.json").exists()  # trusted for this run, not remembered
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -19,6 +19,7 @@ from smtpwizard.core.exporters.base import ExportOptions
 from smtpwizard.core.exporters.base import export_caveats
 from smtpwizard.core.exporters.base import registry
 from smtpwizard.core.exporters.base import trust_notice
+from smtpwizard.core.importers.reader import parse_settings
 from smtpwizard.core.model import Security
 from smtpwizard.core.net.certs import issued_by_file
 from smtpwizard.core.net.certs import parse_certificate
@@ -102,6 +103,12 @@ def test_the_reader_finds_the_pin_in_the_trust_record_or_the_candidate() -> None
     assert read_document(_document({"pinned_sha256": "not a fingerprint"})).pinned_sha256 is None
 
 
+def test_a_probe_result_read_as_settings_trusts_its_pinned_certificate() -> None:
+    text = json.dumps({"schema": 1, **_document({"pinned_sha256": PIN})})
+    account = parse_settings(text, "result.json").default_account
+    assert account.pins == (("smtp.example.test", PIN),)
+
+
 # --- what each export does with it -----------------------------------------------------------
 
 
@@ -149,6 +156,44 @@ def test_formats_that_can_pin_the_certificate_do() -> None:
     php = render("phpmailer", config)
     assert "'peer_fingerprint' => ['sha256' => '" + "ab" * 32 + "']" in php
     assert parse_phpmailer(php)["Host"] == "smtp.example.test"
+
+
+@pytest.mark.parametrize("name", ["msmtp", "dotenv", "json"])
+def test_a_pinned_export_read_back_trusts_the_same_certificate(name: str) -> None:
+    """What fix-a-setup and ``troubleshoot --from`` read from an export that trusts one
+    certificate by hand: that certificate, for that server (msmtp and the .env name no CA
+    file beside it: msmtp's fingerprint outweighs one)."""
+    imported = parse_settings(render(name, replace(pinned(), ca_file=CA)), f"exported.{name}")
+    account = imported.default_account
+    assert account.pinned_sha256 == PIN
+    assert account.pins == ((account.host, PIN),)
+    assert account.ca_file is None or name == "json"
+
+
+@pytest.mark.parametrize(
+    ("line", "pin", "warning"),
+    [
+        (f"tls_fingerprint {PIN.lower()}", PIN, None),
+        ("tls_fingerprint " + "AB" * 32, PIN, None),
+        ("tls_fingerprint " + ":".join(["12"] * 20), None, "is a SHA-1 fingerprint"),
+        ("tls_fingerprint " + ":".join(["12"] * 16), None, "is a MD5 fingerprint"),
+        ("tls_fingerprint 12:34:zz", None, "is not a certificate fingerprint"),
+        ("tls_certcheck off", None, "msmtp accepts any certificate here"),
+    ],
+)
+def test_msmtp_certificate_checks_are_read(line: str, pin: str | None, warning: str | None) -> None:
+    text = f"account default\nhost smtp.example.test\ntls on\n{line}\n"
+    imported = parse_settings(text, "msmtprc")
+    assert imported.default_account.pinned_sha256 == pin
+    if warning is None:
+        assert imported.warnings == ()
+    else:
+        assert any(warning in w for w in imported.warnings), imported.warnings
+
+
+def test_a_pin_without_encryption_is_no_pin() -> None:
+    text = f"account default\nhost smtp.example.test\ntls off\ntls_fingerprint {PIN}\n"
+    assert parse_settings(text, "msmtprc").default_account.pins == ()
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,14 @@ class ImportedAccount:
     ca_file: str | None = None
     """The CA file the settings check the server's certificate against (besides or instead
     of the system's authorities), when the file names one."""
+    pinned_sha256: str | None = None
+    """The one certificate the settings accept although it cannot be verified (its SHA-256
+    fingerprint, ``AA:BB:…``), when the file names one (msmtp's ``tls_fingerprint``)."""
+
+    @property
+    def pins(self) -> tuple[tuple[str, str], ...]:
+        """The certificate trusted by hand, as the probe takes it: (host, fingerprint)."""
+        return ((self.host, self.pinned_sha256),) if self.pinned_sha256 else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +157,7 @@ class Draft:
     password_source: str | None = None
     auth: str | None = None
     ca_file: str | None = None
+    pinned_sha256: str | None = None
 
 
 @dataclass
@@ -394,6 +403,7 @@ def finish(
                 password_source=draft.password_source,
                 auth=draft.auth,
                 ca_file=draft.ca_file,
+                pinned_sha256=draft.pinned_sha256 if draft.security is not Security.NONE else None,
             )
         )
     title = FORMATS[fmt]

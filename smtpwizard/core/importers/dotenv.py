@@ -20,6 +20,7 @@ from smtpwizard.core.importers.values import take_password
 from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
 from smtpwizard.core.model import implied_security
+from smtpwizard.core.net.certs import read_fingerprint
 
 __all__ = ["env_generic"]
 
@@ -69,6 +70,22 @@ def env_generic(env: EnvFile, notes: Notes) -> Draft:
         draft.ca_file = ca_file_value(ca_file[1])
         if draft.ca_file is not None:
             notes.r(_("CA file {path} (SMTP_CA_FILE)").format(path=draft.ca_file))
+    pinned = _first(env, ("SMTP_TLS_FINGERPRINT_SHA256",))
+    if pinned is not None and pinned[1].strip() and draft.security is not Security.NONE:
+        draft.pinned_sha256 = read_fingerprint(pinned[1])
+        if draft.pinned_sha256 is None:
+            notes.w(
+                _("SMTP_TLS_FINGERPRINT_SHA256 “{value}” is not a SHA-256 fingerprint.").format(
+                    value=shorten(pinned[1])
+                )
+            )
+        else:
+            notes.r(
+                _(
+                    "only the certificate with SHA-256 fingerprint {fingerprint} is trusted "
+                    "(SMTP_TLS_FINGERPRINT_SHA256)"
+                ).format(fingerprint=draft.pinned_sha256)
+            )
     user = _first(env, _GENERIC_USER)
     if user is not None and not from_environment(env, user[0], notes):
         draft.username = user[1]

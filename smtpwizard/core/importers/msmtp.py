@@ -21,6 +21,8 @@ from smtpwizard.core.importers.base import shorten
 from smtpwizard.core.importers.base import split_lines
 from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
+from smtpwizard.core.net.certs import SHA256_BYTES
+from smtpwizard.core.net.certs import read_fingerprint
 
 __all__ = ["looks_like_msmtp", "parse_msmtp"]
 
@@ -218,6 +220,50 @@ def _msmtp_account(
     return account
 
 
+def _read_certificate_check(
+    values: Mapping[str, tuple[str, int]], draft: Draft, notes: Notes
+) -> None:
+    """``tls_fingerprint`` (one certificate trusted whatever it says; it outweighs the CA
+    file) and ``tls_certcheck off`` (any certificate accepted)."""
+    pinned = values.get("tls_fingerprint")
+    if pinned is not None and pinned[0].strip():
+        fingerprint = read_fingerprint(pinned[0], size=None)
+        size = len(fingerprint.split(":")) if fingerprint is not None else 0
+        if fingerprint is not None and size == SHA256_BYTES:
+            draft.pinned_sha256 = fingerprint
+            draft.ca_file = None
+            notes.r(
+                _(
+                    "only the certificate with SHA-256 fingerprint {fingerprint} is trusted "
+                    "(tls_fingerprint, line {line})"
+                ).format(fingerprint=fingerprint, line=pinned[1])
+            )
+        elif size in (20, 16):
+            notes.w(
+                _(
+                    "line {line}: tls_fingerprint is a {kind} fingerprint. msmtp trusts that "
+                    "certificate; this check trusts a certificate by its SHA-256 fingerprint "
+                    "only, so it verifies the server's certificate as usual (give the SHA-256 "
+                    "one to trust it by hand)."
+                ).format(line=pinned[1], kind="SHA-1" if size == 20 else "MD5")
+            )
+        else:
+            notes.w(
+                _("line {line}: “{value}” is not a certificate fingerprint.").format(
+                    line=pinned[1], value=shorten(pinned[0])
+                )
+            )
+    check = values.get("tls_certcheck")
+    accepts_any = check is not None and _msmtp_switch(check, "tls_certcheck", notes) is False
+    if check is not None and accepts_any and draft.pinned_sha256 is None:
+        notes.w(
+            _(
+                "line {line}: tls_certcheck off: msmtp accepts any certificate here, even "
+                "a forged one, so it may send where this check refuses the certificate."
+            ).format(line=check[1])
+        )
+
+
 def _msmtp_switch(value: tuple[str, int] | None, command: str, notes: Notes) -> bool | None:
     if value is None:
         return None
@@ -280,6 +326,8 @@ def _msmtp_draft(account: _MsmtpAccount, notes: Notes) -> Draft:
                     path=draft.ca_file, line=trust[1]
                 )
             )
+    if draft.security is not Security.NONE:
+        _read_certificate_check(values, draft, notes)
     port = values.get("port")
     if port is not None:
         number = _c_number(port[0])

@@ -25,6 +25,7 @@ from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.base import security_value
 from smtpwizard.core.importers.base import text_value
 from smtpwizard.core.model import Protocol
+from smtpwizard.core.net.certs import read_fingerprint
 from smtpwizard.core.readback import read_document
 
 __all__ = ["parse_json"]
@@ -112,6 +113,17 @@ def _from_probe(doc: dict[str, Any], name: str) -> ImportResult:
         notes.r(_("CA file {path} (trust.cafile)").format(path=ca_file))
         for draft in drafts:
             draft.ca_file = ca_file
+    rec = result.recommended
+    pinned_for = [d for d in drafts if rec is not None and d.host == rec.host]
+    if result.pinned_sha256 is not None and pinned_for:
+        notes.r(
+            _(
+                "only the certificate with SHA-256 fingerprint {fingerprint} is trusted for "
+                "{host} (trust.pinned_sha256)"
+            ).format(fingerprint=result.pinned_sha256, host=pinned_for[0].host)
+        )
+        for draft in pinned_for:
+            draft.pinned_sha256 = result.pinned_sha256
     if drafts and all(d.security is None or d.port is None for d in drafts):
         notes.w(_("The probe result is damaged: a server has no valid port or encryption."))
     stamp = Stamp(found=True, tested=True, at=result.tested_at, origin=result.tested_from)
@@ -149,6 +161,15 @@ def _from_json_export(doc: dict[str, Any], name: str) -> ImportResult:
     draft.ca_file = ca_file_value(smtp.get("ca_file"))
     if draft.ca_file is not None:
         notes.r(_("CA file {path} (smtp.ca_file)").format(path=draft.ca_file))
+    pinned = smtp.get("pinned_sha256")
+    draft.pinned_sha256 = read_fingerprint(pinned) if isinstance(pinned, str) else None
+    if draft.pinned_sha256 is not None:
+        notes.r(
+            _(
+                "only the certificate with SHA-256 fingerprint {fingerprint} is trusted "
+                "(smtp.pinned_sha256)"
+            ).format(fingerprint=draft.pinned_sha256)
+        )
     if email:
         notes.r(_("sender address {email} (email)").format(email=email))
     password = smtp.get("password")

@@ -33,6 +33,7 @@ __all__ = [
     "issued_by_file",
     "name_matches",
     "parse_certificate",
+    "read_fingerprint",
 ]
 
 #: How RFC 4514 (and so :func:`parse_certificate`) writes the name attributes ``ssl`` calls
@@ -67,6 +68,29 @@ def fingerprint(der: bytes) -> str:
     """SHA-256 fingerprint as colon-separated upper-case hex, as browsers show it."""
     digest = hashlib.sha256(der).hexdigest().upper()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+#: Bytes in a SHA-256 fingerprint (the only kind smtpwizard trusts a certificate by).
+SHA256_BYTES = 32
+
+
+def read_fingerprint(text: str, size: int | None = SHA256_BYTES) -> str | None:
+    """A fingerprint as people and programs write it (hex pairs, with colons between them
+    or none, either case, blanks around) in :func:`fingerprint`'s form; ``None`` when it is
+    not one, or not ``size`` bytes long (``None``: any length).
+    """
+    compact = text.strip().replace(":", "")
+    pairs = len(compact) // 2
+    if (
+        not compact
+        or len(compact) % 2
+        or any(ch not in "0123456789abcdefABCDEF" for ch in compact)
+        or text.strip().count(":") not in (0, pairs - 1)
+        or (size is not None and pairs != size)
+    ):
+        return None
+    digits = compact.upper()
+    return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
 
 
 def _first(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:

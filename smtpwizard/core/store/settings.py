@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
@@ -27,6 +26,7 @@ from platformdirs import user_config_dir
 from smtpwizard.core.errors import WriteError
 from smtpwizard.core.model import CertInfo
 from smtpwizard.core.net.address import host_key
+from smtpwizard.core.net.certs import read_fingerprint
 from smtpwizard.core.store.files import write_atomic
 
 __all__ = ["MAX_RECENT", "Settings", "SettingsStore", "TrustedCertificate", "config_dir"]
@@ -34,7 +34,6 @@ __all__ = ["MAX_RECENT", "Settings", "SettingsStore", "TrustedCertificate", "con
 log = logging.getLogger(__name__)
 
 MAX_RECENT = 10
-_FINGERPRINT = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){31}$")
 
 
 @dataclass(frozen=True)
@@ -78,15 +77,16 @@ class Settings:
         for entry in entries:
             if not isinstance(entry, dict):
                 continue
-            host, fingerprint = entry.get("host"), entry.get("fingerprint")
-            if not isinstance(host, str) or not host or not isinstance(fingerprint, str):
+            host, written = entry.get("host"), entry.get("fingerprint")
+            if not isinstance(host, str) or not host or not isinstance(written, str):
                 continue
-            if not _FINGERPRINT.match(fingerprint.upper()):
+            fingerprint = read_fingerprint(written)
+            if fingerprint is None:
                 continue
             found.append(
                 TrustedCertificate(
                     host_key(host),
-                    fingerprint.upper(),
+                    fingerprint,
                     str(entry.get("subject", "")),
                     str(entry.get("not_after", "")),
                     str(entry.get("added", "")),

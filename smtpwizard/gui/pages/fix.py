@@ -168,8 +168,8 @@ class FixSettingsPage(Page):
         )
 
     def validatePage(self) -> bool:
-        """Takes the settings, with the trust the file read names (a CA file), unless the
-        person chose a CA file in Advanced; earlier attempts stay."""
+        """Takes the settings, with the trust the file read names (a CA file, unless the
+        person chose one in Advanced; a certificate trusted by hand); earlier attempts stay."""
         from smtpwizard.core.errors import TrustFileError
         from smtpwizard.core.troubleshoot.session import recorded_ca_file
 
@@ -179,7 +179,8 @@ class FixSettingsPage(Page):
             account = fix.account if self._imported is not None else None
             source = self._imported.title if self._imported is not None else ""
             cafile = recorded_ca_file(account.ca_file if account else None, source)
-            session = self.services.troubleshooter(self.setup.settings.pins(), cafile)
+            pins = (*self.setup.settings.pins(), *(account.pins if account else ()))
+            session = self.services.troubleshooter(pins, cafile)
         except (InvalidInput, TrustFileError) as exc:
             self.status.show_message(str(exc), Severity.ERROR)
             return False
