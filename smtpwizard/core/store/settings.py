@@ -26,7 +26,6 @@ from platformdirs import user_config_dir
 from smtpwizard.core.errors import WriteError
 from smtpwizard.core.model import CertInfo
 from smtpwizard.core.net.address import host_key
-from smtpwizard.core.net.certs import read_fingerprint
 from smtpwizard.core.store.files import write_atomic
 
 __all__ = ["MAX_RECENT", "Settings", "SettingsStore", "TrustedCertificate", "config_dir"]
@@ -72,6 +71,9 @@ class Settings:
 
     def trusted(self) -> list[TrustedCertificate]:
         """The certificates trusted by hand, valid entries only."""
+        # Certificates (and ssl) load with the first test, not with the wizard's window.
+        from smtpwizard.core.net.certs import read_fingerprint
+
         found: list[TrustedCertificate] = []
         entries: list[object] = list(self.trusted_certificates)  # the file may hold anything
         for entry in entries:
