@@ -102,6 +102,10 @@ class Engine:
             self._credentials = CredentialStore()
         return self._credentials
 
+    @credentials.setter
+    def credentials(self, store: CredentialStore) -> None:
+        self._credentials = store
+
     @property
     def settings(self) -> SettingsStore:
         """The store of remembered choices."""
@@ -110,6 +114,10 @@ class Engine:
 
             self._settings = SettingsStore()
         return self._settings
+
+    @settings.setter
+    def settings(self, store: SettingsStore) -> None:
+        self._settings = store
 
     def context(self) -> ssl.SSLContext:
         """The verifying TLS context: system trust plus the configured CA file (built again

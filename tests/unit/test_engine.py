@@ -72,3 +72,17 @@ def test_the_context_is_built_again_when_the_ca_file_changes(
     system = services.context()
     services.probe = replace(services.probe, cafile=str(certs.ca_file))
     assert services.context() is not system
+
+
+def test_the_keyring_and_settings_stores_are_made_when_first_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMTPWIZARD_CONFIG_DIR", str(tmp_path / "config"))
+    services = Engine()
+    assert (services._credentials, services._settings) == (None, None)  # not yet
+    assert services.settings is services.settings  # made once, then kept
+    assert services.settings.path.parent == tmp_path / "config"
+    assert isinstance(services.credentials, CredentialStore)
+    chosen = CredentialStore(MemoryKeyring())
+    services.credentials = chosen  # a face or a test may put its own in
+    assert services.credentials is chosen
