@@ -207,6 +207,11 @@ class Dovecot:
     submissions: int = 0
     """SMTP submission with SSL/TLS (0: not started)."""
 
+    @property
+    def auth_socket(self) -> Path:
+        """Where Dovecot answers login checks for other servers (Postfix's SASL)."""
+        return self.directory / "run" / "auth-client"
+
     def log(self) -> str:
         try:
             return (self.directory / "dovecot.log").read_text()
@@ -347,6 +352,12 @@ auth_failure_delay = 0
 service anvil {{
   unix_listener anvil-auth-penalty {{
     mode = 0
+  }}
+}}
+# Logins checked for other servers too (Postfix's smtpd_sasl_type = dovecot).
+service auth {{
+  unix_listener auth-client {{
+    mode = 0666
   }}
 }}
 passdb {{

@@ -122,6 +122,14 @@ smtputf8_enable = no
 """
         (folder / "main.cf").write_text(base + relay_lines, encoding="utf-8")
 
+    def add_listener(self, options: str) -> int:
+        """Another smtpd on a free loopback port with these ``-o`` options (after
+        :meth:`configure`, before :meth:`start`); returns its port."""
+        port = _free_port()
+        with (self.folder / "master.cf").open("a", encoding="utf-8") as services:
+            services.write(f"127.0.0.1:{port} inet n - n - - smtpd {options}\n")
+        return port
+
     def postmap(self, table: Path) -> None:
         done = subprocess.run(
             [POSTMAP, "-c", str(self.folder), f"hash:{table}"],
