@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from smtpwizard.core.auth.keyring import CredentialStore  # noqa: E402
-from smtpwizard.core.discovery.discoverer import DiscoverySettings  # noqa: E402
+from smtpwizard.core.discovery.options import DiscoverySettings  # noqa: E402
 from smtpwizard.core.draft import Purpose  # noqa: E402
 from smtpwizard.core.engine import Engine  # noqa: E402
 from smtpwizard.core.net.dns import Nameserver  # noqa: E402
