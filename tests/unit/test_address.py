@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smtpwizard.core.discovery.typed import incoming_candidates
 from smtpwizard.core.errors import InvalidInput
@@ -73,7 +77,10 @@ def test_hosts(text: str, host: str) -> None:
     assert check_host(text) == host
 
 
-@pytest.mark.parametrize("text", ["", "bad host", "under_score.example", "a..b", "-x.example"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "bad host", "under_score.example", "a..b", "-x.example", "x" * 64 + ".example", ".a"],
+)
 def test_bad_hosts(text: str) -> None:
     with pytest.raises(InvalidInput):
         check_host(text)
@@ -142,3 +149,29 @@ def test_a_server_is_shown_as_people_write_it() -> None:
     assert server_address("192.0.2.1", 465) == "192.0.2.1:465"
     assert server_address("2001:db8::1", 465) == "[2001:db8::1]:465"
     assert Candidate("::1", 465, Security.TLS).label() == "[::1]:465 (SSL/TLS)"
+
+
+@given(st.text(alphabet="abcXYZ09-._", min_size=1, max_size=70))
+def test_an_ascii_name_is_read_as_the_idna_codec_reads_it(name: str) -> None:
+    """Plain ASCII names skip the IDNA codec; they are taken or refused exactly as with it."""
+    try:
+        expected: str | None = ascii_host_by_codec(name)
+    except (InvalidInput, UnicodeError):
+        expected = None
+    try:
+        got: str | None = check_host(name)
+    except InvalidInput:
+        got = None
+    assert got == expected
+
+
+def ascii_host_by_codec(name: str) -> str:
+    stripped = name.strip().rstrip(".")
+    if not stripped:
+        raise InvalidInput("empty")
+    encoded = stripped.encode("idna").decode("ascii").lower()
+    labels = encoded.split(".")
+    label = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+    if len(encoded) > 253 or not all(label.match(part) for part in labels):
+        raise InvalidInput("bad")
+    return encoded

@@ -61,7 +61,9 @@ def ascii_host(name: str) -> str:
     if any(ch.isspace() for ch in name):
         raise InvalidInput(_("A server name cannot contain spaces: {name}").format(name=name))
     try:
-        encoded = name.encode("idna").decode("ascii").lower()
+        # An ASCII name is its own ASCII form (the label check below is the codec's and
+        # more); the IDNA codec (with unicodedata) loads only for a name that needs it.
+        encoded = (name if name.isascii() else name.encode("idna").decode("ascii")).lower()
     except UnicodeError:
         raise InvalidInput(_("“{name}” is not a valid server name.").format(name=name)) from None
     labels = encoded.split(".")
