@@ -182,3 +182,22 @@ def test_every_package_of_the_source_is_installed() -> None:
         for init in (ROOT / "smtpwizard").rglob("__init__.py")
     }
     assert found <= listed, sorted(found - listed)
+
+
+def test_resources_are_read_from_their_folder_or_through_importlib(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From the folder on disk where the package is one; through importlib.resources where
+    it is not (a zipped package): the same bytes, and never outside the folder."""
+    from smtpwizard import resources_access
+
+    on_disk = resources_access.resource("providers.json")
+    assert isinstance(on_disk, Path)
+    assert on_disk.read_bytes() == (RESOURCES / "providers.json").read_bytes()
+    monkeypatch.setattr(resources_access, "_folder", lambda: None)
+    through_importlib = resources_access.resource("icons/smtpwizard.svg")
+    assert not isinstance(through_importlib, Path) or through_importlib.is_file()
+    assert through_importlib.read_bytes() == (RESOURCES / "icons/smtpwizard.svg").read_bytes()
+    for name in ("../pyproject.toml", "/etc/passwd", ""):
+        with pytest.raises(ValueError, match="not a resource name"):
+            resources_access.resource(name)
