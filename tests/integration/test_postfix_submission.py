@@ -126,6 +126,21 @@ def test_a_wrong_password_is_a_refused_login_not_a_broken_server(
     assert "535 5.7.8" in json.dumps(document)
 
 
+def test_without_a_password_postfix_wanting_a_login_is_not_called_broken(
+    submission: Submission,
+    ca_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    argv = ["probe", USER, "--server", HOST, "--resolve", f"{HOST}=127.0.0.1", "--json"]
+    argv += ["--port", str(submission.starttls), "--security", "starttls", "--cafile", str(ca_file)]
+    code = main(argv)
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert _outcomes(document) == {submission.starttls: "login_needed"}
+
+
 def test_the_test_message_goes_through_postfix(
     submission: Submission,
     ca_file: Path,
