@@ -93,11 +93,15 @@ class NetworkTimeout(ProbeError, TimeoutError):
 
     Attributes:
         received: bytes that did arrive before the deadline (at most a few hundred).
+        waited: the seconds the step had (``None``: not known).
     """
 
-    def __init__(self, message: str = "timed out", received: bytes = b"") -> None:
+    def __init__(
+        self, message: str = "timed out", received: bytes = b"", waited: float | None = None
+    ) -> None:
         super().__init__(message)
         self.received = received
+        self.waited = waited
 
 
 class ConnectionLost(ProbeError, ConnectionError):

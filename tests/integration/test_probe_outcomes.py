@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from smtpwizard.core.diagnosis.findings import explain
+from smtpwizard.core.errors import NetworkTimeout
 from smtpwizard.core.login import Credentials
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
@@ -19,6 +21,7 @@ from smtpwizard.core.model import Security
 from smtpwizard.core.model import StageName
 from smtpwizard.core.net.address import parse_email
 from smtpwizard.core.net.channel import CancelToken
+from smtpwizard.core.net.channel import Channel
 from smtpwizard.core.net.resolve import StaticResolver
 from smtpwizard.core.probe.options import ProbeOptions
 from smtpwizard.core.probe.runner import probe_candidate
@@ -216,6 +219,11 @@ def test_silent_greeting_is_a_different_timeout(probe, silent_port: int) -> None
     assert (result.outcome, result.reason) == (Outcome.TIMEOUT, Reason.GREETING_TIMEOUT)
     assert result.failed_stage is not None
     assert result.failed_stage.name is StageName.GREETING
+    # The step took its half second and the two checks after it: the detail says both.
+    assert result.failed_stage.detail == (
+        "no greeting within 0.5 seconds, and no answer to a TLS handshake or a line end "
+        "after it either"
+    )
     connect = result.stages[1]
     assert connect.name is StageName.CONNECT
     assert connect.ok
@@ -226,6 +234,22 @@ def test_silent_port_in_tls_mode_times_out_in_the_handshake(probe, silent_port: 
     assert (result.outcome, result.reason) == (Outcome.TIMEOUT, Reason.HANDSHAKE_TIMEOUT)
     assert result.failed_stage is not None
     assert result.failed_stage.name is StageName.TLS
+    assert result.failed_stage.detail == (
+        "no answer to the TLS handshake within 0.5 seconds, nor to a line end after it"
+    )
+
+
+def test_a_timeout_says_the_time_its_step_had() -> None:
+    """Steps have their own times (a login gets longer than a reply); a timeout says the
+    one its step had."""
+    ours, theirs = socket.socketpair()
+    with theirs, CancelToken() as cancel:
+        channel = Channel(ours, cancel=cancel)
+        channel.start_step(0.2)
+        with pytest.raises(NetworkTimeout) as timed_out:
+            channel.read_line()
+        channel.close()
+    assert timed_out.value.waited == 0.2
 
 
 # -- wrong protocol or mode ------------------------------------------------------------------

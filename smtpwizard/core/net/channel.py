@@ -300,6 +300,7 @@ class Channel:
         for cancel_sock in cancel.sockets():
             self._sel.register(cancel_sock, selectors.EVENT_READ, None)
         self.deadline = math.inf
+        self.step_timeout: float | None = None
         self.total_deadline = total_deadline
         self.received = 0
         self.closed = False
@@ -309,6 +310,7 @@ class Channel:
     def start_step(self, timeout: float) -> None:
         """Starts a step that must finish within ``timeout`` seconds."""
         self.deadline = self._clock() + timeout
+        self.step_timeout = timeout
 
     def _wait(self, for_write: bool) -> None:
         events = selectors.EVENT_WRITE if for_write else selectors.EVENT_READ
@@ -320,7 +322,9 @@ class Channel:
             if remaining <= 0:
                 if self.total_deadline <= self.deadline:
                     raise TimeLimit("the probe ran out of time")
-                raise NetworkTimeout("timed out", received=bytes(self._buf[:300]))
+                raise NetworkTimeout(
+                    "timed out", received=bytes(self._buf[:300]), waited=self.step_timeout
+                )
             for key, _ in self._sel.select(remaining):
                 if key.data == "peer":
                     self._cancel.check()

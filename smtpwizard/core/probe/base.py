@@ -379,7 +379,8 @@ class Probe(ConnectStages, EncryptionStages):
                 StageName.GREETING: Reason.GREETING_TIMEOUT,
                 StageName.TLS: Reason.HANDSHAKE_TIMEOUT,
             }.get(name, Reason.REPLY_TIMEOUT)
-            detail = f"no complete answer within {self.options.timeout:g} seconds"
+            waited = exc.waited if exc.waited is not None else self.options.timeout
+            detail = f"no complete answer within {waited:.3g} seconds"
             if exc.received:
                 detail += f"; only this arrived: {show(exc.received)}"
             raise self._fail(name, started, Outcome.TIMEOUT, reason, detail, error=exc) from None

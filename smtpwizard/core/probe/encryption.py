@@ -45,6 +45,11 @@ from smtpwizard.core.probe.stages import ProbeSteps
 __all__ = ["EncryptionStages"]
 
 
+def _seconds(exc: NetworkTimeout) -> str:
+    """The seconds a step that timed out had, as a detail says them."""
+    return f"{exc.waited:.3g}" if exc.waited is not None else "the allowed"
+
+
 class EncryptionStages(ProbeSteps):
     """The encryption steps of a conversation, and what happens when it does not start as
     expected: STARTTLS, the TLS handshake and its certificate check (with a certificate the
@@ -113,6 +118,15 @@ class EncryptionStages(ProbeSteps):
                 f"something else listens here: {show(data)}",
                 error=exc,
             )
+        raise self._fail(
+            StageName.GREETING,
+            started,
+            Outcome.TIMEOUT,
+            Reason.GREETING_TIMEOUT,
+            f"no greeting within {_seconds(exc)} seconds, and no answer to a TLS handshake "
+            "or a line end after it either",
+            error=exc,
+        )
 
     def _starttls(self) -> None:
         with self._stage(StageName.STARTTLS) as started:
@@ -177,7 +191,7 @@ class EncryptionStages(ProbeSteps):
                 raise self._fail(
                     StageName.TLS, started, outcome, reason, detail, error=exc
                 ) from None
-            except NetworkTimeout:
+            except NetworkTimeout as exc:
                 self._clean = False
                 if not channel.handshake_bytes:
                     kind, data = sniff_after_hello(channel, self._step_timeout(POKE_TIMEOUT))
@@ -190,6 +204,16 @@ class EncryptionStages(ProbeSteps):
                             f"no TLS here; something else listens: {show(data)}",
                         ) from None
                 self._tls = TlsInfo(error="no answer to the TLS handshake")
+                if not channel.handshake_bytes:
+                    raise self._fail(
+                        StageName.TLS,
+                        started,
+                        Outcome.TIMEOUT,
+                        Reason.HANDSHAKE_TIMEOUT,
+                        f"no answer to the TLS handshake within {_seconds(exc)} seconds, nor "
+                        "to a line end after it",
+                        error=exc,
+                    ) from None
                 raise
             except ConnectionLost as exc:
                 self._clean = False
