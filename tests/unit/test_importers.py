@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import ssl
 from pathlib import Path
 
 import environ
@@ -862,6 +863,32 @@ def test_git_send_email() -> None:
         Security.TLS,
         "joe@example.org",
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "ca_file", "said"),
+    [
+        ("/srv/company-ca.pem", "/srv/company-ca.pem", "CA file /srv/company-ca.pem"),
+        ("", None, "git send-email then checks no certificate at all"),
+    ],
+)
+def test_git_smtp_ssl_cert_path(value: str, ca_file: str | None, said: str) -> None:
+    text = "[sendemail]\n\tsmtpServer = h.example\n\tsmtpEncryption = ssl\n"
+    text += f'\tsmtpSSLCertPath = "{value}"\n'
+    imported = parse_settings(text, "gitconfig")
+    assert imported.default_account.ca_file == ca_file
+    assert has(imported.read + imported.warnings, said)
+
+
+def test_git_naming_the_systems_own_folder_means_the_systems_authorities() -> None:
+    folder = ssl.get_default_verify_paths().openssl_capath
+    if not os.path.isdir(folder):
+        pytest.skip(f"this system has no {folder}")
+    text = f"[sendemail]\n\tsmtpServer = h.example\n\tsmtpSSLCertPath = {folder}\n"
+    text += "\tsmtpEncryption = ssl\n"
+    imported = parse_settings(text, "gitconfig")
+    assert imported.default_account.ca_file is None
+    assert has(imported.read, "the system's authorities")
 
 
 def test_git_send_email_identities_as_git_chooses_them() -> None:

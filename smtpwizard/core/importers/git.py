@@ -18,6 +18,7 @@ from smtpwizard.core.importers.base import shorten
 from smtpwizard.core.importers.base import split_lines
 from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import Security
+from smtpwizard.core.net.tls import is_system_trust_folder
 
 __all__ = ["parse_git"]
 
@@ -30,6 +31,27 @@ _GIT_KEY_LINE = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9-]*)[ \t]*(?:=[ \t]*(.*))?
 
 
 _GIT_SERVICES = {"submission": 587, "smtps": 465, "smtp": 25, "submissions": 465}
+
+
+def _read_cert_path(value: str, draft: Draft, notes: Notes) -> None:
+    """``sendemail.smtpSSLCertPath``: a CA file, a folder of them (the system's own is
+    the system's trust), or empty, which turns git's certificate check off."""
+    path = ca_file_value(value)
+    if path is None:
+        notes.w(
+            _(
+                "sendemail.smtpSSLCertPath is empty: git send-email then checks no "
+                "certificate at all, so anyone on the way can pose as the server; this check "
+                "verifies it as it should."
+            )
+        )
+    elif is_system_trust_folder(path):
+        notes.r(
+            _("the system's authorities (sendemail.smtpSSLCertPath = {path})").format(path=path)
+        )
+    else:
+        draft.ca_file = path
+        notes.r(_("CA file {path} (sendemail.smtpSSLCertPath)").format(path=path))
 
 
 def _git_value(raw: str) -> str:
@@ -152,9 +174,7 @@ def _git_draft(values: Mapping[str, tuple[str, int]], notes: Notes) -> Draft:
         )
     cert_path = values.get("smtpsslcertpath")
     if cert_path is not None and draft.security is not Security.NONE:
-        draft.ca_file = ca_file_value(cert_path[0])
-        if draft.ca_file is not None:
-            notes.r(_("CA file {path} (sendemail.smtpSSLCertPath)").format(path=draft.ca_file))
+        _read_cert_path(cert_path[0], draft, notes)
     user = values.get("smtpuser")
     if user and user[0]:
         draft.username = user[0]

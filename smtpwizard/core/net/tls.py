@@ -18,6 +18,7 @@ from smtpwizard.core.i18n import _
 
 __all__ = [
     "TrustFileError",
+    "is_system_trust_folder",
     "make_tls_context",
     "server_name",
     "system_trust_folder",
@@ -55,6 +56,14 @@ def system_trust_folder() -> str | None:
     except OSError:
         pass
     return None
+
+
+def is_system_trust_folder(path: str) -> bool:
+    """Whether ``path`` is the folder of the system's own authorities (``/etc/ssl/certs``
+    on Debian), which settings name to mean "the system's trust"."""
+    paths = ssl.get_default_verify_paths()
+    folders = {os.path.realpath(p) for p in (paths.capath, paths.openssl_capath) if p}
+    return os.path.isdir(path) and os.path.realpath(path) in folders
 
 
 def make_tls_context(cafile: str | None = None) -> ssl.SSLContext:
