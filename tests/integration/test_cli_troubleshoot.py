@@ -195,6 +195,35 @@ def test_trusting_a_certificate_by_hand(
     assert "Forgot 1 certificate" in err
 
 
+def test_from_postfix_main_cf_with_its_password_map(
+    smtp_server: StartSmtp,
+    ca_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A mail admin's relay: relayhost, the TLS level, the CA file, and the login from the
+    password map's source file, as Postfix would use them."""
+    server = smtp_server(mode="starttls")
+    password_map = tmp_path / "sasl_passwd"
+    password_map.write_text(f"[{HOST}]:{server.port} {USER}:{PASSWORD}\n")
+    main_cf = tmp_path / "main.cf"
+    main_cf.write_text(
+        f"relayhost = [{HOST}]:{server.port}\n"
+        "smtp_tls_security_level = secure\n"
+        f"smtp_tls_CAfile = {ca_file}\n"
+        "smtp_sasl_auth_enable = yes\n"
+        f"smtp_sasl_password_maps = hash:{password_map}\n"
+    )
+    args = ["--from", str(main_cf), "--resolve", f"{HOST}=127.0.0.1", "--email", USER]
+    code, out, err = troubleshoot(capsys, monkeypatch, *args)
+    assert code == 0, out + err
+    assert "Using the password found in Postfix relay (main.cf)" in err
+    attempt = server.seen.attempts[-1]
+    assert (attempt.login, attempt.success) == (USER, True)  # the password of the map
+    assert leaks(out + err, PASSWORD, USER) == []
+
+
 @pytest.mark.parametrize("fmt", ["msmtprc", ".env"])
 def test_from_a_file_that_trusts_one_certificate_by_hand(
     fmt: str,

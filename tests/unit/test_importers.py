@@ -1066,6 +1066,7 @@ READABLE: dict[str, tuple[Security, ...]] = {
     "thunderbird-xml": tuple(Security),
     "git-send-email": tuple(Security),
     "json": tuple(Security),
+    "postfix": (Security.TLS, Security.STARTTLS),
 }
 
 
@@ -1100,6 +1101,108 @@ def test_laravel_cannot_say_no_encryption() -> None:
 
 def test_every_readable_exporter_is_listed() -> None:
     assert set(READABLE) <= set(registry())
+
+
+# --- Postfix main.cf ---------------------------------------------------------------------------
+
+DEBIAN_MAIN_CF = """\
+# See /usr/share/postfix/main.cf.dist for a commented, more complete version
+smtpd_banner = $myhostname ESMTP $mail_name (Debian/GNU)
+smtpd_tls_security_level=may
+smtp_tls_CApath=/etc/ssl/certs
+smtp_tls_security_level=may
+smtp_tls_session_cache_database = btree:${{data_directory}}/smtp_scache
+myhostname = box.example.test
+relayhost = [smtp.example.test]:587
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = hash:{map}
+smtp_sasl_security_options = noanonymous
+mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128
+"""
+
+
+def test_postfix_relay_with_its_password_map(tmp_path: Path) -> None:
+    password_map = tmp_path / "sasl_passwd"
+    password_map.write_text(f"# relays\n[smtp.example.test]:587\talice@example.test:{SECRET}\n")
+    result = read_settings(
+        _write(tmp_path / "main.cf", DEBIAN_MAIN_CF.format(map=password_map).encode())
+    )
+    a = result.default_account
+    assert result.format == "postfix"
+    assert (a.host, a.port, a.security) == ("smtp.example.test", 587, Security.STARTTLS)
+    assert (a.username, a.password, a.password_source) == (
+        "alice@example.test",
+        SECRET,
+        str(password_map),
+    )
+    assert has(result.warnings, "may: when STARTTLS fails, or an attacker hides it")
+    assert leaks(texts(result), SECRET, "alice@example.test") == []
+
+
+@pytest.mark.parametrize(
+    ("lines", "host", "port", "security", "said"),
+    [
+        (["relayhost = [smtp.example.test]:465", "smtp_tls_wrappermode = yes",
+          "smtp_tls_security_level = encrypt"], "smtp.example.test", 465, Security.TLS,
+         "checks no certificate"),
+        (["relayhost = [smtp.example.test]"], "smtp.example.test", 25, Security.NONE,
+         "no smtp_tls_security_level"),
+        (["relayhost = example.test:submission", "smtp_tls_security_level = secure"],
+         "example.test", 587, Security.STARTTLS, "looks up the mail servers (MX)"),
+        (["relayhost = [smtp.example.test]:2525", "smtp_use_tls = yes"], "smtp.example.test",
+         2525, Security.STARTTLS, "smtp_use_tls = may"),
+        (["relay_host = [smtp.example.test]:587", "relayhost = ${relay_host}",
+          "smtp_tls_security_level = verify"], "smtp.example.test", 587, Security.STARTTLS,
+         "server smtp.example.test (relayhost)"),
+        (["relayhost = [smtp.example.test]:587,", "  [backup.example.test]:587",
+          "smtp_tls_security_level = secure"], "smtp.example.test", 587, Security.STARTTLS,
+         "relayhost names 2 servers"),
+        (["relayhost = [ipv6:2001:db8::25]:587", "smtp_tls_security_level = secure"],
+         "2001:db8::25", 587, Security.STARTTLS, "server 2001:db8::25"),
+        (["relayhost = [smtp.example.test]:587", "smtp_tls_security_level = secure",
+          "smtp_sasl_auth_enable = yes", "smtp_sasl_password_maps = mysql:/etc/sasl.cf"],
+         "smtp.example.test", 587, Security.STARTTLS, "which this check cannot read"),
+        (["relayhost = [smtp.example.test]:587", "smtp_tls_security_level = secure",
+          "smtp_sasl_auth_enable = yes", "smtp_sasl_password_maps = hash:/nonexistent/map"],
+         "smtp.example.test", 587, Security.STARTTLS, "/nonexistent/map does not exist"),
+    ],
+)  # fmt: skip
+def test_postfix_relays(
+    lines: list[str], host: str, port: int, security: Security, said: str
+) -> None:
+    result = parse_settings("\n".join(lines) + "\n", "main.cf")
+    a = result.default_account
+    assert (a.host, a.port, a.security) == (host, port, security)
+    assert has(result.read + result.missing + result.warnings, said), result
+
+
+def test_postfix_trust_a_ca_file_or_one_certificate() -> None:
+    pin = ":".join(["AB"] * 32)
+    base = "relayhost = [smtp.example.test]:587\n"
+    with_ca = parse_settings(
+        base + "smtp_tls_security_level = secure\nsmtp_tls_CAfile = /srv/ca.pem\n", "main.cf"
+    )
+    assert with_ca.default_account.ca_file == "/srv/ca.pem"
+    pinned = parse_settings(
+        base + "smtp_tls_security_level = fingerprint\n"
+        f"smtp_tls_fingerprint_cert_match =\n    {pin}\n",
+        "main.cf",
+    )
+    assert pinned.default_account.pins == (("smtp.example.test", pin),)
+    md5 = parse_settings(
+        base + "smtp_tls_security_level = fingerprint\nsmtp_tls_fingerprint_digest = md5\n"
+        "smtp_tls_fingerprint_cert_match = " + ":".join(["AB"] * 16) + "\n",
+        "main.cf",
+    )
+    assert md5.default_account.pins == ()
+    assert has(md5.warnings, "is not one SHA-256 certificate fingerprint")
+
+
+def test_postfix_without_a_relay_is_said_plainly() -> None:
+    with pytest.raises(ImportFailed, match="this Postfix delivers mail itself"):
+        parse_settings("myhostname = box.example.test\nrelayhost =\n", "main.cf")
+    with pytest.raises(ImportFailed, match="names no relay"):
+        parse_settings("myhostname = box.example.test\n", "main.cf")
 
 
 # --- secrets -------------------------------------------------------------------------------------
@@ -1233,9 +1336,9 @@ def test_a_pipe_is_refused_without_waiting(tmp_path: Path) -> None:
         (
             b"# Notes\nJust some words about mail.\n",
             "smtpwizard does not recognise “file.env”. It reads smtpwizard's own results and "
-            "exports, Thunderbird prefs.js and user.js, msmtp configurations, .env files "
-            "(Laravel, Django, Symfony, SMTP_*), Django and Flask settings, and git send-email "
-            "configuration.",
+            "exports, Thunderbird prefs.js and user.js, msmtp configurations, Postfix's "
+            "main.cf, .env files (Laravel, Django, Symfony, SMTP_*), Django and Flask "
+            "settings, and git send-email configuration.",
         ),
     ],
 )

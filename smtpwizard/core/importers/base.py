@@ -58,6 +58,7 @@ FORMATS: Mapping[str, str] = MappingProxyType(
         "symfony": "Symfony MAILER_DSN (.env)",
         "dotenv": ".env with SMTP_* variables",
         "git-send-email": "git send-email (git config)",
+        "postfix": "Postfix relay (main.cf)",
     }
 )
 
@@ -136,9 +137,9 @@ def unknown_format(name: str) -> ImportFailed:
     return ImportFailed(
         _(
             "smtpwizard does not recognise {file}. It reads smtpwizard's own results and "
-            "exports, Thunderbird prefs.js and user.js, msmtp configurations, .env files "
-            "(Laravel, Django, Symfony, SMTP_*), Django and Flask settings, and git send-email "
-            "configuration."
+            "exports, Thunderbird prefs.js and user.js, msmtp configurations, Postfix's "
+            "main.cf, .env files (Laravel, Django, Symfony, SMTP_*), Django and Flask "
+            "settings, and git send-email configuration."
         ).format(file=file_label(name, start=False))
     )
 

@@ -1,12 +1,12 @@
 """Reading the outgoing mail settings a person already has, from the file that holds them.
 
 Troubleshooting starts from settings that exist somewhere: a Thunderbird profile, an msmtp
-configuration, an application's ``.env`` or ``settings.py``, or a file smtpwizard itself
-wrote. :func:`read_settings` and :func:`parse_settings` recognise the format by its content
-(the file name only breaks ties) and hand it to the module that reads it (one per source
-format, beside this one), which reads every outgoing server in it and says in plain words what
-was read from where, what the file leaves open and what is assumed instead, and what looks
-wrong.
+configuration, Postfix's ``main.cf``, an application's ``.env`` or ``settings.py``, or a file
+smtpwizard itself wrote. :func:`read_settings` and :func:`parse_settings` recognise the format
+by its content (the file name only breaks ties) and hand it to the module that reads it (one
+per source format, beside this one), which reads every outgoing server in it and says in
+plain words what was read from where, what the file leaves open and what is assumed instead,
+and what looks wrong.
 
 Nothing in a file is ever executed: Python is read with :mod:`ast`, JavaScript preferences
 with a small tokenizer, and an msmtp ``passwordeval`` command is only named, never run. A
@@ -41,6 +41,8 @@ from smtpwizard.core.importers.envfile import read_env
 from smtpwizard.core.importers.git import parse_git
 from smtpwizard.core.importers.msmtp import looks_like_msmtp
 from smtpwizard.core.importers.msmtp import parse_msmtp
+from smtpwizard.core.importers.postfix import looks_like_postfix
+from smtpwizard.core.importers.postfix import parse_postfix
 from smtpwizard.core.importers.python import parse_python
 from smtpwizard.core.importers.python import python_module
 from smtpwizard.core.importers.python import pythonic
@@ -220,6 +222,8 @@ def _hint(name: str) -> str | None:
         return "xml"
     if "gitconfig" in lower:
         return "git"
+    if lower == "main.cf" or lower.startswith("main.cf.") or "postfix" in lower:
+        return "postfix"
     return None
 
 
@@ -247,6 +251,8 @@ def _dispatch(text: str, name: str) -> ImportResult:
         return parse_git(text, name)
     if looks_like_msmtp(text):
         return parse_msmtp(text, name)
+    if looks_like_postfix(text):
+        return parse_postfix(text, name)
     env = read_env(text)
     claim = hint == "python" or (hint is None and pythonic(text))
     python = python_module(text) if claim or (hint is None and not env.clean) else None
@@ -266,6 +272,12 @@ def _dispatch(text: str, name: str) -> ImportResult:
         raise ImportFailed(
             _(
                 "{file} does not look like an msmtp configuration (no host or account lines)."
+            ).format(file=file_label(name))
+        )
+    if hint == "postfix":
+        raise ImportFailed(
+            _(
+                "{file} names no relay (no relayhost line): this Postfix delivers mail itself."
             ).format(file=file_label(name))
         )
     if hint == "prefs":

@@ -55,7 +55,7 @@ class FixSettingsPage(Page):
             _("The settings that do not work"),
             _(
                 "Type them in, or read them from a file: one smtpwizard wrote, Thunderbird's "
-                "prefs.js, an msmtprc, a .env or Django settings."
+                "prefs.js, an msmtprc, Postfix's main.cf, a .env or Django settings."
             ),
         )
         body = self.body
