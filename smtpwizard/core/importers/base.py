@@ -33,6 +33,7 @@ __all__ = [
     "iso_time",
     "mail_address",
     "mode_words",
+    "pinned_note",
     "port_value",
     "read_stamp",
     "security_value",
@@ -465,6 +466,13 @@ def security_value(value: object) -> Security | None:
         return Security(str(value))
     except ValueError:
         return None
+
+
+def pinned_note(fingerprint: str, source: str) -> str:
+    """What was read when a file trusts one certificate by hand (``source``: where)."""
+    return _(
+        "only the certificate with SHA-256 fingerprint {fingerprint} is trusted ({source})"
+    ).format(fingerprint=fingerprint, source=source)
 
 
 def ca_file_value(value: object) -> str | None:

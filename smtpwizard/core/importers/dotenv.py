@@ -11,6 +11,7 @@ from smtpwizard.core.importers.base import ca_file_value
 from smtpwizard.core.importers.base import flag_value
 from smtpwizard.core.importers.base import mail_address
 from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import pinned_note
 from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.base import shorten
 from smtpwizard.core.importers.envfile import EnvFile
@@ -80,12 +81,7 @@ def env_generic(env: EnvFile, notes: Notes) -> Draft:
                 )
             )
         else:
-            notes.r(
-                _(
-                    "only the certificate with SHA-256 fingerprint {fingerprint} is trusted "
-                    "(SMTP_TLS_FINGERPRINT_SHA256)"
-                ).format(fingerprint=draft.pinned_sha256)
-            )
+            notes.r(pinned_note(draft.pinned_sha256, "SMTP_TLS_FINGERPRINT_SHA256"))
     user = _first(env, _GENERIC_USER)
     if user is not None and not from_environment(env, user[0], notes):
         draft.username = user[1]

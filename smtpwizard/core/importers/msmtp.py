@@ -17,6 +17,7 @@ from smtpwizard.core.importers.base import finish
 from smtpwizard.core.importers.base import host_value
 from smtpwizard.core.importers.base import mail_address
 from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import pinned_note
 from smtpwizard.core.importers.base import shorten
 from smtpwizard.core.importers.base import split_lines
 from smtpwizard.core.login import SignIn
@@ -232,12 +233,7 @@ def _read_certificate_check(
         if fingerprint is not None and size == SHA256_BYTES:
             draft.pinned_sha256 = fingerprint
             draft.ca_file = None
-            notes.r(
-                _(
-                    "only the certificate with SHA-256 fingerprint {fingerprint} is trusted "
-                    "(tls_fingerprint, line {line})"
-                ).format(fingerprint=fingerprint, line=pinned[1])
-            )
+            notes.r(pinned_note(fingerprint, f"tls_fingerprint, line {pinned[1]}"))
         elif size in (20, 16):
             notes.w(
                 _(

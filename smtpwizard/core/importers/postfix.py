@@ -23,6 +23,7 @@ from smtpwizard.core.importers.base import ca_file_value
 from smtpwizard.core.importers.base import file_label
 from smtpwizard.core.importers.base import finish
 from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import pinned_note
 from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.base import shorten
 from smtpwizard.core.importers.base import split_lines
@@ -225,12 +226,7 @@ def _read_trust(values: Mapping[str, str], draft: Draft, notes: Notes) -> None:
         pinned = read_fingerprint(matches[0], size=SHA256_BYTES) if matches else None
         if digest == "sha256" and pinned is not None:
             draft.pinned_sha256 = pinned
-            notes.r(
-                _(
-                    "only the certificate with SHA-256 fingerprint {fingerprint} is trusted "
-                    "(smtp_tls_fingerprint_cert_match)"
-                ).format(fingerprint=pinned)
-            )
+            notes.r(pinned_note(pinned, "smtp_tls_fingerprint_cert_match"))
         else:
             notes.w(
                 _(

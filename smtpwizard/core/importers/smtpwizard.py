@@ -21,6 +21,7 @@ from smtpwizard.core.importers.base import finish
 from smtpwizard.core.importers.base import iso_time
 from smtpwizard.core.importers.base import mail_address
 from smtpwizard.core.importers.base import mode_words
+from smtpwizard.core.importers.base import pinned_note
 from smtpwizard.core.importers.base import port_value
 from smtpwizard.core.importers.base import security_value
 from smtpwizard.core.importers.base import text_value
@@ -116,12 +117,7 @@ def _from_probe(doc: dict[str, Any], name: str) -> ImportResult:
     rec = result.recommended
     pinned_for = [d for d in drafts if rec is not None and d.host == rec.host]
     if result.pinned_sha256 is not None and pinned_for:
-        notes.r(
-            _(
-                "only the certificate with SHA-256 fingerprint {fingerprint} is trusted for "
-                "{host} (trust.pinned_sha256)"
-            ).format(fingerprint=result.pinned_sha256, host=pinned_for[0].host)
-        )
+        notes.r(pinned_note(result.pinned_sha256, f"for {pinned_for[0].host}, trust.pinned_sha256"))
         for draft in pinned_for:
             draft.pinned_sha256 = result.pinned_sha256
     if drafts and all(d.security is None or d.port is None for d in drafts):
@@ -164,12 +160,7 @@ def _from_json_export(doc: dict[str, Any], name: str) -> ImportResult:
     pinned = smtp.get("pinned_sha256")
     draft.pinned_sha256 = read_fingerprint(pinned) if isinstance(pinned, str) else None
     if draft.pinned_sha256 is not None:
-        notes.r(
-            _(
-                "only the certificate with SHA-256 fingerprint {fingerprint} is trusted "
-                "(smtp.pinned_sha256)"
-            ).format(fingerprint=draft.pinned_sha256)
-        )
+        notes.r(pinned_note(draft.pinned_sha256, "smtp.pinned_sha256"))
     if email:
         notes.r(_("sender address {email} (email)").format(email=email))
     password = smtp.get("password")
