@@ -41,6 +41,7 @@ NAMES = [
     "probe.json",
     "config-v1.1.xml",
     ".gitconfig",
+    "main.cf",
     "notes.txt",
 ]
 
@@ -94,6 +95,20 @@ SNIPPETS = [
     "<clientConfig><outgoingServer type='smtp'><port>x</port></outgoingServer></clientConfig>",
     "# Tested by smtpwizard on 2026-13-45 99:99 UTC: login accepted.",
     "# Outgoing server x port 1, none.",
+    "relayhost = [smtp.example.org]:587",
+    "relayhost = smtp.example.org:smtps",
+    "relayhost = [ipv6:::1]:x",
+    "relayhost = $relay",
+    "relayhost = [",
+    "relay = ${relayhost}",
+    "  [b.example.org]:25,",
+    "smtp_tls_wrappermode = yes",
+    "smtp_tls_security_level = fingerprint",
+    "smtp_tls_fingerprint_cert_match = AB:CD",
+    "smtp_sasl_auth_enable = yes",
+    "smtp_sasl_password_maps = hash:/dev/null",
+    "smtp_sasl_password_maps = texthash:/proc",
+    "#   [smtp.example.org]:587 joe:",
 ]
 
 fragments = st.lists(st.one_of(st.sampled_from(SNIPPETS), st.text(max_size=30)), max_size=25).map(

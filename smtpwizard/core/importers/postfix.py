@@ -144,6 +144,9 @@ def _read_relay(relay: str, draft: Draft, notes: Notes) -> None:
             ).format(relay=relay, host=host)
         )
         port = port or None
+    if not host or any(c in host for c in "[]"):
+        notes.w(_("relayhost “{relay}” names no server.").format(relay=shorten(relay)))
+        return
     draft.host = host
     notes.r(_("server {host} (relayhost)").format(host=host))
     if port:
