@@ -1203,6 +1203,8 @@ def test_postfix_without_a_relay_is_said_plainly() -> None:
         parse_settings("myhostname = box.example.test\nrelayhost =\n", "main.cf")
     with pytest.raises(ImportFailed, match="names no relay"):
         parse_settings("myhostname = box.example.test\n", "main.cf")
+    with pytest.raises(ImportFailed, match="a parameter this file does not set"):
+        parse_settings("relayhost = $smarthost\n", "main.cf")
 
 
 # --- secrets -------------------------------------------------------------------------------------

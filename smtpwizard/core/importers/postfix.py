@@ -62,6 +62,13 @@ def parse_postfix(text: str, name: str) -> ImportResult:
     values = _parameters(text, notes)
     draft = Draft()
     relay = values.get("relayhost", "").strip()
+    if not relay and "$" in _raw(text, "relayhost"):
+        raise ImportFailed(
+            _(
+                "{file} sets relayhost = {value}, a parameter this file does not set, so the "
+                "relay cannot be read from it."
+            ).format(file=file_label(name), value=shorten(_raw(text, "relayhost")))
+        )
     if not relay:
         raise ImportFailed(
             _(
@@ -124,6 +131,16 @@ def _parameters(text: str, notes: Notes) -> dict[str, str]:
 
     wanted = ("relayhost", "smtp_sasl_password_maps", "smtp_tls_CAfile", "smtp_tls_CApath")
     return {k: expand(v) if k in wanted and "$" in v else v for k, v in values.items()}
+
+
+def _raw(text: str, name: str) -> str:
+    """The last value written for ``name``, as written (first line only)."""
+    found = ""
+    for line in split_lines(text):
+        match = _ASSIGNMENT.match(line.strip())
+        if match and match.group(1) == name and not line[:1].isspace():
+            found = match.group(2).strip()
+    return found
 
 
 def _read_relay(relay: str, draft: Draft, notes: Notes) -> None:
