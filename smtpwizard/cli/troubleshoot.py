@@ -105,7 +105,8 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         help=_(
             "read the settings from a file: one smtpwizard wrote, Thunderbird's prefs.js, "
-            "an msmtprc, a .env, Django settings (HOST, PORT and options given here win)"
+            "an msmtprc, Postfix's main.cf, a .env, Django or Flask settings, git's "
+            "sendemail configuration (HOST, PORT and options given here win)"
         ),
     )
     parser.add_argument(
