@@ -273,6 +273,31 @@ def test_settings_read_from_a_file(driver: Driver, smtp_server: StartSmtp, tmp_p
     assert "works, login accepted" in page.status.message()
 
 
+def test_a_postfix_relay_is_read_with_its_password_map(
+    driver: Driver, smtp_server: StartSmtp, tmp_path: Path
+) -> None:
+    server = smtp_server(mode="starttls")
+    password_map = tmp_path / "sasl_passwd"
+    password_map.write_text(f"[{HOST}]:{server.port} {USER}:{PASSWORD}\n")
+    path = tmp_path / "main.cf"
+    path.write_text(
+        f"relayhost = [{HOST}]:{server.port}\nsmtp_tls_security_level = may\n"
+        f"smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:{password_map}\n"
+    )
+    fix = to_fix(driver)
+    fix.ask_open_path = lambda: str(path)
+    fix.load.click()
+    assert (fix.host.text(), fix.port.value()) == (HOST, server.port)
+    assert fix.security.currentData() == "starttls"
+    assert (fix.username.text(), fix.password.text()) == (USER, PASSWORD)
+    assert "Postfix sends without encryption" in fix.file_report.text()
+    assert leaks(fix.file_report.text(), PASSWORD, USER) == []
+    page = start_stepping(driver)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()
+    assert "works, login accepted" in page.status.message()
+
+
 def test_a_file_that_names_a_ca_file_is_checked_with_it(
     driver: Driver, smtp_server: StartSmtp, services: Engine, certs: CertSet, tmp_path: Path
 ) -> None:
