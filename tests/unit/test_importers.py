@@ -598,12 +598,23 @@ def test_flask_settings_in_their_usual_shapes() -> None:
         Security.STARTTLS,
         "abc",
     )
-    # Several classes set the server: the last is read, and that is said.
-    two = in_a_class + "class DevelopmentConfig(Config):\n    MAIL_SERVER = 'localhost'\n"
+    # Several classes set the server: each is an account with what it inherits; the last
+    # is the default, and that is said.
+    two = in_a_class + (
+        "class DevelopmentConfig(Config):\n    MAIL_SERVER = 'localhost'\n    MAIL_PORT = 1025\n"
+        "    MAIL_USE_SSL = False\n"
+        "class ProductionConfig(Config):\n    MAIL_SERVER = 'smtp.example.com'\n"
+    )
     result = parse_settings(two, "config.py")
-    assert result.default_account.host == "localhost"
+    assert [(a.name, a.host, a.port, a.security, a.username) for a in result.accounts] == [
+        ("Config", "smtp.googlemail.com", 465, Security.TLS, "me@gmail.com"),
+        ("DevelopmentConfig", "localhost", 1025, Security.NONE, "me@gmail.com"),
+        ("ProductionConfig", "smtp.example.com", 465, Security.TLS, "me@gmail.com"),
+    ]
+    assert result.default_account.name == "ProductionConfig"
     assert has(result.warnings, "MAIL_SERVER is set in several classes (Config, Development")
-    assert has(result.read, "server localhost (DevelopmentConfig.MAIL_SERVER)")
+    assert has(result.read, "DevelopmentConfig: server localhost (DevelopmentConfig.MAIL_SERVER)")
+    assert has(result.read, "ProductionConfig: port 465 (Config.MAIL_PORT)")
 
 
 def test_python_without_mail_settings() -> None:

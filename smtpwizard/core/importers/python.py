@@ -111,6 +111,12 @@ class _PyReader:
         self.origin: dict[str, str] = {}
         self.classes: dict[str, list[str]] = {}
         """The classes that set each name, in the order they do."""
+        self.outside: dict[str, _Py] = {}
+        """What is set outside any class (module level, ``app.config``)."""
+        self.own: dict[str, dict[str, _Py]] = {}
+        """What each class sets itself."""
+        self.bases: dict[str, list[str]] = {}
+        """Each class's bases, by name."""
 
     def walk(self, body: Sequence[ast.stmt], depth: int = 0, scope: str | None = None) -> None:
         if depth > 6:
@@ -124,9 +130,13 @@ class _PyReader:
                         self.origin[target.id] = f"{scope}.{target.id}" if scope else target.id
                         if scope:
                             self.classes.setdefault(target.id, []).append(scope)
+                            self.own.setdefault(scope, {})[target.id] = value
+                        else:
+                            self.outside[target.id] = value
                     elif (key := _config_key(target)) is not None:
                         self.names[key] = value
                         self.origin[key] = key
+                        self.outside[key] = value
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
                 if isinstance(stmt.target, ast.Name):
                     self.names[stmt.target.id] = self.eval(stmt.value)
@@ -145,7 +155,22 @@ class _PyReader:
             elif isinstance(stmt, ast.With):
                 self.walk(stmt.body, depth + 1, scope)
             elif isinstance(stmt, ast.ClassDef):
+                self.bases[stmt.name] = [b.id for b in stmt.bases if isinstance(b, ast.Name)]
                 self.walk(stmt.body, depth + 1, stmt.name)
+
+    def settings_of(
+        self, cls: str, seen: frozenset[str] = frozenset()
+    ) -> dict[str, tuple[_Py, str]]:
+        """What a program using class ``cls`` gets, with where each value is set: what is
+        set outside classes, then what its bases set (as Python looks them up, nearest
+        last), then its own."""
+        if cls in seen or len(seen) > 12:
+            return {}
+        found = {key: (value, key) for key, value in self.outside.items()} if not seen else {}
+        for base in reversed(self.bases.get(cls, [])):
+            found.update(self.settings_of(base, seen | {cls}))
+        found.update({key: (value, f"{cls}.{key}") for key, value in self.own.get(cls, {}).items()})
+        return found
 
     def update(self, call: ast.Call) -> None:
         """``vars().update(env.email_url(...))`` and its kin put a dict into the settings;
@@ -154,7 +179,7 @@ class _PyReader:
         if function.endswith("config.update"):
             for keyword in call.keywords:
                 if keyword.arg is not None:
-                    self.names[keyword.arg] = self.eval(keyword.value)
+                    self.names[keyword.arg] = self.outside[keyword.arg] = self.eval(keyword.value)
                     self.origin[keyword.arg] = keyword.arg
             return
         if function not in ("vars().update", "globals().update", "locals().update"):
@@ -291,6 +316,35 @@ class _PyReader:
         return _Py({"EMAIL_HOST": UNKNOWN}, var)
 
 
+def _one_account_per_class(
+    reader: _PyReader, key: str, classes: list[str], notes: Notes, text: str, name: str
+) -> ImportResult:
+    """Settings classes (``Config``, ``ProductionConfig(Config)``…) that each set the server:
+    one account per class, with what it inherits; the last one is the default."""
+    notes.w(
+        _(
+            "{key} is set in several classes ({classes}): each is an account here, with what "
+            "it inherits; the last one, {last}, is read unless you choose another (--account). "
+            "Check which class your program uses."
+        ).format(key=key, classes=", ".join(classes), last=classes[-1])
+    )
+    fmt = "flask-mail" if key == "MAIL_SERVER" else "django"
+    build = flask_draft if fmt == "flask-mail" else django_draft
+    drafts: list[Draft] = []
+    for cls in classes:
+        notes.prefix = f"{cls}: "
+        settings = {
+            setting: Setting(value.value, origin, value.env)
+            for setting, (value, origin) in reader.settings_of(cls).items()
+            if setting.startswith(("EMAIL_", "MAIL_", "DEFAULT_FROM_EMAIL"))
+        }
+        draft = build(settings, notes)
+        draft.name = cls
+        drafts.append(draft)
+    notes.prefix = ""
+    return finish(fmt, drafts, notes, text, name, default=len(drafts) - 1)
+
+
 def parse_python(
     module: ast.Module, text: str, name: str, env: EnvFile | None = None, claim: bool = True
 ) -> ImportResult:
@@ -311,14 +365,9 @@ def parse_python(
         return parse_env(env, text, name)
     notes = Notes()
     for key in ("MAIL_SERVER", "EMAIL_HOST"):
-        classes = reader.classes.get(key, [])
+        classes = list(dict.fromkeys(reader.classes.get(key, [])))
         if key in settings and len(classes) > 1:
-            notes.w(
-                _(
-                    "{key} is set in several classes ({classes}): the last one, {last}, is "
-                    "read. Check which class your program uses."
-                ).format(key=key, classes=", ".join(classes), last=classes[-1])
-            )
+            return _one_account_per_class(reader, key, classes, notes, text, name)
     drafts: list[tuple[str, Draft]] = []
     if any(k in settings for k in DJANGO_KEYS):
         drafts.append(("django", django_draft(settings, notes)))
