@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from smtpwizard.core.diagnosis.common import Context
 from smtpwizard.core.draft import Purpose
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import Reason
+from smtpwizard.core.model import StageName
 from smtpwizard.gui.pages import ExportPage
 from smtpwizard.gui.pages import ResultPage
 from smtpwizard.gui.pages import TestingPage
@@ -18,6 +20,7 @@ from tests.gui.conftest import Announce
 from tests.gui.conftest import Driver
 from tests.gui.test_wizard_flow import to_servers
 from tests.gui.test_wizard_flow import to_testing
+from tests.support import results
 from tests.support.smtpd import SmtpServer
 
 StartSmtp = Callable[..., SmtpServer]
@@ -103,3 +106,41 @@ def test_going_back_and_testing_again_cancels_them(
     driver.wizard.back()
     assert driver.wizard.currentId() == PageId.SIGN_IN
     assert not testing.background_running()
+
+
+def test_a_late_result_keeps_what_the_person_opened_in_the_list(driver: Driver) -> None:
+    """Results arriving after the verdict rebuild the list only when it changes, and what
+    the person opened stays open."""
+    result = driver.wizard.page(PageId.RESULT)
+    assert isinstance(result, ResultPage)
+    refused = results.result(
+        2525, outcome=Outcome.REFUSED, reason=Reason.CONNECTION_REFUSED,
+        failed=StageName.CONNECT, detail="connection refused",
+    )  # fmt: skip
+    blocked = results.result(
+        587, outcome=Outcome.TIMEOUT, reason=Reason.CONNECT_TIMEOUT,
+        failed=StageName.CONNECT, detail="timed out",
+    )  # fmt: skip
+    first = results.matrix(results.logged_in(), refused)
+    context = Context(first.results, None)
+    result._fill_problems(first, context)
+    top = result.problems.topLevelItem(0)
+    assert top is not None
+    assert "2525" in top.text(0)
+    top.setExpanded(True)
+
+    result._fill_problems(first, context)  # nothing new: the very same items stay
+    assert result.problems.topLevelItem(0) is top
+    assert top.child(0) is not None
+
+    later = results.matrix(results.logged_in(), refused, blocked)
+    result._fill_problems(later, Context(later.results, None))
+    texts = [result.problems.topLevelItem(i).text(0) for i in range(2)]  # type: ignore[union-attr]
+    assert "2525" in texts[0]
+    assert "587" in texts[1]
+    reopened = result.problems.topLevelItem(0)
+    assert reopened is not None
+    assert reopened.isExpanded()  # still open, as the person left it
+    second = result.problems.topLevelItem(1)
+    assert second is not None
+    assert not second.isExpanded()

@@ -29,6 +29,7 @@ from smtpwizard.core.login import Credentials
 from smtpwizard.core.login import SignIn
 from smtpwizard.core.model import AuthStatus
 from smtpwizard.core.model import Candidate
+from smtpwizard.core.model import Finding
 from smtpwizard.core.model import MatrixResult
 from smtpwizard.core.model import Outcome
 from smtpwizard.core.model import ProbeResult
@@ -121,6 +122,8 @@ class ResultPage(Page):
         layout.addLayout(cards)
 
         self.problems = QTreeWidget(body)
+        self._problems_shown: object = None
+        """What the list shows (to rebuild it only when that changes)."""
         self.problems.setHeaderHidden(True)
         self.problems.setAccessibleName(_("What did not work, and why"))
         wrap_items(self.problems)
@@ -310,33 +313,53 @@ class ResultPage(Page):
     def _fill_problems(
         self, matrix: MatrixResult, context: Context, incoming: MatrixResult | None = None
     ) -> None:
-        self.problems.clear()
+        """Lists what did not work. Called again as servers tested after the verdict
+        report: the list is rebuilt only when it changes, and what the person opened,
+        selected and scrolled to stays so."""
         runs = [(matrix, context)]
         if incoming is not None:
             runs.append((incoming, Context(incoming.results, context.provider)))
-        for run, run_context in runs:
-            for result in run.results:
-                self._add_problem(result, run_context)
-        if self.problems.topLevelItemCount() == 0:
-            results = list(matrix.results) + (list(incoming.results) if incoming else [])
-            skipped = any(r.reason in (Reason.SUPERSEDED, Reason.LOGIN_STOPPED) for r in results)
-            checking = self.setup.background_checking()
-            text = (
-                _("Nothing so far. The servers not needed are still being checked.")
-                if skipped and checking
-                else _("Nothing. The other servers were not needed: a better one already works.")
-                if skipped
-                else _("Nothing: everything tested works.")
-            )
-            self.problems.addTopLevelItem(QTreeWidgetItem([text]))
-
-    def _add_problem(self, result: ProbeResult, context: Context) -> None:
-        finding = explain(result, context)
-        if finding.severity is Severity.OK or result.reason in (
-            Reason.SUPERSEDED,
-            Reason.LOGIN_STOPPED,
-        ):
+        problems = [
+            (result, finding)
+            for run, run_context in runs
+            for result in run.results
+            if (finding := explain(result, run_context)).severity is not Severity.OK
+            and result.reason not in (Reason.SUPERSEDED, Reason.LOGIN_STOPPED)
+        ]
+        nothing = "" if problems else self._nothing_text(matrix, incoming)
+        shown = (
+            tuple((r.candidate, r.tls, f.headline, f.explanation, f.advice) for r, f in problems),
+            nothing,
+        )
+        if shown == self._problems_shown:
             return
+        self._problems_shown = shown
+        tops = [self.problems.topLevelItem(i) for i in range(self.problems.topLevelItemCount())]
+        opened = {top.text(0) for top in tops if top is not None and top.isExpanded()}
+        current = self.problems.currentItem()
+        current_text = current.text(0) if current is not None and current.parent() is None else ""
+        scrolled = self.problems.verticalScrollBar().value()
+        self.problems.clear()
+        for result, finding in problems:
+            top = self._add_problem(result, finding)
+            if top.text(0) in opened:
+                top.setExpanded(True)
+            if top.text(0) == current_text:
+                self.problems.setCurrentItem(top)
+        if nothing:
+            self.problems.addTopLevelItem(QTreeWidgetItem([nothing]))
+        self.problems.verticalScrollBar().setValue(scrolled)
+
+    def _nothing_text(self, matrix: MatrixResult, incoming: MatrixResult | None) -> str:
+        results = list(matrix.results) + (list(incoming.results) if incoming else [])
+        skipped = any(r.reason in (Reason.SUPERSEDED, Reason.LOGIN_STOPPED) for r in results)
+        if skipped and self.setup.background_checking():
+            return _("Nothing so far. The servers not needed are still being checked.")
+        if skipped:
+            return _("Nothing. The other servers were not needed: a better one already works.")
+        return _("Nothing: everything tested works.")
+
+    def _add_problem(self, result: ProbeResult, finding: Finding) -> QTreeWidgetItem:
         c = result.candidate
         top = QTreeWidgetItem([f"{c.label()}: {finding.headline}"])
         top.setIcon(0, severity_icon(finding.severity))
@@ -368,6 +391,7 @@ class ResultPage(Page):
             for line in result.transcript:
                 lock = "[TLS] " if line.encrypted else ""
                 QTreeWidgetItem(talk, [f"{line.direction} {lock}{line.text}"])
+        return top
 
     def _trusted(self) -> None:
         self.status.show_message(
