@@ -617,6 +617,25 @@ def test_flask_settings_in_their_usual_shapes() -> None:
     assert has(result.read, "ProductionConfig: port 465 (Config.MAIL_PORT)")
 
 
+@pytest.mark.parametrize(
+    ("expression", "security"),
+    [
+        ("os.environ.get('MAIL_TLS') is not None", Security.NONE),
+        ("os.environ.get('MAIL_TLS', '1') is not None", Security.STARTTLS),
+        ("os.environ.get('NO_TLS') is None", Security.STARTTLS),
+    ],
+)
+def test_flask_flags_that_test_whether_a_variable_is_set(
+    expression: str, security: Security
+) -> None:
+    text = "import os\nMAIL_SERVER = 'smtp.example.com'\nMAIL_PORT = 587\n"
+    text += f"MAIL_USE_TLS = {expression}\n"
+    result = parse_settings(text, "config.py")
+    assert result.default_account.security is security
+    assert has(result.missing, "MAIL_USE_TLS: the running program takes it from the environment")
+    assert not has(result.missing, "no MAIL_USE_TLS or MAIL_USE_SSL")
+
+
 def test_python_without_mail_settings() -> None:
     with pytest.raises(ImportFailed) as caught:
         parse_settings("import os\nDEBUG = True\nALLOWED_HOSTS = []\n", "settings.py")

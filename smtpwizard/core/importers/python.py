@@ -255,6 +255,9 @@ class _PyReader:
                 return _Py(left.value in right.value, env)
             if isinstance(op, ast.NotIn):
                 return _Py(left.value not in right.value, env)
+            if isinstance(op, (ast.Is, ast.IsNot)) and right.value is None:
+                # ``os.environ.get("X") is not None``: whether the variable is set.
+                return _Py((left.value is None) == isinstance(op, ast.Is), env)
         except TypeError:
             pass
         return _Py(UNKNOWN, env)
