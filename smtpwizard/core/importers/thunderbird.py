@@ -183,9 +183,10 @@ def _thunderbird_server(
         if try_ssl == 1:
             notes.w(
                 _(
-                    "try_ssl = 1 is the old “STARTTLS, if available”: when the server does not "
-                    "offer STARTTLS (or an attacker hides it), Thunderbird sends the password "
-                    "unencrypted. Choose STARTTLS (2) or SSL/TLS (3)."
+                    "try_ssl = 1 is the old “STARTTLS, if available”: current Thunderbird "
+                    "insist on STARTTLS with it, but older versions send the password "
+                    "unencrypted when the server does not offer STARTTLS (or an attacker hides "
+                    "it). Choose STARTTLS (2) or SSL/TLS (3)."
                 )
             )
     else:
