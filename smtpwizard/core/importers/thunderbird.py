@@ -184,7 +184,7 @@ def _thunderbird_server(
             notes.w(
                 _(
                     "try_ssl = 1 is the old “STARTTLS, if available”: current Thunderbird "
-                    "insist on STARTTLS with it, but older versions send the password "
+                    "insists on STARTTLS with it, but older versions send the password "
                     "unencrypted when the server does not offer STARTTLS (or an attacker hides "
                     "it). Choose STARTTLS (2) or SSL/TLS (3)."
                 )
