@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -20,12 +22,15 @@ from smtpwizard.core.model import Security
 
 __all__ = [
     "FORMATS",
+    "MAX_BYTES",
+    "SERVICE_PORTS",
     "Draft",
     "ImportResult",
     "ImportedAccount",
     "Notes",
     "Stamp",
     "ca_file_value",
+    "cannot_read",
     "file_label",
     "finish",
     "flag_value",
@@ -35,11 +40,13 @@ __all__ = [
     "mode_words",
     "pinned_note",
     "port_value",
+    "read_bytes",
     "read_stamp",
     "security_value",
     "shorten",
     "split_lines",
     "text_value",
+    "too_large",
     "unknown_format",
 ]
 
@@ -466,6 +473,64 @@ def security_value(value: object) -> Security | None:
         return Security(str(value))
     except ValueError:
         return None
+
+
+#: Port names settings may give instead of numbers (from /etc/services).
+SERVICE_PORTS = {"smtp": 25, "submission": 587, "smtps": 465, "submissions": 465}
+
+#: The largest file read; settings files are a few kilobytes.
+MAX_BYTES = 1024 * 1024
+
+
+def too_large(shown: str) -> str:
+    return _("“{path}” is too large for a settings file (more than {limit} MB).").format(
+        path=shown, limit=MAX_BYTES // (1024 * 1024)
+    )
+
+
+def cannot_read(shown: str, exc: BaseException) -> str:
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return _("“{path}” cannot be read: {reason}.").format(path=shown, reason=reason)
+
+
+def read_bytes(target: Path, shown: str) -> bytes:
+    """The bytes of the file at ``target`` (``shown`` in messages), at most :data:`MAX_BYTES`;
+    a pipe or device never blocks here (it is refused unread).
+
+    Raises:
+        ImportFailed: it cannot be opened or read, is not a regular file, or is too large.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(target, flags)
+    except PermissionError:
+        raise ImportFailed(
+            _("“{path}” cannot be read: permission denied.").format(path=shown)
+        ) from None
+    except OSError as exc:
+        raise ImportFailed(cannot_read(shown, exc)) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ImportFailed(
+                _("“{path}” is not a regular file (it is a device, pipe or socket).").format(
+                    path=shown
+                )
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ImportFailed(cannot_read(shown, exc)) from None
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise ImportFailed(too_large(shown))
+    return b"".join(chunks)
 
 
 def pinned_note(fingerprint: str, source: str) -> str:

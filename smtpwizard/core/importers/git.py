@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from smtpwizard.core.i18n import _
+from smtpwizard.core.importers.base import SERVICE_PORTS
 from smtpwizard.core.importers.base import Draft
 from smtpwizard.core.importers.base import ImportResult
 from smtpwizard.core.importers.base import Notes
@@ -28,9 +29,6 @@ _GIT_SECTION_LINE = re.compile(
 
 
 _GIT_KEY_LINE = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9-]*)[ \t]*(?:=[ \t]*(.*))?")
-
-
-_GIT_SERVICES = {"submission": 587, "smtps": 465, "smtp": 25, "submissions": 465}
 
 
 def _read_cert_path(value: str, draft: Draft, notes: Notes) -> None:
@@ -160,7 +158,7 @@ def _git_draft(values: Mapping[str, tuple[str, int]], notes: Notes) -> Draft:
         notes.m(_("no smtpEncryption: git send-email does not encrypt"))
     port = values.get("smtpserverport")
     if port is not None:
-        draft.port = port_value(port[0]) or _GIT_SERVICES.get(port[0].lower())
+        draft.port = port_value(port[0]) or SERVICE_PORTS.get(port[0].lower())
         if draft.port:
             notes.r(_("port {port} (sendemail.smtpServerPort)").format(port=draft.port))
         else:

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Mapping
+from pathlib import Path
 
 from smtpwizard.core.errors import ImportFailed
 from smtpwizard.core.i18n import _
+from smtpwizard.core.importers.base import SERVICE_PORTS
 from smtpwizard.core.importers.base import Draft
 from smtpwizard.core.importers.base import ImportResult
 from smtpwizard.core.importers.base import Notes
 from smtpwizard.core.importers.base import ca_file_value
 from smtpwizard.core.importers.base import file_label
 from smtpwizard.core.importers.base import finish
+from smtpwizard.core.importers.base import flag_value
 from smtpwizard.core.importers.base import mode_words
 from smtpwizard.core.importers.base import pinned_note
 from smtpwizard.core.importers.base import port_value
+from smtpwizard.core.importers.base import read_bytes
 from smtpwizard.core.importers.base import shorten
 from smtpwizard.core.importers.base import split_lines
 from smtpwizard.core.model import Security
@@ -37,14 +40,10 @@ __all__ = ["looks_like_postfix", "parse_postfix"]
 _ASSIGNMENT = re.compile(r"^([A-Za-z0-9_]+)[ \t]*=[ \t]*(.*)$")
 _RELAYHOST = re.compile(r"^[ \t]*relayhost[ \t]*=", re.M)
 _REFERENCE = re.compile(r"\$(?:\{([A-Za-z0-9_]+)\}|\(([A-Za-z0-9_]+)\)|([A-Za-z0-9_]+))")
-#: Port names Postfix takes from /etc/services.
-_SERVICES = {"smtp": 25, "submission": 587, "smtps": 465, "submissions": 465}
 #: TLS levels that insist on encryption; "verify" and stronger also check the certificate.
 _ENCRYPTED = ("encrypt", "dane", "dane-only", "fingerprint", "verify", "secure")
 #: Password map types whose source is a text file of "key value" lines (postmap's input).
 _FILE_MAPS = ("hash", "btree", "lmdb", "cdb", "dbm", "sdbm", "texthash")
-#: The password map's largest source file read.
-_MAP_BYTES = 1024 * 1024
 #: The password map line smtpwizard's own export writes as a comment.
 _EXPORTED_MAP_LINE = re.compile(r"^#[ \t]+(\[[^\]\s]+\](?::\S+)?)[ \t]+([^:\s]+):(.*)$")
 #: What the export writes in that line when the password was left out.
@@ -59,15 +58,16 @@ def looks_like_postfix(text: str) -> bool:
 def parse_postfix(text: str, name: str) -> ImportResult:
     """Reads the relay Postfix sends through."""
     notes = Notes()
-    values = _parameters(text, notes)
+    written = _parameters(text)
+    values = _expanded(written, notes)
     draft = Draft()
     relay = values.get("relayhost", "").strip()
-    if not relay and "$" in _raw(text, "relayhost"):
+    if not relay and "$" in written.get("relayhost", ""):
         raise ImportFailed(
             _(
                 "{file} sets relayhost = {value}, a parameter this file does not set, so the "
                 "relay cannot be read from it."
-            ).format(file=file_label(name), value=shorten(_raw(text, "relayhost")))
+            ).format(file=file_label(name), value=shorten(written["relayhost"]))
         )
     if not relay:
         raise ImportFailed(
@@ -98,9 +98,9 @@ def parse_postfix(text: str, name: str) -> ImportResult:
     return finish("postfix", [draft], notes, text, name)
 
 
-def _parameters(text: str, notes: Notes) -> dict[str, str]:
-    """The file's parameters, continuation lines joined and ``$name`` references to the
-    file's own parameters replaced."""
+def _parameters(text: str) -> dict[str, str]:
+    """The file's parameters as written, continuation lines joined; the last assignment of
+    a name wins."""
     logical: list[str] = []
     for line in split_lines(text):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -114,6 +114,12 @@ def _parameters(text: str, notes: Notes) -> dict[str, str]:
         match = _ASSIGNMENT.match(line)
         if match:
             values[match.group(1)] = match.group(2).strip()
+    return values
+
+
+def _expanded(values: Mapping[str, str], notes: Notes) -> dict[str, str]:
+    """The parameters with ``$name`` references in those read here replaced by what the
+    file sets."""
 
     def expand(value: str, depth: int = 0) -> str:
         def one(match: re.Match[str]) -> str:
@@ -131,16 +137,6 @@ def _parameters(text: str, notes: Notes) -> dict[str, str]:
 
     wanted = ("relayhost", "smtp_sasl_password_maps", "smtp_tls_CAfile", "smtp_tls_CApath")
     return {k: expand(v) if k in wanted and "$" in v else v for k, v in values.items()}
-
-
-def _raw(text: str, name: str) -> str:
-    """The last value written for ``name``, as written (first line only)."""
-    found = ""
-    for line in split_lines(text):
-        match = _ASSIGNMENT.match(line.strip())
-        if match and match.group(1) == name and not line[:1].isspace():
-            found = match.group(2).strip()
-    return found
 
 
 def _read_relay(relay: str, draft: Draft, notes: Notes) -> None:
@@ -167,7 +163,7 @@ def _read_relay(relay: str, draft: Draft, notes: Notes) -> None:
     draft.host = host
     notes.r(_("server {host} (relayhost)").format(host=host))
     if port:
-        number = port_value(port) or _SERVICES.get(port.lower())
+        number = port_value(port) or SERVICE_PORTS.get(port.lower())
         if number is None:
             notes.w(_("relayhost port “{value}” is not a port.").format(value=shorten(port)))
         else:
@@ -178,11 +174,11 @@ def _read_relay(relay: str, draft: Draft, notes: Notes) -> None:
 def _read_security(values: Mapping[str, str], draft: Draft, notes: Notes) -> None:
     level = values.get("smtp_tls_security_level", "").strip().lower()
     source = "smtp_tls_security_level"
-    if not level and _yes(values.get("smtp_enforce_tls")):
+    if not level and flag_value(values.get("smtp_enforce_tls")) is True:
         level, source = "encrypt", "smtp_enforce_tls"
-    elif not level and _yes(values.get("smtp_use_tls")):
+    elif not level and flag_value(values.get("smtp_use_tls")) is True:
         level, source = "may", "smtp_use_tls"
-    if _yes(values.get("smtp_tls_wrappermode")):
+    if flag_value(values.get("smtp_tls_wrappermode")) is True:
         draft.security = Security.TLS
         notes.r(_("encryption SSL/TLS (smtp_tls_wrappermode = yes)"))
         if level not in _ENCRYPTED:
@@ -273,7 +269,7 @@ def _read_trust(values: Mapping[str, str], draft: Draft, notes: Notes) -> None:
 def _read_login(
     values: Mapping[str, str], relay: str, draft: Draft, notes: Notes, text: str
 ) -> None:
-    if not _yes(values.get("smtp_sasl_auth_enable")):
+    if flag_value(values.get("smtp_sasl_auth_enable")) is not True:
         notes.m(_("smtp_sasl_auth_enable is not yes: Postfix does not log in"))
         return
     draft.auth = "password"
@@ -326,28 +322,19 @@ def _read_login(
 def _map_entry(path: str, relay: str, notes: Notes) -> tuple[str, str] | None:
     """The ``user:password`` of the relay in the password map's source file, looked up as
     Postfix does (the relayhost exactly as written, then the host alone)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except PermissionError:
-        notes.m(
-            _(
-                "the login is in {path}, which may not be read here (it is usually root's "
-                "only): run as root, or give --username and the password"
-            ).format(path=path)
-        )
-        return None
-    except OSError:
+    if not os.path.lexists(path):
         notes.w(_("the password map {path} does not exist.").format(path=path))
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            notes.w(_("the password map {path} is not a regular file.").format(path=path))
-            return None
-        data = os.read(fd, _MAP_BYTES)
-    except OSError:
+        data = read_bytes(Path(path), path)
+    except ImportFailed as exc:
+        notes.m(
+            _(
+                "the login is in {path}, but {problem} Run as root if it is root's only, or "
+                "give the user name and the password."
+            ).format(path=path, problem=exc)
+        )
         return None
-    finally:
-        os.close(fd)
     entries: dict[str, str] = {}
     for line in data.decode("utf-8", "replace").splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
@@ -367,7 +354,3 @@ def _map_entry(path: str, relay: str, notes: Notes) -> tuple[str, str] | None:
         ).format(path=path, relay=relay)
     )
     return None
-
-
-def _yes(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("yes", "true", "1", "on")

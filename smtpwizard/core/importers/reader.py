@@ -32,9 +32,13 @@ from pathlib import Path
 from smtpwizard.core.errors import ImportFailed
 from smtpwizard.core.i18n import _
 from smtpwizard.core.importers.base import FORMATS
+from smtpwizard.core.importers.base import MAX_BYTES
 from smtpwizard.core.importers.base import ImportedAccount
 from smtpwizard.core.importers.base import ImportResult
+from smtpwizard.core.importers.base import cannot_read
 from smtpwizard.core.importers.base import file_label
+from smtpwizard.core.importers.base import read_bytes
+from smtpwizard.core.importers.base import too_large
 from smtpwizard.core.importers.base import unknown_format
 from smtpwizard.core.importers.env import parse_env
 from smtpwizard.core.importers.envfile import read_env
@@ -61,10 +65,6 @@ __all__ = [
 ]
 
 
-#: The largest file read; settings files are a few kilobytes.
-MAX_BYTES = 1024 * 1024
-
-
 def read_settings(path: str | os.PathLike[str]) -> ImportResult:
     """Reads the outgoing mail settings in a file.
 
@@ -84,7 +84,7 @@ def read_settings(path: str | os.PathLike[str]) -> ImportResult:
             _("“{path}” cannot be read: permission denied.").format(path=shown)
         ) from None
     except (OSError, ValueError) as exc:
-        raise ImportFailed(_cannot_read(shown, exc)) from None
+        raise ImportFailed(cannot_read(shown, exc)) from None
     if stat.S_ISDIR(info.st_mode):
         raise ImportFailed(_("“{path}” is a folder, not a file.").format(path=shown))
     if not stat.S_ISREG(info.st_mode):
@@ -92,8 +92,8 @@ def read_settings(path: str | os.PathLike[str]) -> ImportResult:
             _("“{path}” is not a regular file (it is a device, pipe or socket).").format(path=shown)
         )
     if info.st_size > MAX_BYTES:
-        raise ImportFailed(_too_large(shown))
-    data = _read_bytes(target, shown)
+        raise ImportFailed(too_large(shown))
+    data = read_bytes(target, shown)
     return _parse(_decode(data, name), name)
 
 
@@ -105,7 +105,7 @@ def parse_settings(text: str, name: str = "") -> ImportResult:
     """
     label = file_label(name)
     if len(text) > MAX_BYTES:
-        raise ImportFailed(_too_large(name or _("The text")))
+        raise ImportFailed(too_large(name or _("The text")))
     if "\0" in text:
         raise ImportFailed(
             _("{file} is not a text file (it holds binary data).").format(file=label)
@@ -118,52 +118,6 @@ def parse_settings(text: str, name: str = "") -> ImportResult:
     if not text.strip():
         raise ImportFailed(_("{file} is empty.").format(file=label))
     return _parse(text, name)
-
-
-def _too_large(shown: str) -> str:
-    return _("“{path}” is too large for a settings file (more than {limit} MB).").format(
-        path=shown, limit=MAX_BYTES // (1024 * 1024)
-    )
-
-
-def _cannot_read(shown: str, exc: BaseException) -> str:
-    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return _("“{path}” cannot be read: {reason}.").format(path=shown, reason=reason)
-
-
-def _read_bytes(target: Path, shown: str) -> bytes:
-    """The file's bytes; a pipe or device never blocks here (it is refused unread)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(target, flags)
-    except PermissionError:
-        raise ImportFailed(
-            _("“{path}” cannot be read: permission denied.").format(path=shown)
-        ) from None
-    except OSError as exc:
-        raise ImportFailed(_cannot_read(shown, exc)) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ImportFailed(
-                _("“{path}” is not a regular file (it is a device, pipe or socket).").format(
-                    path=shown
-                )
-            )
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, MAX_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise ImportFailed(_cannot_read(shown, exc)) from None
-    finally:
-        os.close(fd)
-    if size > MAX_BYTES:
-        raise ImportFailed(_too_large(shown))
-    return b"".join(chunks)
 
 
 def _decode(data: bytes, name: str) -> str:
