@@ -76,6 +76,7 @@ from smtpwizard.core.probe.options import Stop
 from smtpwizard.core.probe.options import address_literal
 from smtpwizard.core.probe.peer import SMTP_START
 from smtpwizard.core.probe.peer import not_smtp_kind
+from smtpwizard.core.probe.peer import seconds_waited
 from smtpwizard.core.probe.peer import show
 from smtpwizard.core.probe.refusals import credentials_refused
 from smtpwizard.core.probe.refusals import sending_refusal
@@ -379,8 +380,8 @@ class Probe(ConnectStages, EncryptionStages):
                 StageName.GREETING: Reason.GREETING_TIMEOUT,
                 StageName.TLS: Reason.HANDSHAKE_TIMEOUT,
             }.get(name, Reason.REPLY_TIMEOUT)
-            waited = exc.waited if exc.waited is not None else self.options.timeout
-            detail = f"no complete answer within {waited:.3g} seconds"
+            waited = seconds_waited(exc, self.options.timeout)
+            detail = f"no complete answer within {waited} seconds"
             if exc.received:
                 detail += f"; only this arrived: {show(exc.received)}"
             raise self._fail(name, started, Outcome.TIMEOUT, reason, detail, error=exc) from None

@@ -37,17 +37,13 @@ from smtpwizard.core.probe.peer import not_smtp_kind
 from smtpwizard.core.probe.peer import parse_or_none
 from smtpwizard.core.probe.peer import peer_certificate
 from smtpwizard.core.probe.peer import peer_chain
+from smtpwizard.core.probe.peer import seconds_waited
 from smtpwizard.core.probe.peer import show
 from smtpwizard.core.probe.peer import sniff
 from smtpwizard.core.probe.peer import sniff_after_hello
 from smtpwizard.core.probe.stages import ProbeSteps
 
 __all__ = ["EncryptionStages"]
-
-
-def _seconds(exc: NetworkTimeout) -> str:
-    """The seconds a step that timed out had, as a detail says them."""
-    return f"{exc.waited:.3g}" if exc.waited is not None else "the allowed"
 
 
 class EncryptionStages(ProbeSteps):
@@ -123,8 +119,8 @@ class EncryptionStages(ProbeSteps):
             started,
             Outcome.TIMEOUT,
             Reason.GREETING_TIMEOUT,
-            f"no greeting within {_seconds(exc)} seconds, and no answer to a TLS handshake "
-            "or a line end after it either",
+            f"no greeting within {seconds_waited(exc, self.options.timeout)} seconds, and "
+            "no answer to a TLS handshake or a line end after it either",
             error=exc,
         )
 
@@ -210,8 +206,9 @@ class EncryptionStages(ProbeSteps):
                         started,
                         Outcome.TIMEOUT,
                         Reason.HANDSHAKE_TIMEOUT,
-                        f"no answer to the TLS handshake within {_seconds(exc)} seconds, nor "
-                        "to a line end after it",
+                        "no answer to the TLS handshake within "
+                        f"{seconds_waited(exc, self.options.timeout)} seconds, nor to a line "
+                        "end after it",
                         error=exc,
                     ) from None
                 raise

@@ -64,6 +64,12 @@ def show(data: bytes, limit: int = 80) -> str:
     return f"“{readable(text.strip())}{'…' if len(data) > limit else ''}”"
 
 
+def seconds_waited(exc: NetworkTimeout, default: float) -> str:
+    """The seconds a step that timed out had (``default``, the per-step timeout, when the
+    error does not say), as a detail says them."""
+    return f"{exc.waited if exc.waited is not None else default:.3g}"
+
+
 #: At most this many certificates of a chain are read (servers send two or three).
 MAX_CHAIN = 8
 _ENCODING_DER = 2  # ssl's private ENCODING_DER, for the certificate objects of 3.10 to 3.12
