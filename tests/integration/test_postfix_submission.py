@@ -75,13 +75,17 @@ default_transport = discard:accepted by the test server, not delivered
 def probe(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-    password: str,
+    password: str | None,
     ca_file: Path,
     *args: str,
 ) -> tuple[int, dict[str, object]]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
-    argv = ["probe", USER, "--server", HOST, "--resolve", f"{HOST}=127.0.0.1"]
-    argv += [*args, "--password-stdin", "--cafile", str(ca_file), "--json", "--timeout", "5"]
+    """``smtpwizard probe --json`` of the address at the Postfix server (``password``
+    ``None``: without one)."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{password}\n" if password else ""))
+    argv = ["probe", USER, "--server", HOST, "--resolve", f"{HOST}=127.0.0.1", *args]
+    if password is not None:
+        argv.append("--password-stdin")
+    argv += ["--cafile", str(ca_file), "--json", "--timeout", "5"]
     code = main(argv)
     return code, json.loads(capsys.readouterr().out)
 
@@ -132,11 +136,8 @@ def test_without_a_password_postfix_wanting_a_login_is_not_called_broken(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    argv = ["probe", USER, "--server", HOST, "--resolve", f"{HOST}=127.0.0.1", "--json"]
-    argv += ["--port", str(submission.starttls), "--security", "starttls", "--cafile", str(ca_file)]
-    code = main(argv)
-    document = json.loads(capsys.readouterr().out)
+    port = ["--port", str(submission.starttls), "--security", "starttls"]
+    code, document = probe(capsys, monkeypatch, None, ca_file, *port)
     assert code == 1
     assert _outcomes(document) == {submission.starttls: "login_needed"}
 
