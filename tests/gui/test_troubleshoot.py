@@ -69,6 +69,22 @@ def start_stepping(driver: Driver) -> TroubleshootPage:
     return page
 
 
+def from_file(driver: Driver, path: Path) -> FixSettingsPage:
+    """The settings page, with the settings read from ``path``."""
+    fix = to_fix(driver)
+    fix.ask_open_path = lambda: str(path)
+    fix.load.click()
+    return fix
+
+
+def run_to_the_end(driver: Driver) -> TroubleshootPage:
+    """The step-by-step page, its conversation run to the end."""
+    page = start_stepping(driver)
+    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
+        page.run_all.click()
+    return page
+
+
 def titles(page: TroubleshootPage) -> list[str]:
     return [page.steps.topLevelItem(i).text(0) for i in range(page.steps.topLevelItemCount())]
 
@@ -119,9 +135,7 @@ def test_a_failing_login_then_one_change_side_by_side(
     server = smtp_server(mode="tls")
     fix = to_fix(driver)
     fill(fix, server.port, Security.TLS, password="not the password")
-    page = start_stepping(driver)
-    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
-        page.run_all.click()
+    page = run_to_the_end(driver)
     shown = titles(page)
     failed = next(i for i, t in enumerate(shown) if t.startswith("✗"))
     assert "Login (AUTH)" in shown[failed]
@@ -201,9 +215,7 @@ def test_trusting_a_certificate_by_hand(
     server = smtp_server(mode="tls", cert=certs.unknown_ca)
     fix = to_fix(driver)
     fill(fix, server.port, Security.TLS)
-    page = start_stepping(driver)
-    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
-        page.run_all.click()
+    page = run_to_the_end(driver)
     failed = next(i for i, t in enumerate(titles(page)) if t.startswith("✗"))
     assert "Encryption and certificate" in titles(page)[failed]
     assert any("not trusted" in text for text in children(page, failed))
@@ -249,9 +261,7 @@ def test_settings_read_from_a_file(driver: Driver, smtp_server: StartSmtp, tmp_p
         "account other\nhost smtp.other.test\nport 465\ntls on\ntls_starttls off\n\n"
         "account default : work\n"
     )
-    fix = to_fix(driver)
-    fix.ask_open_path = lambda: str(path)
-    fix.load.click()
+    fix = from_file(driver, path)
     assert fix.host.text() == HOST
     assert fix.port.value() == server.port
     assert fix.security.currentData() == "starttls"
@@ -267,9 +277,7 @@ def test_settings_read_from_a_file(driver: Driver, smtp_server: StartSmtp, tmp_p
     assert fix.host.text() == "smtp.other.test"
     fix.accounts.setCurrentIndex(chosen)
     assert fix.host.text() == HOST
-    page = start_stepping(driver)
-    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
-        page.run_all.click()
+    page = run_to_the_end(driver)
     assert "works, login accepted" in page.status.message()
 
 
@@ -284,17 +292,13 @@ def test_a_postfix_relay_is_read_with_its_password_map(
         f"relayhost = [{HOST}]:{server.port}\nsmtp_tls_security_level = may\n"
         f"smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:{password_map}\n"
     )
-    fix = to_fix(driver)
-    fix.ask_open_path = lambda: str(path)
-    fix.load.click()
+    fix = from_file(driver, path)
     assert (fix.host.text(), fix.port.value()) == (HOST, server.port)
     assert fix.security.currentData() == "starttls"
     assert (fix.username.text(), fix.password.text()) == (USER, PASSWORD)
     assert "Postfix sends without encryption" in fix.file_report.text()
     assert leaks(fix.file_report.text(), PASSWORD, USER) == []
-    page = start_stepping(driver)
-    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
-        page.run_all.click()
+    page = run_to_the_end(driver)
     assert "works, login accepted" in page.status.message()
 
 
@@ -311,12 +315,8 @@ def test_a_file_that_names_a_ca_file_is_checked_with_it(
         f"account default\nhost {HOST}\nport {server.port}\ntls on\ntls_starttls off\n"
         f"tls_trust_file {ca_file}\nuser {USER}\nfrom {USER}\npassword {PASSWORD}\n"
     )
-    fix = to_fix(driver)
-    fix.ask_open_path = lambda: str(path)
-    fix.load.click()
-    page = start_stepping(driver)
-    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
-        page.run_all.click()
+    fix = from_file(driver, path)
+    page = run_to_the_end(driver)
     assert "works, login accepted" in page.status.message()
 
     driver.wizard.back()
@@ -339,13 +339,9 @@ def test_a_file_that_trusts_one_certificate_by_hand_is_checked_with_it(
         f"account default\nhost {HOST}\nport {server.port}\ntls on\ntls_starttls off\n"
         f"tls_fingerprint {pin}\nuser {USER}\nfrom {USER}\npassword {PASSWORD}\n"
     )
-    fix = to_fix(driver)
-    fix.ask_open_path = lambda: str(path)
-    fix.load.click()
+    fix = from_file(driver, path)
     assert pin in fix.file_report.text()
-    page = start_stepping(driver)
-    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
-        page.run_all.click()
+    page = run_to_the_end(driver)
     assert "works, login accepted" in page.status.message()
     assert services.settings.load().pins() == ()
 
@@ -383,14 +379,10 @@ def test_a_test_message_and_what_changed_since_an_earlier_test(
     )
     path = tmp_path / "result.json"
     path.write_text(json.dumps(matrix_document(earlier)))
-    fix = to_fix(driver)
-    fix.ask_open_path = lambda: str(path)
-    fix.load.click()
+    fix = from_file(driver, path)
     assert fix.port.value() == server.port
     fix.password.setText("changed since")
-    page = start_stepping(driver)
-    with driver.qtbot.waitSignal(page.task.finished, timeout=15000):
-        page.run_all.click()
+    page = run_to_the_end(driver)
     assert page.changes.isVisible()
     assert "Since the test on" in page.changes.text()
     assert "the login worked before and is refused now" in page.changes.text()
